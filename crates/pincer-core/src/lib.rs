@@ -1,0 +1,8 @@
+//! Pincer's headless engine: providers, the agent loop, tools, policy and the SQLite store.
+//!
+//! Builds and tests without any GUI or X11 library; every surface drives it through the
+//! [`protocol`] types.
+
+pub mod model;
+pub mod protocol;
+pub mod tools;

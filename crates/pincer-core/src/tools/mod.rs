@@ -1,0 +1,147 @@
+//! The built-in tools the model can call. Their names are part of Pincer's contract.
+//!
+//! A tool first says what a call would touch ([`Tool::access`]); the policy decides on that
+//! before [`Tool::run`] is ever called. Results longer than the configured limit are
+//! offloaded to a file by [`offload`], so no tool has to care about result size itself.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use serde::de::DeserializeOwned;
+
+use crate::model::ToolSpec;
+
+pub mod offload;
+pub mod paths;
+
+/// What one tool call would touch. The policy decides allow / ask / deny from this alone.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Access {
+    /// Reads a file or folder. `inside` is false when the resolved path leaves the workspace.
+    Read { path: PathBuf, inside: bool },
+    /// Creates or changes a file.
+    Write { path: PathBuf, inside: bool },
+    /// Runs a shell command in the workspace.
+    Exec { command: String },
+    /// Fetches a URL.
+    Network { url: String },
+}
+
+/// Limits and settings the tools run under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ToolSettings {
+    /// Canonical path of the agent's working folder; relative paths resolve against it.
+    pub workspace: PathBuf,
+    /// `exec`: the command is killed after this long.
+    pub exec_timeout: Duration,
+    /// `exec`: at most this many bytes of stdout+stderr are kept.
+    pub exec_output_limit: usize,
+    /// `web_fetch`: at most this many bytes of the body are read.
+    pub fetch_limit: usize,
+    /// `web_fetch`: allow loopback, private and link-local addresses.
+    pub fetch_allow_private: bool,
+    /// `read_file`: files larger than this are refused (the model can grep instead).
+    pub read_limit: usize,
+}
+
+impl ToolSettings {
+    pub fn new(workspace: PathBuf) -> Self {
+        Self {
+            workspace,
+            exec_timeout: Duration::from_secs(120),
+            exec_output_limit: 256 * 1024,
+            fetch_limit: 2 * 1024 * 1024,
+            fetch_allow_private: false,
+            read_limit: 8 * 1024 * 1024,
+        }
+    }
+}
+
+/// A tool failure. The message goes back to the model as the tool result, so it should say
+/// what was wrong in words the model can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum ToolError {
+    #[error("invalid arguments: {0}")]
+    InvalidArguments(String),
+    #[error("{0}")]
+    Failed(String),
+    #[error("{action} {path}: {source}")]
+    Io { action: &'static str, path: String, #[source] source: std::io::Error },
+    #[error("timed out after {0:?}")]
+    TimedOut(Duration),
+}
+
+impl ToolError {
+    pub fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
+        ToolError::Io { action, path: path.display().to_string(), source }
+    }
+}
+
+/// Parses a tool's arguments object into its typed form.
+pub fn parse_args<T: DeserializeOwned>(args: &serde_json::Value) -> Result<T, ToolError> {
+    serde_json::from_value(args.clone()).map_err(|e| ToolError::InvalidArguments(e.to_string()))
+}
+
+pub trait Tool: Send + Sync {
+    fn name(&self) -> &'static str;
+    fn description(&self) -> &'static str;
+    /// JSON Schema of the arguments object.
+    fn parameters(&self) -> serde_json::Value;
+    /// What this call would touch. Fails on arguments that do not parse.
+    fn access(&self, args: &serde_json::Value, settings: &ToolSettings) -> Result<Access, ToolError>;
+    /// Runs the call. Only called after the policy allowed [`Tool::access`]'s answer.
+    fn run<'a>(
+        &'a self,
+        args: serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<String, ToolError>>;
+
+    fn spec(&self) -> ToolSpec {
+        ToolSpec {
+            name: self.name().to_owned(),
+            description: self.description().to_owned(),
+            parameters: self.parameters(),
+        }
+    }
+}
+
+/// The tools of a session, kept sorted by name so the tool list is byte-stable.
+#[derive(Clone, Default)]
+pub struct ToolRegistry {
+    tools: BTreeMap<&'static str, Arc<dyn Tool>>,
+}
+
+impl ToolRegistry {
+    /// All built-in tools.
+    pub fn builtin() -> Self {
+        let mut registry = Self::default();
+        for tool in builtin_tools() {
+            registry.register(tool);
+        }
+        registry
+    }
+
+    pub fn register(&mut self, tool: Arc<dyn Tool>) {
+        self.tools.insert(tool.name(), tool);
+    }
+
+    pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
+        self.tools.get(name)
+    }
+
+    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.tools.keys().copied()
+    }
+
+    /// Tool specs in name order.
+    pub fn specs(&self) -> Vec<ToolSpec> {
+        self.tools.values().map(|tool| tool.spec()).collect()
+    }
+}
+
+fn builtin_tools() -> Vec<Arc<dyn Tool>> {
+    Vec::new()
+}
