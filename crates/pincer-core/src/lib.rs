@@ -4,5 +4,10 @@
 //! [`protocol`] types.
 
 pub mod model;
+pub mod provider;
 pub mod protocol;
 pub mod tools;
+pub mod config;
+pub mod policy;
+pub mod retry;
+pub mod store;

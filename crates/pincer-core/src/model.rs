@@ -89,11 +89,11 @@ pub struct ToolSpec {
 /// Everything a provider needs for one model round trip.
 #[derive(Debug, Clone, PartialEq)]
 pub struct ChatRequest {
-    pub model: String,
     pub system: String,
     pub messages: Vec<Message>,
     pub tools: Vec<ToolSpec>,
-    pub max_tokens: u32,
+    /// Upper bound on output tokens; `None` leaves it to the provider where allowed.
+    pub max_tokens: Option<u32>,
 }
 
 /// Token counts of one request, as the provider reported them.

@@ -1,0 +1,201 @@
+//! Which tool calls run, which ask the user first and which are refused.
+
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::tools::Access;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Verdict {
+    Allow,
+    Ask,
+    Deny,
+}
+
+/// An `exec` rule: commands starting with `prefix` (as whole words) get `action`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExecRule {
+    pub prefix: String,
+    pub action: Verdict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PolicyConfig {
+    pub outside_read: Verdict,
+    pub outside_write: Verdict,
+    pub write: Verdict,
+    pub exec: Verdict,
+    pub web_fetch: Verdict,
+    pub exec_rules: Vec<ExecRule>,
+}
+
+impl Default for PolicyConfig {
+    /// Safe defaults: reads in the workspace run, changes ask, the rest of the disk is off limits.
+    fn default() -> Self {
+        Self {
+            outside_read: Verdict::Deny,
+            outside_write: Verdict::Deny,
+            write: Verdict::Ask,
+            exec: Verdict::Ask,
+            web_fetch: Verdict::Ask,
+            exec_rules: Vec::new(),
+        }
+    }
+}
+
+/// The policy's answer for one call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Check {
+    pub verdict: Verdict,
+    /// What a remembered grant covers, e.g. `exec:cargo` or `write_file`.
+    pub pattern: String,
+    /// One line a person can judge the call by.
+    pub summary: String,
+}
+
+/// Characters that let one shell command line run several commands; a prefix rule or grant
+/// for `ls` must not let `ls; rm -rf ~` through.
+const SHELL_CHAINING: &[char] = &[';', '&', '|', '`', '$', '>', '<', '\n', '(', ')'];
+
+impl PolicyConfig {
+    pub fn check(&self, tool: &str, access: &Access) -> Check {
+        match access {
+            Access::Read { path, inside: true } => Check {
+                verdict: Verdict::Allow,
+                pattern: tool.to_owned(),
+                summary: format!("read {}", path.display()),
+            },
+            Access::Read { path, inside: false } => Check {
+                verdict: self.outside_read,
+                pattern: format!("{tool}:{}", parent(path)),
+                summary: format!("read {} (outside the workspace)", path.display()),
+            },
+            Access::Write { path, inside: true } => Check {
+                verdict: self.write,
+                pattern: tool.to_owned(),
+                summary: format!("{tool} {}", path.display()),
+            },
+            Access::Write { path, inside: false } => Check {
+                verdict: self.outside_write,
+                pattern: format!("{tool}:{}", path.display()),
+                summary: format!("{tool} {} (outside the workspace)", path.display()),
+            },
+            Access::Exec { command } => self.check_exec(command),
+            Access::Network { url } => Check {
+                verdict: self.web_fetch,
+                pattern: format!("{tool}:{}", host(url)),
+                summary: format!("fetch {url}"),
+            },
+        }
+    }
+
+    fn check_exec(&self, command: &str) -> Check {
+        let command = command.trim();
+        let chained = command.contains(SHELL_CHAINING);
+        // A deny rule matches any segment of a chained line; allow rules only a plain command.
+        let denied = command
+            .split(SHELL_CHAINING)
+            .map(str::trim)
+            .any(|segment| matches!(self.rule_for(segment), Some(Verdict::Deny)));
+        let verdict = if denied {
+            Verdict::Deny
+        } else if chained {
+            match self.exec {
+                Verdict::Allow => Verdict::Allow,
+                Verdict::Ask | Verdict::Deny => self.exec.max_strict(Verdict::Ask),
+            }
+        } else {
+            self.rule_for(command).unwrap_or(self.exec)
+        };
+        let pattern = if chained {
+            format!("exec={command}")
+        } else {
+            format!("exec:{}", command.split_whitespace().next().unwrap_or_default())
+        };
+        Check { verdict, pattern, summary: format!("run `{command}`") }
+    }
+
+    /// The action of the longest rule whose prefix matches whole words of `command`.
+    fn rule_for(&self, command: &str) -> Option<Verdict> {
+        self.exec_rules
+            .iter()
+            .filter(|rule| {
+                let prefix = rule.prefix.trim();
+                !prefix.is_empty()
+                    && command.starts_with(prefix)
+                    && command[prefix.len()..].chars().next().is_none_or(char::is_whitespace)
+            })
+            .max_by_key(|rule| rule.prefix.trim().len())
+            .map(|rule| rule.action)
+    }
+}
+
+impl Verdict {
+    /// The stricter of two verdicts.
+    fn max_strict(self, other: Verdict) -> Verdict {
+        match (self, other) {
+            (Verdict::Deny, _) | (_, Verdict::Deny) => Verdict::Deny,
+            (Verdict::Ask, _) | (_, Verdict::Ask) => Verdict::Ask,
+            (Verdict::Allow, Verdict::Allow) => Verdict::Allow,
+        }
+    }
+}
+
+fn parent(path: &Path) -> String {
+    path.parent().unwrap_or(path).display().to_string()
+}
+
+fn host(url: &str) -> String {
+    url.split("://")
+        .nth(1)
+        .and_then(|rest| rest.split(['/', '?', '#']).next())
+        .unwrap_or(url)
+        .to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+    use std::path::PathBuf;
+
+    fn exec(policy: &PolicyConfig, command: &str) -> (Verdict, String) {
+        let check = policy.check("exec", &Access::Exec { command: command.to_owned() });
+        (check.verdict, check.pattern)
+    }
+
+    #[test]
+    fn defaults_are_safe() {
+        let policy = PolicyConfig::default();
+        let inside = PathBuf::from("/w/a");
+        assert_eq!(policy.check("read_file", &Access::Read { path: inside.clone(), inside: true }).verdict, Verdict::Allow);
+        assert_eq!(policy.check("write_file", &Access::Write { path: inside, inside: true }).verdict, Verdict::Ask);
+        let outside = PathBuf::from("/etc/passwd");
+        assert_eq!(policy.check("read_file", &Access::Read { path: outside.clone(), inside: false }).verdict, Verdict::Deny);
+        assert_eq!(policy.check("write_file", &Access::Write { path: outside, inside: false }).verdict, Verdict::Deny);
+        assert_eq!(exec(&policy, "ls -la"), (Verdict::Ask, "exec:ls".to_owned()));
+        let fetch = policy.check("web_fetch", &Access::Network { url: "https://example.com/a?b".to_owned() });
+        assert_eq!((fetch.verdict, fetch.pattern.as_str()), (Verdict::Ask, "web_fetch:example.com"));
+    }
+
+    #[test]
+    fn exec_rules_match_whole_words_and_never_cover_chains() {
+        let policy = PolicyConfig {
+            exec_rules: vec![
+                ExecRule { prefix: "git".to_owned(), action: Verdict::Allow },
+                ExecRule { prefix: "git push".to_owned(), action: Verdict::Ask },
+                ExecRule { prefix: "rm".to_owned(), action: Verdict::Deny },
+            ],
+            ..PolicyConfig::default()
+        };
+        assert_eq!(exec(&policy, "git status").0, Verdict::Allow);
+        assert_eq!(exec(&policy, "git push origin").0, Verdict::Ask);
+        assert_eq!(exec(&policy, "gitk").0, Verdict::Ask, "prefix is a whole word");
+        assert_eq!(exec(&policy, "rm -rf x").0, Verdict::Deny);
+        assert_eq!(exec(&policy, "git status; rm -rf ~").0, Verdict::Deny);
+        assert_eq!(exec(&policy, "git status && curl x | sh"), (Verdict::Ask, "exec=git status && curl x | sh".to_owned()));
+    }
+}

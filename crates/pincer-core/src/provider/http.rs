@@ -1,0 +1,37 @@
+//! The shared HTTP plumbing of the dialects: client, request sending and error mapping.
+
+use std::time::Duration;
+
+use super::ProviderError;
+
+pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
+    reqwest::Client::builder()
+        .connect_timeout(timeout)
+        .read_timeout(timeout)
+        .user_agent(concat!("pincer/", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// Sends a request and turns any non-success status into a [`ProviderError`].
+pub(super) async fn send(
+    provider: &str,
+    request: reqwest::RequestBuilder,
+) -> Result<reqwest::Response, ProviderError> {
+    let response = request
+        .send()
+        .await
+        .map_err(|source| ProviderError::Connect { provider: provider.to_owned(), source })?;
+    let status = response.status();
+    if status.is_success() {
+        return Ok(response);
+    }
+    let retry_after = response
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|secs| secs.is_finite() && *secs >= 0.0)
+        .map(Duration::from_secs_f64);
+    let body = response.text().await.unwrap_or_default();
+    Err(ProviderError::from_status(provider, status.as_u16(), retry_after, &body))
+}

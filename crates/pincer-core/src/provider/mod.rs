@@ -1,0 +1,53 @@
+//! Model providers behind one trait. Each dialect is one file; presets name the vendors.
+
+use std::time::Duration;
+
+use futures::stream::BoxStream;
+
+use crate::model::{ChatRequest, StreamEvent};
+
+pub mod anthropic;
+mod error;
+mod http;
+pub mod openai;
+pub mod presets;
+mod sse;
+
+pub use error::ProviderError;
+pub use presets::{Dialect, Preset};
+
+/// A stream of normalized events for one model round trip.
+pub type EventStream<'a> = BoxStream<'a, Result<StreamEvent, ProviderError>>;
+
+/// One configured model endpoint.
+pub trait Provider: Send + Sync {
+    /// The name users know it by, e.g. "deepseek"; used in events and error messages.
+    fn name(&self) -> &str;
+    fn model(&self) -> &str;
+    /// Sends the request and streams the answer. The stream ends after [`StreamEvent::Done`];
+    /// a stream that ends without it yields [`ProviderError::StreamCut`] first.
+    fn stream<'a>(&'a self, request: &'a ChatRequest) -> EventStream<'a>;
+}
+
+/// Where and how to reach a provider; built from config and the environment.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    pub name: String,
+    pub dialect: Dialect,
+    /// Base URL up to and including the version segment, e.g. `https://api.openai.com/v1`.
+    pub base_url: String,
+    pub api_key: Option<String>,
+    pub model: String,
+    /// Request timeout for connecting and for silence between stream events.
+    pub timeout: Duration,
+}
+
+/// Builds the provider for an endpoint.
+pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
+    let client = http::client(endpoint.timeout)
+        .map_err(|source| ProviderError::Client { provider: endpoint.name.clone(), source })?;
+    Ok(match endpoint.dialect {
+        Dialect::OpenAi => Box::new(openai::OpenAi::new(endpoint, client)),
+        Dialect::Anthropic => Box::new(anthropic::Anthropic::new(endpoint, client)),
+    })
+}

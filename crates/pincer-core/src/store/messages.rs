@@ -1,0 +1,142 @@
+//! Sessions and their messages.
+
+use rusqlite::{OptionalExtension, params};
+use serde::Serialize;
+
+use super::{Store, StoreError, now};
+use crate::model::{Message, Role, ToolCall};
+
+/// A message as stored, with when it was written.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct StoredMessage {
+    pub id: i64,
+    pub turn_id: String,
+    pub created_at: String,
+    #[serde(flatten)]
+    pub message: Message,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SessionSummary {
+    pub id: String,
+    pub title: String,
+    pub created_at: String,
+    pub updated_at: String,
+    pub messages: u64,
+}
+
+impl Store {
+    /// Creates the session if it does not exist yet.
+    pub fn ensure_session(&self, id: &str) -> Result<(), StoreError> {
+        let now = now();
+        self.conn().execute(
+            "INSERT INTO sessions (id, created_at, updated_at) VALUES (?1, ?2, ?2) ON CONFLICT(id) DO NOTHING",
+            params![id, now],
+        )?;
+        Ok(())
+    }
+
+    pub fn session_exists(&self, id: &str) -> Result<bool, StoreError> {
+        let found = self
+            .conn()
+            .query_row("SELECT 1 FROM sessions WHERE id = ?1", params![id], |_| Ok(()))
+            .optional()?;
+        Ok(found.is_some())
+    }
+
+    /// Appends a message; the first user message also names the session.
+    pub fn append_message(&self, session: &str, turn_id: &str, message: &Message) -> Result<i64, StoreError> {
+        let tool_calls = if message.tool_calls.is_empty() {
+            None
+        } else {
+            Some(serde_json::to_string(&message.tool_calls).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        };
+        let now = now();
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        tx.execute(
+            "INSERT INTO messages (session_id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                session,
+                turn_id,
+                message.role.as_str(),
+                message.content,
+                tool_calls,
+                message.tool_call_id,
+                message.is_error,
+                now
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        if message.role == Role::User {
+            let title: String = message.content.lines().next().unwrap_or_default().chars().take(80).collect();
+            tx.execute("UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''", params![session, title])?;
+        }
+        tx.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![session, now])?;
+        tx.commit()?;
+        Ok(id)
+    }
+
+    pub fn messages(&self, session: &str) -> Result<Vec<StoredMessage>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at
+             FROM messages WHERE session_id = ?1 ORDER BY id",
+        )?;
+        let rows = stmt.query_map(params![session], |row| {
+            Ok((
+                row.get::<_, i64>(0)?,
+                row.get::<_, String>(1)?,
+                row.get::<_, String>(2)?,
+                row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
+                row.get::<_, Option<String>>(5)?,
+                row.get::<_, bool>(6)?,
+                row.get::<_, String>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at) = row?;
+            let role = match role.as_str() {
+                "user" => Role::User,
+                "assistant" => Role::Assistant,
+                "tool" => Role::Tool,
+                other => return Err(StoreError::Corrupt(format!("message {id} has role {other:?}"))),
+            };
+            let tool_calls: Vec<ToolCall> = match tool_calls {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("message {id} tool calls: {e}")))?,
+                None => Vec::new(),
+            };
+            out.push(StoredMessage {
+                id,
+                turn_id,
+                created_at,
+                message: Message { role, content, tool_calls, tool_call_id, is_error },
+            });
+        }
+        Ok(out)
+    }
+
+    /// Sessions, most recently used first.
+    pub fn sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(
+            "SELECT s.id, s.title, s.created_at, s.updated_at,
+                    (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)
+             FROM sessions s ORDER BY s.updated_at DESC, s.rowid DESC",
+        )?;
+        let rows = stmt.query_map([], |row| {
+            Ok(SessionSummary {
+                id: row.get(0)?,
+                title: row.get(1)?,
+                created_at: row.get(2)?,
+                updated_at: row.get(3)?,
+                messages: row.get(4)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}

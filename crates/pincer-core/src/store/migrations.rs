@@ -1,0 +1,76 @@
+//! Versioned schema migrations, tracked in `PRAGMA user_version`.
+
+use rusqlite::Connection;
+
+use super::StoreError;
+
+/// Each entry moves the schema one version up. Never edit a released entry; append.
+const MIGRATIONS: &[&str] = &[r#"
+CREATE TABLE sessions (
+    id          TEXT PRIMARY KEY,
+    title       TEXT NOT NULL DEFAULT '',
+    created_at  TEXT NOT NULL,
+    updated_at  TEXT NOT NULL
+);
+CREATE TABLE messages (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id   TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    turn_id      TEXT NOT NULL,
+    role         TEXT NOT NULL CHECK (role IN ('user', 'assistant', 'tool')),
+    content      TEXT NOT NULL,
+    tool_calls   TEXT,
+    tool_call_id TEXT,
+    is_error     INTEGER NOT NULL DEFAULT 0,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX messages_by_session ON messages(session_id, id);
+CREATE TABLE usage (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id    TEXT NOT NULL,
+    turn_id       TEXT NOT NULL,
+    provider      TEXT NOT NULL,
+    model         TEXT NOT NULL,
+    input_tokens  INTEGER NOT NULL,
+    cached_tokens INTEGER NOT NULL,
+    output_tokens INTEGER NOT NULL,
+    ttft_ms       INTEGER,
+    duration_ms   INTEGER NOT NULL,
+    status        TEXT NOT NULL,
+    error         TEXT,
+    created_at    TEXT NOT NULL
+);
+CREATE INDEX usage_by_session ON usage(session_id);
+CREATE TABLE audit (
+    id          INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id  TEXT NOT NULL,
+    turn_id     TEXT NOT NULL,
+    call_id     TEXT NOT NULL,
+    tool        TEXT NOT NULL,
+    arguments   TEXT NOT NULL,
+    decision    TEXT NOT NULL,
+    decided_by  TEXT NOT NULL,
+    outcome     TEXT NOT NULL,
+    duration_ms INTEGER NOT NULL,
+    created_at  TEXT NOT NULL
+);
+CREATE INDEX audit_by_session ON audit(session_id);
+CREATE TABLE approvals (
+    pattern    TEXT PRIMARY KEY,
+    created_at TEXT NOT NULL
+);
+"#];
+
+pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
+    let known = MIGRATIONS.len() as i64;
+    let found: i64 = conn.query_row("PRAGMA user_version", [], |row| row.get(0))?;
+    if found > known {
+        return Err(StoreError::TooNew { path: path.to_owned(), found, known });
+    }
+    for (index, sql) in MIGRATIONS.iter().enumerate().skip(found as usize) {
+        let tx = conn.transaction()?;
+        tx.execute_batch(sql)?;
+        tx.pragma_update(None, "user_version", index as i64 + 1)?;
+        tx.commit()?;
+    }
+    Ok(())
+}

@@ -1,0 +1,73 @@
+//! The SQLite store: sessions, messages, usage, audit and remembered approvals.
+//!
+//! One file (`pincer.db`) in WAL mode. Every message is written as soon as it exists, so a
+//! process killed mid-turn leaves a readable database and a session that continues.
+
+use std::path::Path;
+use std::sync::{Mutex, MutexGuard};
+use std::time::SystemTime;
+
+use rusqlite::Connection;
+
+mod audit;
+mod grants;
+mod messages;
+mod migrations;
+mod usage;
+
+pub use audit::AuditRecord;
+pub use messages::{SessionSummary, StoredMessage};
+pub use usage::{UsageRecord, UsageRow, UsageSummary, UsageTotals};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("could not open the database {path}: {source}")]
+    Open {
+        path: String,
+        #[source]
+        source: rusqlite::Error,
+    },
+    #[error("the database {path} was written by a newer Pincer (schema {found}, this build knows {known})")]
+    TooNew { path: String, found: i64, known: i64 },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+pub struct Store {
+    conn: Mutex<Connection>,
+}
+
+impl Store {
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let open_err = |source| StoreError::Open { path: path.display().to_string(), source };
+        let conn = Connection::open(path).map_err(open_err)?;
+        Self::setup(conn, &path.display().to_string())
+    }
+
+    /// A private in-memory database, for tests and dry runs.
+    pub fn in_memory() -> Result<Self, StoreError> {
+        let conn = Connection::open_in_memory()?;
+        Self::setup(conn, ":memory:")
+    }
+
+    fn setup(mut conn: Connection, path: &str) -> Result<Self, StoreError> {
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations::apply(&mut conn, path)?;
+        Ok(Self { conn: Mutex::new(conn) })
+    }
+
+    fn conn(&self) -> MutexGuard<'_, Connection> {
+        // A panic while holding the lock leaves SQLite itself consistent; keep going.
+        self.conn.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+/// Now as RFC 3339 in UTC with second precision, the format of every stored timestamp.
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+}

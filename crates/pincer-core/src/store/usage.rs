@@ -1,0 +1,102 @@
+//! Token usage per model request.
+
+use rusqlite::params;
+use serde::Serialize;
+
+use super::{Store, StoreError, now};
+use crate::model::Usage;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UsageRecord {
+    pub session: String,
+    pub turn_id: String,
+    pub provider: String,
+    pub model: String,
+    pub usage: Usage,
+    /// Time to the first streamed output, when there was any.
+    pub ttft_ms: Option<u64>,
+    pub duration_ms: u64,
+    /// "ok", or "error" with `error` set.
+    pub status: &'static str,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UsageTotals {
+    pub requests: u64,
+    pub failed_requests: u64,
+    pub input_tokens: u64,
+    pub cached_input_tokens: u64,
+    pub output_tokens: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct UsageRow {
+    pub key: String,
+    #[serde(flatten)]
+    pub totals: UsageTotals,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct UsageSummary {
+    pub total: UsageTotals,
+    pub by_model: Vec<UsageRow>,
+    pub by_session: Vec<UsageRow>,
+}
+
+const TOTALS: &str = "COUNT(*), SUM(status != 'ok'), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens)";
+
+impl Store {
+    pub fn record_usage(&self, record: &UsageRecord) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO usage (session_id, turn_id, provider, model, input_tokens, cached_tokens, output_tokens,
+                                ttft_ms, duration_ms, status, error, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            params![
+                record.session,
+                record.turn_id,
+                record.provider,
+                record.model,
+                record.usage.input_tokens,
+                record.usage.cached_input_tokens,
+                record.usage.output_tokens,
+                record.ttft_ms,
+                record.duration_ms,
+                record.status,
+                record.error,
+                now()
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Totals overall, per provider/model and per session; `session` narrows all three.
+    pub fn usage_summary(&self, session: Option<&str>) -> Result<UsageSummary, StoreError> {
+        let conn = self.conn();
+        let filter = if session.is_some() { "WHERE session_id = ?1" } else { "WHERE ?1 IS NULL" };
+        let totals = |row: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<UsageTotals> {
+            Ok(UsageTotals {
+                requests: row.get::<_, Option<u64>>(at)?.unwrap_or(0),
+                failed_requests: row.get::<_, Option<u64>>(at + 1)?.unwrap_or(0),
+                input_tokens: row.get::<_, Option<u64>>(at + 2)?.unwrap_or(0),
+                cached_input_tokens: row.get::<_, Option<u64>>(at + 3)?.unwrap_or(0),
+                output_tokens: row.get::<_, Option<u64>>(at + 4)?.unwrap_or(0),
+            })
+        };
+        let total = conn.query_row(&format!("SELECT {TOTALS} FROM usage {filter}"), params![session], |row| {
+            totals(row, 0)
+        })?;
+        let grouped = |key: &str| -> Result<Vec<UsageRow>, StoreError> {
+            let mut stmt = conn.prepare(&format!(
+                "SELECT {key}, {TOTALS} FROM usage {filter} GROUP BY 1 ORDER BY MIN(id)"
+            ))?;
+            let rows = stmt.query_map(params![session], |row| Ok(UsageRow { key: row.get(0)?, totals: totals(row, 1)? }))?;
+            Ok(rows.collect::<Result<_, _>>()?)
+        };
+        Ok(UsageSummary {
+            total,
+            by_model: grouped("provider || '/' || model")?,
+            by_session: grouped("session_id")?,
+        })
+    }
+}
