@@ -7,6 +7,7 @@ pub mod model;
 pub mod provider;
 pub mod protocol;
 pub mod tools;
+pub mod agent;
 pub mod config;
 pub mod policy;
 pub mod retry;

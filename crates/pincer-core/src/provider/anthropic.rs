@@ -195,8 +195,6 @@ pub fn request_body(model: &str, request: &ChatRequest) -> Value {
     let mut body = json!({
         "model": model,
         "max_tokens": request.max_tokens.unwrap_or(DEFAULT_MAX_TOKENS),
-        "system": [{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}],
-        "messages": messages,
         "stream": true,
     });
     if !request.tools.is_empty() {
@@ -216,6 +214,8 @@ pub fn request_body(model: &str, request: &ChatRequest) -> Value {
         }
         body["tools"] = Value::Array(tools);
     }
+    body["system"] = json!([{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]);
+    body["messages"] = Value::Array(messages);
     body
 }
 

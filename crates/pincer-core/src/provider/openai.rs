@@ -169,15 +169,17 @@ fn parse_usage(usage: &Value) -> Usage {
     }
 }
 
-/// The request body. Field order is fixed so the bytes of the prefix never move.
+/// The request body. Fields are in a fixed order with the growing history last, so each
+/// request's bytes start with the previous request's bytes (providers cache by prefix).
 pub fn request_body(model: &str, request: &ChatRequest) -> Value {
-    let mut messages = Vec::with_capacity(request.messages.len() + 1);
-    messages.push(json!({"role": "system", "content": request.system}));
-    messages.extend(request.messages.iter().map(message));
     let mut body = json!({
         "model": model,
-        "messages": messages,
+        "stream": true,
+        "stream_options": {"include_usage": true},
     });
+    if let Some(max_tokens) = request.max_tokens {
+        body["max_tokens"] = json!(max_tokens);
+    }
     if !request.tools.is_empty() {
         body["tools"] = request
             .tools
@@ -194,11 +196,10 @@ pub fn request_body(model: &str, request: &ChatRequest) -> Value {
             })
             .collect();
     }
-    if let Some(max_tokens) = request.max_tokens {
-        body["max_tokens"] = json!(max_tokens);
-    }
-    body["stream"] = json!(true);
-    body["stream_options"] = json!({"include_usage": true});
+    let mut messages = Vec::with_capacity(request.messages.len() + 1);
+    messages.push(json!({"role": "system", "content": request.system}));
+    messages.extend(request.messages.iter().map(message));
+    body["messages"] = Value::Array(messages);
     body
 }
 

@@ -45,7 +45,12 @@ impl Store {
     }
 
     /// Appends a message; the first user message also names the session.
-    pub fn append_message(&self, session: &str, turn_id: &str, message: &Message) -> Result<i64, StoreError> {
+    pub fn append_message(
+        &self,
+        session: &str,
+        turn_id: &str,
+        message: &Message,
+    ) -> Result<StoredMessage, StoreError> {
         let tool_calls = if message.tool_calls.is_empty() {
             None
         } else {
@@ -75,7 +80,7 @@ impl Store {
         }
         tx.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![session, now])?;
         tx.commit()?;
-        Ok(id)
+        Ok(StoredMessage { id, turn_id: turn_id.to_owned(), created_at: now, message: message.clone() })
     }
 
     pub fn messages(&self, session: &str) -> Result<Vec<StoredMessage>, StoreError> {

@@ -1,0 +1,99 @@
+//! The session actor: receives ops, runs one turn at a time, routes approvals and interrupts.
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::pin::Pin;
+use std::sync::{Arc, Mutex};
+
+use tokio::sync::{mpsc, oneshot};
+use tokio_util::sync::CancellationToken;
+
+use super::{Shared, history, lock, turn};
+use crate::model::Message;
+use crate::protocol::{ApprovalDecision, Event, Op};
+
+/// What a running turn shares with its actor.
+#[derive(Default)]
+pub(crate) struct SessionShared {
+    /// Approval requests waiting for an answer, by call id.
+    pub(crate) pending: Mutex<HashMap<String, oneshot::Sender<ApprovalDecision>>>,
+    /// Patterns granted for the rest of this session.
+    pub(crate) granted: Mutex<HashSet<String>>,
+}
+
+/// The conversation, moved into a turn and handed back when it ends.
+pub(crate) struct SessionState {
+    pub(crate) id: String,
+    pub(crate) history: Vec<Message>,
+}
+
+type Running = Pin<Box<dyn Future<Output = SessionState> + Send>>;
+
+pub(crate) async fn run(shared: Arc<Shared>, id: String, mut ops: mpsc::UnboundedReceiver<Op>) {
+    let session = Arc::new(SessionShared::default());
+    let mut state = match history::load(&shared.store, &id) {
+        Ok(history) => Some(SessionState { id: id.clone(), history }),
+        Err(e) => {
+            tracing::error!(session = id, error = %e, "could not load session");
+            fail_all(&shared, &id, &mut ops, &e.to_string()).await;
+            return;
+        }
+    };
+    let mut queue: VecDeque<String> = VecDeque::new();
+    let mut running: Option<(Running, CancellationToken)> = None;
+    loop {
+        if running.is_none()
+            && !queue.is_empty()
+            && let Some(idle) = state.take()
+        {
+            let text = queue.pop_front().unwrap_or_default();
+            let cancel = CancellationToken::new();
+            let future = turn::run(shared.clone(), session.clone(), idle, text, cancel.clone());
+            running = Some((Box::pin(future), cancel));
+        }
+        let op = match running.as_mut() {
+            Some((future, _)) => {
+                tokio::select! {
+                    done = future => {
+                        state = Some(done);
+                        running = None;
+                        continue;
+                    }
+                    op = ops.recv() => op,
+                }
+            }
+            None => ops.recv().await,
+        };
+        let Some(op) = op else {
+            // Every handle is gone; finish what runs, then stop.
+            if let Some((future, _)) = running.take() {
+                future.await;
+            }
+            return;
+        };
+        match op {
+            Op::UserTurn { text } => queue.push_back(text),
+            Op::Interrupt => {
+                if let Some((_, cancel)) = &running {
+                    cancel.cancel();
+                }
+            }
+            Op::Approve { call_id, decision } => {
+                match lock(&session.pending).remove(&call_id) {
+                    Some(answer) => {
+                        let _ = answer.send(decision);
+                    }
+                    None => tracing::warn!(session = id, call_id, "approval for a call that is not waiting"),
+                }
+            }
+        }
+    }
+}
+
+async fn fail_all(shared: &Shared, id: &str, ops: &mut mpsc::UnboundedReceiver<Op>, error: &str) {
+    while let Some(op) = ops.recv().await {
+        if let Op::UserTurn { .. } = op {
+            let turn_id = uuid::Uuid::new_v4().simple().to_string();
+            shared.emit(id, Event::TurnFailed { turn_id, error: error.to_owned() });
+        }
+    }
+}

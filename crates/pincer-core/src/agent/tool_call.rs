@@ -1,0 +1,206 @@
+//! One tool call: look the tool up, check policy, ask if needed, run it, audit it.
+//!
+//! Nothing here fails the turn: unknown tools, bad arguments, refusals and tool errors all
+//! become a tool result the model can read and react to.
+
+use std::time::Instant;
+
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use super::session::SessionShared;
+use super::{ApprovalMode, Shared, lock};
+use crate::model::{Message, ToolCall};
+use crate::policy::Verdict;
+use crate::protocol::{ApprovalDecision, DecidedBy, Event};
+use crate::store::AuditRecord;
+use crate::tools::offload::offload;
+
+/// The result message and whether the call was cut short by cancellation.
+pub(crate) struct Outcome {
+    pub(crate) message: Message,
+    pub(crate) cancelled: bool,
+}
+
+pub(crate) struct ToolRun<'a> {
+    pub(crate) shared: &'a Shared,
+    pub(crate) session: &'a SessionShared,
+    pub(crate) session_id: &'a str,
+    pub(crate) turn_id: &'a str,
+    pub(crate) cancel: &'a CancellationToken,
+}
+
+/// How the policy check ended.
+struct Decision {
+    allowed: bool,
+    by: DecidedBy,
+    /// Why it was refused, for the model.
+    reason: String,
+}
+
+impl ToolRun<'_> {
+    pub(crate) async fn run(&self, call: &ToolCall) -> Outcome {
+        let started = Instant::now();
+        self.shared.emit(
+            self.session_id,
+            Event::ToolCallRequested {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                arguments: call.arguments.clone(),
+            },
+        );
+        let (content, ok, decision, outcome) = self.execute(call).await;
+        let cancelled = outcome == "cancelled";
+        let content = if ok {
+            offload(&self.shared.settings.workspace, &call.id, content, self.shared.settings.tool_output_limit)
+        } else {
+            content
+        };
+        let duration_ms = started.elapsed().as_millis() as u64;
+        let audit = AuditRecord {
+            session: self.session_id.to_owned(),
+            turn_id: self.turn_id.to_owned(),
+            call_id: call.id.clone(),
+            tool: call.name.clone(),
+            arguments: call.arguments.clone(),
+            decision: if decision.allowed { "allow" } else { "deny" }.to_owned(),
+            decided_by: decision.by.as_str().to_owned(),
+            outcome: outcome.to_owned(),
+            duration_ms,
+        };
+        if let Err(e) = self.shared.store.record_audit(&audit) {
+            tracing::error!(error = %e, "could not write the audit record");
+        }
+        self.shared.emit(
+            self.session_id,
+            Event::ToolCallFinished {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                ok,
+                output: content.clone(),
+                duration_ms,
+            },
+        );
+        Outcome { message: Message::tool_result(&call.id, content, !ok), cancelled }
+    }
+
+    /// Returns (content, ok, decision, outcome label).
+    async fn execute(&self, call: &ToolCall) -> (String, bool, Decision, &'static str) {
+        let policy_decision = |allowed| Decision { allowed, by: DecidedBy::Policy, reason: String::new() };
+        let Some(tool) = self.shared.tools.get(&call.name) else {
+            let known: Vec<_> = self.shared.tools.names().collect();
+            let message = format!("error: there is no tool named `{}`; available tools: {}", call.name, known.join(", "));
+            return (message, false, policy_decision(false), "error");
+        };
+        let arguments = if call.arguments.trim().is_empty() { "{}" } else { call.arguments.as_str() };
+        let args: serde_json::Value = match serde_json::from_str(arguments) {
+            Ok(args @ serde_json::Value::Object(_)) => args,
+            Ok(_) => {
+                let message = "error: invalid arguments: expected a JSON object".to_owned();
+                return (message, false, policy_decision(false), "error");
+            }
+            Err(e) => {
+                let message = format!("error: invalid arguments: not valid JSON ({e}); send the arguments as one JSON object");
+                return (message, false, policy_decision(false), "error");
+            }
+        };
+        let settings = &self.shared.tool_settings;
+        let access = match tool.access(&args, settings) {
+            Ok(access) => access,
+            Err(e) => return (format!("error: {e}"), false, policy_decision(false), "error"),
+        };
+        let check = self.shared.settings.policy.check(tool.name(), &access);
+        let decision = match check.verdict {
+            Verdict::Allow => policy_decision(true),
+            Verdict::Deny => Decision {
+                allowed: false,
+                by: DecidedBy::Policy,
+                reason: format!("the policy does not allow this: {}", check.summary),
+            },
+            Verdict::Ask => match self.ask(call, &check.pattern, &check.summary).await {
+                Some(decision) => decision,
+                None => {
+                    let message = "error: cancelled before the user answered".to_owned();
+                    let decision = Decision { allowed: false, by: DecidedBy::User, reason: String::new() };
+                    return (message, false, decision, "cancelled");
+                }
+            },
+        };
+        if !decision.allowed {
+            let message = format!("error: denied: {}", decision.reason);
+            return (message, false, decision, "denied");
+        }
+        tokio::select! {
+            () = self.cancel.cancelled() => {
+                ("error: cancelled by the user while running".to_owned(), false, decision, "cancelled")
+            }
+            result = tool.run(args, settings) => match result {
+                Ok(output) => (output, true, decision, "ok"),
+                Err(e) => (format!("error: {e}"), false, decision, "error"),
+            }
+        }
+    }
+
+    /// Settles an "ask" verdict; `None` if the turn was cancelled while waiting.
+    async fn ask(&self, call: &ToolCall, pattern: &str, summary: &str) -> Option<Decision> {
+        let remembered = lock(&self.session.granted).contains(pattern) || lock(&self.shared.always).contains(pattern);
+        let (decision, by) = if remembered {
+            (ApprovalDecision::Once, DecidedBy::Remembered)
+        } else {
+            match self.shared.mode {
+                ApprovalMode::Auto => (ApprovalDecision::Once, DecidedBy::Mode),
+                ApprovalMode::Deny => (ApprovalDecision::Deny, DecidedBy::Mode),
+                ApprovalMode::Ask => (self.wait_for_answer(call, pattern, summary).await?, DecidedBy::User),
+            }
+        };
+        match decision {
+            ApprovalDecision::Session => {
+                lock(&self.session.granted).insert(pattern.to_owned());
+            }
+            ApprovalDecision::Always => {
+                lock(&self.shared.always).insert(pattern.to_owned());
+                if let Err(e) = self.shared.store.add_grant(pattern) {
+                    tracing::error!(error = %e, "could not save the approval");
+                }
+            }
+            ApprovalDecision::Once | ApprovalDecision::Deny => {}
+        }
+        if by != DecidedBy::User {
+            self.shared.emit(
+                self.session_id,
+                Event::ApprovalResolved { call_id: call.id.clone(), decision, by },
+            );
+        }
+        let reason = match by {
+            DecidedBy::Mode => format!("approvals are set to deny; {summary} needs approval"),
+            _ => format!("the user did not allow: {summary}"),
+        };
+        Some(Decision { allowed: decision.allows(), by, reason })
+    }
+
+    async fn wait_for_answer(&self, call: &ToolCall, pattern: &str, summary: &str) -> Option<ApprovalDecision> {
+        let (answer, answered) = oneshot::channel();
+        lock(&self.session.pending).insert(call.id.clone(), answer);
+        self.shared.emit(
+            self.session_id,
+            Event::ApprovalRequested {
+                call_id: call.id.clone(),
+                tool: call.name.clone(),
+                summary: summary.to_owned(),
+                pattern: pattern.to_owned(),
+            },
+        );
+        let decision = tokio::select! {
+            () = self.cancel.cancelled() => None,
+            decision = answered => decision.ok(),
+        };
+        lock(&self.session.pending).remove(&call.id);
+        if let Some(decision) = decision {
+            self.shared.emit(
+                self.session_id,
+                Event::ApprovalResolved { call_id: call.id.clone(), decision, by: DecidedBy::User },
+            );
+        }
+        decision
+    }
+}

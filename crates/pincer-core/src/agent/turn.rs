@@ -1,0 +1,114 @@
+//! A turn: model → tools → model … until the model stops, the step limit, a failure or a
+//! cancellation. Every message is stored the moment it exists.
+
+use std::sync::Arc;
+
+use tokio_util::sync::CancellationToken;
+
+use super::model_call::{Call, CallError};
+use super::session::{SessionShared, SessionState};
+use super::tool_call::ToolRun;
+use super::{Shared, history};
+use crate::model::{ChatRequest, Message, Usage};
+use crate::protocol::Event;
+
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    session: Arc<SessionShared>,
+    mut state: SessionState,
+    text: String,
+    cancel: CancellationToken,
+) -> SessionState {
+    let turn_id = uuid::Uuid::new_v4().simple().to_string();
+    shared.emit(&state.id, Event::TurnStarted { turn_id: turn_id.clone() });
+    let turn = Turn { shared: &shared, session: &session, turn_id: &turn_id, cancel: &cancel };
+    let end = match turn.drive(&mut state, text).await {
+        Ok(end) => end,
+        Err(error) => Event::TurnFailed { turn_id: turn_id.clone(), error },
+    };
+    shared.emit(&state.id, end);
+    state
+}
+
+struct Turn<'a> {
+    shared: &'a Shared,
+    session: &'a SessionShared,
+    turn_id: &'a str,
+    cancel: &'a CancellationToken,
+}
+
+impl Turn<'_> {
+    /// Runs the turn; returns its closing event, or an error message for `TurnFailed`.
+    async fn drive(&self, state: &mut SessionState, text: String) -> Result<Event, String> {
+        self.append(state, Message::user(text))?;
+        let mut usage = Usage::default();
+        let max_steps = self.shared.settings.max_steps;
+        for step in 1..=max_steps {
+            let request = ChatRequest {
+                system: self.shared.system_prompt.clone(),
+                messages: state.history.clone(),
+                tools: self.shared.tool_specs.clone(),
+                max_tokens: self.shared.settings.max_tokens,
+            };
+            let call = Call { shared: self.shared, session: &state.id, turn_id: self.turn_id, step, cancel: self.cancel };
+            let response = match call.run(&request).await {
+                Ok(response) => response,
+                Err(failure) => {
+                    // Keep what the user already saw; a later turn can refer to it.
+                    if !failure.partial.text.is_empty() {
+                        self.append(state, Message::assistant(failure.partial.text, Vec::new()))?;
+                    }
+                    return match failure.error {
+                        CallError::Cancelled => Ok(self.cancelled()),
+                        CallError::Failed(error) => Err(error.to_string()),
+                    };
+                }
+            };
+            usage.add(response.usage);
+            let calls = response.tool_calls.clone();
+            self.append(state, Message::assistant(response.text.clone(), response.tool_calls))?;
+            if calls.is_empty() {
+                return Ok(Event::TurnCompleted { turn_id: self.turn_id.to_owned(), text: response.text, usage, steps: step });
+            }
+            let session_id = state.id.clone();
+            let runner = ToolRun {
+                shared: self.shared,
+                session: self.session,
+                session_id: &session_id,
+                turn_id: self.turn_id,
+                cancel: self.cancel,
+            };
+            let mut cancelled = false;
+            for call in &calls {
+                // After a cancellation the remaining calls still get a result, so the
+                // stored history stays valid for the next turn.
+                let message = if cancelled {
+                    Message::tool_result(&call.id, history::INTERRUPTED, true)
+                } else {
+                    let outcome = runner.run(call).await;
+                    cancelled = outcome.cancelled || self.cancel.is_cancelled();
+                    outcome.message
+                };
+                self.append(state, message)?;
+            }
+            if cancelled {
+                return Ok(self.cancelled());
+            }
+        }
+        Ok(Event::StepLimitReached { turn_id: self.turn_id.to_owned(), limit: max_steps })
+    }
+
+    fn cancelled(&self) -> Event {
+        Event::TurnCancelled { turn_id: self.turn_id.to_owned() }
+    }
+
+    fn append(&self, state: &mut SessionState, message: Message) -> Result<(), String> {
+        let stored = self
+            .shared
+            .store
+            .append_message(&state.id, self.turn_id, &message)
+            .map_err(|e| format!("could not save the conversation: {e}"))?;
+        state.history.push(history::render(&stored));
+        Ok(())
+    }
+}
