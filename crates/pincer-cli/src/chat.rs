@@ -1,0 +1,69 @@
+//! `pincer chat`: an interactive terminal conversation.
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use crate::cli::{ChatArgs, Global};
+use crate::context;
+use crate::input::Input;
+use crate::render::Renderer;
+use crate::run::{TurnEnd, drive};
+
+const HELP: &str = "commands: /new (fresh session)  /sessions  /usage  /help  /quit";
+
+pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
+    let engine = context::engine(global, args.approve)?;
+    let mut id = args.session.unwrap_or_else(context::new_session_id);
+    let mut session = engine.session(&id);
+    let mut input = Input::stdin();
+    let mut renderer = Renderer::new();
+    let provider = engine.settings().providers.first().map(|p| format!("{} · {}", p.name, p.model)).unwrap_or_default();
+    eprintln!("pincer chat — {provider} — session {id}\n{HELP}");
+    loop {
+        eprint!("\n› ");
+        let _ = std::io::stderr().flush();
+        let line = tokio::select! {
+            line = input.line() => line,
+            _ = tokio::signal::ctrl_c() => None,
+        };
+        let Some(line) = line else {
+            eprintln!();
+            return Ok(ExitCode::SUCCESS);
+        };
+        let text = line.trim();
+        match text {
+            "" => continue,
+            "/quit" | "/exit" => return Ok(ExitCode::SUCCESS),
+            "/help" => eprintln!("{HELP}"),
+            "/new" => {
+                id = context::new_session_id();
+                session = engine.session(&id);
+                eprintln!("new session {id}");
+            }
+            "/sessions" => {
+                for s in engine.store().sessions()?.iter().take(20) {
+                    let mark = if s.id == id { "*" } else { " " };
+                    eprintln!("{mark} {}  {}  {:>4} msgs  {}", s.id, s.updated_at, s.messages, s.title);
+                }
+            }
+            "/usage" => {
+                let summary = engine.store().usage_summary(Some(&id))?;
+                let t = summary.total;
+                eprintln!(
+                    "session {id}: {} requests, {} input tokens ({} cached), {} output tokens",
+                    t.requests, t.input_tokens, t.cached_input_tokens, t.output_tokens
+                );
+            }
+            command if command.starts_with('/') => eprintln!("unknown command {command}; {HELP}"),
+            _ => {
+                let end = drive(&engine, &session, text.to_owned(), &mut input, &mut renderer, false).await;
+                renderer.finish_line();
+                if end != TurnEnd::Completed
+                    && let Some(reason) = end.reason()
+                {
+                    eprintln!("({reason})");
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,105 @@
+//! Command-line arguments.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+#[derive(Debug, Parser)]
+#[command(name = "pincer", version, about = "A small, fast, safe personal AI agent")]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    /// More log output on stderr (-v, -vv). PINCER_LOG takes a tracing filter.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct Global {
+    /// Data folder (config.toml, pincer.db, workspace/); default PINCER_HOME or the platform data folder.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub home: Option<PathBuf>,
+    /// The agent's working folder; default PINCER_WORKSPACE, config `workspace`, or HOME/workspace.
+    #[arg(long, global = true, value_name = "DIR")]
+    pub workspace: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one turn to the end and print the reply.
+    Run(RunArgs),
+    /// Chat in the terminal.
+    Chat(ChatArgs),
+    /// List and show stored sessions.
+    Sessions(SessionsArgs),
+    /// Tokens used, in total, per model and per session.
+    Usage(UsageArgs),
+    /// Print the effective configuration and check that the provider answers.
+    Doctor,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Approve {
+    /// Ask on the terminal (stdin) for every call the policy wants approved.
+    Ask,
+    /// Approve them all (what the policy denies stays denied).
+    Auto,
+    /// Refuse them all.
+    Deny,
+}
+
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Continue this session (created if new); default a fresh session.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    #[arg(long, value_enum, default_value = "ask")]
+    pub approve: Approve,
+    /// Print one JSON event per line instead of text.
+    #[arg(long)]
+    pub json: bool,
+    /// What to ask.
+    #[arg(required = true, num_args = 1.., value_name = "PROMPT")]
+    pub prompt: Vec<String>,
+}
+
+#[derive(Debug, Args)]
+pub struct ChatArgs {
+    /// Continue this session; default a fresh one.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    #[arg(long, value_enum, default_value = "ask")]
+    pub approve: Approve,
+}
+
+#[derive(Debug, Args)]
+pub struct SessionsArgs {
+    #[command(subcommand)]
+    pub command: SessionsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionsCommand {
+    /// Sessions, most recent first.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// The messages of one session.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct UsageArgs {
+    /// Only this session.
+    #[arg(long, value_name = "ID")]
+    pub session: Option<String>,
+    #[arg(long)]
+    pub json: bool,
+}

@@ -1,0 +1,60 @@
+//! `pincer doctor`: the effective configuration, secrets redacted, and a provider check.
+
+use std::process::ExitCode;
+
+use pincer_core::provider;
+
+use crate::cli::Global;
+use crate::context;
+
+pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
+    let settings = context::settings(global)?;
+    println!("home        {}", settings.home.display());
+    println!("config      {}", settings.home.join(pincer_core::config::CONFIG_FILE).display());
+    println!("database    {}", settings.home.join("pincer.db").display());
+    println!("workspace   {}", settings.workspace.display());
+    println!("max steps   {}", settings.max_steps);
+    println!(
+        "retries     {} attempts, backoff from {} ms up to {} ms",
+        settings.retry.max_attempts,
+        settings.retry.base_delay.as_millis(),
+        settings.retry.max_delay.as_millis()
+    );
+    let p = &settings.policy;
+    println!(
+        "policy      write {:?}, exec {:?}, web_fetch {:?}, outside-workspace read {:?} / write {:?}, {} exec rules",
+        p.write, p.exec, p.web_fetch, p.outside_read, p.outside_write, p.exec_rules.len()
+    );
+    let mut healthy = true;
+    for (index, endpoint) in settings.providers.iter().enumerate() {
+        let role = if index == 0 { "provider" } else { "fallback" };
+        println!(
+            "{role:<11} {} ({:?}) {} model {} key {}",
+            endpoint.name,
+            endpoint.dialect,
+            endpoint.base_url,
+            endpoint.model,
+            redact(endpoint.api_key.as_deref())
+        );
+        match provider::probe(endpoint).await {
+            Ok(took) => println!("            ✓ answers ({} ms)", took.as_millis()),
+            Err(e) => {
+                healthy = false;
+                println!("            ✗ {e}");
+            }
+        }
+    }
+    Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+
+/// Enough of a key to tell which one is set, never enough to use it.
+fn redact(key: Option<&str>) -> String {
+    match key {
+        None => "not set".to_owned(),
+        Some(key) if key.chars().count() <= 8 => "set (redacted)".to_owned(),
+        Some(key) => {
+            let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            format!("…{tail} (redacted)")
+        }
+    }
+}

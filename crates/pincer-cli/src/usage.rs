@@ -1,0 +1,40 @@
+//! `pincer usage`.
+
+use std::process::ExitCode;
+
+use pincer_core::store::UsageTotals;
+
+use crate::cli::{Global, UsageArgs};
+use crate::context;
+
+pub fn usage(global: &Global, args: UsageArgs) -> anyhow::Result<ExitCode> {
+    let store = context::store(global)?;
+    let summary = store.usage_summary(args.session.as_deref())?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&summary)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<40} {:>8} {:>12} {:>12} {:>12}", "", "requests", "input", "cached", "output");
+    row("total", &summary.total);
+    if !summary.by_model.is_empty() {
+        println!("by model:");
+        for r in &summary.by_model {
+            row(&format!("  {}", r.key), &r.totals);
+        }
+    }
+    if !summary.by_session.is_empty() {
+        println!("by session:");
+        for r in &summary.by_session {
+            row(&format!("  {}", r.key), &r.totals);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn row(label: &str, t: &UsageTotals) {
+    let failed = if t.failed_requests > 0 { format!(" ({} failed)", t.failed_requests) } else { String::new() };
+    println!(
+        "{label:<40} {:>8} {:>12} {:>12} {:>12}{failed}",
+        t.requests, t.input_tokens, t.cached_input_tokens, t.output_tokens
+    );
+}
