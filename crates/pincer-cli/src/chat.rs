@@ -17,7 +17,12 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
     let mut session = engine.session(&id);
     let mut input = Input::stdin();
     let mut renderer = Renderer::new();
-    let provider = engine.settings().providers.first().map(|p| format!("{} · {}", p.name, p.model)).unwrap_or_default();
+    let provider = engine
+        .settings()
+        .providers
+        .first()
+        .map(|p| format!("{} · {}", p.name, p.model))
+        .unwrap_or_default();
     eprintln!("pincer chat — {provider} — session {id}\n{HELP}");
     loop {
         eprint!("\n› ");
@@ -43,7 +48,10 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
             "/sessions" => {
                 for s in engine.store().sessions()?.iter().take(20) {
                     let mark = if s.id == id { "*" } else { " " };
-                    eprintln!("{mark} {}  {}  {:>4} msgs  {}", s.id, s.updated_at, s.messages, s.title);
+                    eprintln!(
+                        "{mark} {}  {}  {:>4} msgs  {}",
+                        s.id, s.updated_at, s.messages, s.title
+                    );
                 }
             }
             "/usage" => {
@@ -56,7 +64,15 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
             }
             command if command.starts_with('/') => eprintln!("unknown command {command}; {HELP}"),
             _ => {
-                let end = drive(&engine, &session, text.to_owned(), &mut input, &mut renderer, false).await;
+                let end = drive(
+                    &engine,
+                    &session,
+                    text.to_owned(),
+                    &mut input,
+                    &mut renderer,
+                    false,
+                )
+                .await;
                 renderer.finish_line();
                 if end != TurnEnd::Completed
                     && let Some(reason) = end.reason()

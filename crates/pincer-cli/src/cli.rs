@@ -5,7 +5,11 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 #[derive(Debug, Parser)]
-#[command(name = "pincer", version, about = "A small, fast, safe personal AI agent")]
+#[command(
+    name = "pincer",
+    version,
+    about = "A small, fast, safe personal AI agent"
+)]
 pub struct Cli {
     #[command(flatten)]
     pub global: Global,

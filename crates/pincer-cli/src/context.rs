@@ -11,13 +11,19 @@ use crate::cli::{Approve, Global};
 pub fn settings(global: &Global) -> anyhow::Result<Settings> {
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
     let file = FileConfig::load(&home)?;
-    Ok(Settings::resolve(home, file, &ProcessEnv, global.workspace.clone())?)
+    Ok(Settings::resolve(
+        home,
+        file,
+        &ProcessEnv,
+        global.workspace.clone(),
+    )?)
 }
 
 /// Opens the store, creating the home if needed. Needs no provider.
 pub fn store(global: &Global) -> anyhow::Result<Store> {
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
-    std::fs::create_dir_all(&home).with_context(|| format!("could not create {}", home.display()))?;
+    std::fs::create_dir_all(&home)
+        .with_context(|| format!("could not create {}", home.display()))?;
     Ok(Store::open(&home.join("pincer.db"))?)
 }
 

@@ -10,7 +10,13 @@ use crate::context;
 pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
     let settings = context::settings(global)?;
     println!("home        {}", settings.home.display());
-    println!("config      {}", settings.home.join(pincer_core::config::CONFIG_FILE).display());
+    println!(
+        "config      {}",
+        settings
+            .home
+            .join(pincer_core::config::CONFIG_FILE)
+            .display()
+    );
     println!("database    {}", settings.home.join("pincer.db").display());
     println!("workspace   {}", settings.workspace.display());
     println!("max steps   {}", settings.max_steps);
@@ -23,7 +29,12 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
     let p = &settings.policy;
     println!(
         "policy      write {:?}, exec {:?}, web_fetch {:?}, outside-workspace read {:?} / write {:?}, {} exec rules",
-        p.write, p.exec, p.web_fetch, p.outside_read, p.outside_write, p.exec_rules.len()
+        p.write,
+        p.exec,
+        p.web_fetch,
+        p.outside_read,
+        p.outside_write,
+        p.exec_rules.len()
     );
     let mut healthy = true;
     for (index, endpoint) in settings.providers.iter().enumerate() {
@@ -44,7 +55,11 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
             }
         }
     }
-    Ok(if healthy { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if healthy {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// Enough of a key to tell which one is set, never enough to use it.
@@ -53,7 +68,14 @@ fn redact(key: Option<&str>) -> String {
         None => "not set".to_owned(),
         Some(key) if key.chars().count() <= 8 => "set (redacted)".to_owned(),
         Some(key) => {
-            let tail: String = key.chars().rev().take(4).collect::<Vec<_>>().into_iter().rev().collect();
+            let tail: String = key
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
             format!("…{tail} (redacted)")
         }
     }

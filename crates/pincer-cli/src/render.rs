@@ -3,7 +3,7 @@
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
-use pincer_core::protocol::Event;
+use pincer_core::protocol::{DecidedBy, Event};
 use tokio::task::JoinHandle;
 
 /// Prints events for a person. A spinner shows while the model has not answered yet.
@@ -16,7 +16,11 @@ pub struct Renderer {
 
 impl Renderer {
     pub fn new() -> Self {
-        Self { spinner: None, fancy: std::io::stderr().is_terminal(), open_line: false }
+        Self {
+            spinner: None,
+            fancy: std::io::stderr().is_terminal(),
+            open_line: false,
+        }
     }
 
     pub fn event(&mut self, event: &Event) {
@@ -29,27 +33,48 @@ impl Renderer {
                 let _ = out.flush();
                 self.open_line = !text.ends_with('\n');
             }
-            Event::ToolCallRequested { name, arguments, .. } => {
+            Event::ToolCallRequested {
+                name, arguments, ..
+            } => {
                 self.stop_spinner();
                 self.note(&format!("⚙ {name} {}", short(arguments, 120)));
             }
-            Event::ToolCallFinished { name, ok, output, duration_ms, .. } => {
+            Event::ToolCallFinished {
+                name,
+                ok,
+                output,
+                duration_ms,
+                ..
+            } => {
                 let mark = if *ok { "✓" } else { "✗" };
-                let detail = if *ok { String::new() } else { format!(": {}", short(output, 200)) };
+                let detail = if *ok {
+                    String::new()
+                } else {
+                    format!(": {}", short(output, 200))
+                };
                 self.note(&format!("{mark} {name} ({duration_ms} ms){detail}"));
             }
-            Event::ProviderRetry { provider, attempt, delay_ms, reason } => {
+            Event::ProviderRetry {
+                provider,
+                attempt,
+                delay_ms,
+                reason,
+            } => {
                 self.stop_spinner();
-                self.note(&format!("↻ {provider} failed (attempt {attempt}): {reason}; retrying in {delay_ms} ms"));
+                self.note(&format!(
+                    "↻ {provider} failed (attempt {attempt}): {reason}; retrying in {delay_ms} ms"
+                ));
             }
             Event::ProviderFallback { from, to, reason } => {
                 self.stop_spinner();
                 self.note(&format!("↪ {from} gave up ({reason}); switching to {to}"));
             }
-            Event::ApprovalResolved { decision, by, .. } => {
-                if *by != pincer_core::protocol::DecidedBy::User {
-                    self.note(&format!("  approval: {} ({})", decision.as_str(), by.as_str()));
-                }
+            Event::ApprovalResolved { decision, by, .. } if *by != DecidedBy::User => {
+                self.note(&format!(
+                    "  approval: {} ({})",
+                    decision.as_str(),
+                    by.as_str()
+                ));
             }
             Event::TurnCompleted { .. }
             | Event::TurnCancelled { .. }

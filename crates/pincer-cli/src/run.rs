@@ -35,7 +35,9 @@ impl TurnEnd {
     pub fn reason(&self) -> Option<String> {
         match self {
             TurnEnd::Completed => None,
-            TurnEnd::Cancelled => Some("cancelled; what happened so far is kept in the session".to_owned()),
+            TurnEnd::Cancelled => {
+                Some("cancelled; what happened so far is kept in the session".to_owned())
+            }
             TurnEnd::StepLimit(limit) => Some(format!(
                 "stopped after {limit} model steps (agent.max_steps); continue the session to go on"
             )),
@@ -50,7 +52,15 @@ pub async fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
     let session = engine.session(&id);
     let mut input = Input::stdin();
     let mut renderer = Renderer::new();
-    let end = drive(&engine, &session, args.prompt.join(" "), &mut input, &mut renderer, args.json).await;
+    let end = drive(
+        &engine,
+        &session,
+        args.prompt.join(" "),
+        &mut input,
+        &mut renderer,
+        args.json,
+    )
+    .await;
     if !args.json {
         renderer.finish_line();
         if std::io::stderr().is_terminal() {
@@ -110,7 +120,9 @@ pub async fn drive(
             renderer.event(&event.event);
         }
         match event.event {
-            Event::ApprovalRequested { call_id, summary, .. } => {
+            Event::ApprovalRequested {
+                call_id, summary, ..
+            } => {
                 let decision = ask(input, &summary).await;
                 session.submit(Op::Approve { call_id, decision });
             }

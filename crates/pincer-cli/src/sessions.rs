@@ -18,7 +18,10 @@ pub fn sessions(global: &Global, args: SessionsArgs) -> anyhow::Result<ExitCode>
                 println!("no sessions yet");
             } else {
                 for s in sessions {
-                    println!("{}  {}  {:>4} msgs  {}", s.id, s.updated_at, s.messages, s.title);
+                    println!(
+                        "{}  {}  {:>4} msgs  {}",
+                        s.id, s.updated_at, s.messages, s.title
+                    );
                 }
             }
         }

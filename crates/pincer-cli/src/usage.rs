@@ -14,7 +14,10 @@ pub fn usage(global: &Global, args: UsageArgs) -> anyhow::Result<ExitCode> {
         println!("{}", serde_json::to_string_pretty(&summary)?);
         return Ok(ExitCode::SUCCESS);
     }
-    println!("{:<40} {:>8} {:>12} {:>12} {:>12}", "", "requests", "input", "cached", "output");
+    println!(
+        "{:<40} {:>8} {:>12} {:>12} {:>12}",
+        "", "requests", "input", "cached", "output"
+    );
     row("total", &summary.total);
     if !summary.by_model.is_empty() {
         println!("by model:");
@@ -32,7 +35,11 @@ pub fn usage(global: &Global, args: UsageArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn row(label: &str, t: &UsageTotals) {
-    let failed = if t.failed_requests > 0 { format!(" ({} failed)", t.failed_requests) } else { String::new() };
+    let failed = if t.failed_requests > 0 {
+        format!(" ({} failed)", t.failed_requests)
+    } else {
+        String::new()
+    };
     println!(
         "{label:<40} {:>8} {:>12} {:>12} {:>12}{failed}",
         t.requests, t.input_tokens, t.cached_input_tokens, t.output_tokens

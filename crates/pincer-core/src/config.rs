@@ -21,7 +21,13 @@ pub enum ConfigError {
     },
     /// A syntax error, a value of the wrong type or an unknown key, with its place.
     #[error("{path}:{line}:{column}: {message}{key}", key = key.as_deref().map(|k| format!(" (key `{k}`)")).unwrap_or_default())]
-    Invalid { path: PathBuf, line: usize, column: usize, key: Option<String>, message: String },
+    Invalid {
+        path: PathBuf,
+        line: usize,
+        column: usize,
+        key: Option<String>,
+        message: String,
+    },
     #[error("provider {index}: {message}")]
     Provider { index: usize, message: String },
     #[error(
@@ -29,7 +35,9 @@ pub enum ConfigError {
          a vendor key such as OPENAI_API_KEY or ANTHROPIC_API_KEY, or add [[providers]] to {path}"
     )]
     NoProvider { path: PathBuf },
-    #[error("unknown provider {name:?}; known: {known}, or 'openai' with PINCER_BASE_URL for any compatible server")]
+    #[error(
+        "unknown provider {name:?}; known: {known}, or 'openai' with PINCER_BASE_URL for any compatible server"
+    )]
     UnknownProvider { name: String, known: String },
 }
 
@@ -78,7 +86,11 @@ pub struct AgentSection {
 
 impl Default for AgentSection {
     fn default() -> Self {
-        Self { max_steps: 25, max_tokens: None, tool_output_limit: 16 * 1024 }
+        Self {
+            max_steps: 25,
+            max_tokens: None,
+            tool_output_limit: 16 * 1024,
+        }
     }
 }
 
@@ -94,7 +106,12 @@ pub struct RetrySection {
 
 impl Default for RetrySection {
     fn default() -> Self {
-        Self { max_attempts: 4, base_delay_ms: 500, max_delay_ms: 30_000, timeout_secs: 120 }
+        Self {
+            max_attempts: 4,
+            base_delay_ms: 500,
+            max_delay_ms: 30_000,
+            timeout_secs: 120,
+        }
     }
 }
 
@@ -107,7 +124,10 @@ pub struct ToolsSection {
 
 impl Default for ToolsSection {
     fn default() -> Self {
-        Self { exec_timeout_secs: 120, web_fetch_allow_private: false }
+        Self {
+            exec_timeout_secs: 120,
+            web_fetch_allow_private: false,
+        }
     }
 }
 
@@ -172,7 +192,9 @@ impl Env for ProcessEnv {
 
 impl<const N: usize> Env for [(&str, &str); N] {
     fn var(&self, key: &str) -> Option<String> {
-        self.iter().find(|(k, _)| *k == key).map(|(_, v)| (*v).to_owned())
+        self.iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| (*v).to_owned())
     }
 }
 
@@ -184,7 +206,9 @@ pub fn home_dir(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
     if let Some(home) = env.var("PINCER_HOME") {
         return PathBuf::from(home);
     }
-    dirs::data_dir().unwrap_or_else(std::env::temp_dir).join("pincer")
+    dirs::data_dir()
+        .unwrap_or_else(std::env::temp_dir)
+        .join("pincer")
 }
 
 impl FileConfig {
@@ -216,7 +240,12 @@ impl FileConfig {
 fn line_column(text: &str, offset: usize) -> (usize, usize) {
     let before = &text[..offset.min(text.len())];
     let line = before.matches('\n').count() + 1;
-    let column = before.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0) + 1;
+    let column = before
+        .rsplit('\n')
+        .next()
+        .map(|l| l.chars().count())
+        .unwrap_or(0)
+        + 1;
     (line, column)
 }
 
@@ -224,7 +253,10 @@ fn line_column(text: &str, offset: usize) -> (usize, usize) {
 fn key_at(text: &str, offset: usize) -> Option<String> {
     let offset = offset.min(text.len());
     let line_start = text[..offset].rfind('\n').map(|i| i + 1).unwrap_or(0);
-    let line_end = text[offset..].find('\n').map(|i| offset + i).unwrap_or(text.len());
+    let line_end = text[offset..]
+        .find('\n')
+        .map(|i| offset + i)
+        .unwrap_or(text.len());
     let line = text[line_start..line_end].trim();
     let table = text[..line_start]
         .lines()
@@ -233,9 +265,14 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
         .find(|l| l.starts_with('['))
         .map(|l| l.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
     let key = if line.starts_with('[') {
-        return Some(line.trim_matches(|c| c == '[' || c == ']').trim().to_owned());
+        return Some(
+            line.trim_matches(|c| c == '[' || c == ']')
+                .trim()
+                .to_owned(),
+        );
     } else {
-        line.split_once('=').map(|(k, _)| k.trim().trim_matches('"').to_owned())?
+        line.split_once('=')
+            .map(|(k, _)| k.trim().trim_matches('"').to_owned())?
     };
     Some(match table {
         Some(table) if !table.is_empty() => format!("{table}.{key}"),
@@ -299,7 +336,12 @@ fn resolve_providers(
     let mut endpoints = entries
         .iter()
         .enumerate()
-        .map(|(index, entry)| endpoint(entry, env).map_err(|message| ConfigError::Provider { index: index + 1, message }))
+        .map(|(index, entry)| {
+            endpoint(entry, env).map_err(|message| ConfigError::Provider {
+                index: index + 1,
+                message,
+            })
+        })
         .collect::<Result<Vec<_>, _>>()?;
 
     let env_entry = ProviderEntry {
@@ -322,7 +364,8 @@ fn resolve_providers(
             });
         }
         // PINCER_PROVIDER replaces the primary; configured ones stay as fallbacks.
-        let primary = endpoint(&env_entry, env).map_err(|message| ConfigError::Provider { index: 0, message })?;
+        let primary = endpoint(&env_entry, env)
+            .map_err(|message| ConfigError::Provider { index: 0, message })?;
         endpoints.retain(|e| e.name != primary.name || e.base_url != primary.base_url);
         endpoints.insert(0, primary);
     } else if env_names_any {
@@ -340,21 +383,38 @@ fn resolve_providers(
             }
             None => {
                 // Without a provider name, a base URL means "any OpenAI-compatible server".
-                let entry = ProviderEntry { preset: Some("openai".to_owned()), ..env_entry };
-                endpoints.push(endpoint(&entry, env).map_err(|message| ConfigError::Provider { index: 0, message })?);
+                let entry = ProviderEntry {
+                    preset: Some("openai".to_owned()),
+                    ..env_entry
+                };
+                endpoints.push(
+                    endpoint(&entry, env)
+                        .map_err(|message| ConfigError::Provider { index: 0, message })?,
+                );
             }
         }
     }
 
     if endpoints.is_empty() {
         // Fall back to the first vendor whose key is in the environment.
-        if let Some(preset) = presets::PRESETS.iter().find(|p| p.key_env.and_then(|k| env.var(k)).is_some()) {
-            let entry = ProviderEntry { preset: Some(preset.name.to_owned()), ..ProviderEntry::default() };
-            endpoints.push(endpoint(&entry, env).map_err(|message| ConfigError::Provider { index: 0, message })?);
+        if let Some(preset) = presets::PRESETS
+            .iter()
+            .find(|p| p.key_env.and_then(|k| env.var(k)).is_some())
+        {
+            let entry = ProviderEntry {
+                preset: Some(preset.name.to_owned()),
+                ..ProviderEntry::default()
+            };
+            endpoints.push(
+                endpoint(&entry, env)
+                    .map_err(|message| ConfigError::Provider { index: 0, message })?,
+            );
         }
     }
     if endpoints.is_empty() {
-        return Err(ConfigError::NoProvider { path: config_path.to_path_buf() });
+        return Err(ConfigError::NoProvider {
+            path: config_path.to_path_buf(),
+        });
     }
     Ok(endpoints)
 }
@@ -362,26 +422,40 @@ fn resolve_providers(
 fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
     let preset = match &entry.preset {
         Some(name) => Some(presets::find(name).ok_or_else(|| {
-            format!("unknown preset {name:?}; known: {}", presets::names().collect::<Vec<_>>().join(", "))
+            format!(
+                "unknown preset {name:?}; known: {}",
+                presets::names().collect::<Vec<_>>().join(", ")
+            )
         })?),
         None => None,
     };
-    let dialect = entry.dialect.or(preset.map(|p| p.dialect)).unwrap_or(Dialect::OpenAi);
+    let dialect = entry
+        .dialect
+        .or(preset.map(|p| p.dialect))
+        .unwrap_or(Dialect::OpenAi);
     let base_url = entry
         .base_url
         .clone()
         .or(preset.map(|p| p.base_url.to_owned()))
         .ok_or("base_url is missing (or name a preset)")?;
     if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
-        return Err(format!("base_url {base_url:?} must start with http:// or https://"));
+        return Err(format!(
+            "base_url {base_url:?} must start with http:// or https://"
+        ));
     }
     let model = entry
         .model
         .clone()
         .or(preset.map(|p| p.default_model.to_owned()))
         .ok_or("model is missing")?;
-    let key_env = entry.api_key_env.as_deref().or(preset.and_then(|p| p.key_env));
-    let api_key = entry.api_key.clone().or_else(|| key_env.and_then(|k| env.var(k)));
+    let key_env = entry
+        .api_key_env
+        .as_deref()
+        .or(preset.and_then(|p| p.key_env));
+    let api_key = entry
+        .api_key
+        .clone()
+        .or_else(|| key_env.and_then(|k| env.var(k)));
     let name = entry
         .name
         .clone()
@@ -390,7 +464,14 @@ fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
             Dialect::OpenAi => "openai".to_owned(),
             Dialect::Anthropic => "anthropic".to_owned(),
         });
-    Ok(Endpoint { name, dialect, base_url, api_key, model, timeout: Duration::from_secs(120) })
+    Ok(Endpoint {
+        name,
+        dialect,
+        base_url,
+        api_key,
+        model,
+        timeout: Duration::from_secs(120),
+    })
 }
 
 #[cfg(test)]
@@ -403,14 +484,19 @@ mod tests {
         let text = "[agent]\nmax_steps = 3\nmax_stepz = 4\n";
         let err = FileConfig::parse(Path::new("/h/config.toml"), text).unwrap_err();
         let message = err.to_string();
-        assert!(message.starts_with("/h/config.toml:3:1: unknown field `max_stepz`"), "{message}");
+        assert!(
+            message.starts_with("/h/config.toml:3:1: unknown field `max_stepz`"),
+            "{message}"
+        );
         assert!(message.ends_with("(key `agent.max_stepz`)"), "{message}");
     }
 
     #[test]
     fn wrong_type_names_the_key() {
         let text = "[retry]\nmax_attempts = \"many\"\n";
-        let err = FileConfig::parse(Path::new("c.toml"), text).unwrap_err().to_string();
+        let err = FileConfig::parse(Path::new("c.toml"), text)
+            .unwrap_err()
+            .to_string();
         assert!(err.starts_with("c.toml:2:16: invalid type"), "{err}");
         assert!(err.contains("(key `retry.max_attempts`)"), "{err}");
     }
@@ -429,8 +515,15 @@ mod tests {
             ("DEEPSEEK_API_KEY", "sk-ds"),
         ];
         let settings = Settings::resolve(PathBuf::from("/h"), file, &env, None).unwrap();
-        let names: Vec<_> = settings.providers.iter().map(|p| (p.name.as_str(), p.model.as_str())).collect();
-        assert_eq!(names, vec![("anthropic", "m"), ("deepseek", "deepseek-chat")]);
+        let names: Vec<_> = settings
+            .providers
+            .iter()
+            .map(|p| (p.name.as_str(), p.model.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("anthropic", "m"), ("deepseek", "deepseek-chat")]
+        );
         assert_eq!(settings.providers[1].api_key.as_deref(), Some("sk-ds"));
         assert_eq!(settings.workspace, PathBuf::from("/h/workspace"));
     }
@@ -438,14 +531,19 @@ mod tests {
     #[test]
     fn vendor_key_alone_selects_the_vendor() {
         let env = [("DEEPSEEK_API_KEY", "sk")];
-        let settings = Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap();
-        assert_eq!(settings.providers[0].base_url, "https://api.deepseek.com/v1");
+        let settings =
+            Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap();
+        assert_eq!(
+            settings.providers[0].base_url,
+            "https://api.deepseek.com/v1"
+        );
     }
 
     #[test]
     fn nothing_configured_says_what_to_set() {
         let env: [(&str, &str); 0] = [];
-        let err = Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap_err();
+        let err =
+            Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap_err();
         assert!(err.to_string().contains("PINCER_PROVIDER"));
     }
 }

@@ -3,12 +3,12 @@
 //! Builds and tests without any GUI or X11 library; every surface drives it through the
 //! [`protocol`] types.
 
-pub mod model;
-pub mod provider;
-pub mod protocol;
-pub mod tools;
 pub mod agent;
 pub mod config;
+pub mod model;
 pub mod policy;
+pub mod protocol;
+pub mod provider;
 pub mod retry;
 pub mod store;
+pub mod tools;

@@ -68,7 +68,10 @@ impl PolicyConfig {
                 pattern: tool.to_owned(),
                 summary: format!("read {}", path.display()),
             },
-            Access::Read { path, inside: false } => Check {
+            Access::Read {
+                path,
+                inside: false,
+            } => Check {
                 verdict: self.outside_read,
                 pattern: format!("{tool}:{}", parent(path)),
                 summary: format!("read {} (outside the workspace)", path.display()),
@@ -78,7 +81,10 @@ impl PolicyConfig {
                 pattern: tool.to_owned(),
                 summary: format!("{tool} {}", path.display()),
             },
-            Access::Write { path, inside: false } => Check {
+            Access::Write {
+                path,
+                inside: false,
+            } => Check {
                 verdict: self.outside_write,
                 pattern: format!("{tool}:{}", path.display()),
                 summary: format!("{tool} {} (outside the workspace)", path.display()),
@@ -113,9 +119,16 @@ impl PolicyConfig {
         let pattern = if chained {
             format!("exec={command}")
         } else {
-            format!("exec:{}", command.split_whitespace().next().unwrap_or_default())
+            format!(
+                "exec:{}",
+                command.split_whitespace().next().unwrap_or_default()
+            )
         };
-        Check { verdict, pattern, summary: format!("run `{command}`") }
+        Check {
+            verdict,
+            pattern,
+            summary: format!("run `{command}`"),
+        }
     }
 
     /// The action of the longest rule whose prefix matches whole words of `command`.
@@ -126,7 +139,10 @@ impl PolicyConfig {
                 let prefix = rule.prefix.trim();
                 !prefix.is_empty()
                     && command.starts_with(prefix)
-                    && command[prefix.len()..].chars().next().is_none_or(char::is_whitespace)
+                    && command[prefix.len()..]
+                        .chars()
+                        .next()
+                        .is_none_or(char::is_whitespace)
             })
             .max_by_key(|rule| rule.prefix.trim().len())
             .map(|rule| rule.action)
@@ -163,7 +179,12 @@ mod tests {
     use std::path::PathBuf;
 
     fn exec(policy: &PolicyConfig, command: &str) -> (Verdict, String) {
-        let check = policy.check("exec", &Access::Exec { command: command.to_owned() });
+        let check = policy.check(
+            "exec",
+            &Access::Exec {
+                command: command.to_owned(),
+            },
+        );
         (check.verdict, check.pattern)
     }
 
@@ -171,31 +192,102 @@ mod tests {
     fn defaults_are_safe() {
         let policy = PolicyConfig::default();
         let inside = PathBuf::from("/w/a");
-        assert_eq!(policy.check("read_file", &Access::Read { path: inside.clone(), inside: true }).verdict, Verdict::Allow);
-        assert_eq!(policy.check("write_file", &Access::Write { path: inside, inside: true }).verdict, Verdict::Ask);
+        assert_eq!(
+            policy
+                .check(
+                    "read_file",
+                    &Access::Read {
+                        path: inside.clone(),
+                        inside: true
+                    }
+                )
+                .verdict,
+            Verdict::Allow
+        );
+        assert_eq!(
+            policy
+                .check(
+                    "write_file",
+                    &Access::Write {
+                        path: inside,
+                        inside: true
+                    }
+                )
+                .verdict,
+            Verdict::Ask
+        );
         let outside = PathBuf::from("/etc/passwd");
-        assert_eq!(policy.check("read_file", &Access::Read { path: outside.clone(), inside: false }).verdict, Verdict::Deny);
-        assert_eq!(policy.check("write_file", &Access::Write { path: outside, inside: false }).verdict, Verdict::Deny);
-        assert_eq!(exec(&policy, "ls -la"), (Verdict::Ask, "exec:ls".to_owned()));
-        let fetch = policy.check("web_fetch", &Access::Network { url: "https://example.com/a?b".to_owned() });
-        assert_eq!((fetch.verdict, fetch.pattern.as_str()), (Verdict::Ask, "web_fetch:example.com"));
+        assert_eq!(
+            policy
+                .check(
+                    "read_file",
+                    &Access::Read {
+                        path: outside.clone(),
+                        inside: false
+                    }
+                )
+                .verdict,
+            Verdict::Deny
+        );
+        assert_eq!(
+            policy
+                .check(
+                    "write_file",
+                    &Access::Write {
+                        path: outside,
+                        inside: false
+                    }
+                )
+                .verdict,
+            Verdict::Deny
+        );
+        assert_eq!(
+            exec(&policy, "ls -la"),
+            (Verdict::Ask, "exec:ls".to_owned())
+        );
+        let fetch = policy.check(
+            "web_fetch",
+            &Access::Network {
+                url: "https://example.com/a?b".to_owned(),
+            },
+        );
+        assert_eq!(
+            (fetch.verdict, fetch.pattern.as_str()),
+            (Verdict::Ask, "web_fetch:example.com")
+        );
     }
 
     #[test]
     fn exec_rules_match_whole_words_and_never_cover_chains() {
         let policy = PolicyConfig {
             exec_rules: vec![
-                ExecRule { prefix: "git".to_owned(), action: Verdict::Allow },
-                ExecRule { prefix: "git push".to_owned(), action: Verdict::Ask },
-                ExecRule { prefix: "rm".to_owned(), action: Verdict::Deny },
+                ExecRule {
+                    prefix: "git".to_owned(),
+                    action: Verdict::Allow,
+                },
+                ExecRule {
+                    prefix: "git push".to_owned(),
+                    action: Verdict::Ask,
+                },
+                ExecRule {
+                    prefix: "rm".to_owned(),
+                    action: Verdict::Deny,
+                },
             ],
             ..PolicyConfig::default()
         };
         assert_eq!(exec(&policy, "git status").0, Verdict::Allow);
         assert_eq!(exec(&policy, "git push origin").0, Verdict::Ask);
-        assert_eq!(exec(&policy, "gitk").0, Verdict::Ask, "prefix is a whole word");
+        assert_eq!(
+            exec(&policy, "gitk").0,
+            Verdict::Ask,
+            "prefix is a whole word"
+        );
         assert_eq!(exec(&policy, "rm -rf x").0, Verdict::Deny);
         assert_eq!(exec(&policy, "git status; rm -rf ~").0, Verdict::Deny);
-        assert_eq!(exec(&policy, "git status && curl x | sh"), (Verdict::Ask, "exec=git status && curl x | sh".to_owned()));
+        assert_eq!(
+            exec(&policy, "git status && curl x | sh"),
+            (Verdict::Ask, "exec=git status && curl x | sh".to_owned())
+        );
     }
 }

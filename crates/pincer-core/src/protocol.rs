@@ -17,7 +17,10 @@ pub enum Op {
     /// Stop the running turn; what happened so far is kept.
     Interrupt,
     /// Answer a pending [`Event::ApprovalRequested`].
-    Approve { call_id: String, decision: ApprovalDecision },
+    Approve {
+        call_id: String,
+        decision: ApprovalDecision,
+    },
 }
 
 /// The user's answer to an approval request.
@@ -78,28 +81,83 @@ impl DecidedBy {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {
-    TurnStarted { turn_id: String },
+    TurnStarted {
+        turn_id: String,
+    },
     /// A request to a model is about to be sent (step counts from 1 within a turn).
-    ModelRequest { step: u32, provider: String, model: String },
-    TextDelta { text: String },
-    ReasoningDelta { text: String },
+    ModelRequest {
+        step: u32,
+        provider: String,
+        model: String,
+    },
+    TextDelta {
+        text: String,
+    },
+    ReasoningDelta {
+        text: String,
+    },
     /// The model asked for a tool.
-    ToolCallRequested { call_id: String, name: String, arguments: String },
+    ToolCallRequested {
+        call_id: String,
+        name: String,
+        arguments: String,
+    },
     /// Policy wants the user to decide; answer with [`Op::Approve`].
-    ApprovalRequested { call_id: String, tool: String, summary: String, pattern: String },
-    ApprovalResolved { call_id: String, decision: ApprovalDecision, by: DecidedBy },
-    ToolCallFinished { call_id: String, name: String, ok: bool, output: String, duration_ms: u64 },
+    ApprovalRequested {
+        call_id: String,
+        tool: String,
+        summary: String,
+        pattern: String,
+    },
+    ApprovalResolved {
+        call_id: String,
+        decision: ApprovalDecision,
+        by: DecidedBy,
+    },
+    ToolCallFinished {
+        call_id: String,
+        name: String,
+        ok: bool,
+        output: String,
+        duration_ms: u64,
+    },
     /// A request failed and will be sent again after `delay_ms`.
-    ProviderRetry { provider: String, attempt: u32, delay_ms: u64, reason: String },
+    ProviderRetry {
+        provider: String,
+        attempt: u32,
+        delay_ms: u64,
+        reason: String,
+    },
     /// The provider gave up; the next configured one takes over.
-    ProviderFallback { from: String, to: String, reason: String },
-    Usage { provider: String, model: String, usage: Usage },
+    ProviderFallback {
+        from: String,
+        to: String,
+        reason: String,
+    },
+    Usage {
+        provider: String,
+        model: String,
+        usage: Usage,
+    },
     /// The model's final text of this turn.
-    TurnCompleted { turn_id: String, text: String, usage: Usage, steps: u32 },
-    TurnCancelled { turn_id: String },
+    TurnCompleted {
+        turn_id: String,
+        text: String,
+        usage: Usage,
+        steps: u32,
+    },
+    TurnCancelled {
+        turn_id: String,
+    },
     /// The turn stopped because it reached the configured step limit.
-    StepLimitReached { turn_id: String, limit: u32 },
-    TurnFailed { turn_id: String, error: String },
+    StepLimitReached {
+        turn_id: String,
+        limit: u32,
+    },
+    TurnFailed {
+        turn_id: String,
+        error: String,
+    },
 }
 
 /// An event together with the session it belongs to, as published on the bus.

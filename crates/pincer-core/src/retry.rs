@@ -13,7 +13,11 @@ pub struct RetryPolicy {
 
 impl Default for RetryPolicy {
     fn default() -> Self {
-        Self { max_attempts: 4, base_delay: Duration::from_millis(500), max_delay: Duration::from_secs(30) }
+        Self {
+            max_attempts: 4,
+            base_delay: Duration::from_millis(500),
+            max_delay: Duration::from_secs(30),
+        }
     }
 }
 
@@ -29,7 +33,10 @@ impl RetryPolicy {
             return (wait <= self.max_delay).then_some(wait);
         }
         let exponent = attempt.saturating_sub(1).min(16);
-        let backoff = self.base_delay.saturating_mul(1 << exponent).min(self.max_delay);
+        let backoff = self
+            .base_delay
+            .saturating_mul(1 << exponent)
+            .min(self.max_delay);
         // Jitter in [50 %, 100 %] of the backoff: never zero, never above the cap.
         let jitter = 0.5 + fastrand::f64() * 0.5;
         Some(backoff.mul_f64(jitter))
@@ -48,11 +55,24 @@ mod tests {
             max_delay: Duration::from_millis(300),
         };
         let first = policy.delay(1, None).unwrap();
-        assert!(first >= Duration::from_millis(50) && first <= Duration::from_millis(100), "{first:?}");
+        assert!(
+            first >= Duration::from_millis(50) && first <= Duration::from_millis(100),
+            "{first:?}"
+        );
         let third = policy.delay(3, None).unwrap();
-        assert!(third >= Duration::from_millis(150) && third <= Duration::from_millis(300), "{third:?}");
-        assert_eq!(policy.delay(2, Some(Duration::from_millis(250))), Some(Duration::from_millis(250)));
-        assert_eq!(policy.delay(2, Some(Duration::from_secs(60))), None, "too long a wait gives up");
+        assert!(
+            third >= Duration::from_millis(150) && third <= Duration::from_millis(300),
+            "{third:?}"
+        );
+        assert_eq!(
+            policy.delay(2, Some(Duration::from_millis(250))),
+            Some(Duration::from_millis(250))
+        );
+        assert_eq!(
+            policy.delay(2, Some(Duration::from_secs(60))),
+            None,
+            "too long a wait gives up"
+        );
         assert_eq!(policy.delay(5, None), None, "attempts are bounded");
     }
 }

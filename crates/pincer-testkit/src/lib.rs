@@ -1,1 +1,509 @@
+//! Test fixtures for Pincer, chiefly [`ScriptedLlm`]: a fake LLM server that
+//! speaks real HTTP on `127.0.0.1` and real SSE, in both the OpenAI Chat
+//! Completions dialect (`POST /v1/chat/completions`, plus `GET /v1/models`)
+//! and the Anthropic Messages dialect (`POST /v1/messages`).
+//!
+//! Tests queue [`Reply`]s; each incoming POST pops the next one (one FIFO
+//! shared by both dialects) and renders it in the wire format of the endpoint
+//! it hit, streamed or not depending on the request's `"stream"` flag. Every
+//! POST is captured so tests can assert on what the client actually sent.
+//!
+//! ```no_run
+//! # async fn demo() {
+//! use pincer_testkit::{Reply, ScriptedLlm};
+//!
+//! let llm = ScriptedLlm::start().await;
+//! llm.push(Reply::tool_call("call_1", "read_file", r#"{"path":"a.txt"}"#));
+//! llm.push(Reply::text("done").usage(100, 80, 7));
+//! // Point the provider at llm.base_url() ("http://127.0.0.1:PORT/v1"), run the agent...
+//! llm.wait_for_requests(2).await;
+//! assert_eq!(llm.requests()[1].path, "/v1/chat/completions");
+//! # }
+//! ```
+//!
+//! Synchronous tests that drive the `pincer` binary as a child process use
+//! [`ScriptedLlm::start_in_background`], which brings its own runtime, and
+//! [`ScriptedLlm::wait_for_requests_blocking`].
+//!
+//! A request that finds the queue empty gets HTTP 500 with the message
+//! "scripted LLM: no reply queued for this request", so a test that scripted
+//! too few replies fails loudly instead of hanging.
 
+mod anthropic;
+mod openai;
+mod reply;
+
+pub use reply::Reply;
+
+use std::collections::{BTreeMap, VecDeque};
+use std::io;
+use std::net::{Ipv4Addr, SocketAddr};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{DefaultBodyLimit, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::{Value, json};
+use tokio::sync::watch;
+
+const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
+const NO_REPLY_MESSAGE: &str = "scripted LLM: no reply queued for this request";
+const DEFAULT_MODEL: &str = "scripted-model";
+
+/// A POST the server received, recorded before it was answered.
+#[derive(Debug, Clone)]
+pub struct CapturedRequest {
+    /// e.g. `"/v1/chat/completions"`.
+    pub path: String,
+    /// Lower-case header names; repeated headers are joined with `", "`.
+    pub headers: BTreeMap<String, String>,
+    /// Parsed JSON body, or `Value::Null` when the body is not JSON.
+    pub body: Value,
+    /// The body exactly as sent (lossily decoded if not UTF-8), for
+    /// byte-level comparisons such as prompt-cache prefix stability.
+    pub raw_body: String,
+}
+
+/// The scripted fake LLM server. Dropping it shuts the server down.
+pub struct ScriptedLlm {
+    addr: SocketAddr,
+    inner: Arc<Inner>,
+    shutdown: watch::Sender<bool>,
+    background: Option<std::thread::JoinHandle<()>>,
+}
+
+struct Inner {
+    queue: Mutex<VecDeque<Reply>>,
+    requests: Mutex<Vec<CapturedRequest>>,
+    next_id: AtomicU64,
+    shutdown: watch::Receiver<bool>,
+}
+
+/// Poisoning only means another test thread panicked; the data is still usable.
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl ScriptedLlm {
+    /// Binds `127.0.0.1:0` and serves both dialects on a task of the current
+    /// tokio runtime. Panics if the socket cannot be bound.
+    pub async fn start() -> ScriptedLlm {
+        match Self::try_start().await {
+            Ok(llm) => llm,
+            Err(e) => panic!("scripted LLM: failed to start: {e}"),
+        }
+    }
+
+    /// Like [`ScriptedLlm::start`], but reports bind failures.
+    pub async fn try_start() -> io::Result<ScriptedLlm> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        let addr = listener.local_addr()?;
+        let (shutdown, rx) = watch::channel(false);
+        let inner = Arc::new(Inner::new(rx.clone()));
+        tokio::spawn(serve(listener, router(inner.clone()), rx));
+        Ok(ScriptedLlm {
+            addr,
+            inner,
+            shutdown,
+            background: None,
+        })
+    }
+
+    /// Starts the server on its own multi-thread runtime in a background
+    /// thread, for synchronous tests (e.g. ones spawning the `pincer` binary).
+    /// Panics if the runtime or socket cannot be set up.
+    pub fn start_in_background() -> ScriptedLlm {
+        match Self::try_start_in_background() {
+            Ok(llm) => llm,
+            Err(e) => panic!("scripted LLM: failed to start in background: {e}"),
+        }
+    }
+
+    /// Like [`ScriptedLlm::start_in_background`], but reports setup failures.
+    pub fn try_start_in_background() -> io::Result<ScriptedLlm> {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .thread_name("scripted-llm")
+            .enable_all()
+            .build()?;
+        // Bound synchronously so the address is known before this returns.
+        let std_listener = std::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        std_listener.set_nonblocking(true)?;
+        let addr = std_listener.local_addr()?;
+        let listener = {
+            let _guard = runtime.enter();
+            tokio::net::TcpListener::from_std(std_listener)?
+        };
+        let (shutdown, rx) = watch::channel(false);
+        let inner = Arc::new(Inner::new(rx.clone()));
+        let app = router(inner.clone());
+        let background = std::thread::Builder::new()
+            .name("scripted-llm".to_owned())
+            .spawn(move || {
+                let mut stop = rx.clone();
+                runtime.block_on(async move {
+                    tokio::spawn(serve(listener, app, rx));
+                    wait_shutdown(&mut stop).await;
+                });
+                // Dropping the runtime kills every connection task, so a client
+                // that keeps its connection open cannot stall the test's drop.
+                runtime.shutdown_timeout(Duration::from_millis(100));
+            })?;
+        Ok(ScriptedLlm {
+            addr,
+            inner,
+            shutdown,
+            background: Some(background),
+        })
+    }
+
+    /// e.g. `"http://127.0.0.1:41234/v1"`; both dialects live under it.
+    pub fn base_url(&self) -> String {
+        format!("http://{}/v1", self.addr)
+    }
+
+    /// The bound socket address.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Queues a reply for the next POST to either dialect.
+    pub fn push(&self, reply: Reply) {
+        lock(&self.inner.queue).push_back(reply);
+    }
+
+    /// Number of replies still queued.
+    pub fn pending(&self) -> usize {
+        lock(&self.inner.queue).len()
+    }
+
+    /// All POSTs received so far, in arrival order, including those answered
+    /// with an error status.
+    pub fn requests(&self) -> Vec<CapturedRequest> {
+        lock(&self.inner.requests).clone()
+    }
+
+    fn request_count(&self) -> usize {
+        lock(&self.inner.requests).len()
+    }
+
+    fn wait_timed_out(&self, n: usize) -> ! {
+        let paths: Vec<String> = self.requests().into_iter().map(|r| r.path).collect();
+        panic!(
+            "scripted LLM: waited {WAIT_TIMEOUT:?} for {n} request(s), but only {} arrived (paths: {paths:?}; {} repl(ies) still queued)",
+            paths.len(),
+            self.pending(),
+        );
+    }
+
+    /// Waits until at least `n` requests have arrived; panics after 10 s.
+    pub async fn wait_for_requests(&self, n: usize) {
+        let deadline = Instant::now() + WAIT_TIMEOUT;
+        while self.request_count() < n {
+            if Instant::now() >= deadline {
+                self.wait_timed_out(n);
+            }
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    }
+
+    /// Blocking form of [`ScriptedLlm::wait_for_requests`]. Do not call it on
+    /// the runtime thread that serves a [`ScriptedLlm::start`] server (it would
+    /// starve the server); it is meant for [`ScriptedLlm::start_in_background`].
+    pub fn wait_for_requests_blocking(&self, n: usize) {
+        let deadline = Instant::now() + WAIT_TIMEOUT;
+        while self.request_count() < n {
+            if Instant::now() >= deadline {
+                self.wait_timed_out(n);
+            }
+            std::thread::sleep(Duration::from_millis(2));
+        }
+    }
+}
+
+impl Drop for ScriptedLlm {
+    fn drop(&mut self) {
+        self.shutdown.send_replace(true);
+        if let Some(thread) = self.background.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Inner {
+    fn new(shutdown: watch::Receiver<bool>) -> Inner {
+        Inner {
+            queue: Mutex::new(VecDeque::new()),
+            requests: Mutex::new(Vec::new()),
+            next_id: AtomicU64::new(1),
+            shutdown,
+        }
+    }
+
+    fn record(&self, path: &str, headers: &HeaderMap, body: &Bytes) -> CapturedRequest {
+        let mut map = BTreeMap::new();
+        for (name, value) in headers {
+            let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
+            map.entry(name.as_str().to_owned())
+                .and_modify(|existing: &mut String| {
+                    existing.push_str(", ");
+                    existing.push_str(&value);
+                })
+                .or_insert(value);
+        }
+        let captured = CapturedRequest {
+            path: path.to_owned(),
+            headers: map,
+            body: serde_json::from_slice(body).unwrap_or(Value::Null),
+            raw_body: String::from_utf8_lossy(body).into_owned(),
+        };
+        lock(&self.requests).push(captured.clone());
+        captured
+    }
+}
+
+async fn serve(listener: tokio::net::TcpListener, app: Router, mut rx: watch::Receiver<bool>) {
+    let result = axum::serve(listener, app)
+        .with_graceful_shutdown(async move { wait_shutdown(&mut rx).await })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!("scripted LLM server stopped: {e}");
+    }
+}
+
+fn router(inner: Arc<Inner>) -> Router {
+    Router::new()
+        .route("/v1/chat/completions", post(openai_handler))
+        .route("/v1/messages", post(anthropic_handler))
+        .route("/v1/models", get(models_handler))
+        .fallback(fallback_handler)
+        // Agent transcripts can exceed axum's 2 MB default.
+        .layer(DefaultBodyLimit::disable())
+        .with_state(inner)
+}
+
+/// A closed sender also counts: the server is going away either way.
+async fn wait_shutdown(rx: &mut watch::Receiver<bool>) {
+    let _ = rx.wait_for(|down| *down).await;
+}
+
+/// Returns true if the server shut down before the sleep finished.
+async fn sleep_or_shutdown(d: Duration, rx: &mut watch::Receiver<bool>) -> bool {
+    tokio::select! {
+        () = tokio::time::sleep(d) => false,
+        () = wait_shutdown(rx) => true,
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    OpenAi,
+    Anthropic,
+}
+
+async fn openai_handler(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(
+        inner,
+        Dialect::OpenAi,
+        "/v1/chat/completions",
+        headers,
+        body,
+    )
+    .await
+}
+
+async fn anthropic_handler(
+    State(inner): State<Arc<Inner>>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    respond(inner, Dialect::Anthropic, "/v1/messages", headers, body).await
+}
+
+async fn models_handler() -> Response {
+    axum::Json(json!({
+        "object": "list",
+        "data": [{ "id": DEFAULT_MODEL, "object": "model", "owned_by": "pincer-testkit" }],
+    }))
+    .into_response()
+}
+
+/// Captures stray POSTs (e.g. a doubled `/v1`) so a misrouted client shows
+/// up in `requests()` instead of vanishing into a bare 404.
+async fn fallback_handler(
+    State(inner): State<Arc<Inner>>,
+    method: axum::http::Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    if method == axum::http::Method::POST {
+        inner.record(uri.path(), &headers, &body);
+    }
+    let message = format!("scripted LLM: no route for {method} {}", uri.path());
+    let dialect = if uri.path().ends_with("/messages") {
+        Dialect::Anthropic
+    } else {
+        Dialect::OpenAi
+    };
+    error_response(dialect, 404, &message, None)
+}
+
+fn error_response(
+    dialect: Dialect,
+    status: u16,
+    message: &str,
+    retry_after: Option<u64>,
+) -> Response {
+    let body = match dialect {
+        Dialect::OpenAi => openai::error_body(status, message),
+        Dialect::Anthropic => anthropic::error_body(status, message),
+    };
+    let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let mut response = (code, axum::Json(body)).into_response();
+    add_retry_after(&mut response, retry_after);
+    response
+}
+
+fn add_retry_after(response: &mut Response, retry_after: Option<u64>) {
+    if let Some(secs) = retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+    }
+}
+
+async fn respond(
+    inner: Arc<Inner>,
+    dialect: Dialect,
+    path: &str,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let request = inner.record(path, &headers, &body);
+    let popped = lock(&inner.queue).pop_front();
+    let Some(reply) = popped else {
+        return error_response(dialect, 500, NO_REPLY_MESSAGE, None);
+    };
+    let mut shutdown = inner.shutdown.clone();
+    if !reply.delay.is_zero() && sleep_or_shutdown(reply.delay, &mut shutdown).await {
+        return error_response(dialect, 503, "scripted LLM: shutting down", None);
+    }
+    if let Some(status) = reply.status {
+        let message = format!("scripted LLM: simulated HTTP {status}");
+        return error_response(dialect, status, &message, reply.retry_after);
+    }
+
+    let model = request
+        .body
+        .get("model")
+        .and_then(Value::as_str)
+        .unwrap_or(DEFAULT_MODEL)
+        .to_owned();
+    let stream = request.body.get("stream").and_then(Value::as_bool) == Some(true);
+    let n = inner.next_id.fetch_add(1, Ordering::Relaxed);
+
+    let (events, malformed_event, json_body) = match dialect {
+        Dialect::OpenAi => {
+            let ctx = openai::Ctx {
+                id: format!("chatcmpl-scripted{n:08}"),
+                created: SystemTime::now()
+                    .duration_since(UNIX_EPOCH)
+                    .map(|d| d.as_secs())
+                    .unwrap_or(0),
+                model,
+                include_usage: request.body.pointer("/stream_options/include_usage")
+                    == Some(&Value::Bool(true)),
+            };
+            if stream {
+                (
+                    openai::stream_events(&ctx, &reply),
+                    openai::MALFORMED_EVENT,
+                    None,
+                )
+            } else {
+                (Vec::new(), "", Some(openai::completion(&ctx, &reply)))
+            }
+        }
+        Dialect::Anthropic => {
+            let ctx = anthropic::Ctx {
+                id: format!("msg_scripted{n:08}"),
+                model,
+            };
+            if stream {
+                (
+                    anthropic::stream_events(&ctx, &reply),
+                    anthropic::MALFORMED_EVENT,
+                    None,
+                )
+            } else {
+                (Vec::new(), "", Some(anthropic::message(&ctx, &reply)))
+            }
+        }
+    };
+
+    let (content_type, chunks) = match json_body {
+        Some(value) => {
+            let text = if reply.malformed_chunk {
+                "{\"choices\": [".to_owned()
+            } else {
+                value.to_string()
+            };
+            ("application/json", vec![text])
+        }
+        None => {
+            let mut events = events;
+            if reply.malformed_chunk {
+                events.insert(1.min(events.len()), malformed_event.to_owned());
+            }
+            if let Some(limit) = reply.cut_after {
+                events.truncate(limit);
+            }
+            ("text/event-stream", events)
+        }
+    };
+
+    let mut response = Response::new(body_stream(chunks, &reply, shutdown));
+    let headers = response.headers_mut();
+    headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if stream {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    }
+    add_retry_after(&mut response, reply.retry_after);
+    response
+}
+
+fn body_stream(chunks: Vec<String>, reply: &Reply, mut shutdown: watch::Receiver<bool>) -> Body {
+    let chunk_delay = reply.chunk_delay;
+    let hang = reply.hang;
+    let abort = reply.abort_connection;
+    let stream = async_stream::stream! {
+        for (i, chunk) in chunks.into_iter().enumerate() {
+            if i > 0 && !chunk_delay.is_zero() && sleep_or_shutdown(chunk_delay, &mut shutdown).await {
+                return;
+            }
+            yield Ok::<Bytes, io::Error>(Bytes::from(chunk));
+        }
+        if abort {
+            // Hyper flushes buffered output only when the body is pending, so
+            // without this yield the error would also discard the headers and
+            // the events already "sent".
+            tokio::task::yield_now().await;
+            // An error from the body makes hyper drop the connection without
+            // the terminating chunk, which the client sees as a broken transfer.
+            yield Err(io::Error::new(io::ErrorKind::ConnectionReset, "scripted LLM: connection aborted"));
+        } else if hang {
+            wait_shutdown(&mut shutdown).await;
+        }
+    };
+    Body::from_stream(stream)
+}

@@ -12,7 +12,10 @@ pub(crate) fn load(store: &Store, session: &str) -> Result<Vec<Message>, StoreEr
     store.ensure_session(session)?;
     let stored = store.messages(session)?;
     let mut history: Vec<Message> = stored.iter().map(render).collect();
-    if let Some(last_call_at) = stored.iter().rposition(|m| !m.message.tool_calls.is_empty()) {
+    if let Some(last_call_at) = stored
+        .iter()
+        .rposition(|m| !m.message.tool_calls.is_empty())
+    {
         let assistant = &stored[last_call_at];
         let answered: Vec<&str> = stored[last_call_at + 1..]
             .iter()

@@ -86,10 +86,14 @@ impl Engine {
         mode: ApprovalMode,
     ) -> Result<Self, EngineError> {
         create_dir(&settings.workspace)?;
-        settings.workspace = settings.workspace.canonicalize().map_err(|source| EngineError::Io {
-            path: settings.workspace.display().to_string(),
-            source,
-        })?;
+        settings.workspace =
+            settings
+                .workspace
+                .canonicalize()
+                .map_err(|source| EngineError::Io {
+                    path: settings.workspace.display().to_string(),
+                    source,
+                })?;
         let providers = settings
             .providers
             .iter()
@@ -138,7 +142,10 @@ impl Engine {
             return handle.clone();
         }
         let (ops, receiver) = mpsc::unbounded_channel();
-        let handle = SessionHandle { id: id.to_owned(), ops };
+        let handle = SessionHandle {
+            id: id.to_owned(),
+            ops,
+        };
         tokio::spawn(session::run(self.shared.clone(), id.to_owned(), receiver));
         sessions.insert(id.to_owned(), handle.clone());
         handle
@@ -149,7 +156,10 @@ impl Shared {
     pub(crate) fn emit(&self, session: &str, event: Event) {
         tracing::debug!(session, ?event, "event");
         // No subscriber is not an error: a job may run with nobody watching.
-        let _ = self.bus.send(SessionEvent { session: session.to_owned(), event });
+        let _ = self.bus.send(SessionEvent {
+            session: session.to_owned(),
+            event,
+        });
     }
 }
 
@@ -172,10 +182,14 @@ impl SessionHandle {
 }
 
 fn create_dir(path: &std::path::Path) -> Result<(), EngineError> {
-    std::fs::create_dir_all(path)
-        .map_err(|source| EngineError::Io { path: path.display().to_string(), source })
+    std::fs::create_dir_all(path).map_err(|source| EngineError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -74,7 +74,11 @@ impl Call<'_> {
         }))
     }
 
-    async fn with_retries(&self, provider: &dyn Provider, request: &ChatRequest) -> Result<ModelResponse, Failure> {
+    async fn with_retries(
+        &self,
+        provider: &dyn Provider,
+        request: &ChatRequest,
+    ) -> Result<ModelResponse, Failure> {
         let policy = self.shared.settings.retry;
         let mut attempt = 0;
         loop {
@@ -111,7 +115,11 @@ impl Call<'_> {
         }
     }
 
-    async fn attempt(&self, provider: &dyn Provider, request: &ChatRequest) -> Result<ModelResponse, Failure> {
+    async fn attempt(
+        &self,
+        provider: &dyn Provider,
+        request: &ChatRequest,
+    ) -> Result<ModelResponse, Failure> {
         self.shared.emit(
             self.session,
             Event::ModelRequest {
@@ -148,13 +156,17 @@ impl Call<'_> {
                     self.shared.emit(self.session, Event::TextDelta { text });
                 }
                 StreamEvent::ReasoningDelta(text) => {
-                    self.shared.emit(self.session, Event::ReasoningDelta { text });
+                    self.shared
+                        .emit(self.session, Event::ReasoningDelta { text });
                 }
                 StreamEvent::ToolCall(call) => response.tool_calls.push(call),
                 StreamEvent::Usage(usage) => response.usage = usage,
                 StreamEvent::Done(stop) => {
                     if stop == StopReason::MaxTokens {
-                        tracing::warn!(session = self.session, "the model hit its output token limit");
+                        tracing::warn!(
+                            session = self.session,
+                            "the model hit its output token limit"
+                        );
                     }
                     break Ok(());
                 }
@@ -192,7 +204,10 @@ impl Call<'_> {
         }
         match outcome {
             Ok(()) => Ok(response),
-            Err(error) => Err(Failure { partial: response, error }),
+            Err(error) => Err(Failure {
+                partial: response,
+                error,
+            }),
         }
     }
 }

@@ -31,7 +31,10 @@ type Running = Pin<Box<dyn Future<Output = SessionState> + Send>>;
 pub(crate) async fn run(shared: Arc<Shared>, id: String, mut ops: mpsc::UnboundedReceiver<Op>) {
     let session = Arc::new(SessionShared::default());
     let mut state = match history::load(&shared.store, &id) {
-        Ok(history) => Some(SessionState { id: id.clone(), history }),
+        Ok(history) => Some(SessionState {
+            id: id.clone(),
+            history,
+        }),
         Err(e) => {
             tracing::error!(session = id, error = %e, "could not load session");
             fail_all(&shared, &id, &mut ops, &e.to_string()).await;
@@ -77,14 +80,16 @@ pub(crate) async fn run(shared: Arc<Shared>, id: String, mut ops: mpsc::Unbounde
                     cancel.cancel();
                 }
             }
-            Op::Approve { call_id, decision } => {
-                match lock(&session.pending).remove(&call_id) {
-                    Some(answer) => {
-                        let _ = answer.send(decision);
-                    }
-                    None => tracing::warn!(session = id, call_id, "approval for a call that is not waiting"),
+            Op::Approve { call_id, decision } => match lock(&session.pending).remove(&call_id) {
+                Some(answer) => {
+                    let _ = answer.send(decision);
                 }
-            }
+                None => tracing::warn!(
+                    session = id,
+                    call_id,
+                    "approval for a call that is not waiting"
+                ),
+            },
         }
     }
 }
@@ -93,7 +98,13 @@ async fn fail_all(shared: &Shared, id: &str, ops: &mut mpsc::UnboundedReceiver<O
     while let Some(op) = ops.recv().await {
         if let Op::UserTurn { .. } = op {
             let turn_id = uuid::Uuid::new_v4().simple().to_string();
-            shared.emit(id, Event::TurnFailed { turn_id, error: error.to_owned() });
+            shared.emit(
+                id,
+                Event::TurnFailed {
+                    turn_id,
+                    error: error.to_owned(),
+                },
+            );
         }
     }
 }

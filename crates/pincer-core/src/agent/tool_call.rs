@@ -52,7 +52,12 @@ impl ToolRun<'_> {
         let (content, ok, decision, outcome) = self.execute(call).await;
         let cancelled = outcome == "cancelled";
         let content = if ok {
-            offload(&self.shared.settings.workspace, &call.id, content, self.shared.settings.tool_output_limit)
+            offload(
+                &self.shared.settings.workspace,
+                &call.id,
+                content,
+                self.shared.settings.tool_output_limit,
+            )
         } else {
             content
         };
@@ -81,18 +86,33 @@ impl ToolRun<'_> {
                 duration_ms,
             },
         );
-        Outcome { message: Message::tool_result(&call.id, content, !ok), cancelled }
+        Outcome {
+            message: Message::tool_result(&call.id, content, !ok),
+            cancelled,
+        }
     }
 
     /// Returns (content, ok, decision, outcome label).
     async fn execute(&self, call: &ToolCall) -> (String, bool, Decision, &'static str) {
-        let policy_decision = |allowed| Decision { allowed, by: DecidedBy::Policy, reason: String::new() };
+        let policy_decision = |allowed| Decision {
+            allowed,
+            by: DecidedBy::Policy,
+            reason: String::new(),
+        };
         let Some(tool) = self.shared.tools.get(&call.name) else {
             let known: Vec<_> = self.shared.tools.names().collect();
-            let message = format!("error: there is no tool named `{}`; available tools: {}", call.name, known.join(", "));
+            let message = format!(
+                "error: there is no tool named `{}`; available tools: {}",
+                call.name,
+                known.join(", ")
+            );
             return (message, false, policy_decision(false), "error");
         };
-        let arguments = if call.arguments.trim().is_empty() { "{}" } else { call.arguments.as_str() };
+        let arguments = if call.arguments.trim().is_empty() {
+            "{}"
+        } else {
+            call.arguments.as_str()
+        };
         let args: serde_json::Value = match serde_json::from_str(arguments) {
             Ok(args @ serde_json::Value::Object(_)) => args,
             Ok(_) => {
@@ -100,14 +120,23 @@ impl ToolRun<'_> {
                 return (message, false, policy_decision(false), "error");
             }
             Err(e) => {
-                let message = format!("error: invalid arguments: not valid JSON ({e}); send the arguments as one JSON object");
+                let message = format!(
+                    "error: invalid arguments: not valid JSON ({e}); send the arguments as one JSON object"
+                );
                 return (message, false, policy_decision(false), "error");
             }
         };
         let settings = &self.shared.tool_settings;
         let access = match tool.access(&args, settings) {
             Ok(access) => access,
-            Err(e) => return (format!("error: {e}"), false, policy_decision(false), "error"),
+            Err(e) => {
+                return (
+                    format!("error: {e}"),
+                    false,
+                    policy_decision(false),
+                    "error",
+                );
+            }
         };
         let check = self.shared.settings.policy.check(tool.name(), &access);
         let decision = match check.verdict {
@@ -121,7 +150,11 @@ impl ToolRun<'_> {
                 Some(decision) => decision,
                 None => {
                     let message = "error: cancelled before the user answered".to_owned();
-                    let decision = Decision { allowed: false, by: DecidedBy::User, reason: String::new() };
+                    let decision = Decision {
+                        allowed: false,
+                        by: DecidedBy::User,
+                        reason: String::new(),
+                    };
                     return (message, false, decision, "cancelled");
                 }
             },
@@ -143,14 +176,18 @@ impl ToolRun<'_> {
 
     /// Settles an "ask" verdict; `None` if the turn was cancelled while waiting.
     async fn ask(&self, call: &ToolCall, pattern: &str, summary: &str) -> Option<Decision> {
-        let remembered = lock(&self.session.granted).contains(pattern) || lock(&self.shared.always).contains(pattern);
+        let remembered = lock(&self.session.granted).contains(pattern)
+            || lock(&self.shared.always).contains(pattern);
         let (decision, by) = if remembered {
             (ApprovalDecision::Once, DecidedBy::Remembered)
         } else {
             match self.shared.mode {
                 ApprovalMode::Auto => (ApprovalDecision::Once, DecidedBy::Mode),
                 ApprovalMode::Deny => (ApprovalDecision::Deny, DecidedBy::Mode),
-                ApprovalMode::Ask => (self.wait_for_answer(call, pattern, summary).await?, DecidedBy::User),
+                ApprovalMode::Ask => (
+                    self.wait_for_answer(call, pattern, summary).await?,
+                    DecidedBy::User,
+                ),
             }
         };
         match decision {
@@ -168,17 +205,30 @@ impl ToolRun<'_> {
         if by != DecidedBy::User {
             self.shared.emit(
                 self.session_id,
-                Event::ApprovalResolved { call_id: call.id.clone(), decision, by },
+                Event::ApprovalResolved {
+                    call_id: call.id.clone(),
+                    decision,
+                    by,
+                },
             );
         }
         let reason = match by {
             DecidedBy::Mode => format!("approvals are set to deny; {summary} needs approval"),
             _ => format!("the user did not allow: {summary}"),
         };
-        Some(Decision { allowed: decision.allows(), by, reason })
+        Some(Decision {
+            allowed: decision.allows(),
+            by,
+            reason,
+        })
     }
 
-    async fn wait_for_answer(&self, call: &ToolCall, pattern: &str, summary: &str) -> Option<ApprovalDecision> {
+    async fn wait_for_answer(
+        &self,
+        call: &ToolCall,
+        pattern: &str,
+        summary: &str,
+    ) -> Option<ApprovalDecision> {
         let (answer, answered) = oneshot::channel();
         lock(&self.session.pending).insert(call.id.clone(), answer);
         self.shared.emit(
@@ -198,7 +248,11 @@ impl ToolRun<'_> {
         if let Some(decision) = decision {
             self.shared.emit(
                 self.session_id,
-                Event::ApprovalResolved { call_id: call.id.clone(), decision, by: DecidedBy::User },
+                Event::ApprovalResolved {
+                    call_id: call.id.clone(),
+                    decision,
+                    by: DecidedBy::User,
+                },
             );
         }
         decision

@@ -20,11 +20,24 @@ pub(crate) async fn run(
     cancel: CancellationToken,
 ) -> SessionState {
     let turn_id = uuid::Uuid::new_v4().simple().to_string();
-    shared.emit(&state.id, Event::TurnStarted { turn_id: turn_id.clone() });
-    let turn = Turn { shared: &shared, session: &session, turn_id: &turn_id, cancel: &cancel };
+    shared.emit(
+        &state.id,
+        Event::TurnStarted {
+            turn_id: turn_id.clone(),
+        },
+    );
+    let turn = Turn {
+        shared: &shared,
+        session: &session,
+        turn_id: &turn_id,
+        cancel: &cancel,
+    };
     let end = match turn.drive(&mut state, text).await {
         Ok(end) => end,
-        Err(error) => Event::TurnFailed { turn_id: turn_id.clone(), error },
+        Err(error) => Event::TurnFailed {
+            turn_id: turn_id.clone(),
+            error,
+        },
     };
     shared.emit(&state.id, end);
     state
@@ -50,7 +63,13 @@ impl Turn<'_> {
                 tools: self.shared.tool_specs.clone(),
                 max_tokens: self.shared.settings.max_tokens,
             };
-            let call = Call { shared: self.shared, session: &state.id, turn_id: self.turn_id, step, cancel: self.cancel };
+            let call = Call {
+                shared: self.shared,
+                session: &state.id,
+                turn_id: self.turn_id,
+                step,
+                cancel: self.cancel,
+            };
             let response = match call.run(&request).await {
                 Ok(response) => response,
                 Err(failure) => {
@@ -66,9 +85,17 @@ impl Turn<'_> {
             };
             usage.add(response.usage);
             let calls = response.tool_calls.clone();
-            self.append(state, Message::assistant(response.text.clone(), response.tool_calls))?;
+            self.append(
+                state,
+                Message::assistant(response.text.clone(), response.tool_calls),
+            )?;
             if calls.is_empty() {
-                return Ok(Event::TurnCompleted { turn_id: self.turn_id.to_owned(), text: response.text, usage, steps: step });
+                return Ok(Event::TurnCompleted {
+                    turn_id: self.turn_id.to_owned(),
+                    text: response.text,
+                    usage,
+                    steps: step,
+                });
             }
             let session_id = state.id.clone();
             let runner = ToolRun {
@@ -95,11 +122,16 @@ impl Turn<'_> {
                 return Ok(self.cancelled());
             }
         }
-        Ok(Event::StepLimitReached { turn_id: self.turn_id.to_owned(), limit: max_steps })
+        Ok(Event::StepLimitReached {
+            turn_id: self.turn_id.to_owned(),
+            limit: max_steps,
+        })
     }
 
     fn cancelled(&self) -> Event {
-        Event::TurnCancelled { turn_id: self.turn_id.to_owned() }
+        Event::TurnCancelled {
+            turn_id: self.turn_id.to_owned(),
+        }
     }
 
     fn append(&self, state: &mut SessionState, message: Message) -> Result<(), String> {

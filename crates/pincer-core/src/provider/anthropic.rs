@@ -43,7 +43,11 @@ impl Provider for Anthropic {
         let provider = self.endpoint.name.as_str();
         let url = format!("{}/messages", self.endpoint.base_url.trim_end_matches('/'));
         let body = request_body(&self.endpoint.model, request);
-        let mut http = self.client.post(url).header("anthropic-version", API_VERSION).json(&body);
+        let mut http = self
+            .client
+            .post(url)
+            .header("anthropic-version", API_VERSION)
+            .json(&body);
         if let Some(key) = &self.endpoint.api_key {
             http = http.header("x-api-key", key);
         }
@@ -162,7 +166,11 @@ impl Provider for Anthropic {
 }
 
 fn str_field(value: &Value, key: &str) -> String {
-    value.get(key).and_then(Value::as_str).unwrap_or_default().to_owned()
+    value
+        .get(key)
+        .and_then(Value::as_str)
+        .unwrap_or_default()
+        .to_owned()
 }
 
 /// Anthropic reports input without cached tokens; Pincer counts cached tokens inside input.
@@ -174,7 +182,9 @@ fn parse_usage(usage: &Value, previous: Usage) -> Usage {
         input + cache_read.unwrap_or(0) + get("cache_creation_input_tokens").unwrap_or(0)
     });
     Usage {
-        input_tokens: input.unwrap_or(previous.input_tokens).max(previous.input_tokens),
+        input_tokens: input
+            .unwrap_or(previous.input_tokens)
+            .max(previous.input_tokens),
         cached_input_tokens: cache_read.unwrap_or(previous.cached_input_tokens),
         output_tokens: get("output_tokens").unwrap_or(previous.output_tokens),
     }
@@ -214,7 +224,8 @@ pub fn request_body(model: &str, request: &ChatRequest) -> Value {
         }
         body["tools"] = Value::Array(tools);
     }
-    body["system"] = json!([{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]);
+    body["system"] =
+        json!([{"type": "text", "text": request.system, "cache_control": {"type": "ephemeral"}}]);
     body["messages"] = Value::Array(messages);
     body
 }
@@ -224,7 +235,10 @@ fn messages(history: &[Message]) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for message in history {
         let (role, blocks) = match message.role {
-            Role::User => ("user", vec![json!({"type": "text", "text": message.content})]),
+            Role::User => (
+                "user",
+                vec![json!({"type": "text", "text": message.content})],
+            ),
             Role::Tool => (
                 "user",
                 vec![json!({

@@ -4,15 +4,32 @@ use std::time::Duration;
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
     #[error("the API key was rejected by {provider} (HTTP {status}): {message}")]
-    Auth { provider: String, status: u16, message: String },
+    Auth {
+        provider: String,
+        status: u16,
+        message: String,
+    },
     #[error("{provider} does not know this model or endpoint (HTTP 404): {message}")]
     NotFound { provider: String, message: String },
     #[error("{provider} rejected the request (HTTP {status}): {message}")]
-    Rejected { provider: String, status: u16, message: String },
+    Rejected {
+        provider: String,
+        status: u16,
+        message: String,
+    },
     #[error("{provider} is rate limiting requests (HTTP 429): {message}")]
-    RateLimited { provider: String, retry_after: Option<Duration>, message: String },
+    RateLimited {
+        provider: String,
+        retry_after: Option<Duration>,
+        message: String,
+    },
     #[error("{provider} failed (HTTP {status}): {message}")]
-    Server { provider: String, status: u16, retry_after: Option<Duration>, message: String },
+    Server {
+        provider: String,
+        status: u16,
+        retry_after: Option<Duration>,
+        message: String,
+    },
     #[error("could not reach {provider}: {source}")]
     Connect {
         provider: String,
@@ -55,9 +72,8 @@ impl ProviderError {
     /// The delay the server asked for, if it did.
     pub fn retry_after(&self) -> Option<Duration> {
         match self {
-            ProviderError::RateLimited { retry_after, .. } | ProviderError::Server { retry_after, .. } => {
-                *retry_after
-            }
+            ProviderError::RateLimited { retry_after, .. }
+            | ProviderError::Server { retry_after, .. } => *retry_after,
             _ => None,
         }
     }
@@ -72,11 +88,28 @@ impl ProviderError {
         let provider = provider.to_owned();
         let message = error_message(body);
         match status {
-            401 | 403 => ProviderError::Auth { provider, status, message },
+            401 | 403 => ProviderError::Auth {
+                provider,
+                status,
+                message,
+            },
             404 => ProviderError::NotFound { provider, message },
-            429 => ProviderError::RateLimited { provider, retry_after, message },
-            500..=599 => ProviderError::Server { provider, status, retry_after, message },
-            _ => ProviderError::Rejected { provider, status, message },
+            429 => ProviderError::RateLimited {
+                provider,
+                retry_after,
+                message,
+            },
+            500..=599 => ProviderError::Server {
+                provider,
+                status,
+                retry_after,
+                message,
+            },
+            _ => ProviderError::Rejected {
+                provider,
+                status,
+                message,
+            },
         }
     }
 }

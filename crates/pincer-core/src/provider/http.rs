@@ -20,7 +20,10 @@ pub(super) async fn send(
     let response = request
         .send()
         .await
-        .map_err(|source| ProviderError::Connect { provider: provider.to_owned(), source })?;
+        .map_err(|source| ProviderError::Connect {
+            provider: provider.to_owned(),
+            source,
+        })?;
     let status = response.status();
     if status.is_success() {
         return Ok(response);
@@ -33,5 +36,10 @@ pub(super) async fn send(
         .filter(|secs| secs.is_finite() && *secs >= 0.0)
         .map(Duration::from_secs_f64);
     let body = response.text().await.unwrap_or_default();
-    Err(ProviderError::from_status(provider, status.as_u16(), retry_after, &body))
+    Err(ProviderError::from_status(
+        provider,
+        status.as_u16(),
+        retry_after,
+        &body,
+    ))
 }

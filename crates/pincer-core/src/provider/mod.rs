@@ -44,8 +44,10 @@ pub struct Endpoint {
 
 /// Builds the provider for an endpoint.
 pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
-    let client = http::client(endpoint.timeout)
-        .map_err(|source| ProviderError::Client { provider: endpoint.name.clone(), source })?;
+    let client = http::client(endpoint.timeout).map_err(|source| ProviderError::Client {
+        provider: endpoint.name.clone(),
+        source,
+    })?;
     Ok(match endpoint.dialect {
         Dialect::OpenAi => Box::new(openai::OpenAi::new(endpoint, client)),
         Dialect::Anthropic => Box::new(anthropic::Anthropic::new(endpoint, client)),
@@ -55,14 +57,18 @@ pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
 /// Checks that an endpoint answers and accepts the key by listing its models.
 /// Returns how long the answer took.
 pub async fn probe(endpoint: &Endpoint) -> Result<Duration, ProviderError> {
-    let client = http::client(endpoint.timeout)
-        .map_err(|source| ProviderError::Client { provider: endpoint.name.clone(), source })?;
+    let client = http::client(endpoint.timeout).map_err(|source| ProviderError::Client {
+        provider: endpoint.name.clone(),
+        source,
+    })?;
     let url = format!("{}/models", endpoint.base_url.trim_end_matches('/'));
     let mut request = client.get(url);
     if let Some(key) = &endpoint.api_key {
         request = match endpoint.dialect {
             Dialect::OpenAi => request.bearer_auth(key),
-            Dialect::Anthropic => request.header("x-api-key", key).header("anthropic-version", "2023-06-01"),
+            Dialect::Anthropic => request
+                .header("x-api-key", key)
+                .header("anthropic-version", "2023-06-01"),
         };
     }
     let started = std::time::Instant::now();

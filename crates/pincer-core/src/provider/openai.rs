@@ -31,7 +31,10 @@ impl Provider for OpenAi {
 
     fn stream<'a>(&'a self, request: &'a ChatRequest) -> EventStream<'a> {
         let provider = self.endpoint.name.as_str();
-        let url = format!("{}/chat/completions", self.endpoint.base_url.trim_end_matches('/'));
+        let url = format!(
+            "{}/chat/completions",
+            self.endpoint.base_url.trim_end_matches('/')
+        );
         let body = request_body(&self.endpoint.model, request);
         let mut http = self.client.post(url).json(&body);
         if let Some(key) = &self.endpoint.api_key {
@@ -125,7 +128,10 @@ struct ToolCallAssembler {
 
 impl ToolCallAssembler {
     fn add(&mut self, fragment: &Value) {
-        let index = fragment.get("index").and_then(Value::as_u64).unwrap_or(self.calls.len() as u64);
+        let index = fragment
+            .get("index")
+            .and_then(Value::as_u64)
+            .unwrap_or(self.calls.len() as u64);
         let call = self.calls.entry(index).or_insert_with(|| ToolCall {
             id: String::new(),
             name: String::new(),

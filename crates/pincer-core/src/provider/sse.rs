@@ -11,6 +11,9 @@ pub(super) fn events(
 ) -> impl Stream<Item = Result<Event, ProviderError>> + Send + 'static {
     let provider = provider.to_owned();
     response.bytes_stream().eventsource().map(move |item| {
-        item.map_err(|e| ProviderError::StreamCut { provider: provider.clone(), detail: e.to_string() })
+        item.map_err(|e| ProviderError::StreamCut {
+            provider: provider.clone(),
+            detail: e.to_string(),
+        })
     })
 }

@@ -39,7 +39,9 @@ impl Store {
     pub fn session_exists(&self, id: &str) -> Result<bool, StoreError> {
         let found = self
             .conn()
-            .query_row("SELECT 1 FROM sessions WHERE id = ?1", params![id], |_| Ok(()))
+            .query_row("SELECT 1 FROM sessions WHERE id = ?1", params![id], |_| {
+                Ok(())
+            })
             .optional()?;
         Ok(found.is_some())
     }
@@ -54,7 +56,10 @@ impl Store {
         let tool_calls = if message.tool_calls.is_empty() {
             None
         } else {
-            Some(serde_json::to_string(&message.tool_calls).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+            Some(
+                serde_json::to_string(&message.tool_calls)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )
         };
         let now = now();
         let mut conn = self.conn();
@@ -75,12 +80,30 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         if message.role == Role::User {
-            let title: String = message.content.lines().next().unwrap_or_default().chars().take(80).collect();
-            tx.execute("UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''", params![session, title])?;
+            let title: String = message
+                .content
+                .lines()
+                .next()
+                .unwrap_or_default()
+                .chars()
+                .take(80)
+                .collect();
+            tx.execute(
+                "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''",
+                params![session, title],
+            )?;
         }
-        tx.execute("UPDATE sessions SET updated_at = ?2 WHERE id = ?1", params![session, now])?;
+        tx.execute(
+            "UPDATE sessions SET updated_at = ?2 WHERE id = ?1",
+            params![session, now],
+        )?;
         tx.commit()?;
-        Ok(StoredMessage { id, turn_id: turn_id.to_owned(), created_at: now, message: message.clone() })
+        Ok(StoredMessage {
+            id,
+            turn_id: turn_id.to_owned(),
+            created_at: now,
+            message: message.clone(),
+        })
     }
 
     pub fn messages(&self, session: &str) -> Result<Vec<StoredMessage>, StoreError> {
@@ -108,7 +131,11 @@ impl Store {
                 "user" => Role::User,
                 "assistant" => Role::Assistant,
                 "tool" => Role::Tool,
-                other => return Err(StoreError::Corrupt(format!("message {id} has role {other:?}"))),
+                other => {
+                    return Err(StoreError::Corrupt(format!(
+                        "message {id} has role {other:?}"
+                    )));
+                }
             };
             let tool_calls: Vec<ToolCall> = match tool_calls {
                 Some(json) => serde_json::from_str(&json)
@@ -119,7 +146,13 @@ impl Store {
                 id,
                 turn_id,
                 created_at,
-                message: Message { role, content, tool_calls, tool_call_id, is_error },
+                message: Message {
+                    role,
+                    content,
+                    tool_calls,
+                    tool_call_id,
+                    is_error,
+                },
             });
         }
         Ok(out)

@@ -44,7 +44,8 @@ pub struct UsageSummary {
     pub by_session: Vec<UsageRow>,
 }
 
-const TOTALS: &str = "COUNT(*), SUM(status != 'ok'), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens)";
+const TOTALS: &str =
+    "COUNT(*), SUM(status != 'ok'), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens)";
 
 impl Store {
     pub fn record_usage(&self, record: &UsageRecord) -> Result<(), StoreError> {
@@ -73,7 +74,11 @@ impl Store {
     /// Totals overall, per provider/model and per session; `session` narrows all three.
     pub fn usage_summary(&self, session: Option<&str>) -> Result<UsageSummary, StoreError> {
         let conn = self.conn();
-        let filter = if session.is_some() { "WHERE session_id = ?1" } else { "WHERE ?1 IS NULL" };
+        let filter = if session.is_some() {
+            "WHERE session_id = ?1"
+        } else {
+            "WHERE ?1 IS NULL"
+        };
         let totals = |row: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<UsageTotals> {
             Ok(UsageTotals {
                 requests: row.get::<_, Option<u64>>(at)?.unwrap_or(0),
@@ -83,14 +88,21 @@ impl Store {
                 output_tokens: row.get::<_, Option<u64>>(at + 4)?.unwrap_or(0),
             })
         };
-        let total = conn.query_row(&format!("SELECT {TOTALS} FROM usage {filter}"), params![session], |row| {
-            totals(row, 0)
-        })?;
+        let total = conn.query_row(
+            &format!("SELECT {TOTALS} FROM usage {filter}"),
+            params![session],
+            |row| totals(row, 0),
+        )?;
         let grouped = |key: &str| -> Result<Vec<UsageRow>, StoreError> {
             let mut stmt = conn.prepare(&format!(
                 "SELECT {key}, {TOTALS} FROM usage {filter} GROUP BY 1 ORDER BY MIN(id)"
             ))?;
-            let rows = stmt.query_map(params![session], |row| Ok(UsageRow { key: row.get(0)?, totals: totals(row, 1)? }))?;
+            let rows = stmt.query_map(params![session], |row| {
+                Ok(UsageRow {
+                    key: row.get(0)?,
+                    totals: totals(row, 1)?,
+                })
+            })?;
             Ok(rows.collect::<Result<_, _>>()?)
         };
         Ok(UsageSummary {

@@ -14,8 +14,16 @@ use serde::de::DeserializeOwned;
 
 use crate::model::ToolSpec;
 
+pub mod edit_file;
+pub mod exec;
+pub mod find_files;
+pub mod grep;
+pub mod list_dir;
 pub mod offload;
 pub mod paths;
+pub mod read_file;
+pub mod web_fetch;
+pub mod write_file;
 
 /// What one tool call would touch. The policy decides allow / ask / deny from this alone.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,14 +77,23 @@ pub enum ToolError {
     #[error("{0}")]
     Failed(String),
     #[error("{action} {path}: {source}")]
-    Io { action: &'static str, path: String, #[source] source: std::io::Error },
+    Io {
+        action: &'static str,
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     #[error("timed out after {0:?}")]
     TimedOut(Duration),
 }
 
 impl ToolError {
     pub fn io(action: &'static str, path: &std::path::Path, source: std::io::Error) -> Self {
-        ToolError::Io { action, path: path.display().to_string(), source }
+        ToolError::Io {
+            action,
+            path: path.display().to_string(),
+            source,
+        }
     }
 }
 
@@ -91,7 +108,11 @@ pub trait Tool: Send + Sync {
     /// JSON Schema of the arguments object.
     fn parameters(&self) -> serde_json::Value;
     /// What this call would touch. Fails on arguments that do not parse.
-    fn access(&self, args: &serde_json::Value, settings: &ToolSettings) -> Result<Access, ToolError>;
+    fn access(
+        &self,
+        args: &serde_json::Value,
+        settings: &ToolSettings,
+    ) -> Result<Access, ToolError>;
     /// Runs the call. Only called after the policy allowed [`Tool::access`]'s answer.
     fn run<'a>(
         &'a self,
@@ -143,5 +164,14 @@ impl ToolRegistry {
 }
 
 fn builtin_tools() -> Vec<Arc<dyn Tool>> {
-    Vec::new()
+    vec![
+        Arc::new(read_file::ReadFile),
+        Arc::new(write_file::WriteFile),
+        Arc::new(edit_file::EditFile),
+        Arc::new(list_dir::ListDir),
+        Arc::new(find_files::FindFiles),
+        Arc::new(grep::Grep),
+        Arc::new(exec::Exec),
+        Arc::new(web_fetch::WebFetch::default()),
+    ]
 }

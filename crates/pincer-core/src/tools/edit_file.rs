@@ -1,0 +1,124 @@
+//! `edit_file`: replace one exact, unique piece of text in a file.
+
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Access, Tool, ToolError, ToolSettings, parse_args, paths};
+
+pub struct EditFile;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    path: String,
+    old_text: String,
+    new_text: String,
+}
+
+impl Tool for EditFile {
+    fn name(&self) -> &'static str {
+        "edit_file"
+    }
+
+    fn description(&self) -> &'static str {
+        "Replace old_text with new_text in a file. old_text must match exactly (whitespace included) and occur exactly once."
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "path": {"type": "string", "description": "File path, relative to the workspace or absolute"},
+                "old_text": {"type": "string", "description": "Exact text to replace; include enough context to be unique"},
+                "new_text": {"type": "string", "description": "Replacement text"}
+            },
+            "required": ["path", "old_text", "new_text"],
+            "additionalProperties": false
+        })
+    }
+
+    fn access(
+        &self,
+        args: &serde_json::Value,
+        settings: &ToolSettings,
+    ) -> Result<Access, ToolError> {
+        let args: Args = parse_args(args)?;
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        Ok(Access::Write {
+            path: resolved.path,
+            inside: resolved.inside,
+        })
+    }
+
+    fn run<'a>(
+        &'a self,
+        args: serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<String, ToolError>> {
+        Box::pin(async move {
+            let args: Args = parse_args(&args)?;
+            if args.old_text.is_empty() {
+                return Err(ToolError::InvalidArguments(
+                    "old_text must not be empty; use write_file to create a file".to_owned(),
+                ));
+            }
+            let path = paths::resolve(&settings.workspace, &args.path)?.path;
+            let bytes = tokio::fs::read(&path)
+                .await
+                .map_err(|e| ToolError::io("read", &path, e))?;
+            let text = String::from_utf8(bytes).map_err(|_| {
+                ToolError::Failed(format!(
+                    "{} is not UTF-8 text; edit_file cannot edit it",
+                    path.display()
+                ))
+            })?;
+            let positions = occurrences(&text, &args.old_text);
+            let at = match positions.as_slice() {
+                [at] => *at,
+                [] => {
+                    return Err(ToolError::Failed(format!(
+                        "old_text found 0 times ({}); it must match the file exactly, whitespace included (read the file again)",
+                        path.display()
+                    )));
+                }
+                many => {
+                    return Err(ToolError::Failed(format!(
+                        "old_text found {} times, add context to make it unique ({})",
+                        many.len(),
+                        path.display()
+                    )));
+                }
+            };
+            let mut edited = String::with_capacity(text.len() + args.new_text.len());
+            edited.push_str(&text[..at]);
+            edited.push_str(&args.new_text);
+            edited.push_str(&text[at + args.old_text.len()..]);
+            tokio::fs::write(&path, edited.as_bytes())
+                .await
+                .map_err(|e| ToolError::io("write", &path, e))?;
+            let line = text[..at].matches('\n').count() + 1;
+            Ok(format!(
+                "edited {} (replacement starts at line {line})",
+                path.display()
+            ))
+        })
+    }
+}
+
+/// Start offsets of every occurrence, overlapping ones included: with "aa" in "aaa" the match
+/// is ambiguous even though a non-overlapping search would count it once.
+fn occurrences(haystack: &str, needle: &str) -> Vec<usize> {
+    let mut found = Vec::new();
+    let mut from = 0;
+    while let Some(pos) = haystack[from..].find(needle) {
+        let at = from + pos;
+        found.push(at);
+        // Step one char, not one byte, so the next slice starts on a char boundary.
+        from = at + haystack[at..].chars().next().map_or(1, char::len_utf8);
+        if from > haystack.len() {
+            break;
+        }
+    }
+    found
+}

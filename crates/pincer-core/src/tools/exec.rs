@@ -1,0 +1,361 @@
+//! `exec`: run a shell command in the workspace.
+//!
+//! The command runs in its own process group so that everything it starts can be killed
+//! together: on timeout, when the call is cancelled (the future dropped), and when the shell
+//! exits while background children still hold the output pipes open.
+
+use std::collections::VecDeque;
+use std::fmt::Write as _;
+use std::os::unix::process::ExitStatusExt as _;
+use std::process::Stdio;
+use std::time::Duration;
+
+use futures::future::BoxFuture;
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use serde::Deserialize;
+use serde_json::json;
+use tokio::io::{AsyncRead, AsyncReadExt as _};
+
+use super::{Access, Tool, ToolError, ToolSettings, parse_args};
+
+/// How long output may keep arriving after the shell exited, e.g. from a child that left the
+/// process group and still holds the pipe.
+const DRAIN_GRACE: Duration = Duration::from_millis(500);
+
+pub struct Exec;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    command: String,
+    timeout_secs: Option<u64>,
+}
+
+impl Tool for Exec {
+    fn name(&self) -> &'static str {
+        "exec"
+    }
+
+    fn description(&self) -> &'static str {
+        "Run a command with `sh -c` in the workspace (no stdin). Returns exit code, stdout and stderr. Background processes are killed when it ends."
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "command": {"type": "string", "description": "Shell command line"},
+                "timeout_secs": {"type": "integer", "minimum": 1, "description": "Kill the command after this many seconds (capped by the configured maximum)"}
+            },
+            "required": ["command"],
+            "additionalProperties": false
+        })
+    }
+
+    fn access(
+        &self,
+        args: &serde_json::Value,
+        _settings: &ToolSettings,
+    ) -> Result<Access, ToolError> {
+        let args: Args = parse_args(args)?;
+        Ok(Access::Exec {
+            command: args.command,
+        })
+    }
+
+    fn run<'a>(
+        &'a self,
+        args: serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<String, ToolError>> {
+        Box::pin(async move {
+            let args: Args = parse_args(&args)?;
+            if args.command.trim().is_empty() {
+                return Err(ToolError::InvalidArguments(
+                    "command must not be empty".to_owned(),
+                ));
+            }
+            let timeout = match args.timeout_secs {
+                Some(secs) => Duration::from_secs(secs.max(1)).min(settings.exec_timeout),
+                None => settings.exec_timeout,
+            };
+            run_command(&args.command, settings, timeout).await
+        })
+    }
+}
+
+async fn run_command(
+    command: &str,
+    settings: &ToolSettings,
+    timeout: Duration,
+) -> Result<String, ToolError> {
+    let mut child = tokio::process::Command::new("sh")
+        .arg("-c")
+        .arg(command)
+        .current_dir(&settings.workspace)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|e| ToolError::io("run sh in", &settings.workspace, e))?;
+    // Declared after `child`, so on cancellation it drops first and the whole group is
+    // killed while the shell is still unreaped, i.e. while the group id cannot be reused.
+    let mut group = ProcessGroup(child.id().and_then(|id| i32::try_from(id).ok()));
+    let stdout = child.stdout.take();
+    let stderr = child.stderr.take();
+    let limit = settings.exec_output_limit;
+    let mut out = CappedBuf::new(limit);
+    let mut err = CappedBuf::new(limit);
+
+    let finished = tokio::time::timeout(timeout, async {
+        let readers = async { tokio::join!(drain(stdout, &mut out), drain(stderr, &mut err)) };
+        tokio::pin!(readers);
+        let mut readers_done = false;
+        let status = loop {
+            tokio::select! {
+                status = child.wait() => break status,
+                _ = &mut readers, if !readers_done => readers_done = true,
+            }
+        };
+        // Whatever the shell left running in the background goes down with it.
+        group.kill();
+        if !readers_done
+            && tokio::time::timeout(DRAIN_GRACE, &mut readers)
+                .await
+                .is_err()
+        {
+            tracing::debug!(
+                "exec: output pipes still open after the command exited; stopped reading"
+            );
+        }
+        status
+    })
+    .await;
+
+    let status = match finished {
+        Ok(status) => status.map_err(|e| ToolError::io("wait for", &settings.workspace, e))?,
+        Err(_) => {
+            group.kill();
+            tracing::debug!(?timeout, "exec: command timed out");
+            return Err(ToolError::TimedOut(timeout));
+        }
+    };
+
+    let mut result = match (status.code(), status.signal()) {
+        (Some(code), _) => format!("exit code: {code}\n"),
+        (None, Some(signal)) => format!("exit code: none (killed by signal {signal})\n"),
+        (None, None) => "exit code: unknown\n".to_owned(),
+    };
+    let (out_budget, err_budget) = budgets(out.len(), err.len(), limit);
+    out.shrink_to(out_budget);
+    err.shrink_to(err_budget);
+    if out.is_empty() && err.is_empty() {
+        result.push_str("(no output)\n");
+    }
+    result.push_str(&out.render());
+    if !err.is_empty() {
+        if !result.ends_with('\n') {
+            result.push('\n');
+        }
+        result.push_str("--- stderr ---\n");
+        result.push_str(&err.render());
+    }
+    Ok(result)
+}
+
+/// Splits the output limit between stdout and stderr: stdout gets what it needs unless that
+/// would squeeze stderr (usually where the error is) below a quarter of the limit.
+fn budgets(out_len: usize, err_len: usize, limit: usize) -> (usize, usize) {
+    if out_len + err_len <= limit {
+        return (out_len, err_len);
+    }
+    let err_budget = err_len.min((limit / 4).max(limit.saturating_sub(out_len)));
+    (limit - err_budget, err_budget)
+}
+
+async fn drain<R: AsyncRead + Unpin>(reader: Option<R>, buf: &mut CappedBuf) {
+    let Some(mut reader) = reader else { return };
+    let mut chunk = vec![0u8; 16 * 1024];
+    loop {
+        match reader.read(&mut chunk).await {
+            Ok(0) => return,
+            Ok(n) => buf.push(&chunk[..n]),
+            Err(e) => {
+                tracing::debug!(error = %e, "exec: reading output failed");
+                return;
+            }
+        }
+    }
+}
+
+/// Kills a process group once, and at the latest when dropped, so a cancelled call does not
+/// leave the command (or anything it started) running.
+struct ProcessGroup(Option<i32>);
+
+impl ProcessGroup {
+    fn kill(&mut self) {
+        if let Some(pgid) = self.0.take() {
+            match killpg(Pid::from_raw(pgid), Signal::SIGKILL) {
+                Ok(()) | Err(nix::errno::Errno::ESRCH) => {}
+                Err(e) => tracing::warn!(pgid, error = %e, "exec: could not kill process group"),
+            }
+        }
+    }
+}
+
+impl Drop for ProcessGroup {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Output kept as head and tail with the middle dropped, so memory stays bounded however
+/// much a command prints, and both its start and its end (usually the error) survive.
+struct CappedBuf {
+    head: Vec<u8>,
+    tail: VecDeque<u8>,
+    head_cap: usize,
+    tail_cap: usize,
+    dropped: usize,
+}
+
+impl CappedBuf {
+    fn new(limit: usize) -> Self {
+        Self {
+            head: Vec::new(),
+            tail: VecDeque::new(),
+            head_cap: limit / 2,
+            tail_cap: limit - limit / 2,
+            dropped: 0,
+        }
+    }
+
+    fn push(&mut self, mut bytes: &[u8]) {
+        let room = self.head_cap.saturating_sub(self.head.len());
+        let take = room.min(bytes.len());
+        self.head.extend_from_slice(&bytes[..take]);
+        bytes = &bytes[take..];
+        if bytes.is_empty() {
+            return;
+        }
+        if bytes.len() >= self.tail_cap {
+            self.dropped += self.tail.len() + bytes.len() - self.tail_cap;
+            self.tail.clear();
+            self.tail.extend(&bytes[bytes.len() - self.tail_cap..]);
+            return;
+        }
+        self.tail.extend(bytes);
+        let excess = self.tail.len().saturating_sub(self.tail_cap);
+        self.tail.drain(..excess);
+        self.dropped += excess;
+    }
+
+    /// Bytes kept.
+    fn len(&self) -> usize {
+        self.head.len() + self.tail.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len() == 0 && self.dropped == 0
+    }
+
+    /// Keeps at most `budget` bytes: the first half from the head, the rest from the tail.
+    fn shrink_to(&mut self, budget: usize) {
+        if self.len() <= budget {
+            return;
+        }
+        let keep_head = budget / 2;
+        let keep_tail = budget - keep_head;
+        if self.tail.len() < keep_tail {
+            // A short tail means nothing was dropped yet, so head and tail are contiguous and
+            // the tail can take its missing part from the end of the head.
+            let need = keep_tail - self.tail.len();
+            let split = self.head.len().saturating_sub(need);
+            for &byte in self.head[split..].iter().rev() {
+                self.tail.push_front(byte);
+            }
+            self.head.truncate(split);
+        }
+        let excess = self.tail.len().saturating_sub(keep_tail);
+        self.tail.drain(..excess);
+        self.dropped += excess + self.head.len().saturating_sub(keep_head);
+        self.head.truncate(keep_head);
+    }
+
+    fn render(&self) -> String {
+        let mut text = String::from_utf8_lossy(&self.head).into_owned();
+        if self.dropped > 0 {
+            if !text.is_empty() && !text.ends_with('\n') {
+                text.push('\n');
+            }
+            let _ = writeln!(text, "[… {} bytes of output omitted …]", self.dropped);
+        }
+        let (a, b) = self.tail.as_slices();
+        let mut tail = Vec::with_capacity(a.len() + b.len());
+        tail.extend_from_slice(a);
+        tail.extend_from_slice(b);
+        text.push_str(&String::from_utf8_lossy(&tail));
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn capped_buf_keeps_head_and_tail() {
+        let mut buf = CappedBuf::new(10);
+        for _ in 0..10 {
+            buf.push(b"0123456789");
+        }
+        assert_eq!(buf.len(), 10);
+        assert_eq!(buf.dropped, 90);
+        assert_eq!(
+            buf.render(),
+            "01234\n[… 90 bytes of output omitted …]\n56789"
+        );
+    }
+
+    #[test]
+    fn capped_buf_small_output_is_whole() {
+        let mut buf = CappedBuf::new(100);
+        buf.push(b"hello ");
+        buf.push(b"world");
+        assert_eq!(buf.render(), "hello world");
+    }
+
+    #[test]
+    fn shrink_keeps_both_ends() {
+        let mut buf = CappedBuf::new(20);
+        buf.push(b"abcdefghijklmnopqrstuvwxyz");
+        buf.shrink_to(10);
+        assert_eq!(buf.len(), 10);
+        assert_eq!(buf.dropped, 16);
+        assert!(buf.render().starts_with("abcde\n"));
+        assert!(buf.render().ends_with("vwxyz"));
+    }
+
+    #[test]
+    fn shrink_without_drops_keeps_the_end() {
+        let mut buf = CappedBuf::new(100);
+        buf.push(b"abcdefghijklmnopqrstuvwxyz");
+        buf.shrink_to(10);
+        assert_eq!(buf.len(), 10);
+        assert_eq!(
+            buf.render(),
+            "abcde\n[… 16 bytes of output omitted …]\nvwxyz"
+        );
+    }
+
+    #[test]
+    fn budgets_split() {
+        assert_eq!(budgets(10, 10, 100), (10, 10));
+        assert_eq!(budgets(1000, 10, 100), (90, 10));
+        assert_eq!(budgets(1000, 1000, 100), (75, 25));
+        assert_eq!(budgets(10, 1000, 100), (10, 90));
+    }
+}

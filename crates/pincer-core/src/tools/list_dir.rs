@@ -1,0 +1,117 @@
+//! `list_dir`: the entries of one folder.
+
+use futures::future::BoxFuture;
+use serde::Deserialize;
+use serde_json::json;
+
+use super::{Access, Tool, ToolError, ToolSettings, parse_args, paths};
+
+pub struct ListDir;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    #[serde(default = "default_path")]
+    path: String,
+}
+
+fn default_path() -> String {
+    ".".to_owned()
+}
+
+impl Tool for ListDir {
+    fn name(&self) -> &'static str {
+        "list_dir"
+    }
+
+    fn description(&self) -> &'static str {
+        "List a folder's entries (not recursive), sorted; folders end with '/', files show their size. Use find_files to search recursively."
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "path": {"type": "string", "description": "Folder path, default \".\" (the workspace)"}
+            },
+            "required": [],
+            "additionalProperties": false
+        })
+    }
+
+    fn access(
+        &self,
+        args: &serde_json::Value,
+        settings: &ToolSettings,
+    ) -> Result<Access, ToolError> {
+        let args: Args = parse_args(args)?;
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        Ok(Access::Read {
+            path: resolved.path,
+            inside: resolved.inside,
+        })
+    }
+
+    fn run<'a>(
+        &'a self,
+        args: serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<String, ToolError>> {
+        Box::pin(async move {
+            let args: Args = parse_args(&args)?;
+            let path = paths::resolve(&settings.workspace, &args.path)?.path;
+            let meta = tokio::fs::metadata(&path)
+                .await
+                .map_err(|e| ToolError::io("list", &path, e))?;
+            if !meta.is_dir() {
+                return Err(ToolError::Failed(format!(
+                    "{} is not a directory; use read_file for files",
+                    path.display()
+                )));
+            }
+            let mut dir = tokio::fs::read_dir(&path)
+                .await
+                .map_err(|e| ToolError::io("list", &path, e))?;
+            let mut entries: Vec<(String, String)> = Vec::new();
+            while let Some(entry) = dir
+                .next_entry()
+                .await
+                .map_err(|e| ToolError::io("list", &path, e))?
+            {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                let file_type = entry
+                    .file_type()
+                    .await
+                    .map_err(|e| ToolError::io("list", &entry.path(), e))?;
+                let line = if file_type.is_symlink() {
+                    let target = tokio::fs::read_link(entry.path())
+                        .await
+                        .map(|t| t.display().to_string())
+                        .unwrap_or_else(|_| "?".to_owned());
+                    // Follow the link so the model sees whether it can list or read it.
+                    match tokio::fs::metadata(entry.path()).await {
+                        Ok(m) if m.is_dir() => format!("{name}/ -> {target}"),
+                        Ok(m) => format!("{name} -> {target} ({} bytes)", m.len()),
+                        Err(_) => format!("{name} -> {target} (broken link)"),
+                    }
+                } else if file_type.is_dir() {
+                    format!("{name}/")
+                } else {
+                    let size = entry.metadata().await.map(|m| m.len()).unwrap_or(0);
+                    format!("{name} ({size} bytes)")
+                };
+                entries.push((name, line));
+            }
+            if entries.is_empty() {
+                return Ok(format!("{} is empty", path.display()));
+            }
+            entries.sort();
+            let mut out = String::new();
+            for (_, line) in entries {
+                out.push_str(&line);
+                out.push('\n');
+            }
+            Ok(out)
+        })
+    }
+}
