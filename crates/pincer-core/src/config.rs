@@ -68,8 +68,9 @@ pub struct ProviderEntry {
     pub name: Option<String>,
     pub dialect: Option<Dialect>,
     pub base_url: Option<String>,
-    /// Name of the environment variable that holds the key (preferred over `api_key`).
+    /// Name of the environment variable that holds the key.
     pub api_key_env: Option<String>,
+    /// The key itself; wins over `api_key_env`. Prefer the variable: config files get shared.
     pub api_key: Option<String>,
     pub model: Option<String>,
 }
@@ -448,10 +449,12 @@ fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
         .clone()
         .or(preset.map(|p| p.default_model.to_owned()))
         .ok_or("model is missing")?;
-    let key_env = entry
-        .api_key_env
-        .as_deref()
-        .or(preset.and_then(|p| p.key_env));
+    // A preset's vendor variable is only sent to that vendor's own URL: OPENAI_API_KEY must
+    // never reach some other OpenAI-compatible server just because it speaks the dialect.
+    let vendor_env = preset
+        .filter(|p| p.base_url == base_url)
+        .and_then(|p| p.key_env);
+    let key_env = entry.api_key_env.as_deref().or(vendor_env);
     let api_key = entry
         .api_key
         .clone()
@@ -526,6 +529,32 @@ mod tests {
         );
         assert_eq!(settings.providers[1].api_key.as_deref(), Some("sk-ds"));
         assert_eq!(settings.workspace, PathBuf::from("/h/workspace"));
+    }
+
+    #[test]
+    fn vendor_keys_never_go_to_another_server() {
+        let env = [
+            ("PINCER_PROVIDER", "openai"),
+            ("PINCER_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("OPENAI_API_KEY", "sk-real-openai"),
+        ];
+        let settings =
+            Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap();
+        assert_eq!(settings.providers[0].api_key, None);
+        let env = [
+            ("PINCER_PROVIDER", "openai"),
+            ("OPENAI_API_KEY", "sk-real-openai"),
+        ];
+        let settings =
+            Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap();
+        assert_eq!(
+            settings.providers[0].api_key.as_deref(),
+            Some("sk-real-openai")
+        );
+        assert!(
+            !format!("{:?}", settings.providers[0]).contains("sk-real"),
+            "Debug redacts"
+        );
     }
 
     #[test]

@@ -149,6 +149,19 @@ impl PolicyConfig {
     }
 }
 
+/// What an "allow for the session / always" answer covers: the program and, when there is
+/// one, its subcommand — approving `git status` must not approve `git push --force`.
+fn grant_scope(command: &str) -> String {
+    let mut words = command.split_whitespace();
+    let program = words.next().unwrap_or_default();
+    match words.next() {
+        Some(sub) if !sub.starts_with('-') && !sub.contains(['/', '.', '=']) => {
+            format!("{program} {sub}")
+        }
+        _ => program.to_owned(),
+    }
+}
+
 impl Verdict {
     /// The stricter of two verdicts.
     fn max_strict(self, other: Verdict) -> Verdict {

@@ -576,11 +576,7 @@ async fn session_grant_is_remembered_for_the_session_only() {
 #[tokio::test]
 async fn always_grant_survives_a_restart() {
     let llm = ScriptedLlm::start().await;
-    llm.push(Reply::tool_call(
-        "e1",
-        "exec",
-        r#"{"command":"echo first"}"#,
-    ));
+    llm.push(Reply::tool_call("e1", "exec", r#"{"command":"pwd"}"#));
     llm.push(Reply::text("ran"));
     let mut h = Harness::new(&llm, ApprovalMode::Ask);
     let session = h.session("s");
@@ -591,7 +587,7 @@ async fn always_grant_survives_a_restart() {
         .until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
         .await;
     assert!(
-        matches!(seen.last(), Some(Event::ApprovalRequested { pattern, .. }) if pattern == "exec:echo")
+        matches!(seen.last(), Some(Event::ApprovalRequested { pattern, .. }) if pattern == "exec:pwd")
     );
     session.submit(Op::Approve {
         call_id: "e1".to_owned(),
@@ -600,16 +596,15 @@ async fn always_grant_survives_a_restart() {
     assert_eq!(final_text(&h.until_end("s").await), "ran");
 
     let mut h = h.restart(ApprovalMode::Ask);
-    llm.push(Reply::tool_call(
-        "e2",
-        "exec",
-        r#"{"command":"echo second"}"#,
-    ));
+    llm.push(Reply::tool_call("e2", "exec", r#"{"command":"pwd -P"}"#));
     llm.push(Reply::text("ran again"));
     let events = h.turn("new-session", "echo again").await;
     assert_eq!(final_text(&events), "ran again");
     let results = tool_results(&llm.requests()[3].body);
-    assert!(results[0].1.contains("second"), "{results:?}");
+    assert!(
+        results[0].1.contains(h.workspace().to_str().unwrap()),
+        "{results:?}"
+    );
 }
 
 #[tokio::test]

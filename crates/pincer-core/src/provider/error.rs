@@ -30,12 +30,10 @@ pub enum ProviderError {
         retry_after: Option<Duration>,
         message: String,
     },
-    #[error("could not reach {provider}: {source}")]
-    Connect {
-        provider: String,
-        #[source]
-        source: reqwest::Error,
-    },
+    /// `detail` holds the whole cause chain ("connection refused" and the like), which
+    /// reqwest's own message leaves out.
+    #[error("could not reach {provider}: {detail}")]
+    Connect { provider: String, detail: String },
     #[error("the stream from {provider} was cut off: {detail}")]
     StreamCut { provider: String, detail: String },
     #[error("{provider} sent a malformed stream event: {detail}")]
@@ -75,6 +73,23 @@ impl ProviderError {
             ProviderError::RateLimited { retry_after, .. }
             | ProviderError::Server { retry_after, .. } => *retry_after,
             _ => None,
+        }
+    }
+
+    pub(crate) fn connect(provider: &str, error: &reqwest::Error) -> Self {
+        let mut detail = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(cause) = source {
+            let cause_text = cause.to_string();
+            if !detail.contains(&cause_text) {
+                detail.push_str(": ");
+                detail.push_str(&cause_text);
+            }
+            source = cause.source();
+        }
+        ProviderError::Connect {
+            provider: provider.to_owned(),
+            detail,
         }
     }
 

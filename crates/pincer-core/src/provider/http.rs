@@ -20,10 +20,7 @@ pub(super) async fn send(
     let response = request
         .send()
         .await
-        .map_err(|source| ProviderError::Connect {
-            provider: provider.to_owned(),
-            source,
-        })?;
+        .map_err(|e| ProviderError::connect(provider, &e))?;
     let status = response.status();
     if status.is_success() {
         return Ok(response);

@@ -30,7 +30,7 @@ pub trait Provider: Send + Sync {
 }
 
 /// Where and how to reach a provider; built from config and the environment.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub struct Endpoint {
     pub name: String,
     pub dialect: Dialect,
@@ -40,6 +40,20 @@ pub struct Endpoint {
     pub model: String,
     /// Request timeout for connecting and for silence between stream events.
     pub timeout: Duration,
+}
+
+/// Never prints the key, so a logged endpoint cannot leak it.
+impl std::fmt::Debug for Endpoint {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Endpoint")
+            .field("name", &self.name)
+            .field("dialect", &self.dialect)
+            .field("base_url", &self.base_url)
+            .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
+            .field("model", &self.model)
+            .field("timeout", &self.timeout)
+            .finish()
+    }
 }
 
 /// Builds the provider for an endpoint.

@@ -85,12 +85,28 @@ impl Tool for Exec {
     }
 }
 
+/// Variables that hold credentials: a command the model runs has no business with them.
+fn is_secret(name: &str) -> bool {
+    let name = name.to_ascii_uppercase();
+    name.starts_with("PINCER_")
+        || ["_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_ACCESS_KEY"]
+            .iter()
+            .any(|s| name.ends_with(s))
+        || name.contains("SECRET")
+}
+
 async fn run_command(
     command: &str,
     settings: &ToolSettings,
     timeout: Duration,
 ) -> Result<String, ToolError> {
-    let mut child = tokio::process::Command::new("sh")
+    let mut command_line = tokio::process::Command::new("sh");
+    for (name, _) in std::env::vars_os() {
+        if is_secret(&name.to_string_lossy()) {
+            command_line.env_remove(&name);
+        }
+    }
+    let mut child = command_line
         .arg("-c")
         .arg(command)
         .current_dir(&settings.workspace)
@@ -305,6 +321,22 @@ impl CappedBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn credentials_are_kept_from_commands() {
+        for name in [
+            "PINCER_API_KEY",
+            "OPENAI_API_KEY",
+            "github_token",
+            "AWS_SECRET_ACCESS_KEY",
+            "DB_PASSWORD",
+        ] {
+            assert!(is_secret(name), "{name}");
+        }
+        for name in ["PATH", "HOME", "LANG", "CARGO_HOME"] {
+            assert!(!is_secret(name), "{name}");
+        }
+    }
 
     #[test]
     fn capped_buf_keeps_head_and_tail() {
