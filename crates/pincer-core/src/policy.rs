@@ -119,10 +119,7 @@ impl PolicyConfig {
         let pattern = if chained {
             format!("exec={command}")
         } else {
-            format!(
-                "exec:{}",
-                command.split_whitespace().next().unwrap_or_default()
-            )
+            format!("exec:{}", grant_scope(command))
         };
         Check {
             verdict,
@@ -258,6 +255,8 @@ mod tests {
             exec(&policy, "ls -la"),
             (Verdict::Ask, "exec:ls".to_owned())
         );
+        assert_eq!(exec(&policy, "git status --short").1, "exec:git status");
+        assert_eq!(exec(&policy, "cat ./notes.txt").1, "exec:cat");
         let fetch = policy.check(
             "web_fetch",
             &Access::Network {
