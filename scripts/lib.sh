@@ -1,0 +1,80 @@
+# Shared by start.sh and test.sh: install what is missing, from the distribution by name.
+# Sourced, not run.
+
+PINCER_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+MIN_RUST_MINOR=85 # edition 2024
+
+say() { printf 'pincer: %s\n' "$*" >&2; }
+die() { say "error: $*"; exit 1; }
+
+# Runs a command as root: directly when we are root, through sudo otherwise.
+as_root() {
+  if [ "$(id -u)" -eq 0 ]; then
+    "$@"
+  elif command -v sudo >/dev/null 2>&1; then
+    sudo "$@"
+  else
+    die "need root for: $* (run as root or install sudo)"
+  fi
+}
+
+APT_UPDATED=
+# Installs the Debian/Ubuntu packages that are not installed yet.
+apt_install() {
+  local missing=()
+  for pkg in "$@"; do
+    dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed' || missing+=("$pkg")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null 2>&1 || die "apt-get not found; install by hand: ${missing[*]}"
+  if [ -z "$APT_UPDATED" ]; then
+    say "updating the package lists"
+    as_root apt-get update -qq || die "apt-get update failed"
+    APT_UPDATED=1
+  fi
+  say "installing ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" \
+    || die "could not install ${missing[*]}"
+}
+
+rust_minor() {
+  command -v "${1:-rustc}" >/dev/null 2>&1 || { echo 0; return; }
+  "${1:-rustc}" --version 2>/dev/null | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p'
+}
+
+# A Rust toolchain new enough for edition 2024, with rustfmt and clippy. Uses the one on
+# PATH when it is new enough (rustup's included); otherwise the distribution's packages,
+# including versioned ones such as Ubuntu's rustc-1.85.
+ensure_rust() {
+  [ -d "$HOME/.cargo/bin" ] && PATH="$HOME/.cargo/bin:$PATH"
+  if [ "$(rust_minor)" -ge "$MIN_RUST_MINOR" ] 2>/dev/null; then
+    return 0
+  fi
+  apt_install rustc cargo rustfmt rust-clippy
+  if [ "$(rust_minor)" -ge "$MIN_RUST_MINOR" ] 2>/dev/null; then
+    return 0
+  fi
+  local versioned
+  versioned=$(apt-cache search --names-only '^rustc-1\.[0-9]+$' 2>/dev/null | cut -d' ' -f1 | sort -t. -k2 -n | tail -1)
+  if [ -n "$versioned" ] && [ "${versioned#rustc-1.}" -ge "$MIN_RUST_MINOR" ]; then
+    local v=${versioned#rustc-}
+    apt_install "rustc-$v" "cargo-$v"
+    apt-cache show "rustfmt-$v" >/dev/null 2>&1 && apt_install "rustfmt-$v"
+    apt-cache show "rust-$v-clippy" >/dev/null 2>&1 && apt_install "rust-$v-clippy"
+    local bin="$PINCER_ROOT/target/toolchain-bin"
+    mkdir -p "$bin"
+    for tool in rustc cargo rustfmt cargo-clippy clippy-driver rustdoc; do
+      [ -x "/usr/bin/$tool-$v" ] && ln -sf "/usr/bin/$tool-$v" "$bin/$tool"
+      [ -x "/usr/lib/rust-$v/bin/$tool" ] && ln -sf "/usr/lib/rust-$v/bin/$tool" "$bin/$tool"
+    done
+    PATH="$bin:$PATH"
+  fi
+  [ "$(rust_minor)" -ge "$MIN_RUST_MINOR" ] 2>/dev/null \
+    || die "Pincer needs Rust 1.$MIN_RUST_MINOR or newer (edition 2024); this system's packages have $(rustc --version 2>/dev/null || echo none). Debian 13 / Ubuntu 25.04 ship one; or install rustup from your distribution."
+}
+
+# What building the engine and the CLI needs.
+ensure_build_deps() {
+  apt_install build-essential pkg-config ca-certificates
+  ensure_rust
+}

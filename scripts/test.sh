@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Runs every test: formatting, lints, the workspace tests, and a smoke test against a real
+# small model (SmolLM2 served by llama-cpp-python, built into a cache outside the clone).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+cd "$PINCER_ROOT"
+
+ensure_build_deps
+
+say "cargo fmt --check"
+cargo fmt --all -- --check
+say "cargo clippy"
+cargo clippy --locked --workspace --all-targets -- -D warnings
+say "cargo test"
+cargo test --locked --workspace
+
+if [ "${PINCER_SKIP_SMOKE:-}" = 1 ]; then
+  say "PINCER_SKIP_SMOKE=1: the real-model smoke test did NOT run"
+  exit 0
+fi
+say "smoke test against a real model server"
+portfile=$(mktemp)
+trap 'scripts/smollm2-server.sh stop "$portfile" >/dev/null 2>&1 || true; rm -f "$portfile"' EXIT
+scripts/smollm2-server.sh start "$portfile"
+read -r port _ < "$portfile"
+PINCER_SMOKE_BASE_URL="http://127.0.0.1:$port/v1" \
+  cargo test --locked -p pincer-cli --features smoke-llm --test smoke_llm
