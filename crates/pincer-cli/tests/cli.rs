@@ -408,3 +408,49 @@ fn doctor_redacts_the_key_and_checks_the_provider() {
         text(&out.stdout)
     );
 }
+
+#[test]
+fn chat_streams_answers_and_handles_its_commands() {
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm, "openai");
+    llm.push(Reply::text("Hi! What shall we do?").usage(300, 0, 6));
+    llm.push(Reply::tool_call(
+        "w",
+        "write_file",
+        r#"{"path":"plan.md","content":"- rest"}"#,
+    ));
+    llm.push(Reply::text("Saved your plan."));
+    llm.push(Reply::text("A fresh start."));
+    let script = "hello\n/usage\nsave a plan\ns\n/new\nnew topic\n/sessions\n/bogus\n/quit\n";
+
+    let out = home.run_with_stdin(&["chat", "--session", "first"], script);
+
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let stdout = text(&out.stdout);
+    let stderr = text(&out.stderr);
+    assert_eq!(
+        stdout,
+        "Hi! What shall we do?\nSaved your plan.\nA fresh start.\n"
+    );
+    assert!(
+        stderr.contains("session first: 1 requests, 300 input tokens"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("? allow: write_file"), "{stderr}");
+    assert_eq!(
+        std::fs::read_to_string(home.workspace().join("plan.md")).unwrap(),
+        "- rest"
+    );
+    assert!(stderr.contains("unknown command /bogus"), "{stderr}");
+    let requests = llm.requests();
+    assert_eq!(requests.len(), 4);
+    let last = requests[3].body["messages"].as_array().unwrap();
+    assert_eq!(
+        last.len(),
+        2,
+        "/new started an empty session: system + user"
+    );
+    let sessions = home.run(&["sessions", "list", "--json"]);
+    let sessions: Value = serde_json::from_slice(&sessions.stdout).unwrap();
+    assert_eq!(sessions.as_array().unwrap().len(), 2);
+}

@@ -73,7 +73,7 @@ impl Engine {
     /// Opens the data home (creating it and the workspace if needed) and connects providers.
     pub fn start(settings: Settings, mode: ApprovalMode) -> Result<Self, EngineError> {
         let store = {
-            create_dir(&settings.home)?;
+            create_private_dir(&settings.home)?;
             Store::open(&settings.home.join("pincer.db"))?
         };
         Self::with_store(settings, store, ToolRegistry::builtin(), mode)
@@ -179,6 +179,18 @@ impl SessionHandle {
     pub fn submit(&self, op: Op) -> bool {
         self.ops.send(op).is_ok()
     }
+}
+
+/// The data home holds conversations and approvals: only its owner may read it.
+fn create_private_dir(path: &std::path::Path) -> Result<(), EngineError> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(path).map_err(|source| EngineError::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 fn create_dir(path: &std::path::Path) -> Result<(), EngineError> {
