@@ -44,11 +44,10 @@ impl Tool for EditFile {
         settings: &ToolSettings,
     ) -> Result<Access, ToolError> {
         let args: Args = parse_args(args)?;
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
-        Ok(Access::Write {
-            path: resolved.path,
-            inside: resolved.inside,
-        })
+        Ok(Access::write(paths::resolve(
+            &settings.workspace,
+            &args.path,
+        )?))
     }
 
     fn run<'a>(

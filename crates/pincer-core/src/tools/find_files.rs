@@ -94,11 +94,10 @@ impl Tool for FindFiles {
         settings: &ToolSettings,
     ) -> Result<Access, ToolError> {
         let args: Args = parse_args(args)?;
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
-        Ok(Access::Read {
-            path: resolved.path,
-            inside: resolved.inside,
-        })
+        Ok(Access::read(paths::resolve(
+            &settings.workspace,
+            &args.path,
+        )?))
     }
 
     fn run<'a>(

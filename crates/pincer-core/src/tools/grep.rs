@@ -62,11 +62,10 @@ impl Tool for Grep {
         settings: &ToolSettings,
     ) -> Result<Access, ToolError> {
         let args: Args = parse_args(args)?;
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
-        Ok(Access::Read {
-            path: resolved.path,
-            inside: resolved.inside,
-        })
+        Ok(Access::read(paths::resolve(
+            &settings.workspace,
+            &args.path,
+        )?))
     }
 
     fn run<'a>(

@@ -45,11 +45,10 @@ impl Tool for ListDir {
         settings: &ToolSettings,
     ) -> Result<Access, ToolError> {
         let args: Args = parse_args(args)?;
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
-        Ok(Access::Read {
-            path: resolved.path,
-            inside: resolved.inside,
-        })
+        Ok(Access::read(paths::resolve(
+            &settings.workspace,
+            &args.path,
+        )?))
     }
 
     fn run<'a>(

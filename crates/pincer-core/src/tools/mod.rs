@@ -38,6 +38,22 @@ pub enum Access {
     Network { url: String },
 }
 
+impl Access {
+    pub fn read(resolved: paths::Resolved) -> Self {
+        Access::Read {
+            path: resolved.path,
+            inside: resolved.inside,
+        }
+    }
+
+    pub fn write(resolved: paths::Resolved) -> Self {
+        Access::Write {
+            path: resolved.path,
+            inside: resolved.inside,
+        }
+    }
+}
+
 /// Limits and settings the tools run under.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ToolSettings {

@@ -42,11 +42,10 @@ impl Tool for WriteFile {
         settings: &ToolSettings,
     ) -> Result<Access, ToolError> {
         let args: Args = parse_args(args)?;
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
-        Ok(Access::Write {
-            path: resolved.path,
-            inside: resolved.inside,
-        })
+        Ok(Access::write(paths::resolve(
+            &settings.workspace,
+            &args.path,
+        )?))
     }
 
     fn run<'a>(
