@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use serde::Deserialize;
 
-use crate::policy::{ExecRule, PolicyConfig, Verdict};
+use crate::policy::PolicyConfig;
 use crate::provider::{Dialect, Endpoint, presets};
 use crate::retry::RetryPolicy;
 
@@ -56,7 +56,7 @@ pub struct FileConfig {
     #[serde(default)]
     pub tools: ToolsSection,
     #[serde(default)]
-    pub policy: PolicySection,
+    pub policy: PolicyConfig,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -128,36 +128,6 @@ impl Default for ToolsSection {
         Self {
             exec_timeout_secs: 120,
             web_fetch_allow_private: false,
-        }
-    }
-}
-
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct PolicySection {
-    /// Reads outside the workspace: "ask" or "deny".
-    pub outside_read: Verdict,
-    /// Writes outside the workspace: "ask" or "deny".
-    pub outside_write: Verdict,
-    /// Writes inside the workspace.
-    pub write: Verdict,
-    /// `exec` commands no rule matches.
-    pub exec: Verdict,
-    pub web_fetch: Verdict,
-    /// Rules by command prefix; the longest matching prefix wins.
-    pub exec_rules: Vec<ExecRule>,
-}
-
-impl Default for PolicySection {
-    fn default() -> Self {
-        let defaults = PolicyConfig::default();
-        Self {
-            outside_read: defaults.outside_read,
-            outside_write: defaults.outside_write,
-            write: defaults.write,
-            exec: defaults.exec,
-            web_fetch: defaults.web_fetch,
-            exec_rules: defaults.exec_rules,
         }
     }
 }
@@ -317,14 +287,7 @@ impl Settings {
             },
             exec_timeout: Duration::from_secs(file.tools.exec_timeout_secs.max(1)),
             web_fetch_allow_private: file.tools.web_fetch_allow_private,
-            policy: PolicyConfig {
-                outside_read: file.policy.outside_read,
-                outside_write: file.policy.outside_write,
-                write: file.policy.write,
-                exec: file.policy.exec,
-                web_fetch: file.policy.web_fetch,
-                exec_rules: file.policy.exec_rules,
-            },
+            policy: file.policy,
         })
     }
 }

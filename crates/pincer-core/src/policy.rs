@@ -22,13 +22,20 @@ pub struct ExecRule {
     pub action: Verdict,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The `[policy]` section of config.toml.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
 pub struct PolicyConfig {
+    /// Reads outside the workspace.
     pub outside_read: Verdict,
+    /// Writes outside the workspace.
     pub outside_write: Verdict,
+    /// Writes inside the workspace.
     pub write: Verdict,
+    /// `exec` commands no rule matches.
     pub exec: Verdict,
     pub web_fetch: Verdict,
+    /// Rules by command prefix; the longest matching prefix wins.
     pub exec_rules: Vec<ExecRule>,
 }
 
