@@ -57,8 +57,16 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
             "/usage" => {
                 let summary = engine.store().usage_summary(Some(&id))?;
                 let t = summary.total;
+                let estimated = if t.estimated_requests > 0 {
+                    format!(
+                        " ({} requests estimated: the provider sent no counts)",
+                        t.estimated_requests
+                    )
+                } else {
+                    String::new()
+                };
                 eprintln!(
-                    "session {id}: {} requests, {} input tokens ({} cached), {} output tokens",
+                    "session {id}: {} requests, {} input tokens ({} cached), {} output tokens{estimated}",
                     t.requests, t.input_tokens, t.cached_input_tokens, t.output_tokens
                 );
             }

@@ -35,13 +35,23 @@ pub fn usage(global: &Global, args: UsageArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn row(label: &str, t: &UsageTotals) {
-    let failed = if t.failed_requests > 0 {
-        format!(" ({} failed)", t.failed_requests)
-    } else {
+    let mut notes = Vec::new();
+    if t.failed_requests > 0 {
+        notes.push(format!("{} failed", t.failed_requests));
+    }
+    if t.estimated_requests > 0 {
+        notes.push(format!(
+            "{} estimated: the provider sent no counts",
+            t.estimated_requests
+        ));
+    }
+    let notes = if notes.is_empty() {
         String::new()
+    } else {
+        format!(" ({})", notes.join(", "))
     };
     println!(
-        "{label:<40} {:>8} {:>12} {:>12} {:>12}{failed}",
+        "{label:<40} {:>8} {:>12} {:>12} {:>12}{notes}",
         t.requests, t.input_tokens, t.cached_input_tokens, t.output_tokens
     );
 }

@@ -100,7 +100,8 @@ pub struct ChatRequest {
     pub max_tokens: Option<u32>,
 }
 
-/// Token counts of one request, as the provider reported them.
+/// Token counts of one request, as the provider reported them, or as Pincer estimated
+/// them when the provider reported nothing (`estimated`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Usage {
     /// All prompt tokens, cached ones included.
@@ -108,6 +109,10 @@ pub struct Usage {
     /// The part of `input_tokens` served from the provider's prompt cache.
     pub cached_input_tokens: u64,
     pub output_tokens: u64,
+    /// True when the provider sent no counts and these are Pincer's estimate
+    /// (about four characters a token). Never mixed up with reported figures.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub estimated: bool,
 }
 
 impl Usage {
@@ -115,6 +120,7 @@ impl Usage {
         self.input_tokens += other.input_tokens;
         self.cached_input_tokens += other.cached_input_tokens;
         self.output_tokens += other.output_tokens;
+        self.estimated |= other.estimated;
     }
 }
 
@@ -137,4 +143,32 @@ pub enum StreamEvent {
     ToolCall(ToolCall),
     Usage(Usage),
     Done(StopReason),
+}
+
+/// A rough token count for text: about four characters a token for English and code.
+pub fn estimate_tokens(chars: usize) -> u64 {
+    chars.div_ceil(4) as u64
+}
+
+impl ChatRequest {
+    /// Characters the provider will tokenize: system prompt, tool specs and messages.
+    pub fn prompt_chars(&self) -> usize {
+        let tools: usize = self
+            .tools
+            .iter()
+            .map(|t| t.name.len() + t.description.len() + t.parameters.to_string().len())
+            .sum();
+        let messages: usize = self
+            .messages
+            .iter()
+            .map(|m| {
+                m.content.len()
+                    + m.tool_calls
+                        .iter()
+                        .map(|c| c.name.len() + c.arguments.len())
+                        .sum::<usize>()
+            })
+            .sum();
+        self.system.len() + tools + messages
+    }
 }

@@ -51,7 +51,8 @@ async fn streams_text_and_records_usage() {
             Usage {
                 input_tokens: 120,
                 cached_input_tokens: 100,
-                output_tokens: 9
+                output_tokens: 9,
+                estimated: false,
             },
             1
         )
@@ -65,6 +66,27 @@ async fn streams_text_and_records_usage() {
     let request = &llm.requests()[0];
     assert_eq!(request.headers["authorization"], "Bearer sk-test");
     assert_eq!(request.body["stream_options"]["include_usage"], true);
+}
+
+#[tokio::test]
+async fn usage_a_server_does_not_report_is_estimated_and_marked() {
+    let llm = ScriptedLlm::start().await;
+    llm.push(Reply::text(&"word ".repeat(40)).without_usage());
+    let mut h = Harness::new(&llm, ApprovalMode::Deny);
+    let events = h.turn("s", "hi").await;
+    let Some(Event::TurnCompleted { usage, .. }) = events.last() else {
+        panic!("{events:?}")
+    };
+    assert!(usage.estimated);
+    assert_eq!(usage.output_tokens, 50, "200 characters at four a token");
+    let prompt_bytes = llm.requests()[0].raw_body.len() as u64;
+    assert!(
+        usage.input_tokens > prompt_bytes / 8 && usage.input_tokens < prompt_bytes / 3,
+        "{} tokens for a {prompt_bytes}-byte request",
+        usage.input_tokens
+    );
+    let summary = h.engine.store().usage_summary(Some("s")).unwrap();
+    assert_eq!(summary.total.estimated_requests, 1);
 }
 
 #[tokio::test]

@@ -112,7 +112,7 @@ pub(crate) fn stream_events(ctx: &Ctx, reply: &Reply) -> Vec<String> {
         }
     }
     events.push(chunk(ctx, json!({}), Some(finish_reason(reply))));
-    if ctx.include_usage {
+    if ctx.include_usage && !reply.without_usage {
         events.push(data(&json!({
             "id": ctx.id,
             "object": "chat.completion.chunk",

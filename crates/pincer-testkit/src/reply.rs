@@ -10,6 +10,7 @@ pub struct Reply {
     pub(crate) tool_calls: Vec<ToolCall>,
     pub(crate) usage: Usage,
     pub(crate) deepseek_cache_fields: bool,
+    pub(crate) without_usage: bool,
     pub(crate) retry_after: Option<u64>,
     pub(crate) delay: Duration,
     pub(crate) chunk_delay: Duration,
@@ -46,6 +47,7 @@ impl Default for Reply {
                 output: 5,
             },
             deepseek_cache_fields: false,
+            without_usage: false,
             retry_after: None,
             delay: Duration::ZERO,
             chunk_delay: Duration::ZERO,
@@ -117,6 +119,13 @@ impl Reply {
     /// (`prompt_cache_hit_tokens` / `prompt_cache_miss_tokens`).
     pub fn deepseek_cache_fields(mut self) -> Reply {
         self.deepseek_cache_fields = true;
+        self
+    }
+
+    /// OpenAI dialect: stream no usage chunk even when `include_usage` is asked for, as
+    /// llama-cpp-python's server does.
+    pub fn without_usage(mut self) -> Reply {
+        self.without_usage = true;
         self
     }
 

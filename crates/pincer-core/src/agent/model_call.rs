@@ -7,7 +7,7 @@ use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
 use super::Shared;
-use crate::model::{ChatRequest, StopReason, StreamEvent, ToolCall, Usage};
+use crate::model::{ChatRequest, StopReason, StreamEvent, ToolCall, Usage, estimate_tokens};
 use crate::protocol::Event;
 use crate::provider::{Provider, ProviderError};
 use crate::store::UsageRecord;
@@ -131,6 +131,7 @@ impl Call<'_> {
         let started = Instant::now();
         let mut first_output = None;
         let mut response = ModelResponse::default();
+        let mut reported_usage = false;
         let mut stream = provider.stream(request);
         let outcome = loop {
             let next = tokio::select! {
@@ -160,7 +161,10 @@ impl Call<'_> {
                         .emit(self.session, Event::ReasoningDelta { text });
                 }
                 StreamEvent::ToolCall(call) => response.tool_calls.push(call),
-                StreamEvent::Usage(usage) => response.usage = usage,
+                StreamEvent::Usage(usage) => {
+                    reported_usage = true;
+                    response.usage = usage;
+                }
                 StreamEvent::Done(stop) => {
                     if stop == StopReason::MaxTokens {
                         tracing::warn!(
@@ -173,6 +177,22 @@ impl Call<'_> {
             }
         };
         drop(stream);
+        if outcome.is_ok() && !reported_usage {
+            // Some servers (llama-cpp-python) never report usage when streaming; an
+            // estimate, marked as one, is more honest than a zero.
+            let output: usize = response.text.len()
+                + response
+                    .tool_calls
+                    .iter()
+                    .map(|c| c.name.len() + c.arguments.len())
+                    .sum::<usize>();
+            response.usage = Usage {
+                input_tokens: estimate_tokens(request.prompt_chars()),
+                cached_input_tokens: 0,
+                output_tokens: estimate_tokens(output),
+                estimated: true,
+            };
+        }
         let error_text = match &outcome {
             Ok(()) => None,
             Err(CallError::Cancelled) => Some("cancelled".to_owned()),

@@ -187,6 +187,7 @@ fn parse_usage(usage: &Value, previous: Usage) -> Usage {
             .max(previous.input_tokens),
         cached_input_tokens: cache_read.unwrap_or(previous.cached_input_tokens),
         output_tokens: get("output_tokens").unwrap_or(previous.output_tokens),
+        estimated: false,
     }
 }
 

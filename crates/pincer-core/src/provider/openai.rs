@@ -172,6 +172,7 @@ fn parse_usage(usage: &Value) -> Usage {
             .or_else(|| get("/prompt_cache_hit_tokens"))
             .unwrap_or(0),
         output_tokens: get("/completion_tokens").unwrap_or(0),
+        estimated: false,
     }
 }
 

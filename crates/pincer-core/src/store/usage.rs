@@ -28,6 +28,8 @@ pub struct UsageTotals {
     pub input_tokens: u64,
     pub cached_input_tokens: u64,
     pub output_tokens: u64,
+    /// Requests whose counts are Pincer's estimate because the provider sent none.
+    pub estimated_requests: u64,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -44,15 +46,14 @@ pub struct UsageSummary {
     pub by_session: Vec<UsageRow>,
 }
 
-const TOTALS: &str =
-    "COUNT(*), SUM(status != 'ok'), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens)";
+const TOTALS: &str = "COUNT(*), SUM(status != 'ok'), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(estimated)";
 
 impl Store {
     pub fn record_usage(&self, record: &UsageRecord) -> Result<(), StoreError> {
         self.conn().execute(
             "INSERT INTO usage (session_id, turn_id, provider, model, input_tokens, cached_tokens, output_tokens,
-                                ttft_ms, duration_ms, status, error, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                                ttft_ms, duration_ms, status, error, created_at, estimated)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             params![
                 record.session,
                 record.turn_id,
@@ -65,7 +66,8 @@ impl Store {
                 record.duration_ms,
                 record.status,
                 record.error,
-                now()
+                now(),
+                record.usage.estimated
             ],
         )?;
         Ok(())
@@ -86,6 +88,7 @@ impl Store {
                 input_tokens: row.get::<_, Option<u64>>(at + 2)?.unwrap_or(0),
                 cached_input_tokens: row.get::<_, Option<u64>>(at + 3)?.unwrap_or(0),
                 output_tokens: row.get::<_, Option<u64>>(at + 4)?.unwrap_or(0),
+                estimated_requests: row.get::<_, Option<u64>>(at + 5)?.unwrap_or(0),
             })
         };
         let total = conn.query_row(
