@@ -36,6 +36,8 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Provider(#[from] ProviderError),
+    #[error("no model provider is configured")]
+    NoProvider,
     #[error("could not prepare {path}: {source}")]
     Io {
         path: String,
@@ -85,6 +87,10 @@ impl Engine {
         tools: ToolRegistry,
         mode: ApprovalMode,
     ) -> Result<Self, EngineError> {
+        // The turn loop relies on at least one provider to ask.
+        if settings.providers.is_empty() {
+            return Err(EngineError::NoProvider);
+        }
         create_dir(&settings.workspace)?;
         settings.workspace =
             settings

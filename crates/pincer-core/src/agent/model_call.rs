@@ -67,7 +67,8 @@ impl Call<'_> {
                 }
             }
         }
-        // Only reachable with an empty provider list or after the last fallback failed.
+        // The last provider returns its own failure above; this is only reached with no
+        // providers at all, which `Engine::with_store` refuses.
         Err(last_error.unwrap_or(Failure {
             partial: ModelResponse::default(),
             error: CallError::Cancelled,
