@@ -34,13 +34,14 @@ async fn streams_text_and_records_usage() {
         "streamed in pieces"
     );
     assert_eq!(streamed_text(&events), "Hello there, how can I help?");
-    assert!(
-        events.contains(&Event::ReasoningDelta {
-            text: "thinking".to_owned()
-        }) || events
-            .iter()
-            .any(|e| matches!(e, Event::ReasoningDelta { .. }))
-    );
+    let reasoning: String = events
+        .iter()
+        .filter_map(|e| match e {
+            Event::ReasoningDelta { text } => Some(text.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(reasoning, "thinking", "reasoning_content passed through");
     assert_eq!(final_text(&events), "Hello there, how can I help?");
     let Some(Event::TurnCompleted { usage, steps, .. }) = events.last() else {
         unreachable!()
