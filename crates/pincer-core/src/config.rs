@@ -8,6 +8,7 @@ use serde::Deserialize;
 use crate::policy::PolicyConfig;
 use crate::provider::{Dialect, Endpoint, presets};
 use crate::retry::RetryPolicy;
+use crate::secrets::Secrets;
 
 pub const CONFIG_FILE: &str = "config.toml";
 
@@ -73,6 +74,19 @@ pub struct ProviderEntry {
     /// The key itself; wins over `api_key_env`. Prefer the variable: config files get shared.
     pub api_key: Option<String>,
     pub model: Option<String>,
+}
+
+impl ProviderEntry {
+    /// The name messages and saved keys use: `name`, else the preset, else the dialect.
+    pub fn label(&self) -> String {
+        self.name
+            .clone()
+            .or_else(|| self.preset.clone())
+            .unwrap_or_else(|| match self.dialect.unwrap_or(Dialect::OpenAi) {
+                Dialect::OpenAi => "openai".to_owned(),
+                Dialect::Anthropic => "anthropic".to_owned(),
+            })
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -183,14 +197,22 @@ pub fn home_dir(flag: Option<&Path>, env: &dyn Env) -> PathBuf {
 }
 
 impl FileConfig {
-    /// Reads `<home>/config.toml`; a missing file is an empty config.
+    /// Reads `<home>/config.toml` (a missing file is an empty config) and fills in the keys
+    /// saved in `<home>/secrets.toml` for providers that name no key of their own.
     pub fn load(home: &Path) -> Result<Self, ConfigError> {
         let path = home.join(CONFIG_FILE);
-        match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&path, &text),
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
-            Err(source) => Err(ConfigError::Read { path, source }),
+        let mut file = match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&path, &text)?,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
+            Err(source) => return Err(ConfigError::Read { path, source }),
+        };
+        let secrets = Secrets::load(home)?;
+        for entry in &mut file.providers {
+            if entry.api_key.is_none() && entry.api_key_env.is_none() {
+                entry.api_key = secrets.key(&entry.label()).map(str::to_owned);
+            }
         }
+        Ok(file)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {
@@ -253,14 +275,31 @@ fn key_at(text: &str, offset: usize) -> Option<String> {
 
 impl Settings {
     /// Resolves the file and the environment into settings. `workspace` overrides both.
+    /// Fails when no provider is configured anywhere.
     pub fn resolve(
         home: PathBuf,
         file: FileConfig,
         env: &dyn Env,
         workspace: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
-        let config_path = home.join(CONFIG_FILE);
-        let providers = resolve_providers(&file.providers, env, &config_path)?;
+        let settings = Self::resolve_allowing_no_provider(home, file, env, workspace)?;
+        if settings.providers.is_empty() {
+            return Err(ConfigError::NoProvider {
+                path: settings.home.join(CONFIG_FILE),
+            });
+        }
+        Ok(settings)
+    }
+
+    /// Like [`Settings::resolve`], but an empty provider list is fine: the daemon starts
+    /// without one and the user picks one in Settings.
+    pub fn resolve_allowing_no_provider(
+        home: PathBuf,
+        file: FileConfig,
+        env: &dyn Env,
+        workspace: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let providers = resolve_providers(&file.providers, env)?;
         let workspace = workspace
             .or_else(|| env.var("PINCER_WORKSPACE").map(PathBuf::from))
             .or(file.workspace)
@@ -295,7 +334,6 @@ impl Settings {
 fn resolve_providers(
     entries: &[ProviderEntry],
     env: &dyn Env,
-    config_path: &Path,
 ) -> Result<Vec<Endpoint>, ConfigError> {
     let mut endpoints = entries
         .iter()
@@ -375,11 +413,6 @@ fn resolve_providers(
             );
         }
     }
-    if endpoints.is_empty() {
-        return Err(ConfigError::NoProvider {
-            path: config_path.to_path_buf(),
-        });
-    }
     Ok(endpoints)
 }
 
@@ -422,16 +455,8 @@ fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
         .api_key
         .clone()
         .or_else(|| key_env.and_then(|k| env.var(k)));
-    let name = entry
-        .name
-        .clone()
-        .or(preset.map(|p| p.name.to_owned()))
-        .unwrap_or_else(|| match dialect {
-            Dialect::OpenAi => "openai".to_owned(),
-            Dialect::Anthropic => "anthropic".to_owned(),
-        });
     Ok(Endpoint {
-        name,
+        name: entry.label(),
         dialect,
         base_url,
         api_key,

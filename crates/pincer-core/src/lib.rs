@@ -10,5 +10,6 @@ pub mod policy;
 pub mod protocol;
 pub mod provider;
 pub mod retry;
+pub mod secrets;
 pub mod store;
 pub mod tools;

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     User,
@@ -23,6 +24,7 @@ impl Role {
 /// One tool invocation requested by the model. `arguments` is the raw JSON text the model
 /// produced; it is parsed by the tool, so malformed arguments become a tool error.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ToolCall {
     pub id: String,
     pub name: String,
@@ -31,6 +33,7 @@ pub struct ToolCall {
 
 /// One message of a conversation, in the shape every provider dialect can be rendered from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Message {
     pub role: Role,
     #[serde(default)]
@@ -103,6 +106,7 @@ pub struct ChatRequest {
 /// Token counts of one request, as the provider reported them, or as Pincer estimated
 /// them when the provider reported nothing (`estimated`).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Usage {
     /// All prompt tokens, cached ones included.
     pub input_tokens: u64,

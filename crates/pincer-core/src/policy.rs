@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::tools::Access;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Verdict {
     Allow,
@@ -16,6 +17,7 @@ pub enum Verdict {
 
 /// An `exec` rule: commands starting with `prefix` (as whole words) get `action`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields)]
 pub struct ExecRule {
     pub prefix: String,
@@ -24,6 +26,7 @@ pub struct ExecRule {
 
 /// The `[policy]` section of config.toml.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(deny_unknown_fields, default)]
 pub struct PolicyConfig {
     /// Reads outside the workspace.

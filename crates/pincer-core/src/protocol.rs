@@ -9,6 +9,7 @@ use crate::model::Usage;
 
 /// What a surface asks of a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Op {
@@ -25,6 +26,7 @@ pub enum Op {
 
 /// The user's answer to an approval request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ApprovalDecision {
     /// Allow this one call.
@@ -53,6 +55,7 @@ impl ApprovalDecision {
 
 /// Who or what settled a tool call's policy check; recorded in the audit table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum DecidedBy {
     /// The policy allowed or denied it without asking.
@@ -78,11 +81,14 @@ impl DecidedBy {
 
 /// Something that happened in a session; every step of a turn is one of these.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Event {
+    /// A turn began; `text` is what the user sent, so every surface can show it.
     TurnStarted {
         turn_id: String,
+        text: String,
     },
     /// A request to a model is about to be sent (step counts from 1 within a turn).
     ModelRequest {
@@ -162,6 +168,7 @@ pub enum Event {
 
 /// An event together with the session it belongs to, as published on the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionEvent {
     pub session: String,
     #[serde(flatten)]

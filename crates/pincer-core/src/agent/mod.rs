@@ -1,18 +1,21 @@
 //! The engine: one actor per session, turns serialized, every step published on the bus.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
 
 use crate::config::Settings;
 use crate::model::ToolSpec;
 use crate::protocol::{Event, Op, SessionEvent};
+
 use crate::provider::{self, Provider, ProviderError};
 use crate::store::{Store, StoreError};
 use crate::tools::{ToolRegistry, ToolSettings};
+pub use live::LiveTurn;
 
 mod history;
+mod live;
 mod model_call;
 mod prompt;
 mod session;
@@ -56,41 +59,32 @@ pub struct Engine {
 }
 
 pub(crate) struct Shared {
-    pub(crate) settings: Settings,
+    /// Replaced as a whole by [`Engine::reconfigure`]; a turn keeps the one it started with.
+    config: RwLock<Arc<Config>>,
     pub(crate) store: Store,
-    pub(crate) providers: Vec<Box<dyn Provider>>,
     pub(crate) tools: ToolRegistry,
-    pub(crate) tool_settings: ToolSettings,
-    /// Built once: the byte-stable head of every request.
-    pub(crate) system_prompt: String,
     pub(crate) tool_specs: Vec<ToolSpec>,
     pub(crate) mode: ApprovalMode,
     /// Patterns granted "always", loaded from and saved to the store.
     pub(crate) always: Mutex<HashSet<String>>,
     bus: broadcast::Sender<SessionEvent>,
+    /// The running turns' events, kept so a surface that connects late can catch up.
+    /// Locked around every publish so a snapshot and the stream after it never overlap.
+    live: Mutex<live::LiveTurns>,
     sessions: Mutex<HashMap<String, SessionHandle>>,
 }
 
-impl Engine {
-    /// Opens the data home (creating it and the workspace if needed) and connects providers.
-    pub fn start(settings: Settings, mode: ApprovalMode) -> Result<Self, EngineError> {
-        let store = {
-            create_private_dir(&settings.home)?;
-            Store::open(&settings.home.join("pincer.db"))?
-        };
-        Self::with_store(settings, store, ToolRegistry::builtin(), mode)
-    }
+/// What a turn runs with: settings and the providers and tool settings built from them.
+pub(crate) struct Config {
+    pub(crate) settings: Settings,
+    pub(crate) providers: Vec<Box<dyn Provider>>,
+    pub(crate) tool_settings: ToolSettings,
+    /// The byte-stable head of every request.
+    pub(crate) system_prompt: String,
+}
 
-    pub fn with_store(
-        mut settings: Settings,
-        store: Store,
-        tools: ToolRegistry,
-        mode: ApprovalMode,
-    ) -> Result<Self, EngineError> {
-        // The turn loop relies on at least one provider to ask.
-        if settings.providers.is_empty() {
-            return Err(EngineError::NoProvider);
-        }
+impl Config {
+    fn build(mut settings: Settings) -> Result<Self, EngineError> {
         create_dir(&settings.workspace)?;
         settings.workspace =
             settings
@@ -109,23 +103,60 @@ impl Engine {
         let mut tool_settings = ToolSettings::new(settings.workspace.clone());
         tool_settings.exec_timeout = settings.exec_timeout;
         tool_settings.fetch_allow_private = settings.web_fetch_allow_private;
+        Ok(Self {
+            system_prompt: prompt::system_prompt(&settings.workspace),
+            settings,
+            providers,
+            tool_settings,
+        })
+    }
+}
+
+impl Engine {
+    /// Opens the data home (creating it and the workspace if needed) and connects providers.
+    pub fn start(settings: Settings, mode: ApprovalMode) -> Result<Self, EngineError> {
+        let store = {
+            create_private_dir(&settings.home)?;
+            Store::open(&settings.home.join("pincer.db"))?
+        };
+        Self::with_store(settings, store, ToolRegistry::builtin(), mode)
+    }
+
+    /// An engine over `store`. With no provider configured it still starts (a daemon lets
+    /// the user pick one in Settings); its turns then fail with a message saying so.
+    pub fn with_store(
+        settings: Settings,
+        store: Store,
+        tools: ToolRegistry,
+        mode: ApprovalMode,
+    ) -> Result<Self, EngineError> {
+        let config = Config::build(settings)?;
         let always = store.grants()?;
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
         Ok(Self {
             shared: Arc::new(Shared {
-                system_prompt: prompt::system_prompt(&settings.workspace),
+                config: RwLock::new(Arc::new(config)),
                 tool_specs: tools.specs(),
-                settings,
                 store,
-                providers,
                 tools,
-                tool_settings,
                 mode,
                 always: Mutex::new(always),
                 bus,
+                live: Mutex::new(live::LiveTurns::default()),
                 sessions: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    /// Replaces settings and providers. Running turns finish with what they started with.
+    pub fn reconfigure(&self, settings: Settings) -> Result<(), EngineError> {
+        let config = Arc::new(Config::build(settings)?);
+        *self
+            .shared
+            .config
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
+        Ok(())
     }
 
     /// Every event of every session from now on.
@@ -133,8 +164,21 @@ impl Engine {
         self.shared.bus.subscribe()
     }
 
-    pub fn settings(&self) -> &Settings {
-        &self.shared.settings
+    /// The settings new turns run with.
+    pub fn settings(&self) -> Settings {
+        self.shared.config().settings.clone()
+    }
+
+    /// Every event of every session from now on, after the events so far of the turns that
+    /// are running now. Nothing is missed or repeated between the two.
+    pub fn subscribe_live(&self) -> (Vec<LiveTurn>, broadcast::Receiver<SessionEvent>) {
+        let live = lock(&self.shared.live);
+        (live.snapshot(), self.shared.bus.subscribe())
+    }
+
+    /// Whether session `id` has a turn running.
+    pub fn is_busy(&self, id: &str) -> bool {
+        lock(&self.shared.live).is_running(id)
     }
 
     pub fn store(&self) -> &Store {
@@ -158,9 +202,26 @@ impl Engine {
     }
 }
 
+impl Engine {
+    /// Stops session `id`'s actor (after its running turn, if any) and forgets it; used when
+    /// a session is deleted so a later message starts from an empty history.
+    pub fn close_session(&self, id: &str) {
+        lock(&self.shared.sessions).remove(id);
+    }
+}
+
 impl Shared {
+    pub(crate) fn config(&self) -> Arc<Config> {
+        self.config
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
     pub(crate) fn emit(&self, session: &str, event: Event) {
         tracing::debug!(session, ?event, "event");
+        let mut live = lock(&self.live);
+        live.record(session, &event);
         // No subscriber is not an error: a job may run with nobody watching.
         let _ = self.bus.send(SessionEvent {
             session: session.to_owned(),

@@ -6,7 +6,7 @@ use std::time::Instant;
 use futures::StreamExt;
 use tokio_util::sync::CancellationToken;
 
-use super::Shared;
+use super::{Config, Shared};
 use crate::model::{ChatRequest, StopReason, StreamEvent, ToolCall, Usage, estimate_tokens};
 use crate::protocol::Event;
 use crate::provider::{Provider, ProviderError};
@@ -33,6 +33,7 @@ pub(crate) struct Failure {
 
 pub(crate) struct Call<'a> {
     pub(crate) shared: &'a Shared,
+    pub(crate) config: &'a Config,
     pub(crate) session: &'a str,
     pub(crate) turn_id: &'a str,
     pub(crate) step: u32,
@@ -41,7 +42,7 @@ pub(crate) struct Call<'a> {
 
 impl Call<'_> {
     pub(crate) async fn run(&self, request: &ChatRequest) -> Result<ModelResponse, Failure> {
-        let providers = &self.shared.providers;
+        let providers = &self.config.providers;
         let mut last_error = None;
         for (index, provider) in providers.iter().enumerate() {
             match self.with_retries(provider.as_ref(), request).await {
@@ -68,7 +69,7 @@ impl Call<'_> {
             }
         }
         // The last provider returns its own failure above; this is only reached with no
-        // providers at all, which `Engine::with_store` refuses.
+        // providers at all, which the turn checks before calling.
         Err(last_error.unwrap_or(Failure {
             partial: ModelResponse::default(),
             error: CallError::Cancelled,
@@ -80,7 +81,7 @@ impl Call<'_> {
         provider: &dyn Provider,
         request: &ChatRequest,
     ) -> Result<ModelResponse, Failure> {
-        let policy = self.shared.settings.retry;
+        let policy = self.config.settings.retry;
         let mut attempt = 0;
         loop {
             attempt += 1;

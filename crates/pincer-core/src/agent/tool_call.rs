@@ -9,7 +9,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::session::SessionShared;
-use super::{ApprovalMode, Shared, lock};
+use super::{ApprovalMode, Config, Shared, lock};
 use crate::model::{Message, ToolCall};
 use crate::policy::Verdict;
 use crate::protocol::{ApprovalDecision, DecidedBy, Event};
@@ -24,6 +24,7 @@ pub(crate) struct Outcome {
 
 pub(crate) struct ToolRun<'a> {
     pub(crate) shared: &'a Shared,
+    pub(crate) config: &'a Config,
     pub(crate) session: &'a SessionShared,
     pub(crate) session_id: &'a str,
     pub(crate) turn_id: &'a str,
@@ -53,10 +54,10 @@ impl ToolRun<'_> {
         let cancelled = outcome == "cancelled";
         let content = if ok {
             offload(
-                &self.shared.settings.workspace,
+                &self.config.settings.workspace,
                 &call.id,
                 content,
-                self.shared.settings.tool_output_limit,
+                self.config.settings.tool_output_limit,
             )
         } else {
             content
@@ -126,7 +127,7 @@ impl ToolRun<'_> {
                 return (message, false, policy_decision(false), "error");
             }
         };
-        let settings = &self.shared.tool_settings;
+        let settings = &self.config.tool_settings;
         let access = match tool.access(&args, settings) {
             Ok(access) => access,
             Err(e) => {
@@ -138,7 +139,7 @@ impl ToolRun<'_> {
                 );
             }
         };
-        let check = self.shared.settings.policy.check(tool.name(), &access);
+        let check = self.config.settings.policy.check(tool.name(), &access);
         let decision = match check.verdict {
             Verdict::Allow => policy_decision(true),
             Verdict::Deny => Decision {

@@ -8,9 +8,13 @@ use tokio_util::sync::CancellationToken;
 use super::model_call::{Call, CallError};
 use super::session::{SessionShared, SessionState};
 use super::tool_call::ToolRun;
-use super::{Shared, history};
+use super::{Config, Shared, history};
 use crate::model::{ChatRequest, Message, Usage};
 use crate::protocol::Event;
+
+/// Why a turn fails when no provider is set up; surfaces show it as is.
+pub(crate) const NO_PROVIDER: &str =
+    "no model provider is configured: pick one in Settings, or set PINCER_PROVIDER / a vendor key";
 
 pub(crate) async fn run(
     shared: Arc<Shared>,
@@ -24,10 +28,13 @@ pub(crate) async fn run(
         &state.id,
         Event::TurnStarted {
             turn_id: turn_id.clone(),
+            text: text.clone(),
         },
     );
+    let config = shared.config();
     let turn = Turn {
         shared: &shared,
+        config: &config,
         session: &session,
         turn_id: &turn_id,
         cancel: &cancel,
@@ -45,6 +52,7 @@ pub(crate) async fn run(
 
 struct Turn<'a> {
     shared: &'a Shared,
+    config: &'a Config,
     session: &'a SessionShared,
     turn_id: &'a str,
     cancel: &'a CancellationToken,
@@ -54,17 +62,21 @@ impl Turn<'_> {
     /// Runs the turn; returns its closing event, or an error message for `TurnFailed`.
     async fn drive(&self, state: &mut SessionState, text: String) -> Result<Event, String> {
         self.append(state, Message::user(text))?;
+        if self.config.providers.is_empty() {
+            return Err(NO_PROVIDER.to_owned());
+        }
         let mut usage = Usage::default();
-        let max_steps = self.shared.settings.max_steps;
+        let max_steps = self.config.settings.max_steps;
         for step in 1..=max_steps {
             let request = ChatRequest {
-                system: self.shared.system_prompt.clone(),
+                system: self.config.system_prompt.clone(),
                 messages: state.history.clone(),
                 tools: self.shared.tool_specs.clone(),
-                max_tokens: self.shared.settings.max_tokens,
+                max_tokens: self.config.settings.max_tokens,
             };
             let call = Call {
                 shared: self.shared,
+                config: self.config,
                 session: &state.id,
                 turn_id: self.turn_id,
                 step,
@@ -100,6 +112,7 @@ impl Turn<'_> {
             let session_id = state.id.clone();
             let runner = ToolRun {
                 shared: self.shared,
+                config: self.config,
                 session: self.session,
                 session_id: &session_id,
                 turn_id: self.turn_id,

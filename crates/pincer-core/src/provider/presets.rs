@@ -4,6 +4,7 @@ use serde::{Deserialize, Serialize};
 
 /// The wire format a provider speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Dialect {
     /// OpenAI-compatible chat completions.

@@ -1,13 +1,14 @@
 //! Sessions and their messages.
 
 use rusqlite::{OptionalExtension, params};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, now};
 use crate::model::{Message, Role, ToolCall};
 
 /// A message as stored, with when it was written.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct StoredMessage {
     pub id: i64,
     pub turn_id: String,
@@ -16,7 +17,8 @@ pub struct StoredMessage {
     pub message: Message,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionSummary {
     pub id: String,
     pub title: String,
@@ -160,21 +162,76 @@ impl Store {
 
     /// Sessions, most recently used first.
     pub fn sessions(&self) -> Result<Vec<SessionSummary>, StoreError> {
+        self.search_sessions("")
+    }
+
+    /// Sessions whose title or any message contains `query` (case-insensitive for ASCII),
+    /// most recently used first; an empty query lists all.
+    pub fn search_sessions(&self, query: &str) -> Result<Vec<SessionSummary>, StoreError> {
+        let pattern = format!("%{}%", escape_like(query.trim()));
         let conn = self.conn();
         let mut stmt = conn.prepare(
             "SELECT s.id, s.title, s.created_at, s.updated_at,
                     (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)
-             FROM sessions s ORDER BY s.updated_at DESC, s.rowid DESC",
+             FROM sessions s
+             WHERE ?1 = '%%' OR s.title LIKE ?1 ESCAPE '\\'
+                OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id
+                           AND m.role != 'tool' AND m.content LIKE ?1 ESCAPE '\\')
+             ORDER BY s.updated_at DESC, s.rowid DESC",
         )?;
-        let rows = stmt.query_map([], |row| {
-            Ok(SessionSummary {
-                id: row.get(0)?,
-                title: row.get(1)?,
-                created_at: row.get(2)?,
-                updated_at: row.get(3)?,
-                messages: row.get(4)?,
-            })
-        })?;
+        let rows = stmt.query_map(params![pattern], session_summary)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+
+    pub fn session(&self, id: &str) -> Result<Option<SessionSummary>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT s.id, s.title, s.created_at, s.updated_at,
+                        (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)
+                 FROM sessions s WHERE s.id = ?1",
+                params![id],
+                session_summary,
+            )
+            .optional()?)
+    }
+
+    /// Sets a session's title; false if there is no such session.
+    pub fn rename_session(&self, id: &str, title: &str) -> Result<bool, StoreError> {
+        let changed = self.conn().execute(
+            "UPDATE sessions SET title = ?2 WHERE id = ?1",
+            params![id, title],
+        )?;
+        Ok(changed > 0)
+    }
+
+    /// Deletes a session with its messages; false if there is no such session.
+    pub fn delete_session(&self, id: &str) -> Result<bool, StoreError> {
+        let changed = self
+            .conn()
+            .execute("DELETE FROM sessions WHERE id = ?1", params![id])?;
+        Ok(changed > 0)
+    }
+}
+
+fn session_summary(row: &rusqlite::Row<'_>) -> rusqlite::Result<SessionSummary> {
+    Ok(SessionSummary {
+        id: row.get(0)?,
+        title: row.get(1)?,
+        created_at: row.get(2)?,
+        updated_at: row.get(3)?,
+        messages: row.get(4)?,
+    })
+}
+
+/// Makes `%` and `_` in user input match themselves in a LIKE pattern.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }

@@ -63,6 +63,14 @@ CREATE TABLE approvals (
     r#"
 ALTER TABLE usage ADD COLUMN estimated INTEGER NOT NULL DEFAULT 0;
 "#,
+    r#"
+CREATE TABLE web_sessions (
+    token_hash  TEXT PRIMARY KEY,
+    created_at  TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX usage_by_day ON usage(created_at);
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

@@ -1,4 +1,4 @@
-//! The SQLite store: sessions, messages, usage, audit and remembered approvals.
+//! The SQLite store: sessions, messages, usage, audit, remembered approvals and web logins.
 //!
 //! One file (`pincer.db`) in WAL mode. Every message is written as soon as it exists, so a
 //! process killed mid-turn leaves a readable database and a session that continues.
@@ -14,10 +14,11 @@ mod grants;
 mod messages;
 mod migrations;
 mod usage;
+mod web_sessions;
 
 pub use audit::AuditRecord;
 pub use messages::{SessionSummary, StoredMessage};
-pub use usage::{UsageRecord, UsageRow, UsageSummary, UsageTotals};
+pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSummary, UsageTotals};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {

@@ -1,7 +1,7 @@
 //! Token usage per model request.
 
 use rusqlite::params;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, now};
 use crate::model::Usage;
@@ -21,7 +21,8 @@ pub struct UsageRecord {
     pub error: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct UsageTotals {
     pub requests: u64,
     pub failed_requests: u64,
@@ -32,14 +33,14 @@ pub struct UsageTotals {
     pub estimated_requests: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageRow {
     pub key: String,
     #[serde(flatten)]
     pub totals: UsageTotals,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UsageSummary {
     pub total: UsageTotals,
     pub by_model: Vec<UsageRow>,
@@ -113,5 +114,50 @@ impl Store {
             by_model: grouped("provider || '/' || model")?,
             by_session: grouped("session_id")?,
         })
+    }
+}
+
+/// Usage of one provider and model on one day (UTC): the unit the usage page aggregates.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UsageBucket {
+    /// `YYYY-MM-DD`.
+    pub day: String,
+    pub provider: String,
+    pub model: String,
+    pub totals: UsageTotals,
+    /// Mean time to first token over the requests that produced one.
+    pub avg_ttft_ms: Option<f64>,
+    pub avg_duration_ms: Option<f64>,
+}
+
+impl Store {
+    /// Per day, provider and model, oldest first, for requests since `since_day`
+    /// (`YYYY-MM-DD`, inclusive) or all.
+    pub fn usage_buckets(&self, since_day: Option<&str>) -> Result<Vec<UsageBucket>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT substr(created_at, 1, 10), provider, model, {TOTALS}, AVG(ttft_ms), AVG(duration_ms)
+             FROM usage WHERE ?1 IS NULL OR substr(created_at, 1, 10) >= ?1
+             GROUP BY 1, 2, 3 ORDER BY 1, 2, 3"
+        ))?;
+        let rows = stmt.query_map(params![since_day], |row| {
+            Ok(UsageBucket {
+                day: row.get(0)?,
+                provider: row.get(1)?,
+                model: row.get(2)?,
+                totals: UsageTotals {
+                    requests: row.get::<_, Option<u64>>(3)?.unwrap_or(0),
+                    failed_requests: row.get::<_, Option<u64>>(4)?.unwrap_or(0),
+                    input_tokens: row.get::<_, Option<u64>>(5)?.unwrap_or(0),
+                    cached_input_tokens: row.get::<_, Option<u64>>(6)?.unwrap_or(0),
+                    output_tokens: row.get::<_, Option<u64>>(7)?.unwrap_or(0),
+                    estimated_requests: row.get::<_, Option<u64>>(8)?.unwrap_or(0),
+                },
+                avg_ttft_ms: row.get(9)?,
+                avg_duration_ms: row.get(10)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
     }
 }

@@ -1,0 +1,202 @@
+//! Everything the gateway sends or receives as JSON. The TypeScript declarations in
+//! `ui/src/generated/protocol.ts` are generated from these types and the engine's protocol
+//! types (`tests/ts_types.rs`), never written by hand.
+
+use pincer_core::agent::LiveTurn;
+use pincer_core::policy::PolicyConfig;
+use pincer_core::protocol::{Event, Op};
+use pincer_core::provider::Dialect;
+use pincer_core::store::{SessionSummary, StoredMessage, UsageBucket};
+use serde::{Deserialize, Serialize};
+
+/// Client → server on the WebSocket: one op for one session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ClientMessage {
+    pub session: String,
+    pub op: Op,
+}
+
+/// Server → client on the WebSocket.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerMessage {
+    /// The first message on every connection, and again whenever the server had to drop
+    /// events for a slow client: the running turns with their events so far. A client
+    /// replaces its live state with this, so it never shows a silent gap.
+    Snapshot {
+        turns: Vec<LiveTurn>,
+    },
+    Event {
+        session: String,
+        event: Event,
+    },
+    /// Sessions were created, renamed or deleted (by any client): reload the list.
+    SessionsChanged,
+    /// An op could not be applied (unknown session, empty message …).
+    Error {
+        session: Option<String>,
+        message: String,
+    },
+}
+
+/// A session in the sidebar.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SessionInfo {
+    #[serde(flatten)]
+    pub summary: SessionSummary,
+    /// A turn is running in it now.
+    pub running: bool,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewSession {
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub title: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RenameSession {
+    pub title: String,
+}
+
+/// A stored message, with the run time of the tool call it answers (tool results only).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct HistoryMessage {
+    #[serde(flatten)]
+    pub stored: StoredMessage,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+}
+
+/// An approval request nobody has answered yet.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PendingApproval {
+    pub session: String,
+    pub call_id: String,
+    pub tool: String,
+    pub summary: String,
+    pub pattern: String,
+}
+
+/// A configured provider as the Settings page shows it. The key itself never leaves the
+/// server; `key_hint` shows its last four characters.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProviderView {
+    pub name: String,
+    pub preset: Option<String>,
+    pub dialect: Dialect,
+    pub base_url: String,
+    pub model: String,
+    pub has_key: bool,
+    pub key_hint: Option<String>,
+    /// The environment variable the key is read from, when that is where it comes from.
+    pub key_env: Option<String>,
+}
+
+/// A provider as the Settings page sends it.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ProviderInput {
+    pub preset: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub name: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub base_url: Option<String>,
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub model: Option<String>,
+    /// Absent: keep the saved key. Empty: remove it. Otherwise: the new key.
+    #[serde(default)]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub api_key: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PresetView {
+    pub name: String,
+    pub dialect: Dialect,
+    pub base_url: String,
+    pub default_model: String,
+    /// The vendor's usual key variable; `None` for local servers that need no key.
+    pub key_env: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SettingsView {
+    /// Providers from config.toml, first = primary, the others fallbacks in order.
+    pub providers: Vec<ProviderView>,
+    /// Names of the providers turns actually use (the environment may add or replace one).
+    pub active: Vec<String>,
+    /// Set when PINCER_PROVIDER / PINCER_BASE_URL / … override the saved providers.
+    pub env_override: Option<String>,
+    pub policy: PolicyConfig,
+    pub presets: Vec<PresetView>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ConnectionTest {
+    pub ok: bool,
+    /// What happened, in a sentence.
+    pub message: String,
+    pub latency_ms: Option<u64>,
+}
+
+/// Usage per day, provider and model, with its cost where the model's price is known.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct PricedBucket {
+    #[serde(flatten)]
+    pub bucket: UsageBucket,
+    /// US dollars; `None` when no price is known for the model.
+    pub cost_usd: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct UsageReport {
+    /// First day included (`YYYY-MM-DD`, UTC).
+    pub since: String,
+    pub buckets: Vec<PricedBucket>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LoginRequest {
+    pub code: String,
+}
+
+/// A fresh one-time login code (for `pincer login` and the desktop shell).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LoginCode {
+    pub code: String,
+    pub expires_in_secs: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Health {
+    pub service: String,
+    pub version: String,
+}
+
+/// The body of every error response.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ApiError {
+    pub error: String,
+}

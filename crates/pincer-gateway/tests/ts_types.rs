@@ -1,0 +1,89 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! The UI's TypeScript types are generated from the Rust types; this test fails when the
+//! committed file is stale. `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts
+//! --test ts_types` rewrites it.
+
+#![cfg(feature = "ts")]
+
+use pincer_core::agent::LiveTurn;
+use pincer_core::model::{Message, Role, ToolCall, Usage};
+use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
+use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, Op, SessionEvent};
+use pincer_core::provider::Dialect;
+use pincer_core::store::{SessionSummary, StoredMessage, UsageBucket, UsageTotals};
+use pincer_gateway::wire::*;
+use ts_rs::{Config, TS};
+
+fn render() -> String {
+    let cfg = Config::new().with_large_int("number");
+    let mut out = String::from(
+        "// Generated from the Rust types by crates/pincer-gateway/tests/ts_types.rs.\n\
+         // Do not edit: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts --test ts_types`.\n\n",
+    );
+    macro_rules! decl {
+        ($($t:ty),* $(,)?) => {
+            $(
+                out.push_str("export ");
+                out.push_str(&<$t>::decl(&cfg));
+                out.push_str("\n\n");
+            )*
+        };
+    }
+    decl!(
+        Op,
+        ApprovalDecision,
+        DecidedBy,
+        Event,
+        SessionEvent,
+        Usage,
+        Message,
+        Role,
+        ToolCall,
+        LiveTurn,
+        PolicyConfig,
+        Verdict,
+        ExecRule,
+        Dialect,
+        SessionSummary,
+        StoredMessage,
+        UsageTotals,
+        UsageBucket,
+        ClientMessage,
+        ServerMessage,
+        SessionInfo,
+        NewSession,
+        RenameSession,
+        HistoryMessage,
+        PendingApproval,
+        ProviderView,
+        ProviderInput,
+        PresetView,
+        SettingsView,
+        ConnectionTest,
+        PricedBucket,
+        UsageReport,
+        LoginRequest,
+        LoginCode,
+        Health,
+        ApiError,
+    );
+    format!("{}\n", out.trim_end())
+}
+
+#[test]
+fn generated_typescript_is_up_to_date() {
+    let path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../ui/src/generated/protocol.ts");
+    let fresh = render();
+    if std::env::var_os("PINCER_UPDATE_TYPES").is_some() {
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(&path, &fresh).unwrap();
+        return;
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert!(
+        committed == fresh,
+        "{} is stale: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts --test ts_types` and commit it",
+        path.display()
+    );
+}

@@ -1,0 +1,191 @@
+// Generated from the Rust types by crates/pincer-gateway/tests/ts_types.rs.
+// Do not edit: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts --test ts_types`.
+
+export type Op = { "type": "user_turn", text: string, } | { "type": "interrupt" } | { "type": "approve", call_id: string, decision: ApprovalDecision, };
+
+export type ApprovalDecision = "once" | "session" | "always" | "deny";
+
+export type DecidedBy = "policy" | "remembered" | "user" | "mode";
+
+export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, };
+
+export type SessionEvent = { session: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, });
+
+export type Usage = { 
+/**
+ * All prompt tokens, cached ones included.
+ */
+input_tokens: number, 
+/**
+ * The part of `input_tokens` served from the provider's prompt cache.
+ */
+cached_input_tokens: number, output_tokens: number, 
+/**
+ * True when the provider sent no counts and these are Pincer's estimate
+ * (about four characters a token). Never mixed up with reported figures.
+ */
+estimated?: boolean, };
+
+export type Message = { role: Role, content: string, tool_calls?: Array<ToolCall>, 
+/**
+ * Set on `Role::Tool` messages: the call this result answers.
+ */
+tool_call_id?: string | null, 
+/**
+ * Set on `Role::Tool` messages when the tool failed.
+ */
+is_error?: boolean, };
+
+export type Role = "user" | "assistant" | "tool";
+
+export type ToolCall = { id: string, name: string, arguments: string, };
+
+export type LiveTurn = { session: string, events: Array<Event>, };
+
+export type PolicyConfig = { 
+/**
+ * Reads outside the workspace.
+ */
+outside_read: Verdict, 
+/**
+ * Writes outside the workspace.
+ */
+outside_write: Verdict, 
+/**
+ * Writes inside the workspace.
+ */
+write: Verdict, 
+/**
+ * `exec` commands no rule matches.
+ */
+exec: Verdict, web_fetch: Verdict, 
+/**
+ * Rules by command prefix; the longest matching prefix wins.
+ */
+exec_rules: Array<ExecRule>, };
+
+export type Verdict = "allow" | "ask" | "deny";
+
+export type ExecRule = { prefix: string, action: Verdict, };
+
+export type Dialect = "openai" | "anthropic";
+
+export type SessionSummary = { id: string, title: string, created_at: string, updated_at: string, messages: number, };
+
+export type StoredMessage = { id: number, turn_id: string, created_at: string, role: Role, content: string, tool_calls?: Array<ToolCall>, 
+/**
+ * Set on `Role::Tool` messages: the call this result answers.
+ */
+tool_call_id?: string | null, 
+/**
+ * Set on `Role::Tool` messages when the tool failed.
+ */
+is_error?: boolean, };
+
+export type UsageTotals = { requests: number, failed_requests: number, input_tokens: number, cached_input_tokens: number, output_tokens: number, 
+/**
+ * Requests whose counts are Pincer's estimate because the provider sent none.
+ */
+estimated_requests: number, };
+
+export type UsageBucket = { 
+/**
+ * `YYYY-MM-DD`.
+ */
+day: string, provider: string, model: string, totals: UsageTotals, 
+/**
+ * Mean time to first token over the requests that produced one.
+ */
+avg_ttft_ms: number | null, avg_duration_ms: number | null, };
+
+export type ClientMessage = { session: string, op: Op, };
+
+export type ServerMessage = { "type": "snapshot", turns: Array<LiveTurn>, } | { "type": "event", session: string, event: Event, } | { "type": "sessions_changed" } | { "type": "error", session: string | null, message: string, };
+
+export type SessionInfo = { 
+/**
+ * A turn is running in it now.
+ */
+running: boolean, id: string, title: string, created_at: string, updated_at: string, messages: number, };
+
+export type NewSession = { title?: string, };
+
+export type RenameSession = { title: string, };
+
+export type HistoryMessage = { duration_ms?: number | null, id: number, turn_id: string, created_at: string, role: Role, content: string, tool_calls?: Array<ToolCall>, 
+/**
+ * Set on `Role::Tool` messages: the call this result answers.
+ */
+tool_call_id?: string | null, 
+/**
+ * Set on `Role::Tool` messages when the tool failed.
+ */
+is_error?: boolean, };
+
+export type PendingApproval = { session: string, call_id: string, tool: string, summary: string, pattern: string, };
+
+export type ProviderView = { name: string, preset: string | null, dialect: Dialect, base_url: string, model: string, has_key: boolean, key_hint: string | null, 
+/**
+ * The environment variable the key is read from, when that is where it comes from.
+ */
+key_env: string | null, };
+
+export type ProviderInput = { preset: string | null, name?: string, base_url?: string, model?: string, 
+/**
+ * Absent: keep the saved key. Empty: remove it. Otherwise: the new key.
+ */
+api_key?: string, };
+
+export type PresetView = { name: string, dialect: Dialect, base_url: string, default_model: string, 
+/**
+ * The vendor's usual key variable; `None` for local servers that need no key.
+ */
+key_env: string | null, };
+
+export type SettingsView = { 
+/**
+ * Providers from config.toml, first = primary, the others fallbacks in order.
+ */
+providers: Array<ProviderView>, 
+/**
+ * Names of the providers turns actually use (the environment may add or replace one).
+ */
+active: Array<string>, 
+/**
+ * Set when PINCER_PROVIDER / PINCER_BASE_URL / … override the saved providers.
+ */
+env_override: string | null, policy: PolicyConfig, presets: Array<PresetView>, };
+
+export type ConnectionTest = { ok: boolean, 
+/**
+ * What happened, in a sentence.
+ */
+message: string, latency_ms: number | null, };
+
+export type PricedBucket = { 
+/**
+ * US dollars; `None` when no price is known for the model.
+ */
+cost_usd: number | null, 
+/**
+ * `YYYY-MM-DD`.
+ */
+day: string, provider: string, model: string, totals: UsageTotals, 
+/**
+ * Mean time to first token over the requests that produced one.
+ */
+avg_ttft_ms: number | null, avg_duration_ms: number | null, };
+
+export type UsageReport = { 
+/**
+ * First day included (`YYYY-MM-DD`, UTC).
+ */
+since: string, buckets: Array<PricedBucket>, };
+
+export type LoginRequest = { code: string, };
+
+export type LoginCode = { code: string, expires_in_secs: number, };
+
+export type Health = { service: string, version: string, };
+
+export type ApiError = { error: string, };
