@@ -79,7 +79,9 @@ pub(crate) fn stream_events(ctx: &Ctx, reply: &Reply) -> Vec<String> {
     };
 
     if let Some(reasoning) = &reply.reasoning {
-        let mut deltas: Vec<Value> = split_fragments(reasoning, 3)
+        let mut deltas: Vec<Value> = reply
+            .split
+            .split(reasoning)
             .into_iter()
             .map(|frag| json!({ "type": "thinking_delta", "thinking": frag }))
             .collect();
@@ -91,7 +93,9 @@ pub(crate) fn stream_events(ctx: &Ctx, reply: &Reply) -> Vec<String> {
         );
     }
     if let Some(text) = &reply.text {
-        let deltas = split_fragments(text, 3)
+        let deltas = reply
+            .split
+            .split(text)
             .into_iter()
             .map(|frag| json!({ "type": "text_delta", "text": frag }))
             .collect();

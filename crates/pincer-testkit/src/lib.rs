@@ -26,14 +26,23 @@
 //! [`ScriptedLlm::wait_for_requests_blocking`].
 //!
 //! A request that finds the queue empty gets HTTP 500 with the message
-//! "scripted LLM: no reply queued for this request", so a test that scripted
-//! too few replies fails loudly instead of hanging.
+//! "scripted LLM: no scripted reply queued for this request", so a test that
+//! scripted too few replies fails loudly instead of hanging.
+//!
+//! The same server also answers a small control API under `/__testkit/`
+//! (queue replies described as JSON, list captured requests, count pending
+//! replies, reset), which the `pincer-scripted-llm` binary exposes to tests
+//! written in other languages; see the crate's README and [`ReplySpec`].
+//! Control requests are never captured.
 
 mod anthropic;
+mod control;
 mod openai;
 mod reply;
+mod reply_spec;
 
 pub use reply::Reply;
+pub use reply_spec::{ReplySpec, ReplySpecError, Split, ToolCallSpec, UsageSpec, parse_replies};
 
 use std::collections::{BTreeMap, VecDeque};
 use std::io;
@@ -52,11 +61,12 @@ use serde_json::{Value, json};
 use tokio::sync::watch;
 
 const WAIT_TIMEOUT: Duration = Duration::from_secs(10);
-const NO_REPLY_MESSAGE: &str = "scripted LLM: no reply queued for this request";
+const NO_REPLY_MESSAGE: &str = "scripted LLM: no scripted reply queued for this request";
 const DEFAULT_MODEL: &str = "scripted-model";
 
-/// A POST the server received, recorded before it was answered.
-#[derive(Debug, Clone)]
+/// A POST the server received, recorded before it was answered. Serializes
+/// as `{path, headers, body, raw_body}` (the control API's request list).
+#[derive(Debug, Clone, serde::Serialize)]
 pub struct CapturedRequest {
     /// e.g. `"/v1/chat/completions"`.
     pub path: String,
@@ -101,7 +111,13 @@ impl ScriptedLlm {
 
     /// Like [`ScriptedLlm::start`], but reports bind failures.
     pub async fn try_start() -> io::Result<ScriptedLlm> {
-        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).await?;
+        Self::try_start_on(0).await
+    }
+
+    /// Like [`ScriptedLlm::try_start`], but binds `127.0.0.1:port` (`0` picks
+    /// a free port).
+    pub async fn try_start_on(port: u16) -> io::Result<ScriptedLlm> {
+        let listener = tokio::net::TcpListener::bind((Ipv4Addr::LOCALHOST, port)).await?;
         let addr = listener.local_addr()?;
         let (shutdown, rx) = watch::channel(false);
         let inner = Arc::new(Inner::new(rx.clone()));
@@ -188,6 +204,12 @@ impl ScriptedLlm {
         lock(&self.inner.requests).clone()
     }
 
+    /// Drops every queued reply and every captured request. Responses
+    /// already being streamed are not affected.
+    pub fn reset(&self) {
+        self.inner.reset();
+    }
+
     fn request_count(&self) -> usize {
         lock(&self.inner.requests).len()
     }
@@ -245,6 +267,11 @@ impl Inner {
         }
     }
 
+    fn reset(&self) {
+        lock(&self.queue).clear();
+        lock(&self.requests).clear();
+    }
+
     fn record(&self, path: &str, headers: &HeaderMap, body: &Bytes) -> CapturedRequest {
         let mut map = BTreeMap::new();
         for (name, value) in headers {
@@ -281,6 +308,7 @@ fn router(inner: Arc<Inner>) -> Router {
         .route("/v1/chat/completions", post(openai_handler))
         .route("/v1/messages", post(anthropic_handler))
         .route("/v1/models", get(models_handler))
+        .merge(control::routes())
         .fallback(fallback_handler)
         // Agent transcripts can exceed axum's 2 MB default.
         .layer(DefaultBodyLimit::disable())
@@ -346,6 +374,9 @@ async fn fallback_handler(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
+    if uri.path().starts_with(control::PREFIX) {
+        return control::unknown_route(&method, uri.path());
+    }
     if method == axum::http::Method::POST {
         inner.record(uri.path(), &headers, &body);
     }
@@ -392,6 +423,7 @@ async fn respond(
     let request = inner.record(path, &headers, &body);
     let popped = lock(&inner.queue).pop_front();
     let Some(reply) = popped else {
+        tracing::warn!("{path}: {NO_REPLY_MESSAGE}");
         return error_response(dialect, 500, NO_REPLY_MESSAGE, None);
     };
     let mut shutdown = inner.shutdown.clone();

@@ -75,7 +75,7 @@ pub(crate) fn stream_events(ctx: &Ctx, reply: &Reply) -> Vec<String> {
     ));
 
     if let Some(reasoning) = &reply.reasoning {
-        for frag in split_fragments(reasoning, 3) {
+        for frag in reply.split.split(reasoning) {
             // DeepSeek sends content: null alongside reasoning deltas.
             events.push(chunk(
                 ctx,
@@ -85,7 +85,7 @@ pub(crate) fn stream_events(ctx: &Ctx, reply: &Reply) -> Vec<String> {
         }
     }
     if let Some(text) = &reply.text {
-        for frag in split_fragments(text, 3) {
+        for frag in reply.split.split(text) {
             events.push(chunk(ctx, json!({ "content": frag }), None));
         }
     }

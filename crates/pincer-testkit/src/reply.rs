@@ -14,10 +14,29 @@ pub struct Reply {
     pub(crate) retry_after: Option<u64>,
     pub(crate) delay: Duration,
     pub(crate) chunk_delay: Duration,
+    pub(crate) split: TextSplit,
     pub(crate) cut_after: Option<usize>,
     pub(crate) malformed_chunk: bool,
     pub(crate) hang: bool,
     pub(crate) abort_connection: bool,
+}
+
+/// How text and reasoning are cut into stream deltas.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum TextSplit {
+    /// About three deltas of similar length (the default).
+    Thirds,
+    /// One delta per word, trailing whitespace included.
+    Words,
+}
+
+impl TextSplit {
+    pub(crate) fn split(self, s: &str) -> Vec<&str> {
+        match self {
+            TextSplit::Thirds => split_fragments(s, 3),
+            TextSplit::Words => split_words(s),
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -51,6 +70,7 @@ impl Default for Reply {
             retry_after: None,
             delay: Duration::ZERO,
             chunk_delay: Duration::ZERO,
+            split: TextSplit::Thirds,
             cut_after: None,
             malformed_chunk: false,
             hang: false,
@@ -60,7 +80,8 @@ impl Default for Reply {
 }
 
 impl Reply {
-    /// A plain assistant message, streamed as about three deltas.
+    /// A plain assistant message, streamed as about three deltas (see
+    /// [`Reply::word_deltas`] for finer streaming).
     pub fn text(text: &str) -> Reply {
         Reply::default().with_text(text)
     }
@@ -147,6 +168,16 @@ impl Reply {
         self
     }
 
+    /// Streams text and reasoning one word per delta (trailing whitespace
+    /// included) instead of about three deltas, so a long reply arrives as
+    /// many events; combine with [`Reply::chunk_delay`] to watch a UI render
+    /// it progressively. Tool-call arguments are still sent in about three
+    /// pieces. This changes the event count that [`Reply::cut_after`] sees.
+    pub fn word_deltas(mut self) -> Reply {
+        self.split = TextSplit::Words;
+        self
+    }
+
     /// Sends only the first `events` SSE events (counting `[DONE]` and any
     /// malformed event), then ends the body without a terminator.
     pub fn cut_after(mut self, events: usize) -> Reply {
@@ -199,9 +230,48 @@ pub(crate) fn split_fragments(s: &str, parts: usize) -> Vec<&str> {
     out
 }
 
+/// Splits `s` into words, each keeping the whitespace that follows it
+/// (leading whitespace stays with the first word). Never produces an empty
+/// piece; the pieces concatenate back to `s`.
+pub(crate) fn split_words(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut prev_space = false;
+    let mut seen_word = false;
+    for (i, c) in s.char_indices() {
+        let space = c.is_whitespace();
+        if !space && prev_space && seen_word {
+            out.push(&s[start..i]);
+            start = i;
+        }
+        seen_word |= !space;
+        prev_space = space;
+    }
+    if start < s.len() {
+        out.push(&s[start..]);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
-    use super::split_fragments;
+    use super::{split_fragments, split_words};
+
+    #[test]
+    fn words_keep_their_trailing_whitespace() {
+        assert!(split_words("").is_empty());
+        assert_eq!(split_words("one"), ["one"]);
+        assert_eq!(split_words("  "), ["  "]);
+        assert_eq!(
+            split_words("  Hello, wörld!\n\nNext 🦀 "),
+            ["  Hello, ", "wörld!\n\n", "Next ", "🦀 "]
+        );
+        for s in ["a b", " a  b\tc\n", "no-spaces-at-all", "x "] {
+            let parts = split_words(s);
+            assert_eq!(parts.concat(), s);
+            assert!(parts.iter().all(|p| !p.is_empty()));
+        }
+    }
 
     #[test]
     fn fragments_reassemble_and_respect_char_boundaries() {

@@ -193,7 +193,7 @@ async fn errors_use_anthropic_shape() {
     assert_eq!(body["error"]["type"], "api_error");
     assert_eq!(
         body["error"]["message"],
-        "scripted LLM: no reply queued for this request"
+        "scripted LLM: no scripted reply queued for this request"
     );
 }
 

@@ -327,6 +327,6 @@ async fn empty_queue_answers_500_and_models_does_not_pop() {
     let body: Value = resp.json().await.unwrap();
     assert_eq!(
         body["error"]["message"],
-        "scripted LLM: no reply queued for this request"
+        "scripted LLM: no scripted reply queued for this request"
     );
 }
