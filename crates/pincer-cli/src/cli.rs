@@ -42,6 +42,20 @@ pub enum Command {
     Usage(UsageArgs),
     /// Print the effective configuration and check that the provider answers.
     Doctor,
+    /// Serve the web UI and API (loopback only unless told otherwise).
+    Daemon(DaemonArgs),
+    /// Print a one-time login link for the running daemon's web UI.
+    Login,
+}
+
+#[derive(Debug, Args)]
+pub struct DaemonArgs {
+    /// Address to listen on.
+    #[arg(long, value_name = "ADDR", default_value = pincer_gateway::DEFAULT_LISTEN)]
+    pub listen: std::net::SocketAddr,
+    /// Allow a non-loopback --listen address (anyone who can reach it can try to log in).
+    #[arg(long)]
+    pub allow_remote: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

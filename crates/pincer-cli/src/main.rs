@@ -8,8 +8,10 @@ use clap::Parser;
 mod chat;
 mod cli;
 mod context;
+mod daemon;
 mod doctor;
 mod input;
+mod login;
 mod render;
 mod run;
 mod sessions;
@@ -47,6 +49,8 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sessions(args) => sessions::sessions(&global, args),
         Command::Usage(args) => usage::usage(&global, args),
         Command::Doctor => doctor::doctor(&global).await,
+        Command::Daemon(args) => daemon::daemon(&global, args).await,
+        Command::Login => login::login(&global).await,
     }
 }
 

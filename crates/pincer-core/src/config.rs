@@ -77,6 +77,11 @@ pub struct ProviderEntry {
 }
 
 impl ProviderEntry {
+    /// The endpoint this entry describes, with its key from the entry or the environment.
+    pub fn resolve(&self, env: &dyn Env) -> Result<Endpoint, String> {
+        endpoint(self, env)
+    }
+
     /// The name messages and saved keys use: `name`, else the preset, else the dialect.
     pub fn label(&self) -> String {
         self.name
@@ -206,13 +211,17 @@ impl FileConfig {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        let secrets = Secrets::load(home)?;
-        for entry in &mut file.providers {
+        file.apply_secrets(&Secrets::load(home)?);
+        Ok(file)
+    }
+
+    /// Gives providers that name no key of their own the saved one.
+    pub fn apply_secrets(&mut self, secrets: &Secrets) {
+        for entry in &mut self.providers {
             if entry.api_key.is_none() && entry.api_key_env.is_none() {
                 entry.api_key = secrets.key(&entry.label()).map(str::to_owned);
             }
         }
-        Ok(file)
     }
 
     pub fn parse(path: &Path, text: &str) -> Result<Self, ConfigError> {

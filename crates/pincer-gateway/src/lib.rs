@@ -1,4 +1,138 @@
 //! The gateway: REST resources and one WebSocket carrying the engine's Op/Event protocol,
-//! plus the web UI, embedded in the binary. Loopback, authenticated, Origin-checked.
+//! plus the web UI, embedded in the binary. Loopback by default, every request
+//! authenticated, WebSocket origins checked. See docs/protocol.md and docs/security.md.
 
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::routing::get;
+use axum::{Json, Router, middleware};
+use pincer_core::agent::Engine;
+use tokio::net::TcpListener;
+use tokio::sync::broadcast;
+
+mod api;
+mod assets;
+pub mod auth;
+mod error;
+mod guard;
+pub mod instance;
+mod pricing;
+mod settings_file;
+mod state;
 pub mod wire;
+mod ws;
+
+pub use error::GatewayError;
+use state::AppState;
+
+/// Where Pincer listens unless told otherwise.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:7420";
+
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    pub listen: SocketAddr,
+    /// Required to listen on anything but loopback.
+    pub allow_remote: bool,
+    /// Origins besides the page's own allowed to open the WebSocket.
+    pub extra_origins: Vec<String>,
+    /// `--workspace`, kept when settings are reloaded.
+    pub workspace_override: Option<PathBuf>,
+}
+
+/// Refuses a non-loopback address unless `allow_remote`.
+pub fn check_listen(addr: SocketAddr, allow_remote: bool) -> Result<(), GatewayError> {
+    if addr.ip().is_loopback() || allow_remote {
+        Ok(())
+    } else {
+        Err(GatewayError::NotLoopback { addr })
+    }
+}
+
+/// A bound, not yet serving gateway.
+pub struct Gateway {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl Gateway {
+    /// Checks the address, reads or creates the API token and binds.
+    pub async fn bind(
+        engine: Engine,
+        home: PathBuf,
+        options: GatewayOptions,
+    ) -> Result<Self, GatewayError> {
+        check_listen(options.listen, options.allow_remote)?;
+        let token = auth::token::load_or_create(&home)?;
+        let listener =
+            TcpListener::bind(options.listen)
+                .await
+                .map_err(|source| GatewayError::Bind {
+                    addr: options.listen,
+                    source,
+                })?;
+        let (sessions_changed, _) = broadcast::channel(64);
+        let state = Arc::new(AppState {
+            engine,
+            home,
+            workspace_override: options.workspace_override,
+            auth: auth::Auth::new(token),
+            allow_remote: options.allow_remote,
+            extra_origins: options.extra_origins,
+            sessions_changed,
+            settings_lock: tokio::sync::Mutex::new(()),
+        });
+        Ok(Self { listener, state })
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddr, GatewayError> {
+        self.listener.local_addr().map_err(GatewayError::Serve)
+    }
+
+    /// A one-time login code for a browser.
+    pub fn login_code(&self) -> Result<String, GatewayError> {
+        self.state.auth.codes.issue().map_err(|e| GatewayError::Io {
+            path: "the system's random source".to_owned(),
+            source: std::io::Error::other(e.to_string()),
+        })
+    }
+
+    /// Serves until `shutdown` completes, then lets open requests finish.
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> Result<(), GatewayError> {
+        let app = router(self.state);
+        axum::serve(self.listener, app)
+            .with_graceful_shutdown(shutdown)
+            .await
+            .map_err(GatewayError::Serve)
+    }
+}
+
+fn router(state: Arc<AppState>) -> Router {
+    let protected = Router::new()
+        .merge(api::sessions::routes())
+        .merge(api::settings::routes())
+        .merge(api::usage::routes())
+        .merge(api::approvals::routes())
+        .merge(auth::protected_routes())
+        .route("/api/ws", get(ws::upgrade))
+        .route_layer(middleware::from_fn_with_state(state.clone(), auth::require));
+    Router::new()
+        .route("/api/health", get(health))
+        .merge(auth::public_routes())
+        .merge(protected)
+        .fallback(assets::serve)
+        .layer(middleware::from_fn_with_state(state.clone(), guard::check))
+        .with_state(state)
+}
+
+async fn health() -> Json<wire::Health> {
+    Json(wire::Health {
+        service: "pincer".to_owned(),
+        version: env!("CARGO_PKG_VERSION").to_owned(),
+    })
+}

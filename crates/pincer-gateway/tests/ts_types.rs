@@ -1,9 +1,7 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! The UI's TypeScript types are generated from the Rust types; this test fails when the
-//! committed file is stale. `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts
-//! --test ts_types` rewrites it.
-
-#![cfg(feature = "ts")]
+//! committed file is stale. `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --test
+//! ts_types` rewrites it.
 
 use pincer_core::agent::LiveTurn;
 use pincer_core::model::{Message, Role, ToolCall, Usage};
@@ -18,7 +16,7 @@ fn render() -> String {
     let cfg = Config::new().with_large_int("number");
     let mut out = String::from(
         "// Generated from the Rust types by crates/pincer-gateway/tests/ts_types.rs.\n\
-         // Do not edit: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts --test ts_types`.\n\n",
+         // Do not edit: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --test ts_types`.\n\n",
     );
     macro_rules! decl {
         ($($t:ty),* $(,)?) => {
@@ -83,7 +81,7 @@ fn generated_typescript_is_up_to_date() {
     let committed = std::fs::read_to_string(&path).unwrap_or_default();
     assert!(
         committed == fresh,
-        "{} is stale: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts --test ts_types` and commit it",
+        "{} is stale: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --test ts_types` and commit it",
         path.display()
     );
 }

@@ -1,5 +1,5 @@
 // Generated from the Rust types by crates/pincer-gateway/tests/ts_types.rs.
-// Do not edit: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --features ts --test ts_types`.
+// Do not edit: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --test ts_types`.
 
 export type Op = { "type": "user_turn", text: string, } | { "type": "interrupt" } | { "type": "approve", call_id: string, decision: ApprovalDecision, };
 

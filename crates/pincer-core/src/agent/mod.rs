@@ -176,6 +176,11 @@ impl Engine {
         (live.snapshot(), self.shared.bus.subscribe())
     }
 
+    /// The running turns with their events so far.
+    pub fn live_turns(&self) -> Vec<LiveTurn> {
+        lock(&self.shared.live).snapshot()
+    }
+
     /// Whether session `id` has a turn running.
     pub fn is_busy(&self, id: &str) -> bool {
         lock(&self.shared.live).is_running(id)

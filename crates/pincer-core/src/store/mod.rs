@@ -19,6 +19,7 @@ mod web_sessions;
 pub use audit::AuditRecord;
 pub use messages::{SessionSummary, StoredMessage};
 pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSummary, UsageTotals};
+pub use web_sessions::unix_now;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StoreError {
@@ -83,5 +84,10 @@ impl Store {
 
 /// Now as RFC 3339 in UTC with second precision, the format of every stored timestamp.
 pub fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
+    rfc3339(SystemTime::now())
+}
+
+/// `time` in the stored timestamp format.
+pub fn rfc3339(time: SystemTime) -> String {
+    humantime::format_rfc3339_seconds(time).to_string()
 }

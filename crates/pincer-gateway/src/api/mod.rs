@@ -1,0 +1,6 @@
+//! REST resources. All of them need authentication (see `crate::auth`).
+
+pub mod approvals;
+pub mod sessions;
+pub mod settings;
+pub mod usage;

@@ -1,0 +1,253 @@
+//! The Settings page: providers (with keys stored server-side), approval rules, and a
+//! connection test. Changes are written to the data home and applied to new turns at once.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::routing::{get, post, put};
+use axum::{Json, Router};
+use pincer_core::config::{Env, ProcessEnv, ProviderEntry};
+use pincer_core::policy::PolicyConfig;
+use pincer_core::provider::{self, presets};
+
+use crate::error::{ApiError, ApiResult};
+use crate::settings_file::{self, Current};
+use crate::state::AppState;
+use crate::wire::{ConnectionTest, PresetView, ProviderInput, ProviderView, SettingsView};
+
+pub fn routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/settings", get(show))
+        .route("/api/settings/providers", put(save_providers))
+        .route("/api/settings/policy", put(save_policy))
+        .route("/api/settings/test", post(test))
+}
+
+const ENV_OVERRIDES: &[&str] = &[
+    "PINCER_PROVIDER",
+    "PINCER_BASE_URL",
+    "PINCER_API_KEY",
+    "PINCER_MODEL",
+];
+
+async fn show(State(state): State<Arc<AppState>>) -> ApiResult<Json<SettingsView>> {
+    let current = settings_file::read(&state.home)?;
+    Ok(Json(view(&state, &current)))
+}
+
+async fn save_providers(
+    State(state): State<Arc<AppState>>,
+    Json(inputs): Json<Vec<ProviderInput>>,
+) -> ApiResult<Json<SettingsView>> {
+    let _guard = state.settings_lock.lock().await;
+    let mut current = settings_file::read(&state.home)?;
+    let entries: Vec<ProviderEntry> = inputs
+        .iter()
+        .map(|input| settings_file::provider_entry(input, &current.file.providers))
+        .collect();
+    let mut labels = Vec::new();
+    for (index, (entry, input)) in entries.iter().zip(&inputs).enumerate() {
+        let label = entry.label();
+        if labels.contains(&label) {
+            return Err(ApiError::bad_request(format!(
+                "provider {}: another provider is already called {label:?}; give one a different name",
+                index + 1
+            )));
+        }
+        match input.api_key.as_deref().map(str::trim) {
+            Some("") => current.secrets.set(&label, None),
+            Some(key) => current.secrets.set(&label, Some(key.to_owned())),
+            None => {}
+        }
+        let mut check = entry.clone();
+        check.api_key = check
+            .api_key
+            .or(current.secrets.key(&label).map(str::to_owned));
+        check
+            .resolve(&ProcessEnv)
+            .map_err(|e| ApiError::bad_request(format!("provider {} ({label}): {e}", index + 1)))?;
+        labels.push(label);
+    }
+    current.secrets.retain(&labels);
+    let text = settings_file::with_providers(&current.text, &entries)?;
+    apply(&state, text, current).await
+}
+
+async fn save_policy(
+    State(state): State<Arc<AppState>>,
+    Json(policy): Json<PolicyConfig>,
+) -> ApiResult<Json<SettingsView>> {
+    if let Some(rule) = policy
+        .exec_rules
+        .iter()
+        .find(|r| r.prefix.trim().is_empty())
+    {
+        return Err(ApiError::bad_request(format!(
+            "an exec rule needs a command prefix (the rule with action {:?} has none)",
+            rule.action
+        )));
+    }
+    let _guard = state.settings_lock.lock().await;
+    let current = settings_file::read(&state.home)?;
+    let text = settings_file::with_policy(&current.text, &policy)?;
+    apply(&state, text, current).await
+}
+
+/// Validates, writes and applies `text`; answers with the new view.
+async fn apply(state: &AppState, text: String, current: Current) -> ApiResult<Json<SettingsView>> {
+    let settings = settings_file::save(
+        &state.home,
+        state.workspace_override.clone(),
+        &text,
+        &current.secrets,
+    )?;
+    state
+        .engine
+        .reconfigure(settings)
+        .map_err(ApiError::internal)?;
+    tracing::info!("settings saved and applied");
+    let current = settings_file::read(&state.home)?;
+    Ok(Json(view(state, &current)))
+}
+
+async fn test(
+    State(state): State<Arc<AppState>>,
+    Json(input): Json<ProviderInput>,
+) -> ApiResult<Json<ConnectionTest>> {
+    let current = settings_file::read(&state.home)?;
+    let mut entry = settings_file::provider_entry(&input, &current.file.providers);
+    let label = entry.label();
+    entry.api_key = match input.api_key.as_deref().map(str::trim) {
+        Some("") => None,
+        Some(key) => Some(key.to_owned()),
+        None => entry
+            .api_key
+            .or(current.secrets.key(&label).map(str::to_owned)),
+    };
+    let endpoint = match entry.resolve(&ProcessEnv) {
+        Ok(endpoint) => endpoint,
+        Err(message) => {
+            return Ok(Json(ConnectionTest {
+                ok: false,
+                message,
+                latency_ms: None,
+            }));
+        }
+    };
+    Ok(Json(match provider::probe(&endpoint).await {
+        Ok(latency) => ConnectionTest {
+            ok: true,
+            message: format!("{} answered at {}", endpoint.name, endpoint.base_url),
+            latency_ms: Some(latency.as_millis() as u64),
+        },
+        Err(e) => ConnectionTest {
+            ok: false,
+            message: e.to_string(),
+            latency_ms: None,
+        },
+    }))
+}
+
+fn view(state: &AppState, current: &Current) -> SettingsView {
+    let env = ProcessEnv;
+    let providers = current
+        .file
+        .providers
+        .iter()
+        .map(|entry| provider_view(entry, &current.secrets, &env))
+        .collect();
+    let set: Vec<&str> = ENV_OVERRIDES
+        .iter()
+        .copied()
+        .filter(|k| env.var(k).is_some())
+        .collect();
+    let env_override = (!set.is_empty()).then(|| {
+        format!(
+            "{} {} set in the environment of the running Pincer and take{} precedence over the saved providers",
+            set.join(", "),
+            if set.len() == 1 { "is" } else { "are" },
+            if set.len() == 1 { "s" } else { "" },
+        )
+    });
+    SettingsView {
+        providers,
+        active: state
+            .engine
+            .settings()
+            .providers
+            .iter()
+            .map(|p| p.name.clone())
+            .collect(),
+        env_override,
+        policy: current.file.policy.clone(),
+        presets: presets::PRESETS
+            .iter()
+            .map(|p| PresetView {
+                name: p.name.to_owned(),
+                dialect: p.dialect,
+                base_url: p.base_url.to_owned(),
+                default_model: p.default_model.to_owned(),
+                key_env: p.key_env.map(str::to_owned),
+            })
+            .collect(),
+    }
+}
+
+fn provider_view(
+    entry: &ProviderEntry,
+    secrets: &pincer_core::secrets::Secrets,
+    env: &dyn Env,
+) -> ProviderView {
+    let label = entry.label();
+    let mut with_key = entry.clone();
+    with_key.api_key = entry
+        .api_key
+        .clone()
+        .or_else(|| secrets.key(&label).map(str::to_owned));
+    let resolved = with_key.resolve(env);
+    let key = resolved.as_ref().ok().and_then(|e| e.api_key.clone());
+    let key_env = if entry.api_key.is_none() && secrets.key(&label).is_none() && key.is_some() {
+        entry.api_key_env.clone().or_else(|| {
+            entry
+                .preset
+                .as_deref()
+                .and_then(presets::find)
+                .and_then(|p| p.key_env.map(str::to_owned))
+        })
+    } else {
+        None
+    };
+    let preset = entry.preset.as_deref().and_then(presets::find);
+    ProviderView {
+        name: label,
+        preset: entry.preset.clone(),
+        dialect: resolved
+            .as_ref()
+            .ok()
+            .map(|e| e.dialect)
+            .or(entry.dialect)
+            .or(preset.map(|p| p.dialect))
+            .unwrap_or(pincer_core::provider::Dialect::OpenAi),
+        base_url: resolved
+            .as_ref()
+            .map(|e| e.base_url.clone())
+            .unwrap_or_else(|_| entry.base_url.clone().unwrap_or_default()),
+        model: resolved
+            .as_ref()
+            .map(|e| e.model.clone())
+            .unwrap_or_else(|_| entry.model.clone().unwrap_or_default()),
+        has_key: key.is_some(),
+        key_hint: key.map(|k| {
+            let tail: String = k
+                .chars()
+                .rev()
+                .take(4)
+                .collect::<Vec<_>>()
+                .into_iter()
+                .rev()
+                .collect();
+            format!("…{tail}")
+        }),
+        key_env,
+    }
+}

@@ -1,0 +1,158 @@
+//! Who may use the gateway: a bearer token from the data home, or a browser holding a login
+//! cookie obtained with a one-time code. No long-lived secret ever appears in a URL.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::{Json, Router, routing::post};
+
+use pincer_core::store::Store;
+
+use crate::error::{ApiError, ApiResult};
+use crate::state::AppState;
+use crate::wire::{LoginCode, LoginRequest};
+
+pub mod codes;
+pub mod random;
+pub mod throttle;
+pub mod token;
+
+pub const COOKIE: &str = "pincer_session";
+/// How long a browser login lasts.
+const LOGIN_DAYS: i64 = 30;
+
+pub struct Auth {
+    token: String,
+    pub codes: codes::LoginCodes,
+    throttle: throttle::LoginThrottle,
+}
+
+impl Auth {
+    pub fn new(token: String) -> Self {
+        Self {
+            token,
+            codes: codes::LoginCodes::default(),
+            throttle: throttle::LoginThrottle::default(),
+        }
+    }
+
+    /// Whether the request carries the bearer token or a live login cookie.
+    pub fn is_authenticated(&self, headers: &HeaderMap, store: &Store) -> bool {
+        if let Some(bearer) = headers
+            .get(header::AUTHORIZATION)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.strip_prefix("Bearer "))
+        {
+            return random::constant_time_eq(bearer.trim().as_bytes(), self.token.as_bytes());
+        }
+        match cookie(headers, COOKIE) {
+            Some(value) => store
+                .web_session_valid(&random::sha256_hex(value))
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "could not check a login");
+                    false
+                }),
+            None => false,
+        }
+    }
+}
+
+/// The value of cookie `name` in the request, if any.
+fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(key, _)| *key == name)
+        .map(|(_, value)| value)
+}
+
+/// Refuses requests that are not authenticated.
+pub async fn require(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    if state
+        .auth
+        .is_authenticated(request.headers(), state.engine.store())
+    {
+        next.run(request).await
+    } else {
+        ApiError::unauthorized().into_response()
+    }
+}
+
+/// Login and logout need no authentication; minting a code does.
+pub fn public_routes() -> Router<Arc<AppState>> {
+    Router::new()
+        .route("/api/login", post(login))
+        .route("/api/logout", post(logout))
+}
+
+pub fn protected_routes() -> Router<Arc<AppState>> {
+    Router::new().route("/api/login-codes", post(new_code))
+}
+
+async fn login(
+    State(state): State<Arc<AppState>>,
+    Json(body): Json<LoginRequest>,
+) -> ApiResult<Response> {
+    if let Err(wait) = state.auth.throttle.check() {
+        let secs = wait.as_secs().max(1);
+        return Err(ApiError {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            message: format!("too many wrong login codes: wait {secs} s and try again"),
+            retry_after: Some(secs),
+        });
+    }
+    if !state.auth.codes.redeem(&body.code) {
+        state.auth.throttle.failed();
+        tracing::warn!("a login with a wrong or used code was refused");
+        return Err(ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "that login code is wrong, expired or already used: run `pincer login` for a new one",
+        ));
+    }
+    state.auth.throttle.succeeded();
+    let value = random::hex_token(32).map_err(ApiError::internal)?;
+    let expires = pincer_core::store::unix_now() + LOGIN_DAYS * 24 * 3600;
+    state
+        .engine
+        .store()
+        .add_web_session(&random::sha256_hex(&value), expires)?;
+    let cookie = format!(
+        "{COOKIE}={value}; HttpOnly; SameSite=Strict; Path=/; Max-Age={}",
+        LOGIN_DAYS * 24 * 3600
+    );
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_str(&cookie).map_err(ApiError::internal)?,
+    );
+    Ok(response)
+}
+
+async fn logout(State(state): State<Arc<AppState>>, headers: HeaderMap) -> ApiResult<Response> {
+    if let Some(value) = cookie(&headers, COOKIE) {
+        state
+            .engine
+            .store()
+            .delete_web_session(&random::sha256_hex(value))?;
+    }
+    let mut response = StatusCode::NO_CONTENT.into_response();
+    response.headers_mut().insert(
+        header::SET_COOKIE,
+        HeaderValue::from_static("pincer_session=; HttpOnly; SameSite=Strict; Path=/; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+async fn new_code(State(state): State<Arc<AppState>>) -> ApiResult<Json<LoginCode>> {
+    let code = state.auth.codes.issue().map_err(ApiError::internal)?;
+    Ok(Json(LoginCode {
+        code,
+        expires_in_secs: codes::CODE_TTL.as_secs(),
+    }))
+}

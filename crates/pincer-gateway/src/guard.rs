@@ -1,0 +1,162 @@
+//! Checks on every request before auth: the Host header (DNS rebinding), the Origin of
+//! WebSocket upgrades and state-changing requests (cross-site requests, the OpenClaw
+//! CVE-2026-25253 class), and security headers on every response.
+
+use std::sync::Arc;
+
+use axum::extract::{Request, State};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::error::ApiError;
+use crate::state::AppState;
+
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
+    let headers = request.headers();
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    if !state.allow_remote && !is_loopback_host(&host) {
+        tracing::warn!(host, "refused a request for a foreign Host");
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this Pincer only answers to localhost addresses",
+        );
+    }
+    let needs_origin_check = is_websocket_upgrade(headers)
+        || !matches!(
+            *request.method(),
+            Method::GET | Method::HEAD | Method::OPTIONS
+        );
+    if needs_origin_check
+        && let Some(origin) = headers.get(header::ORIGIN)
+        && !origin_allowed(origin, &host, &state.extra_origins)
+    {
+        tracing::warn!(origin = ?origin, host, "refused a cross-origin request");
+        return refuse(StatusCode::FORBIDDEN, "cross-origin request refused");
+    }
+    let is_api = request.uri().path().starts_with("/api/");
+    let mut response = next.run(request).await;
+    add_security_headers(response.headers_mut(), is_api);
+    response
+}
+
+fn refuse(status: StatusCode, message: &str) -> Response {
+    let mut response = ApiError::new(status, message).into_response();
+    add_security_headers(response.headers_mut(), true);
+    response
+}
+
+fn add_security_headers(headers: &mut HeaderMap, is_api: bool) {
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    if is_api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    }
+}
+
+fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::UPGRADE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
+}
+
+/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
+pub fn is_loopback_host(host: &str) -> bool {
+    let name = if let Some(rest) = host.strip_prefix('[') {
+        rest.split(']').next().unwrap_or_default()
+    } else {
+        host.rsplit_once(':').map_or(host, |(name, _)| name)
+    };
+    if name.eq_ignore_ascii_case("localhost") {
+        return true;
+    }
+    name.parse::<std::net::IpAddr>()
+        .is_ok_and(|ip| ip.is_loopback())
+}
+
+/// Same origin as the page (scheme-agnostic: http or https on the same host and port), or
+/// one of the configured extra origins (the desktop shell's webview).
+fn origin_allowed(origin: &HeaderValue, host: &str, extra: &[String]) -> bool {
+    let Ok(origin) = origin.to_str() else {
+        return false;
+    };
+    if extra.iter().any(|allowed| allowed == origin) {
+        return true;
+    }
+    let Some(origin_host) = origin
+        .strip_prefix("http://")
+        .or_else(|| origin.strip_prefix("https://"))
+    else {
+        return false;
+    };
+    !host.is_empty() && origin_host.eq_ignore_ascii_case(host)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn loopback_hosts() {
+        for host in [
+            "localhost:7420",
+            "127.0.0.1:1",
+            "[::1]:8080",
+            "localhost",
+            "127.1.2.3",
+        ] {
+            assert!(is_loopback_host(host), "{host}");
+        }
+        for host in [
+            "evil.example:7420",
+            "192.168.1.2:7420",
+            "localhost.evil.com",
+            "",
+        ] {
+            assert!(!is_loopback_host(host), "{host}");
+        }
+    }
+
+    #[test]
+    fn origins() {
+        let host = "127.0.0.1:7420";
+        let ok = |o: &'static str| origin_allowed(&HeaderValue::from_static(o), host, &[]);
+        assert!(ok("http://127.0.0.1:7420"));
+        assert!(!ok("http://127.0.0.1:7421"));
+        assert!(!ok("https://evil.example"));
+        assert!(!ok("null"));
+        let extra = vec!["tauri://localhost".to_owned()];
+        assert!(origin_allowed(
+            &HeaderValue::from_static("tauri://localhost"),
+            host,
+            &extra
+        ));
+    }
+}

@@ -1,0 +1,191 @@
+//! Reads and rewrites `config.toml` (providers, approval rules) and `secrets.toml` (keys)
+//! for the Settings page. Everything else in config.toml, comments included, is kept.
+
+use std::path::Path;
+
+use pincer_core::config::{CONFIG_FILE, FileConfig, ProcessEnv, ProviderEntry, Settings};
+use pincer_core::policy::PolicyConfig;
+use pincer_core::secrets::{Secrets, write_private};
+use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
+
+use crate::error::ApiError;
+use crate::wire::ProviderInput;
+
+/// The config file as text and as parsed, plus the saved keys.
+pub struct Current {
+    pub text: String,
+    pub file: FileConfig,
+    pub secrets: Secrets,
+}
+
+pub fn read(home: &Path) -> Result<Current, ApiError> {
+    let path = home.join(CONFIG_FILE);
+    let text = match std::fs::read_to_string(&path) {
+        Ok(text) => text,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+        Err(e) => {
+            return Err(ApiError::internal(format!(
+                "could not read {}: {e}",
+                path.display()
+            )));
+        }
+    };
+    let file = FileConfig::parse(&path, &text).map_err(ApiError::internal)?;
+    let secrets = Secrets::load(home).map_err(ApiError::internal)?;
+    Ok(Current {
+        text,
+        file,
+        secrets,
+    })
+}
+
+/// A config entry from what the page sent, keeping what the page does not edit (a key
+/// variable, an inline key, the dialect) from the entry of the same name.
+pub fn provider_entry(input: &ProviderInput, existing: &[ProviderEntry]) -> ProviderEntry {
+    let non_empty = |v: &Option<String>| {
+        v.as_ref()
+            .map(|s| s.trim().to_owned())
+            .filter(|s| !s.is_empty())
+    };
+    let mut entry = ProviderEntry {
+        preset: non_empty(&input.preset),
+        name: non_empty(&input.name),
+        base_url: non_empty(&input.base_url),
+        model: non_empty(&input.model),
+        ..ProviderEntry::default()
+    };
+    if let Some(old) = existing.iter().find(|e| e.label() == entry.label()) {
+        entry.dialect = old.dialect;
+        entry.api_key_env = old.api_key_env.clone();
+        if input.api_key.is_none() {
+            entry.api_key = old.api_key.clone();
+        }
+    }
+    entry
+}
+
+/// Replaces the `[[providers]]` of `text`.
+pub fn with_providers(text: &str, entries: &[ProviderEntry]) -> Result<String, ApiError> {
+    let mut doc = parse(text)?;
+    let mut array = ArrayOfTables::new();
+    for entry in entries {
+        let mut table = Table::new();
+        let mut set = |key: &str, v: &Option<String>| {
+            if let Some(v) = v {
+                table.insert(key, value(v.as_str()));
+            }
+        };
+        set("preset", &entry.preset);
+        set("name", &entry.name);
+        set("base_url", &entry.base_url);
+        set("model", &entry.model);
+        set("api_key_env", &entry.api_key_env);
+        set("api_key", &entry.api_key);
+        if let Some(dialect) = entry.dialect {
+            let name = match dialect {
+                pincer_core::provider::Dialect::OpenAi => "openai",
+                pincer_core::provider::Dialect::Anthropic => "anthropic",
+            };
+            table.insert("dialect", value(name));
+        }
+        array.push(table);
+    }
+    if array.is_empty() {
+        doc.remove("providers");
+    } else {
+        doc.insert("providers", Item::ArrayOfTables(array));
+    }
+    Ok(doc.to_string())
+}
+
+/// Replaces the `[policy]` table of `text`.
+pub fn with_policy(text: &str, policy: &PolicyConfig) -> Result<String, ApiError> {
+    let mut doc = parse(text)?;
+    let rendered = toml::to_string(policy).map_err(ApiError::internal)?;
+    let policy_doc = parse(&rendered)?;
+    doc.insert("policy", Item::Table(policy_doc.as_table().clone()));
+    Ok(doc.to_string())
+}
+
+fn parse(text: &str) -> Result<DocumentMut, ApiError> {
+    text.parse::<DocumentMut>()
+        .map_err(|e| ApiError::internal(format!("config.toml does not parse: {e}")))
+}
+
+/// Checks `text` + `secrets` make valid settings, then writes both files. Returns the
+/// settings to run with. Nothing is written when the result would not load.
+pub fn save(
+    home: &Path,
+    workspace_override: Option<std::path::PathBuf>,
+    text: &str,
+    secrets: &Secrets,
+) -> Result<Settings, ApiError> {
+    let path = home.join(CONFIG_FILE);
+    let mut file =
+        FileConfig::parse(&path, text).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    file.apply_secrets(secrets);
+    let settings = Settings::resolve_allowing_no_provider(
+        home.to_path_buf(),
+        file,
+        &ProcessEnv,
+        workspace_override,
+    )
+    .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    write_private(&path, text.as_bytes())
+        .map_err(|e| ApiError::internal(format!("could not write {}: {e}", path.display())))?;
+    secrets.save(home).map_err(ApiError::internal)?;
+    Ok(settings)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pincer_core::policy::{ExecRule, Verdict};
+
+    #[test]
+    fn rewrites_providers_and_policy_keeping_the_rest() {
+        let text = "# my settings\nworkspace = \"/w\"\n\n[agent]\nmax_steps = 7 # keep\n\n[[providers]]\npreset = \"deepseek\"\napi_key_env = \"DS\"\n";
+        let existing = FileConfig::parse(Path::new("c.toml"), text)
+            .unwrap()
+            .providers;
+        let entries = vec![
+            provider_entry(
+                &ProviderInput {
+                    preset: Some("openai".into()),
+                    base_url: Some("http://127.0.0.1:9/v1".into()),
+                    model: Some("m".into()),
+                    ..ProviderInput::default()
+                },
+                &existing,
+            ),
+            provider_entry(
+                &ProviderInput {
+                    preset: Some("deepseek".into()),
+                    ..ProviderInput::default()
+                },
+                &existing,
+            ),
+        ];
+        let text = with_providers(text, &entries).unwrap();
+        let policy = PolicyConfig {
+            exec: Verdict::Deny,
+            exec_rules: vec![ExecRule {
+                prefix: "git status".into(),
+                action: Verdict::Allow,
+            }],
+            ..PolicyConfig::default()
+        };
+        let text = with_policy(&text, &policy).unwrap();
+        assert!(text.starts_with("# my settings\n"), "{text}");
+        assert!(text.contains("max_steps = 7 # keep"), "{text}");
+        let file = FileConfig::parse(Path::new("c.toml"), &text).unwrap();
+        assert_eq!(file.providers.len(), 2);
+        assert_eq!(
+            file.providers[0].base_url.as_deref(),
+            Some("http://127.0.0.1:9/v1")
+        );
+        assert_eq!(file.providers[1].api_key_env.as_deref(), Some("DS"));
+        assert_eq!(file.policy, policy);
+        assert_eq!(file.agent.max_steps, 7);
+    }
+}
