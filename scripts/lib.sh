@@ -78,3 +78,23 @@ ensure_build_deps() {
   apt_install build-essential pkg-config ca-certificates
   ensure_rust
 }
+
+node_ok() {
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
+  # Vite needs Node 20.19+ (or 22.12+).
+  node -e 'const [a,b]=process.versions.node.split(".").map(Number); process.exit(a>22||(a===22&&b>=12)||(a===20&&b>=19)||a===21?0:1)'
+}
+
+# Node.js and npm to build the web UI (running Pincer needs neither: the UI is embedded).
+ensure_node() {
+  node_ok && return 0
+  apt_install nodejs npm
+  node_ok || die "building the web UI needs Node.js 20.19 or newer; this system has $(node --version 2>/dev/null || echo none). Debian 13 / Ubuntu 25.04 ship one."
+}
+
+# Builds ui/dist, which the pincer binary embeds.
+build_ui() {
+  ensure_node
+  say "building the web UI"
+  (cd "$PINCER_ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
+}

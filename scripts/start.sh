@@ -1,25 +1,18 @@
 #!/usr/bin/env bash
-# Installs what is missing, builds Pincer and starts it: `pincer chat` in this terminal.
-# Arguments are passed to `pincer chat` (e.g. --session work).
+# Installs what is missing, builds Pincer (web UI included) and starts it: the daemon with
+# its web UI, printing the address and a one-time login link. Arguments go to
+# `pincer daemon` (e.g. --listen 127.0.0.1:8080).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PINCER_ROOT"
 
 ensure_build_deps
+build_ui
 say "building pincer (release)"
 cargo build --release --locked -p pincer-cli
-bin="$PINCER_ROOT/target/release/pincer"
-[ -n "${CARGO_TARGET_DIR:-}" ] && bin="$CARGO_TARGET_DIR/release/pincer"
+bin="${CARGO_TARGET_DIR:-$PINCER_ROOT/target}/release/pincer"
 
 if ! "$bin" doctor >/dev/null 2>&1; then
-  "$bin" doctor || true
-  cat >&2 <<'HELP'
-
-pincer: no working model provider yet. Point Pincer at one, for example:
-  export PINCER_PROVIDER=deepseek DEEPSEEK_API_KEY=sk-...           # a vendor preset
-  export PINCER_PROVIDER=openai PINCER_BASE_URL=http://127.0.0.1:8080/v1 PINCER_MODEL=...  # any OpenAI-compatible server
-or add [[providers]] to config.toml (see docs/configuration.md), then run this again.
-HELP
-  exit 1
+  say "no working model provider yet: pick one in Settings in the web UI, or set PINCER_PROVIDER and friends (docs/configuration.md)"
 fi
-exec "$bin" chat "$@"
+exec "$bin" daemon "$@"

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
-# Runs every test: formatting, lints, the workspace tests, and a smoke test against a real
-# small model (SmolLM2 served by llama-cpp-python, built into a cache outside the clone).
+# Runs every test: UI unit tests, formatting, lints, the workspace tests, browser end-to-end
+# tests against a real daemon in headless Chromium, and a smoke test against a real small
+# model (SmolLM2 served by llama-cpp-python, built into a cache outside the clone).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PINCER_ROOT"
 
 ensure_build_deps
+build_ui
+say "UI unit tests (vitest)"
+(cd ui && npm test --silent)
 
 say "cargo fmt --check"
 cargo fmt --all -- --check
@@ -13,6 +17,12 @@ say "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 say "cargo test"
 cargo test --locked --workspace
+
+say "browser end-to-end tests (headless Chromium)"
+apt_install chromium
+cargo build --locked -p pincer-cli -p pincer-testkit --bins
+target="${CARGO_TARGET_DIR:-$PINCER_ROOT/target}"
+(cd ui && PINCER_BIN="$target/debug/pincer" PINCER_LLM_BIN="$target/debug/pincer-scripted-llm" npm run e2e --silent)
 
 if [ "${PINCER_SKIP_SMOKE:-}" = 1 ]; then
   say "PINCER_SKIP_SMOKE=1: the real-model smoke test did NOT run"
