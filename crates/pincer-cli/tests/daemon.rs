@@ -1,0 +1,155 @@
+//! `pincer daemon` and `pincer login` as processes: listening, login links, one daemon per
+//! data home, refusing public addresses, and a clean exit on SIGTERM.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, kill};
+use nix::unistd::Pid;
+
+fn pincer(home: &std::path::Path) -> Command {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_pincer"));
+    command
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("PINCER_HOME", home)
+        .stdin(Stdio::null());
+    command
+}
+
+/// A running daemon with the lines it printed before serving.
+struct Daemon {
+    child: Child,
+    url: String,
+    login_link: String,
+}
+
+impl Daemon {
+    fn start(home: &std::path::Path) -> Self {
+        let mut child = pincer(home)
+            .args(["daemon", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let first = lines.next().unwrap().unwrap();
+        let url = first
+            .strip_prefix("Pincer is listening on ")
+            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
+            .to_owned();
+        let second = lines.next().unwrap().unwrap();
+        let login_link = second
+            .strip_prefix("Log in: ")
+            .and_then(|rest| rest.split_whitespace().next())
+            .unwrap_or_else(|| panic!("unexpected second line: {second}"))
+            .to_owned();
+        // Keep draining stdout so the daemon never blocks on a full pipe.
+        std::thread::spawn(move || for _ in lines {});
+        Self {
+            child,
+            url,
+            login_link,
+        }
+    }
+
+    fn terminate(mut self) -> std::process::ExitStatus {
+        kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                return status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the daemon did not exit after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+fn get(url: &str) -> (u16, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::get(url).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    })
+}
+
+#[test]
+fn daemon_serves_prints_a_login_link_and_stops_on_sigterm() {
+    let home = tempfile::tempdir().unwrap();
+    let daemon = Daemon::start(home.path());
+    assert!(
+        daemon.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        daemon.url
+    );
+    assert!(
+        daemon
+            .login_link
+            .starts_with(&format!("{}/#login=", daemon.url)),
+        "the code travels in the fragment: {}",
+        daemon.login_link
+    );
+    let (status, body) = get(&format!("{}/api/health", daemon.url));
+    assert_eq!(status, 200);
+    assert!(body.contains("\"service\":\"pincer\""), "{body}");
+    // Data needs a login.
+    assert_eq!(get(&format!("{}/api/sessions", daemon.url)).0, 401);
+
+    // `pincer login` asks the running daemon for a fresh code.
+    let output = pincer(home.path()).arg("login").output().unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(
+        stdout.starts_with(&format!("Log in: {}/#login=", daemon.url)),
+        "{stdout}"
+    );
+    assert!(!stdout.contains(&daemon.login_link), "a new code each time");
+
+    // A second daemon on the same data home is refused and names the first.
+    let second = pincer(home.path())
+        .args(["daemon", "--listen", "127.0.0.1:0"])
+        .output()
+        .unwrap();
+    assert!(!second.status.success());
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(
+        stderr.contains("already serving this data home") && stderr.contains(&daemon.url),
+        "{stderr}"
+    );
+
+    let status = daemon.terminate();
+    assert!(status.success(), "{status:?}");
+    // Once it is gone, `pincer login` says so instead of hanging.
+    let output = pincer(home.path()).arg("login").output().unwrap();
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("no Pincer daemon is running"),
+        "{output:?}"
+    );
+}
+
+#[test]
+fn daemon_refuses_a_public_address_without_the_flag() {
+    let home = tempfile::tempdir().unwrap();
+    let output = pincer(home.path())
+        .args(["daemon", "--listen", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("--allow-remote"), "{stderr}");
+    assert!(
+        !home.path().join("gateway.token").exists(),
+        "nothing is set up for a refused address"
+    );
+}
