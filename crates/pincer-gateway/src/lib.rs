@@ -8,6 +8,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use axum::routing::get;
+use axum::serve::ListenerExt as _;
 use axum::{Json, Router, middleware};
 use pincer_core::agent::Engine;
 use tokio::net::TcpListener;
@@ -105,7 +106,13 @@ impl Gateway {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> Result<(), GatewayError> {
         let app = router(self.state);
-        axum::serve(self.listener, app)
+        // Small WebSocket frames (text deltas) must leave at once, not wait for Nagle.
+        let listener = self.listener.tap_io(|tcp| {
+            if let Err(e) = tcp.set_nodelay(true) {
+                tracing::debug!(error = %e, "could not set TCP_NODELAY");
+            }
+        });
+        axum::serve(listener, app)
             .with_graceful_shutdown(shutdown)
             .await
             .map_err(GatewayError::Serve)

@@ -1,0 +1,145 @@
+//! `cargo bench -p pincer-cli --bench daemon_idle`
+//!
+//! The headless daemon's memory (budget: idle RSS ≤ 20 MB): start `pincer daemon` (release
+//! build, fresh data home, the scripted LLM as provider), log in, load the page and the
+//! settings, run `BENCH_TURNS` turns over the WebSocket, then sit idle for a few seconds
+//! and read the process's resident set (VmRSS) and its peak (VmHWM) from /proc.
+
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use futures::{SinkExt as _, StreamExt as _};
+use pincer_testkit::{Reply, ScriptedLlm};
+use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
+
+fn main() {
+    let turns: usize = std::env::var("BENCH_TURNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(20);
+    let llm = ScriptedLlm::start_in_background();
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"bench-model\"\n",
+            llm.base_url()
+        ),
+    )
+    .unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pincer"))
+        .args(["daemon", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("PINCER_HOME", home.path())
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = Instant::now();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let url = lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .rsplit(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    let ready = started.elapsed();
+    let code = lines
+        .next()
+        .unwrap()
+        .unwrap()
+        .split("#login=")
+        .nth(1)
+        .unwrap()
+        .split_whitespace()
+        .next()
+        .unwrap()
+        .to_owned();
+    std::thread::spawn(move || for _ in lines {});
+    let pid = child.id();
+    let after_start = memory(pid);
+
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let turn_times = runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let login = client
+            .post(format!("{url}/api/login"))
+            .json(&serde_json::json!({ "code": code }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(login.status(), 204);
+        let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        for path in ["/", "/api/settings", "/api/sessions", "/api/usage?days=30"] {
+            let response = client.get(format!("{url}{path}")).header("cookie", &cookie).send().await.unwrap();
+            assert!(response.status().is_success(), "{path}: {}", response.status());
+        }
+        let mut request = format!("{}/api/ws", url.replace("http://", "ws://")).into_client_request().unwrap();
+        request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await.unwrap();
+        let mut times = Vec::new();
+        for i in 0..turns {
+            llm.push(Reply::text("A short answer from the scripted model."));
+            let started = Instant::now();
+            let op = serde_json::json!({"session": format!("bench{}", i % 4), "op": {"type": "user_turn", "text": "hello"}});
+            ws.send(tungstenite::Message::text(op.to_string())).await.unwrap();
+            loop {
+                let message = ws.next().await.unwrap().unwrap();
+                if let tungstenite::Message::Text(text) = message
+                    && text.contains("\"turn_completed\"")
+                {
+                    break;
+                }
+            }
+            times.push(started.elapsed());
+        }
+        times
+    });
+    std::thread::sleep(Duration::from_secs(3));
+    let idle = memory(pid);
+    let _ = Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status();
+    let _ = child.wait();
+
+    let mut sorted = turn_times.clone();
+    sorted.sort();
+    println!(
+        "daemon ready (URL printed) after {:.1} ms",
+        ready.as_secs_f64() * 1000.0
+    );
+    println!("RSS after start: {:.1} MB", after_start.0);
+    println!(
+        "turn over the WebSocket ({turns} turns): median {:.2} ms, max {:.2} ms",
+        sorted[sorted.len() / 2].as_secs_f64() * 1000.0,
+        sorted[sorted.len() - 1].as_secs_f64() * 1000.0
+    );
+    println!(
+        "idle RSS after {turns} turns: {:.1} MB (peak {:.1} MB) — budget 20 MB",
+        idle.0, idle.1
+    );
+}
+
+/// (VmRSS, VmHWM) of `pid` in MB.
+fn memory(pid: u32) -> (f64, f64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let field = |name: &str| -> f64 {
+        status
+            .lines()
+            .find(|l| l.starts_with(name))
+            .and_then(|l| l.split_whitespace().nth(1))
+            .and_then(|kb| kb.parse::<f64>().ok())
+            .unwrap()
+            / 1024.0
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
