@@ -67,6 +67,7 @@ pub fn provider_entry(input: &ProviderInput, existing: &[ProviderEntry]) -> Prov
 /// Replaces the `[[providers]]` of `text`.
 pub fn with_providers(text: &str, entries: &[ProviderEntry]) -> Result<String, ApiError> {
     let mut doc = parse(text)?;
+    let heading = leading_comments(doc.get("providers"));
     let mut array = ArrayOfTables::new();
     for entry in entries {
         let mut table = Table::new();
@@ -90,6 +91,9 @@ pub fn with_providers(text: &str, entries: &[ProviderEntry]) -> Result<String, A
         }
         array.push(table);
     }
+    if let (Some(heading), Some(first)) = (heading, array.get_mut(0)) {
+        first.decor_mut().set_prefix(heading);
+    }
     if array.is_empty() {
         doc.remove("providers");
     } else {
@@ -103,8 +107,23 @@ pub fn with_policy(text: &str, policy: &PolicyConfig) -> Result<String, ApiError
     let mut doc = parse(text)?;
     let rendered = toml::to_string(policy).map_err(ApiError::internal)?;
     let policy_doc = parse(&rendered)?;
-    doc.insert("policy", Item::Table(policy_doc.as_table().clone()));
+    let mut table = policy_doc.as_table().clone();
+    if let Some(heading) = leading_comments(doc.get("policy")) {
+        table.decor_mut().set_prefix(heading);
+    }
+    doc.insert("policy", Item::Table(table));
     Ok(doc.to_string())
+}
+
+/// The comments above a table (above the first one of an array): when the table opens the
+/// file, they are the file's own header, which replacing the table must not drop.
+fn leading_comments(item: Option<&Item>) -> Option<toml_edit::RawString> {
+    let table = match item? {
+        Item::Table(table) => table,
+        Item::ArrayOfTables(array) => array.get(0)?,
+        _ => return None,
+    };
+    table.decor().prefix().cloned()
 }
 
 fn parse(text: &str) -> Result<DocumentMut, ApiError> {

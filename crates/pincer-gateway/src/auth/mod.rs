@@ -100,7 +100,8 @@ async fn login(
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Response> {
     if let Err(wait) = state.auth.throttle.check() {
-        let secs = wait.as_secs().max(1);
+        // Rounded up: a client that waits exactly this long must find the lock gone.
+        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
         return Err(ApiError {
             status: StatusCode::TOO_MANY_REQUESTS,
             message: format!("too many wrong login codes: wait {secs} s and try again"),

@@ -1,0 +1,517 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! Who may use the gateway, and from where: the API token, one-time login codes and
+//! cookies, login throttling, Host and Origin checks, loopback-only binding and the
+//! security headers every response carries.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{TestGateway, WsAuth, expect_error, login_cookie, mode, post_json};
+use pincer_gateway::{Gateway, GatewayError, GatewayOptions, check_listen};
+use pretty_assertions::assert_eq;
+use reqwest::StatusCode;
+use reqwest::header::{COOKIE, ORIGIN, RETRY_AFTER};
+use serde_json::json;
+use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+use tokio_tungstenite::tungstenite;
+
+/// The HTTP status of a refused WebSocket handshake.
+fn refused_status(result: Result<common::Ws, tungstenite::Error>) -> StatusCode {
+    match result {
+        Ok(_) => panic!("the WebSocket was accepted"),
+        Err(tungstenite::Error::Http(response)) => {
+            StatusCode::from_u16(response.status().as_u16()).unwrap()
+        }
+        Err(other) => panic!("the handshake failed without an HTTP answer: {other}"),
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn every_resource_needs_a_login_but_health_does_not() {
+    let gw = TestGateway::start().await;
+    let anonymous = gw.anonymous();
+    for path in [
+        "/api/sessions",
+        "/api/settings",
+        "/api/usage",
+        "/api/approvals",
+        "/api/sessions/abc/messages",
+    ] {
+        let response = anonymous.get(gw.url(path)).send().await.unwrap();
+        let message = expect_error(response, StatusCode::UNAUTHORIZED).await;
+        assert!(message.contains("not logged in"), "{path}: {message}");
+    }
+    // Creating things and minting login codes need a login too.
+    let response = post_json(&anonymous, &gw.url("/api/sessions"), &json!({})).await;
+    expect_error(response, StatusCode::UNAUTHORIZED).await;
+    let response = anonymous
+        .post(gw.url("/api/login-codes"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::UNAUTHORIZED).await;
+    assert_eq!(
+        gw.session_list(&gw.bearer_client(), "").await,
+        Vec::<(String, String)>::new(),
+        "the refused POST created nothing"
+    );
+
+    // The WebSocket from the page's own origin, but without a login.
+    let status = refused_status(gw.ws_connect(WsAuth::None, Some(gw.origin())).await);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+
+    let (status, body) = gw.get(&anonymous, "/api/health").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(body["service"], "pincer");
+    assert!(!body["version"].as_str().unwrap().is_empty(), "{body}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_token_file_is_private_and_works_as_a_bearer_token() {
+    let gw = TestGateway::start().await;
+    let path = gw.home().join("gateway.token");
+    assert_eq!(
+        mode(&path),
+        0o600,
+        "gateway.token must be readable by its owner only"
+    );
+    let token = gw.token();
+    assert_eq!(token.len(), 64, "32 random bytes as hex: {token:?}");
+    assert!(token.chars().all(|c| c.is_ascii_hexdigit()), "{token:?}");
+
+    let (status, body) = gw.get(&gw.bearer_client(), "/api/sessions").await;
+    assert_eq!(status, StatusCode::OK, "{body}");
+    let ws = gw
+        .ws_connect(WsAuth::Bearer(token.clone()), None)
+        .await
+        .expect("the token opens the WebSocket");
+    assert!(ws.snapshot.is_empty());
+
+    let mut wrong = token.clone();
+    let last = wrong.pop().unwrap();
+    wrong.push(if last == '0' { '1' } else { '0' });
+    for bad in [wrong.as_str(), "nope", ""] {
+        let response = reqwest::Client::new()
+            .get(gw.url("/api/sessions"))
+            .header("authorization", format!("Bearer {bad}"))
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, StatusCode::UNAUTHORIZED).await;
+    }
+    let status = refused_status(gw.ws_connect(WsAuth::Bearer(wrong), None).await);
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_code_works_once_and_logout_ends_the_login() {
+    let gw = TestGateway::start().await;
+    let code = gw.take_first_code();
+    let browser = gw.anonymous();
+    let response = post_json(&browser, &gw.url("/api/login"), &json!({ "code": code })).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let set_cookie = response
+        .headers()
+        .get("set-cookie")
+        .expect("Set-Cookie")
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).collect();
+    for wanted in ["HttpOnly", "SameSite=Strict", "Path=/"] {
+        assert!(
+            attributes.contains(&wanted),
+            "the login cookie lacks {wanted}: {set_cookie}"
+        );
+    }
+    let cookie = login_cookie(&response).unwrap();
+    assert!(cookie.len() >= 32, "a long random value: {cookie:?}");
+
+    // The browser's jar now carries the login.
+    let (status, _) = gw.get(&browser, "/api/sessions").await;
+    assert_eq!(status, StatusCode::OK);
+
+    // The code is used up, also for someone else.
+    let response = post_json(
+        &gw.anonymous(),
+        &gw.url("/api/login"),
+        &json!({ "code": code }),
+    )
+    .await;
+    let message = expect_error(response, StatusCode::UNAUTHORIZED).await;
+    assert!(
+        message.contains("pincer login"),
+        "tells how to get a new code: {message}"
+    );
+
+    // Codes get read aloud and retyped: case, spaces and the dash are forgiven.
+    let typed = gw.fresh_code().await.to_lowercase().replace('-', " ");
+    let response = post_json(
+        &gw.anonymous(),
+        &gw.url("/api/login"),
+        &json!({ "code": typed }),
+    )
+    .await;
+    assert_eq!(
+        response.status(),
+        StatusCode::NO_CONTENT,
+        "code typed as {typed:?}"
+    );
+
+    let response = browser.post(gw.url("/api/logout")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let cleared = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+
+    // The server forgot the login: the old cookie value, replayed by hand, is refused.
+    let response = reqwest::Client::new()
+        .get(gw.url("/api/sessions"))
+        .header(COOKIE, format!("pincer_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::UNAUTHORIZED).await;
+    let status = refused_status(
+        gw.ws_connect(WsAuth::Cookie(cookie), Some(gw.origin()))
+            .await,
+    );
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    let (status, _) = gw.get(&browser, "/api/sessions").await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_login_survives_a_restart_over_the_same_data_home() {
+    let gw = TestGateway::start().await;
+    let (_, cookie) = gw.login().await;
+    let token = gw.token();
+    let old_addr = gw.addr;
+
+    let gw = gw.restart().await;
+    assert_ne!(gw.addr, old_addr, "a new gateway listens");
+    assert_eq!(gw.token(), token, "the token file is reused");
+    let response = reqwest::Client::new()
+        .get(gw.url("/api/sessions"))
+        .header(COOKIE, format!("pincer_session={cookie}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status(),
+        StatusCode::OK,
+        "the old cookie still logs in"
+    );
+    let (status, _) = gw.get(&gw.bearer_client(), "/api/usage").await;
+    assert_eq!(status, StatusCode::OK);
+    // A made-up cookie does not.
+    let response = reqwest::Client::new()
+        .get(gw.url("/api/sessions"))
+        .header(COOKIE, format!("pincer_session={}", "0".repeat(64)))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::UNAUTHORIZED).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_websocket_refuses_foreign_origins_even_with_a_valid_login() {
+    let gw = TestGateway::start().await;
+    let cookie = gw.browser_cookie().await;
+    let other_port = format!("http://127.0.0.1:{}", gw.addr.port().wrapping_add(1).max(1));
+    for origin in ["http://evil.example", other_port.as_str(), "null"] {
+        let status = refused_status(
+            gw.ws_connect(WsAuth::Cookie(cookie.clone()), Some(origin.to_owned()))
+                .await,
+        );
+        assert_eq!(status, StatusCode::FORBIDDEN, "Origin: {origin}");
+    }
+    // The page's own origin is welcome; the first message is the snapshot.
+    let ws = gw
+        .ws_connect(WsAuth::Cookie(cookie), Some(gw.origin()))
+        .await
+        .expect("same-origin WebSocket");
+    assert!(ws.snapshot.is_empty(), "no turn is running");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn state_changing_requests_from_a_foreign_origin_are_refused() {
+    let gw = TestGateway::start().await;
+    let browser = gw.logged_in_client().await;
+    let config_before = std::fs::read_to_string(gw.home().join("config.toml")).unwrap();
+
+    let response = browser
+        .post(gw.url("/api/sessions"))
+        .header(ORIGIN, "http://evil.example")
+        .json(&json!({ "title": "planted" }))
+        .send()
+        .await
+        .unwrap();
+    let message = expect_error(response, StatusCode::FORBIDDEN).await;
+    assert!(message.contains("cross-origin"), "{message}");
+    let response = browser
+        .put(gw.url("/api/settings/policy"))
+        .header(ORIGIN, "http://evil.example")
+        .json(&json!({ "write": "allow", "exec": "allow" }))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::FORBIDDEN).await;
+    // Not even a forced logout.
+    let response = browser
+        .post(gw.url("/api/logout"))
+        .header(ORIGIN, "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::FORBIDDEN).await;
+
+    assert!(
+        gw.session_list(&browser, "").await.is_empty(),
+        "nothing was created"
+    );
+    assert_eq!(
+        std::fs::read_to_string(gw.home().join("config.toml")).unwrap(),
+        config_before,
+        "the policy was not changed"
+    );
+
+    // A cross-origin read gets no CORS permission to show it to the foreign page.
+    let response = browser
+        .get(gw.url("/api/sessions"))
+        .header(ORIGIN, "http://evil.example")
+        .send()
+        .await
+        .unwrap();
+    assert!(
+        response
+            .headers()
+            .get("access-control-allow-origin")
+            .is_none(),
+        "{:?}",
+        response.headers()
+    );
+
+    // The same request from the page itself works.
+    let response = browser
+        .post(gw.url("/api/sessions"))
+        .header(ORIGIN, gw.origin())
+        .json(&json!({ "title": "mine" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+}
+
+/// `Retry-After` in whole seconds.
+fn retry_after(response: &reqwest::Response) -> u64 {
+    response
+        .headers()
+        .get(RETRY_AFTER)
+        .expect("a Retry-After header")
+        .to_str()
+        .unwrap()
+        .parse()
+        .expect("Retry-After in seconds")
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn repeated_wrong_codes_lock_logins_for_as_long_as_retry_after_says() {
+    let gw = TestGateway::start().await;
+    let valid = gw.take_first_code();
+    let client = gw.anonymous();
+    let login = async |code: &str| {
+        post_json(&client, &gw.url("/api/login"), &json!({ "code": code })).await
+    };
+
+    for _ in 0..5 {
+        let response = login("WRNG-CODE").await;
+        expect_error(response, StatusCode::UNAUTHORIZED).await;
+    }
+    // Locked: even the right code is refused now, and not used up by the refusal.
+    let response = login(&valid).await;
+    let wait = retry_after(&response);
+    assert!(wait >= 1, "Retry-After: {wait}");
+    let message = expect_error(response, StatusCode::TOO_MANY_REQUESTS).await;
+    assert!(message.contains("wait"), "{message}");
+
+    // After the wait another wrong code locks for longer (the lock doubles).
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let response = login("WRNG-CODE").await;
+    expect_error(response, StatusCode::UNAUTHORIZED).await;
+    let response = login(&valid).await;
+    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
+    let wait = retry_after(&response);
+    assert_eq!(wait, 2, "the second lock lasts 2 s");
+
+    // Waiting as long as Retry-After says is enough: the code still works.
+    tokio::time::sleep(Duration::from_secs(wait)).await;
+    let response = login(&valid).await;
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert!(login_cookie(&response).is_some());
+}
+
+/// Sends a raw HTTP/1.1 request with the given Host header; returns (status, body).
+async fn raw_request(gw: &TestGateway, path: &str, host: &str, extra: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(gw.addr).await.unwrap();
+    let request =
+        format!("GET {path} HTTP/1.1\r\nHost: {host}\r\n{extra}Connection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = Vec::new();
+    tokio::time::timeout(common::WAIT, stream.read_to_end(&mut response))
+        .await
+        .expect("an answer within 10 s")
+        .unwrap();
+    let text = String::from_utf8_lossy(&response).into_owned();
+    let status = text
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or_else(|| panic!("not an HTTP response: {text}"));
+    let body = text
+        .split_once("\r\n\r\n")
+        .map(|(_, body)| body.to_owned())
+        .unwrap_or_default();
+    (status, body)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn requests_for_a_foreign_host_are_refused() {
+    let gw = TestGateway::start().await;
+    let port = gw.addr.port();
+    // DNS rebinding: a page at evil.example whose name now points at 127.0.0.1.
+    let (status, body) = raw_request(&gw, "/api/health", &format!("evil.example:{port}"), "").await;
+    assert_eq!(status, 421, "{body}");
+    assert!(body.contains("\"error\""), "{body}");
+    let bearer = format!("Authorization: Bearer {}\r\n", gw.token());
+    let (status, _) = raw_request(
+        &gw,
+        "/api/sessions",
+        &format!("evil.example:{port}"),
+        &bearer,
+    )
+    .await;
+    assert_eq!(
+        status, 421,
+        "refused before authentication is even looked at"
+    );
+    let (status, _) = raw_request(&gw, "/", &format!("localhost.evil.example:{port}"), "").await;
+    assert_eq!(status, 421);
+
+    for host in [format!("localhost:{port}"), format!("127.0.0.1:{port}")] {
+        let (status, body) = raw_request(&gw, "/api/health", &host, "").await;
+        assert_eq!(status, 200, "Host: {host}: {body}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_public_address_is_refused_without_the_flag() {
+    let home = tempfile::tempdir().unwrap();
+    let engine = common::engine_for(home.path());
+    // A port that was free a moment ago, so "nothing listens" can be checked.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let listen = format!("0.0.0.0:{port}").parse().unwrap();
+    let result = Gateway::bind(
+        engine,
+        home.path().to_path_buf(),
+        GatewayOptions {
+            listen,
+            allow_remote: false,
+            extra_origins: Vec::new(),
+            workspace_override: None,
+        },
+    )
+    .await;
+    match result {
+        Err(error @ GatewayError::NotLoopback { addr }) => {
+            assert_eq!(addr, listen);
+            assert!(error.to_string().contains("--allow-remote"), "{error}");
+        }
+        Err(other) => panic!("expected NotLoopback, got {other}"),
+        Ok(_) => panic!("bound a public address without --allow-remote"),
+    }
+    assert!(
+        tokio::net::TcpStream::connect(("127.0.0.1", port))
+            .await
+            .is_err(),
+        "nothing may listen on port {port}"
+    );
+    assert!(
+        !home.path().join("gateway.token").exists(),
+        "refused before touching the data home"
+    );
+
+    assert!(check_listen("0.0.0.0:7420".parse().unwrap(), true).is_ok());
+    assert!(check_listen("127.0.0.1:7420".parse().unwrap(), false).is_ok());
+    assert!(check_listen("[::1]:7420".parse().unwrap(), false).is_ok());
+    assert!(matches!(
+        check_listen("192.168.1.10:7420".parse().unwrap(), false),
+        Err(GatewayError::NotLoopback { .. })
+    ));
+    assert!(matches!(
+        check_listen("[::]:7420".parse().unwrap(), false),
+        Err(GatewayError::NotLoopback { .. })
+    ));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn pages_and_api_answers_carry_security_headers() {
+    let gw = TestGateway::start().await;
+    let anonymous = gw.anonymous();
+    let bearer = gw.bearer_client();
+    let responses = [
+        (
+            "GET / (the page)",
+            anonymous.get(gw.url("/")).send().await.unwrap(),
+        ),
+        (
+            "GET /api/health",
+            anonymous.get(gw.url("/api/health")).send().await.unwrap(),
+        ),
+        (
+            "GET /api/sessions",
+            bearer.get(gw.url("/api/sessions")).send().await.unwrap(),
+        ),
+        (
+            "401 on /api/settings",
+            anonymous.get(gw.url("/api/settings")).send().await.unwrap(),
+        ),
+        (
+            "404 on /api/nonexistent",
+            bearer.get(gw.url("/api/nonexistent")).send().await.unwrap(),
+        ),
+    ];
+    for (what, response) in &responses {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .unwrap_or_else(|| panic!("{what}: no {name} header"))
+                .to_str()
+                .unwrap()
+                .to_owned()
+        };
+        let csp = header("content-security-policy");
+        assert!(csp.contains("frame-ancestors 'none'"), "{what}: {csp}");
+        assert!(csp.contains("default-src 'self'"), "{what}: {csp}");
+        assert_eq!(header("x-frame-options"), "DENY", "{what}");
+        assert_eq!(header("x-content-type-options"), "nosniff", "{what}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{what}");
+    }
+    for (what, response) in &responses[1..] {
+        assert_eq!(
+            response.headers().get("cache-control").unwrap(),
+            "no-store",
+            "{what}: API answers are not cached"
+        );
+    }
+}
