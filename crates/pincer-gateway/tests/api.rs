@@ -654,3 +654,27 @@ async fn the_web_ui_is_served_for_page_routes_but_not_for_unknown_api_routes() {
     let body = response.text().await.unwrap();
     assert!(!body.contains("<html"), "{body}");
 }
+
+#[tokio::test]
+async fn malformed_requests_get_a_json_error_too() {
+    let gw = TestGateway::start().await;
+    let client = gw.logged_in_client().await;
+    // A missing field, a body that is not JSON at all, a bad query value.
+    let missing = post_json(&client, &gw.url("/api/login"), &serde_json::json!({})).await;
+    let message = expect_error(missing, StatusCode::UNPROCESSABLE_ENTITY).await;
+    assert!(message.contains("code"), "{message}");
+    let not_json = client
+        .put(gw.url("/api/settings/policy"))
+        .body("exec = deny")
+        .send()
+        .await
+        .unwrap();
+    let message = expect_error(not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE).await;
+    assert!(message.to_lowercase().contains("content-type"), "{message}");
+    let bad_query = client
+        .get(gw.url("/api/usage?days=abc"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(bad_query, StatusCode::BAD_REQUEST).await;
+}
