@@ -1,0 +1,488 @@
+#!/usr/bin/env node
+// A fake Pincer daemon for UI development and screenshots: the REST API and the live
+// WebSocket with in-memory data and scripted turns (streamed text, a tool call that asks
+// for approval, failures). Not a test of the real daemon.
+//
+//   node scripts/fake-backend.mjs [--port 7420] [--empty]
+//
+// Login code: ABCD-EFGH (any other code is wrong; 5 wrong codes → 429 for 30 s).
+// Message words that change the scripted turn: "fail", "long", "slow", "plain".
+
+import { randomUUID } from "node:crypto";
+import http from "node:http";
+import { WebSocketServer } from "ws";
+
+const args = process.argv.slice(2);
+const port = Number(args[args.indexOf("--port") + 1]) || 7420;
+const empty = args.includes("--empty");
+const autoLogin = args.includes("--no-auth");
+
+const COOKIE = "pincer_session";
+const tokens = new Set();
+let failedLogins = 0;
+let lockedUntil = 0;
+
+const now = Date.now();
+const iso = (msAgo) => new Date(now - msAgo).toISOString();
+let nextMsgId = 1000;
+
+/** @type {Map<string, {info: any, messages: any[]}>} */
+const sessions = new Map();
+
+function addSession(title, msAgo, messages = []) {
+  const id = randomUUID().replace(/-/g, "").slice(0, 16);
+  sessions.set(id, {
+    info: { id, title, created_at: iso(msAgo + 60_000), updated_at: iso(msAgo), messages: messages.length, running: false },
+    messages: messages.map((m) => ({ id: nextMsgId++, created_at: iso(msAgo), ...m })),
+  });
+  return id;
+}
+
+if (!empty) {
+  const t1 = "t-hist-1";
+  const t2 = "t-hist-2";
+  addSession("Summarize the README and list files", 3 * 60_000, [
+    { turn_id: t1, role: "user", content: "What's in my workspace? Give me a short overview." },
+    {
+      turn_id: t1,
+      role: "assistant",
+      content: "Let me look at the files first.",
+      tool_calls: [{ id: "h_c1", name: "list_dir", arguments: '{"path":"."}' }],
+    },
+    { turn_id: t1, role: "tool", content: "README.md\nnotes.txt\nsrc/\nCargo.toml\n", tool_call_id: "h_c1", is_error: false, duration_ms: 2 },
+    {
+      turn_id: t1,
+      role: "assistant",
+      content: "",
+      tool_calls: [{ id: "h_c2", name: "exec", arguments: '{"command":"rm -rf build/"}' }],
+    },
+    { turn_id: t1, role: "tool", content: "error: denied: the user refused", tool_call_id: "h_c2", is_error: true, duration_ms: 0 },
+    {
+      turn_id: t1,
+      role: "assistant",
+      content:
+        "Your workspace holds a small Rust project:\n\n| File | What it is |\n|---|---|\n| `README.md` | project description |\n| `Cargo.toml` | build manifest |\n| `src/` | the code |\n| `notes.txt` | your notes |\n\nThe main entry point looks like this:\n\n```rust\nfn main() {\n    let name = std::env::args().nth(1).unwrap_or_else(|| \"world\".into());\n    println!(\"Hello, {name}!\"); // greet\n}\n```\n\nI did **not** delete `build/` since you denied it.",
+    },
+    { turn_id: t2, role: "user", content: "Thanks! Can you fetch the Rust release notes?" },
+    {
+      turn_id: t2,
+      role: "assistant",
+      content: "",
+      tool_calls: [{ id: "h_c3", name: "web_fetch", arguments: '{"url":"https://blog.rust-lang.org/releases/latest"}' }],
+    },
+    {
+      turn_id: t2,
+      role: "tool",
+      content: "error: could not fetch https://blog.rust-lang.org/releases/latest: connection timed out after 30 s",
+      tool_call_id: "h_c3",
+      is_error: true,
+      duration_ms: 30012,
+    },
+    { turn_id: t2, role: "assistant", content: "I couldn't reach the Rust blog (the request timed out). Want me to try again later?" },
+  ]);
+  addSession("Python script to rename photos by date", 26 * 3600_000, [
+    { turn_id: "t-h3", role: "user", content: "Write a script that renames photos by date" },
+    { turn_id: "t-h3", role: "assistant", content: "Here you go:\n\n```python\nimport os\nfrom datetime import datetime\n\nfor name in os.listdir('.'):\n    if name.lower().endswith('.jpg'):\n        ts = os.path.getmtime(name)\n        os.rename(name, datetime.fromtimestamp(ts).strftime('%Y-%m-%d_%H%M%S.jpg'))\n```" },
+  ]);
+  addSession("Plan a weekend trip to the mountains with a very long title that goes on", 4 * 86400_000, [
+    { turn_id: "t-h4", role: "user", content: "Plan a weekend trip" },
+    { turn_id: "t-h4", role: "assistant", content: "1. Friday evening: drive up\n2. Saturday: hike\n3. Sunday: lake and home" },
+  ]);
+  addSession("Untitled", 40 * 86400_000, []);
+}
+
+let settings = {
+  providers: empty
+    ? []
+    : [
+        { name: "deepseek", preset: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", model: "deepseek-chat", has_key: true, key_hint: "…a1b2", key_env: null },
+        { name: "local", preset: "openai", dialect: "openai", base_url: "http://127.0.0.1:8080/v1", model: "qwen2.5-7b-instruct", has_key: false, key_hint: null, key_env: null },
+      ],
+  active: empty ? [] : ["deepseek", "local"],
+  env_override: null,
+  policy: {
+    outside_read: "ask",
+    outside_write: "deny",
+    write: "allow",
+    exec: "ask",
+    web_fetch: "allow",
+    exec_rules: [
+      { prefix: "git status", action: "allow" },
+      { prefix: "rm -rf", action: "deny" },
+    ],
+  },
+  presets: [
+    { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },
+    { name: "anthropic", dialect: "anthropic", base_url: "https://api.anthropic.com", default_model: "claude-sonnet-4-5", key_env: "ANTHROPIC_API_KEY" },
+    { name: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", default_model: "deepseek-chat", key_env: "DEEPSEEK_API_KEY" },
+    { name: "openrouter", dialect: "openai", base_url: "https://openrouter.ai/api/v1", default_model: "openai/gpt-4.1-mini", key_env: "OPENROUTER_API_KEY" },
+    { name: "ollama", dialect: "openai", base_url: "http://127.0.0.1:11434/v1", default_model: "llama3.2", key_env: null },
+    { name: "llamacpp", dialect: "openai", base_url: "http://127.0.0.1:8080/v1", default_model: "default", key_env: null },
+  ],
+};
+
+function usageReport(days) {
+  const since = new Date(now - (days - 1) * 86400_000).toISOString().slice(0, 10);
+  const buckets = [];
+  if (empty) return { since, buckets };
+  for (let i = days - 1; i >= 0; i--) {
+    const day = new Date(now - i * 86400_000).toISOString().slice(0, 10);
+    const wave = Math.sin(i / 2.3) * 0.5 + 0.8;
+    if (i % 6 === 5) continue;
+    const req = Math.round(18 * wave) + 2;
+    const input = req * Math.round(4200 * wave);
+    buckets.push({
+      day,
+      provider: "deepseek",
+      model: "deepseek-chat",
+      totals: { requests: req, failed_requests: i % 9 === 0 ? 2 : 0, input_tokens: input, cached_input_tokens: Math.round(input * 0.62), output_tokens: req * 310, estimated_requests: 0 },
+      avg_ttft_ms: 640 + (i % 5) * 40,
+      avg_duration_ms: 3900 + (i % 7) * 210,
+      cost_usd: input * 0.00000027 * 0.5 + req * 310 * 0.0000011,
+    });
+    if (i % 3 === 0) {
+      buckets.push({
+        day,
+        provider: "local",
+        model: "qwen2.5-7b-instruct",
+        totals: { requests: 4, failed_requests: 0, input_tokens: 9000, cached_input_tokens: 0, output_tokens: 1200, estimated_requests: 4 },
+        avg_ttft_ms: 220,
+        avg_duration_ms: 2100,
+        cost_usd: null,
+      });
+    }
+  }
+  return { since, buckets };
+}
+
+// ---- HTTP -------------------------------------------------------------------------
+
+function cookieToken(req) {
+  const m = /(?:^|;\s*)pincer_session=([^;]+)/.exec(req.headers.cookie ?? "");
+  return m ? m[1] : null;
+}
+
+function authed(req) {
+  if (autoLogin) return true;
+  const t = cookieToken(req);
+  return !!t && tokens.has(t);
+}
+
+function send(res, status, body, headers = {}) {
+  if (body === undefined) {
+    res.writeHead(status, headers);
+    res.end();
+    return;
+  }
+  const data = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", ...headers });
+  res.end(data);
+}
+
+const err = (res, status, error, headers) => send(res, status, { error }, headers);
+
+async function readJson(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  const text = Buffer.concat(chunks).toString("utf8");
+  return text ? JSON.parse(text) : undefined;
+}
+
+function listSessions(q) {
+  const needle = (q ?? "").trim().toLowerCase();
+  return [...sessions.values()]
+    .filter(
+      (s) =>
+        !needle ||
+        s.info.title.toLowerCase().includes(needle) ||
+        s.messages.some((m) => m.content.toLowerCase().includes(needle)),
+    )
+    .map((s) => ({ ...s.info, running: running.has(s.info.id), messages: s.messages.length }))
+    .sort((a, b) => b.updated_at.localeCompare(a.updated_at));
+}
+
+const server = http.createServer(async (req, res) => {
+  const url = new URL(req.url ?? "/", "http://x");
+  const path = url.pathname;
+  try {
+    if (path === "/api/health") return send(res, 200, { service: "pincer", version: "0.0.0-fake" });
+    if (path === "/api/login" && req.method === "POST") {
+      if (Date.now() < lockedUntil) {
+        return err(res, 429, "too many attempts", { "Retry-After": String(Math.ceil((lockedUntil - Date.now()) / 1000)) });
+      }
+      const body = await readJson(req);
+      if (body?.code !== "ABCD-EFGH") {
+        failedLogins++;
+        if (failedLogins >= 5) {
+          failedLogins = 0;
+          lockedUntil = Date.now() + 30_000;
+          return err(res, 429, "too many attempts", { "Retry-After": "30" });
+        }
+        return err(res, 401, "wrong, used or expired code");
+      }
+      const token = randomUUID();
+      tokens.add(token);
+      return send(res, 204, undefined, { "Set-Cookie": `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` });
+    }
+    if (!path.startsWith("/api/")) return err(res, 404, "not found");
+    if (!authed(req)) return err(res, 401, "not logged in");
+
+    if (path === "/api/logout" && req.method === "POST") {
+      const t = cookieToken(req);
+      if (t) tokens.delete(t);
+      return send(res, 204, undefined, { "Set-Cookie": `${COOKIE}=; Max-Age=0; Path=/` });
+    }
+    if (path === "/api/sessions" && req.method === "GET") return send(res, 200, listSessions(url.searchParams.get("q")));
+    if (path === "/api/sessions" && req.method === "POST") {
+      const body = (await readJson(req)) ?? {};
+      const id = addSession(body.title ?? "New chat", 0);
+      broadcast({ type: "sessions_changed" });
+      return send(res, 201, sessions.get(id).info);
+    }
+    const m = /^\/api\/sessions\/([^/]+)(\/messages)?$/.exec(path);
+    if (m) {
+      const s = sessions.get(decodeURIComponent(m[1]));
+      if (!s) return err(res, 404, "no such session");
+      if (m[2] && req.method === "GET") return send(res, 200, s.messages);
+      if (req.method === "PATCH") {
+        const body = await readJson(req);
+        if (!body?.title?.trim()) return err(res, 400, "title must not be empty");
+        s.info.title = body.title.trim();
+        broadcast({ type: "sessions_changed" });
+        return send(res, 200, { ...s.info, running: running.has(s.info.id) });
+      }
+      if (req.method === "DELETE") {
+        if (running.has(s.info.id)) return err(res, 409, "a turn is running in this session; stop it first");
+        sessions.delete(s.info.id);
+        broadcast({ type: "sessions_changed" });
+        return send(res, 204);
+      }
+    }
+    if (path === "/api/approvals") {
+      const list = [];
+      for (const [session, r] of running) {
+        if (r.waiting) list.push({ session, call_id: r.waiting.call_id, tool: "exec", summary: r.waiting.summary, pattern: r.waiting.pattern });
+      }
+      return send(res, 200, list);
+    }
+    if (path === "/api/settings" && req.method === "GET") return send(res, 200, settings);
+    if (path === "/api/settings/providers" && req.method === "PUT") {
+      const body = await readJson(req);
+      if (!Array.isArray(body)) return err(res, 400, "expected a list of providers");
+      const providers = [];
+      for (const [i, p] of body.entries()) {
+        const preset = settings.presets.find((x) => x.name === p.preset);
+        if (p.preset && !preset) return err(res, 400, `provider ${i + 1}: unknown preset ${p.preset}`);
+        if (p.base_url && !/^https?:\/\//.test(p.base_url)) return err(res, 400, `provider ${i + 1}: base_url must be http(s)`);
+        const name = p.name ?? p.preset ?? `custom${i + 1}`;
+        const prev = settings.providers.find((x) => x.name === name);
+        const hasKey = p.api_key === undefined ? !!prev?.has_key : p.api_key !== "";
+        providers.push({
+          name,
+          preset: p.preset,
+          dialect: preset?.dialect ?? "openai",
+          base_url: p.base_url ?? preset?.base_url ?? "",
+          model: p.model ?? preset?.default_model ?? "",
+          has_key: hasKey,
+          key_hint: hasKey ? (p.api_key ? `…${p.api_key.slice(-4)}` : prev?.key_hint ?? null) : null,
+          key_env: null,
+        });
+      }
+      settings = { ...settings, providers, active: providers.map((p) => p.name) };
+      return send(res, 200, settings);
+    }
+    if (path === "/api/settings/policy" && req.method === "PUT") {
+      const body = await readJson(req);
+      settings = { ...settings, policy: body };
+      return send(res, 200, settings);
+    }
+    if (path === "/api/settings/test" && req.method === "POST") {
+      const body = await readJson(req);
+      await sleep(400);
+      if ((body.base_url ?? "").includes("127.0.0.1:8080")) {
+        return send(res, 200, { ok: false, message: "could not connect to http://127.0.0.1:8080/v1: connection refused", latency_ms: null });
+      }
+      return send(res, 200, { ok: true, message: `${body.model ?? "deepseek-chat"} answered`, latency_ms: 412 });
+    }
+    if (path === "/api/usage") return send(res, 200, usageReport(Number(url.searchParams.get("days")) || 30));
+    return err(res, 404, "not found");
+  } catch (e) {
+    return err(res, 500, String(e));
+  }
+});
+
+// ---- WebSocket and scripted turns ---------------------------------------------------
+
+const wss = new WebSocketServer({ noServer: true });
+/** @type {Map<string, {turnId: string, events: any[], waiting: any, cancel: boolean, resolve?: Function}>} */
+const running = new Map();
+/** @type {Map<string, string[]>} */
+const queues = new Map();
+
+server.on("upgrade", (req, socket, head) => {
+  if (!req.url?.startsWith("/api/ws")) return socket.destroy();
+  if (!authed(req)) {
+    socket.write("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\n\r\n");
+    return socket.destroy();
+  }
+  wss.handleUpgrade(req, socket, head, (ws) => wss.emit("connection", ws, req));
+});
+
+function broadcast(msg) {
+  const data = JSON.stringify(msg);
+  for (const c of wss.clients) if (c.readyState === 1) c.send(data);
+}
+
+function snapshot() {
+  return { type: "snapshot", turns: [...running.entries()].map(([session, r]) => ({ session, events: r.events })) };
+}
+
+function publish(session, event) {
+  const r = running.get(session);
+  if (r) {
+    const last = r.events[r.events.length - 1];
+    if (event.type === "text_delta" && last?.type === "text_delta") last.text += event.text;
+    else if (event.type === "reasoning_delta" && last?.type === "reasoning_delta") last.text += event.text;
+    else r.events.push({ ...event });
+  }
+  broadcast({ type: "event", session, event });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function store(session, message) {
+  const s = sessions.get(session);
+  if (!s) return;
+  s.messages.push({ id: nextMsgId++, created_at: new Date().toISOString(), ...message });
+  s.info.updated_at = new Date().toISOString();
+}
+
+async function stream(session, r, text, chunk = 3, delay = 25) {
+  const words = text.split(/(\s+)/);
+  for (let i = 0; i < words.length; i += chunk) {
+    if (r.cancel) return false;
+    publish(session, { type: "text_delta", text: words.slice(i, i + chunk).join("") });
+    await sleep(delay);
+  }
+  return !r.cancel;
+}
+
+const ANSWER = `Here is what I found in the workspace:
+
+- **README.md** describes the project
+- **notes.txt** has three lines of notes
+
+| File | Lines |
+|---|---:|
+| README.md | 42 |
+| notes.txt | 3 |
+
+\`\`\`bash
+ls -la ~/workspace
+\`\`\`
+
+Anything else?`;
+
+async function runTurn(session, text) {
+  const turnId = randomUUID().replace(/-/g, "");
+  const r = { turnId, events: [], waiting: null, cancel: false };
+  running.set(session, r);
+  const end = (event) => {
+    publish(session, event);
+    running.delete(session);
+    broadcast({ type: "sessions_changed" });
+    const next = queues.get(session)?.shift();
+    if (next !== undefined) setTimeout(() => runTurn(session, next), 50);
+  };
+  publish(session, { type: "turn_started", turn_id: turnId, text });
+  store(session, { turn_id: turnId, role: "user", content: text });
+  publish(session, { type: "model_request", step: 1, provider: "deepseek", model: "deepseek-chat" });
+  const lower = text.toLowerCase();
+  await sleep(300);
+  if (lower.includes("fail")) {
+    publish(session, { type: "provider_retry", provider: "deepseek", attempt: 1, delay_ms: 500, reason: "HTTP 503: overloaded" });
+    await sleep(500);
+    return end({ type: "turn_failed", turn_id: turnId, error: "the API key was rejected by deepseek (HTTP 401): Authentication Fails" });
+  }
+  if (lower.includes("plain")) {
+    const answer = "Sure, **plain** answer with `code` and a [link](https://example.com).";
+    if (!(await stream(session, r, answer))) return end({ type: "turn_cancelled", turn_id: turnId });
+    store(session, { turn_id: turnId, role: "assistant", content: answer });
+    return end({ type: "turn_completed", turn_id: turnId, text: answer, usage: { input_tokens: 100, cached_input_tokens: 0, output_tokens: 20 }, steps: 1 });
+  }
+  for (const piece of ["The user wants ", "a listing of the workspace, ", "so I should run ls first."]) {
+    publish(session, { type: "reasoning_delta", text: piece });
+    await sleep(80);
+  }
+  const intro = "I'll list the files first.";
+  if (!(await stream(session, r, intro))) return end({ type: "turn_cancelled", turn_id: turnId });
+  publish(session, { type: "usage", provider: "deepseek", model: "deepseek-chat", usage: { input_tokens: 860, cached_input_tokens: 768, output_tokens: 12 } });
+  const callId = `call_${turnId.slice(0, 6)}`;
+  const args = JSON.stringify({ command: "ls -la ~/workspace", timeout_secs: 30 });
+  store(session, { turn_id: turnId, role: "assistant", content: intro, tool_calls: [{ id: callId, name: "exec", arguments: args }] });
+  publish(session, { type: "tool_call_requested", call_id: callId, name: "exec", arguments: args });
+  publish(session, { type: "approval_requested", call_id: callId, tool: "exec", summary: "run `ls -la ~/workspace`", pattern: "exec:ls" });
+  r.waiting = { call_id: callId, summary: "run `ls -la ~/workspace`", pattern: "exec:ls" };
+  const decision = await new Promise((resolve) => {
+    r.resolve = resolve;
+  });
+  r.waiting = null;
+  if (decision === "cancel") return end({ type: "turn_cancelled", turn_id: turnId });
+  publish(session, { type: "approval_resolved", call_id: callId, decision, by: "user" });
+  let output;
+  if (decision === "deny") {
+    output = "error: denied: the user refused";
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "exec", ok: false, output, duration_ms: 0 });
+    store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: true, duration_ms: 0 });
+  } else {
+    await sleep(lower.includes("slow") ? 4000 : 600);
+    if (r.cancel) return end({ type: "turn_cancelled", turn_id: turnId });
+    const n = lower.includes("long") ? 120 : 6;
+    output = `exit code: 0\n${Array.from({ length: n }, (_, i) => `-rw-r--r-- 1 me me ${1000 + i * 37} Jan  ${(i % 28) + 1} 10:0${i % 10} file${i}.txt`).join("\n")}\n`;
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "exec", ok: true, output, duration_ms: 23 });
+    store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: false, duration_ms: 23 });
+  }
+  publish(session, { type: "model_request", step: 2, provider: "deepseek", model: "deepseek-chat" });
+  await sleep(300);
+  const answer = decision === "deny" ? "Okay, I won't run that. Tell me if you want something else." : ANSWER;
+  if (!(await stream(session, r, answer))) {
+    return end({ type: "turn_cancelled", turn_id: turnId });
+  }
+  store(session, { turn_id: turnId, role: "assistant", content: answer });
+  end({ type: "turn_completed", turn_id: turnId, text: answer, usage: { input_tokens: 1672, cached_input_tokens: 768, output_tokens: 120 }, steps: 2 });
+}
+
+wss.on("connection", (ws) => {
+  ws.send(JSON.stringify(snapshot()));
+  ws.on("message", (data) => {
+    let msg;
+    try {
+      msg = JSON.parse(String(data));
+    } catch {
+      return ws.send(JSON.stringify({ type: "error", session: null, message: "malformed message" }));
+    }
+    const { session, op } = msg;
+    if (!sessions.has(session)) return ws.send(JSON.stringify({ type: "error", session, message: "unknown session" }));
+    if (op.type === "user_turn") {
+      if (!op.text?.trim()) return ws.send(JSON.stringify({ type: "error", session, message: "empty message" }));
+      if (running.has(session)) {
+        const q = queues.get(session) ?? [];
+        q.push(op.text);
+        queues.set(session, q);
+      } else void runTurn(session, op.text);
+    } else if (op.type === "interrupt") {
+      const r = running.get(session);
+      if (r) {
+        r.cancel = true;
+        r.resolve?.("cancel");
+      }
+    } else if (op.type === "approve") {
+      const r = running.get(session);
+      if (r?.waiting?.call_id === op.call_id) r.resolve?.(op.decision);
+    }
+  });
+});
+
+server.listen(port, "127.0.0.1", () => {
+  console.log(`fake pincer on http://127.0.0.1:${port}  (login code ABCD-EFGH)`);
+});

@@ -1,0 +1,210 @@
+#!/usr/bin/env node
+// Screenshots of every page in light and dark, at desktop and 360 px wide, against the
+// fake backend, served by `vite preview` with the production CSP. Also fails on console
+// errors, CSP violations and horizontal overflow. Needs a built dist/ and a Chromium.
+//
+//   npm run build && node scripts/screenshots.mjs [--browser /usr/bin/chromium]
+//
+// Output: test-artifacts/screenshots/*.png
+
+import { spawn } from "node:child_process";
+import { mkdirSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { chromium } from "playwright-core";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const out = join(root, "test-artifacts", "screenshots");
+mkdirSync(out, { recursive: true });
+const argv = process.argv.slice(2);
+const browserPath = argv.includes("--browser") ? argv[argv.indexOf("--browser") + 1] : "/usr/bin/chromium";
+const only = argv.includes("--only") ? argv[argv.indexOf("--only") + 1] : null;
+
+const BACKEND_PORT = 7431;
+const PREVIEW_PORT = 4178;
+const BASE = `http://127.0.0.1:${PREVIEW_PORT}`;
+
+function start(cmd, args, env = {}) {
+  // Own process group, so stopping it also stops the children (npx → vite).
+  const p = spawn(cmd, args, { cwd: root, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"], detached: true });
+  p.stdout.on("data", (d) => process.env.VERBOSE && process.stdout.write(d));
+  p.stderr.on("data", (d) => process.stderr.write(d));
+  return p;
+}
+
+async function waitFor(url, tries = 100) {
+  for (let i = 0; i < tries; i++) {
+    try {
+      const r = await fetch(url);
+      if (r.status < 500) return;
+    } catch {
+      // not yet
+    }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+const procs = [];
+const problems = [];
+
+async function main() {
+  procs.push(start("node", ["scripts/fake-backend.mjs", "--port", String(BACKEND_PORT)]));
+  procs.push(
+    start(join(root, "node_modules", ".bin", "vite"), ["preview", "--port", String(PREVIEW_PORT), "--strictPort", "--host", "127.0.0.1"], {
+      PINCER_UI_BACKEND: `http://127.0.0.1:${BACKEND_PORT}`,
+    }),
+  );
+  await waitFor(`http://127.0.0.1:${BACKEND_PORT}/api/health`);
+  await waitFor(`${BASE}/`);
+
+  const browser = await chromium.launch({
+    executablePath: browserPath,
+    args: [
+      "--headless",
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+      "--disable-dev-shm-usage",
+    ],
+  });
+
+  const variants = [
+    { name: "desktop-light", viewport: { width: 1280, height: 820 }, colorScheme: "light" },
+    { name: "desktop-dark", viewport: { width: 1280, height: 820 }, colorScheme: "dark" },
+    { name: "mobile-light", viewport: { width: 360, height: 740 }, colorScheme: "light", isMobile: true, hasTouch: true },
+    { name: "mobile-dark", viewport: { width: 360, height: 740 }, colorScheme: "dark", isMobile: true, hasTouch: true },
+  ].filter((v) => !only || v.name.includes(only));
+
+  for (const v of variants) {
+    const context = await browser.newContext({
+      viewport: v.viewport,
+      colorScheme: v.colorScheme,
+      deviceScaleFactor: 1,
+      isMobile: !!v.isMobile,
+      hasTouch: !!v.hasTouch,
+    });
+    const page = await context.newPage();
+    page.on("console", (msg) => {
+      if (msg.type() === "error" || /Content Security Policy/i.test(msg.text())) {
+        // A 401 from the "am I logged in?" probe is expected before login.
+        if (/401/.test(msg.text())) return;
+        problems.push(`[${v.name}] console ${msg.type()}: ${msg.text()}`);
+      }
+    });
+    page.on("pageerror", (e) => problems.push(`[${v.name}] page error: ${e.message}`));
+
+    const shot = async (name) => {
+      await page.waitForTimeout(250);
+      const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      if (overflow > 0) problems.push(`[${v.name}] ${name}: horizontal overflow of ${overflow}px`);
+      await page.screenshot({ path: join(out, `${v.name}-${name}.png`) });
+    };
+
+    // Login page.
+    await page.goto(`${BASE}/`);
+    await page.getByTestId("login-code").waitFor();
+    await page.getByTestId("login-code").fill("wrong-code");
+    await page.getByTestId("login-submit").click();
+    await page.getByTestId("login-error").filter({ hasText: /wrong/ }).waitFor();
+    await shot("01-login-error");
+
+    // Login through the link the daemon prints.
+    await page.goto(`${BASE}/#login=abcd-efgh`);
+    await page.getByTestId("new-chat").waitFor({ state: "attached" });
+    if (page.url().includes("login=")) problems.push(`[${v.name}] login code still in URL: ${page.url()}`);
+    await page.getByTestId("connection-status").filter({ hasText: "connected" }).waitFor();
+    await shot("02-new-chat");
+
+    // A stored conversation.
+    if (v.isMobile) {
+      await page.getByRole("button", { name: "Open chats" }).click();
+      await page.waitForTimeout(300);
+      await shot("03-drawer");
+    }
+    await page.getByTestId("session-item").first().locator("a").click();
+    await page.getByTestId("message-assistant").first().waitFor();
+    await page.waitForTimeout(200);
+    await page.evaluate(() => document.querySelector(".chat-scroll")?.scrollTo(0, 0));
+    await shot("04-history-top");
+    await page.evaluate(() => {
+      const el = document.querySelector(".chat-scroll");
+      if (el) el.scrollTop = el.scrollHeight;
+    });
+    await shot("05-history-bottom");
+
+    // A live turn with an approval.
+    await page.getByTestId("new-chat").click({ force: true }).catch(() => {});
+    await page.goto(`${BASE}/#/chat`);
+    await page.getByTestId("composer").fill("What is in my workspace? long");
+    await page.getByTestId("composer").press("Enter");
+    await page.locator('[data-testid="tool-card"][data-status="approval"]').waitFor();
+    await page.getByTestId("approve-once").waitFor();
+    await shot("06-approval");
+    await page.getByTestId("approve-once").click();
+    await page.locator('[data-testid="tool-card"][data-status="ok"]').waitFor();
+    await page.getByTestId("send").waitFor({ timeout: 15_000 });
+    await page.waitForTimeout(400);
+    await page.locator('[data-testid="tool-card"] .tool-head').first().click();
+    await page.waitForTimeout(100);
+    await page.evaluate(() => {
+      const card = document.querySelector('[data-testid="tool-card"]');
+      card?.scrollIntoView({ block: "start" });
+    });
+    await shot("07-turn-done");
+
+    // Failing turn.
+    await page.getByTestId("composer").fill("please fail");
+    await page.getByTestId("composer").press("Enter");
+    await page.getByTestId("turn-error").waitFor();
+    await page.waitForTimeout(300);
+    await shot("08-turn-failed");
+
+    // Settings.
+    await page.goto(`${BASE}/#/settings`);
+    await page.getByTestId("settings-provider").first().waitFor();
+    await page.getByTestId("provider-test").first().click();
+    await page.getByTestId("provider-test-result").first().waitFor();
+    await page.getByTestId("provider-test").nth(1).click();
+    await page.getByTestId("provider-test-result").nth(1).waitFor();
+    await shot("09-settings");
+    await page.evaluate(() => document.querySelector(".page")?.scrollTo(0, 99999));
+    await shot("10-settings-policy");
+    await page.getByTestId("policy-save").click();
+    await page.getByTestId("settings-saved").waitFor();
+    await shot("11-settings-saved");
+
+    // Usage.
+    await page.goto(`${BASE}/#/usage`);
+    await page.getByTestId("usage-table").waitFor();
+    await page.waitForTimeout(500);
+    await shot("12-usage");
+    await page.evaluate(() => document.querySelector(".page")?.scrollTo(0, 99999));
+    await shot("13-usage-bottom");
+
+    await context.close();
+  }
+  await browser.close();
+}
+
+try {
+  await main();
+} catch (e) {
+  problems.push(`failed: ${e.stack ?? e}`);
+} finally {
+  for (const p of procs) {
+    try {
+      process.kill(-p.pid, "SIGTERM");
+    } catch {
+      // already gone
+    }
+  }
+}
+if (problems.length) {
+  console.error(problems.join("\n"));
+  process.exit(1);
+}
+console.log(`screenshots in ${out}`);

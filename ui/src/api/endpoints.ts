@@ -1,0 +1,51 @@
+// One function per backend endpoint, typed with the generated wire types.
+
+import type {
+  ConnectionTest,
+  Health,
+  HistoryMessage,
+  LoginRequest,
+  NewSession,
+  PendingApproval,
+  PolicyConfig,
+  ProviderInput,
+  RenameSession,
+  SessionInfo,
+  SettingsView,
+  UsageReport,
+} from "../generated/protocol";
+import { request } from "./rest";
+
+const enc = encodeURIComponent;
+
+export const api = {
+  health: () => request<Health>("/api/health"),
+
+  login: (body: LoginRequest) =>
+    request<void>("/api/login", { method: "POST", body, quietAuth: true }),
+  logout: () => request<void>("/api/logout", { method: "POST", quietAuth: true }),
+
+  sessions: (q: string, signal?: AbortSignal) => {
+    const query = q.trim() ? `?q=${enc(q.trim())}` : "";
+    return request<SessionInfo[]>(`/api/sessions${query}`, signal ? { signal } : {});
+  },
+  createSession: (body: NewSession) =>
+    request<SessionInfo>("/api/sessions", { method: "POST", body }),
+  renameSession: (id: string, body: RenameSession) =>
+    request<SessionInfo>(`/api/sessions/${enc(id)}`, { method: "PATCH", body }),
+  deleteSession: (id: string) => request<void>(`/api/sessions/${enc(id)}`, { method: "DELETE" }),
+  messages: (id: string, signal?: AbortSignal) =>
+    request<HistoryMessage[]>(`/api/sessions/${enc(id)}/messages`, signal ? { signal } : {}),
+
+  approvals: () => request<PendingApproval[]>("/api/approvals"),
+
+  settings: () => request<SettingsView>("/api/settings"),
+  saveProviders: (body: ProviderInput[]) =>
+    request<SettingsView>("/api/settings/providers", { method: "PUT", body }),
+  savePolicy: (body: PolicyConfig) =>
+    request<SettingsView>("/api/settings/policy", { method: "PUT", body }),
+  testProvider: (body: ProviderInput) =>
+    request<ConnectionTest>("/api/settings/test", { method: "POST", body }),
+
+  usage: (days: number) => request<UsageReport>(`/api/usage?days=${days}`),
+};

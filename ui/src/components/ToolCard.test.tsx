@@ -1,0 +1,110 @@
+import { render, screen } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { describe, expect, it, vi } from "vitest";
+import { newTool } from "../state/turn";
+import type { ToolCallView } from "../state/types";
+import { OUTPUT_PREVIEW_LINES, ToolCard, truncateOutput } from "./ToolCard";
+
+function tool(patch: Partial<ToolCallView> = {}): ToolCallView {
+  return { ...newTool("call_1", "exec", '{"command":"ls -la","timeout":5}'), ...patch };
+}
+
+describe("ToolCard", () => {
+  it("shows the tool, a one-line argument summary and the status", () => {
+    render(<ToolCard tool={tool()} />);
+    const card = screen.getByTestId("tool-card");
+    expect(card).toHaveAttribute("data-call-id", "call_1");
+    expect(card).toHaveAttribute("data-status", "running");
+    expect(card).toHaveTextContent("exec");
+    expect(card).toHaveTextContent("ls -la · timeout: 5");
+    expect(card).toHaveTextContent("running");
+  });
+
+  it("pretty-prints the arguments", () => {
+    const { container } = render(<ToolCard tool={tool()} />);
+    expect(container.querySelector(".tool-args")?.textContent).toBe('{\n  "command": "ls -la",\n  "timeout": 5\n}');
+  });
+
+  it("asks for approval with four answers, the first focused, and reports the choice", async () => {
+    const onDecide = vi.fn();
+    render(
+      <ToolCard
+        tool={tool({ status: "approval", approval: { summary: "run `ls -la`", pattern: "exec:ls" } })}
+        onDecide={onDecide}
+      />,
+    );
+    expect(screen.getByTestId("tool-card")).toHaveAttribute("data-status", "approval");
+    expect(screen.getByText(/run `ls -la`/)).toBeInTheDocument();
+    expect(screen.getByTestId("approve-once")).toHaveFocus();
+    expect(screen.getByTestId("approve-once")).toHaveTextContent("Allow once");
+    expect(screen.getByTestId("approve-session")).toHaveTextContent("Allow for this session");
+    expect(screen.getByTestId("approve-always")).toHaveTextContent("Always allow");
+    expect(screen.getByTestId("approve-deny")).toHaveTextContent("Deny");
+    await userEvent.click(screen.getByTestId("approve-session"));
+    expect(onDecide).toHaveBeenCalledWith("session");
+    // One answer per request: the buttons lock until the server settles it.
+    expect(screen.getByTestId("approve-deny")).toBeDisabled();
+  });
+
+  it.each([
+    ["approve-once", "once"],
+    ["approve-always", "always"],
+    ["approve-deny", "deny"],
+  ])("%s answers %s", async (testId, decision) => {
+    const onDecide = vi.fn();
+    render(<ToolCard tool={tool({ status: "approval", approval: { summary: "s", pattern: "p" } })} onDecide={onDecide} />);
+    await userEvent.click(screen.getByTestId(testId));
+    expect(onDecide).toHaveBeenCalledExactlyOnceWith(decision);
+  });
+
+  it("answers with the keyboard: Enter on the focused first button allows once", async () => {
+    const onDecide = vi.fn();
+    render(<ToolCard tool={tool({ status: "approval", approval: { summary: "s", pattern: "p" } })} onDecide={onDecide} />);
+    await userEvent.keyboard("{Enter}");
+    expect(onDecide).toHaveBeenCalledWith("once");
+  });
+
+  it("shows no approval buttons once the call is running, done, failed or denied", () => {
+    for (const status of ["running", "ok", "error", "denied"] as const) {
+      const { unmount } = render(<ToolCard tool={tool({ status, output: status === "running" ? null : "x" })} onDecide={vi.fn()} />);
+      expect(screen.queryByTestId("approve-once")).toBeNull();
+      expect(screen.getByTestId("tool-card")).toHaveAttribute("data-status", status);
+      unmount();
+    }
+  });
+
+  it("shows the duration and output of a finished call", () => {
+    render(<ToolCard tool={tool({ status: "ok", output: "a.txt\nb.txt", durationMs: 1234 })} />);
+    expect(screen.getByTestId("tool-card")).toHaveTextContent("1.23 s");
+    expect(screen.getByTestId("tool-output")).toHaveTextContent("a.txt b.txt");
+  });
+
+  it("truncates long output and shows all on request", async () => {
+    const output = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join("\n");
+    render(<ToolCard tool={tool({ status: "error", output })} />);
+    const pre = screen.getByTestId("tool-output");
+    expect(pre.textContent).toContain(`line ${OUTPUT_PREVIEW_LINES}`);
+    expect(pre.textContent).not.toContain("line 100");
+    await userEvent.click(screen.getByRole("button", { name: /Show all \(60 more lines\)/ }));
+    expect(screen.getByTestId("tool-output").textContent).toBe(output);
+  });
+
+  it("truncates one very long line by characters", () => {
+    const r = truncateOutput("x".repeat(10_000));
+    expect(r.truncated).toBe(true);
+    expect(r.text.length).toBeLessThan(10_000);
+    expect(truncateOutput("short").truncated).toBe(false);
+  });
+
+  it("opens the output of a failed call, keeps a successful one folded until clicked", async () => {
+    const { unmount } = render(<ToolCard tool={tool({ status: "error", output: "exit code 2" })} />);
+    expect(screen.getByTestId("tool-output")).toBeVisible();
+    expect(screen.getByTestId("tool-output")).toHaveTextContent("exit code 2");
+    unmount();
+    render(<ToolCard tool={tool({ status: "ok", output: "fine" })} />);
+    expect(screen.getByTestId("tool-output")).not.toBeVisible();
+    await userEvent.click(screen.getByRole("button", { expanded: false }));
+    expect(screen.getByTestId("tool-output")).toBeVisible();
+    expect(screen.getByRole("button", { expanded: true })).toBeInTheDocument();
+  });
+});

@@ -1,0 +1,49 @@
+// Hash routes: #/chat, #/chat/ID, #/settings, #/usage. `#login=CODE` is not a route:
+// it is consumed (and removed) by loginHash.ts before routing starts.
+
+import { useEffect, useState } from "react";
+
+export type Route =
+  | { page: "chat"; session: string | null }
+  | { page: "settings" }
+  | { page: "usage" };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, "").replace(/^\/+/, "");
+  const [head, ...rest] = path.split("/");
+  if (head === "settings") return { page: "settings" };
+  if (head === "usage") return { page: "usage" };
+  if (head === "chat" && rest[0]) return { page: "chat", session: decodeURIComponent(rest[0]) };
+  return { page: "chat", session: null };
+}
+
+export function routeHref(route: Route): string {
+  switch (route.page) {
+    case "chat":
+      return route.session ? `#/chat/${encodeURIComponent(route.session)}` : "#/chat";
+    case "settings":
+      return "#/settings";
+    case "usage":
+      return "#/usage";
+  }
+}
+
+export function navigate(route: Route, replace = false): void {
+  const href = routeHref(route);
+  if (replace) {
+    history.replaceState(history.state, "", href);
+    window.dispatchEvent(new HashChangeEvent("hashchange"));
+  } else if (window.location.hash !== href) {
+    window.location.hash = href;
+  }
+}
+
+export function useRoute(): Route {
+  const [route, setRoute] = useState(() => parseRoute(window.location.hash));
+  useEffect(() => {
+    const onChange = () => setRoute(parseRoute(window.location.hash));
+    window.addEventListener("hashchange", onChange);
+    return () => window.removeEventListener("hashchange", onChange);
+  }, []);
+  return route;
+}

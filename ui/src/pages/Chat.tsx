@@ -1,0 +1,233 @@
+// A conversation: stored history plus the live turn, the composer, and approvals.
+
+import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { api } from "../api/endpoints";
+import { HttpError } from "../api/rest";
+import { ChatEmpty } from "../components/ChatEmpty";
+import { Composer, type ComposerHandle } from "../components/Composer";
+import { DownIcon, CloseIcon } from "../components/Icons";
+import { Spinner } from "../components/Spinner";
+import { useToast } from "../components/Toasts";
+import { TurnBlock } from "../components/TurnBlock";
+import { UserMessage } from "../components/UserMessage";
+import type { ApprovalDecision, HistoryMessage, SessionInfo } from "../generated/protocol";
+import { navigate } from "../lib/router";
+import { useStickToBottom } from "../lib/useStickToBottom";
+import { buildConversation } from "../state/history";
+import { isRunning } from "../state/live";
+import { useLive } from "../state/LiveProvider";
+import type { TurnEnd } from "../state/types";
+
+/** Stored messages by session, so switching back to a chat shows it at once. */
+const historyCache = new Map<string, HistoryMessage[]>();
+
+export function clearHistoryCache(): void {
+  historyCache.clear();
+}
+
+function titleFrom(text: string): string {
+  const line = text.split("\n").find((l) => l.trim())?.trim() ?? "New chat";
+  return line.length > 60 ? `${line.slice(0, 59).trimEnd()}…` : line;
+}
+
+function announce(end: TurnEnd): string {
+  switch (end.kind) {
+    case "completed":
+      return "Answer complete.";
+    case "cancelled":
+      return "Answer stopped.";
+    case "step_limit":
+      return `Stopped after ${end.limit} steps.`;
+    case "failed":
+      return `Error: ${end.error}`;
+    case "incomplete":
+      return "";
+  }
+}
+
+let localIds = 0;
+
+export interface ChatPageProps {
+  sessionId: string | null;
+  session: SessionInfo | null;
+  onSessionCreated: () => void;
+}
+
+export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps) {
+  const { state, dispatch, send, status } = useLive();
+  const toast = useToast();
+  const composer = useRef<ComposerHandle>(null);
+  const [history, setHistory] = useState<{ id: string; messages: HistoryMessage[] } | null>(() =>
+    sessionId && historyCache.has(sessionId) ? { id: sessionId, messages: historyCache.get(sessionId)! } : null,
+  );
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [announcement, setAnnouncement] = useState("");
+
+  const endSeq = sessionId ? (state.endSeq[sessionId] ?? 0) : 0;
+  const live = sessionId ? state.sessions[sessionId] : undefined;
+
+  // Load (and reload after each turn end or reconnect) the stored messages.
+  useEffect(() => {
+    if (!sessionId) {
+      setHistory(null);
+      setLoadError(null);
+      return;
+    }
+    const cached = historyCache.get(sessionId);
+    setHistory((h) => (h?.id === sessionId ? h : cached ? { id: sessionId, messages: cached } : null));
+    const ctrl = new AbortController();
+    api
+      .messages(sessionId, ctrl.signal)
+      .then((messages) => {
+        historyCache.set(sessionId, messages);
+        setHistory({ id: sessionId, messages });
+        setLoadError(null);
+        dispatch({ type: "history_loaded", session: sessionId, turnIds: [...new Set(messages.map((m) => m.turn_id))] });
+      })
+      .catch((err: unknown) => {
+        if (ctrl.signal.aborted) return;
+        if (err instanceof HttpError && err.status === 404) {
+          historyCache.delete(sessionId);
+          toast("That chat no longer exists.", { kind: "error" });
+          navigate({ page: "chat", session: null }, true);
+          return;
+        }
+        setLoadError(err instanceof Error ? err.message : String(err));
+      });
+    return () => ctrl.abort();
+  }, [sessionId, endSeq, state.snapshotSeq, dispatch, toast]);
+
+  // Announce the end of a turn to screen readers.
+  const lastEnd = live?.turns[live.turns.length - 1]?.end ?? null;
+  useEffect(() => {
+    if (endSeq > 0 && lastEnd) setAnnouncement(announce(lastEnd));
+  }, [endSeq, lastEnd]);
+
+  const messages = history && history.id === sessionId ? history.messages : null;
+  const running = sessionId
+    ? state.synced
+      ? isRunning(state, sessionId)
+      : isRunning(state, sessionId) || !!session?.running
+    : false;
+
+  const conversation = useMemo(
+    () => buildConversation(messages, live, state.outcomes, running || !state.synced),
+    [messages, live, state.outcomes, running, state.synced],
+  );
+
+  const errors = state.errors.filter((e) => e.session === sessionId);
+
+  const { ref: scrollRef, onScroll, atBottom, scrollToBottom, pin } = useStickToBottom<HTMLDivElement>(conversation, errors.length);
+
+  useEffect(() => {
+    pin();
+  }, [sessionId, pin]);
+
+  const onSend = useCallback(
+    async (text: string) => {
+      pin();
+      if (sessionId) {
+        dispatch({ type: "local_send", session: sessionId, id: `local-${++localIds}`, text });
+        send(sessionId, { type: "user_turn", text });
+        return;
+      }
+      setCreating(true);
+      try {
+        const created = await api.createSession({ title: titleFrom(text) });
+        historyCache.set(created.id, []);
+        dispatch({ type: "local_send", session: created.id, id: `local-${++localIds}`, text });
+        send(created.id, { type: "user_turn", text });
+        onSessionCreated();
+        navigate({ page: "chat", session: created.id });
+      } catch (err) {
+        composer.current?.setText(text);
+        toast(`Could not start a chat: ${err instanceof Error ? err.message : String(err)}`, { kind: "error" });
+      } finally {
+        setCreating(false);
+      }
+    },
+    [sessionId, dispatch, send, onSessionCreated, toast, pin],
+  );
+
+  const onStop = useCallback(() => {
+    if (sessionId) send(sessionId, { type: "interrupt" });
+  }, [sessionId, send]);
+
+  const onDecide = useCallback(
+    (callId: string, decision: ApprovalDecision) => {
+      if (sessionId) send(sessionId, { type: "approve", call_id: callId, decision });
+    },
+    [sessionId, send],
+  );
+
+  const loading = !!sessionId && messages === null && !loadError;
+  const empty = !loading && conversation.turns.length === 0 && conversation.queued.length === 0;
+
+  return (
+    <div className="chat">
+      <div className="chat-scroll" ref={scrollRef} onScroll={onScroll}>
+        <div className="chat-content">
+          {session && !empty && (
+            <h1 className="chat-title" title={session.title}>
+              {session.title || "Untitled chat"}
+            </h1>
+          )}
+          {loading && (
+            <div className="chat-loading">
+              <Spinner size={20} label="Loading messages" />
+            </div>
+          )}
+          {loadError && (
+            <div className="notice notice-error" role="alert">
+              Could not load this chat: {loadError}
+            </div>
+          )}
+          {empty && !loadError && <ChatEmpty onPick={(p) => composer.current?.setText(p)} />}
+          {conversation.turns.map((turn, i) => (
+            <TurnBlock key={turn.turnId ?? `live-${i}`} turn={turn} onDecide={onDecide} />
+          ))}
+          {conversation.queued.map((q, i) => (
+            <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
+          ))}
+          {errors.map((e) => (
+            <div key={e.id} className="notice notice-error" role="alert">
+              <span>{e.message}</span>
+              <button
+                type="button"
+                className="icon-btn"
+                aria-label="Dismiss"
+                onClick={() => dispatch({ type: "dismiss_error", id: e.id })}
+              >
+                <CloseIcon size={14} />
+              </button>
+            </div>
+          ))}
+        </div>
+      </div>
+      {!atBottom && (
+        <button type="button" className="jump-bottom" onClick={scrollToBottom} aria-label="Scroll to the latest message">
+          <DownIcon size={16} />
+        </button>
+      )}
+      <div className="chat-footer">
+        <Composer
+          ref={composer}
+          running={running}
+          onSend={onSend}
+          onStop={onStop}
+          disabled={creating}
+          autoFocus={!matchesCoarse()}
+          placeholder={status === "reconnecting" ? "Message Pincer… (sent once reconnected)" : "Message Pincer…"}
+        />
+      </div>
+      <div className="visually-hidden" aria-live="polite">
+        {announcement}
+      </div>
+    </div>
+  );
+}
+
+function matchesCoarse(): boolean {
+  return typeof window !== "undefined" && !!window.matchMedia?.("(pointer: coarse)").matches;
+}

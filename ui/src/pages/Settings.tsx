@@ -1,0 +1,75 @@
+// Settings: model providers, approval rules, and logging out.
+
+import { useEffect, useState } from "react";
+import { api } from "../api/endpoints";
+import { Spinner } from "../components/Spinner";
+import type { SettingsView } from "../generated/protocol";
+import { PolicyEditor } from "../settings/PolicyEditor";
+import { ProvidersEditor } from "../settings/ProvidersEditor";
+
+export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
+  const [settings, setSettings] = useState<SettingsView | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  const [loggingOut, setLoggingOut] = useState(false);
+
+  useEffect(() => {
+    let alive = true;
+    api
+      .settings()
+      .then((s) => alive && setSettings(s))
+      .catch((err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)));
+    return () => {
+      alive = false;
+    };
+  }, []);
+
+  return (
+    <div className="page">
+      <div className="page-inner">
+        <header className="page-head">
+          <h1>Settings</h1>
+        </header>
+        {error && (
+          <div className="notice notice-error" role="alert">
+            Could not load the settings: {error}
+          </div>
+        )}
+        {!settings && !error && (
+          <div className="page-loading">
+            <Spinner size={20} label="Loading settings" />
+          </div>
+        )}
+        {settings && (
+          <>
+            <ProvidersEditor settings={settings} onSaved={setSettings} />
+            <PolicyEditor settings={settings} onSaved={setSettings} />
+          </>
+        )}
+        <section className="settings-section" aria-labelledby="account-title">
+          <div className="section-head">
+            <h2 id="account-title">This browser</h2>
+            <p className="muted">Logging out ends this browser's session. Run <code>pincer login</code> to sign in again.</p>
+          </div>
+          <div className="section-actions">
+            <button
+              type="button"
+              className="btn btn-danger-outline"
+              data-testid="logout"
+              disabled={loggingOut}
+              onClick={async () => {
+                setLoggingOut(true);
+                try {
+                  await onLogout();
+                } finally {
+                  setLoggingOut(false);
+                }
+              }}
+            >
+              {loggingOut && <Spinner size={14} />} Log out
+            </button>
+          </div>
+        </section>
+      </div>
+    </div>
+  );
+}

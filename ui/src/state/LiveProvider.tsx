@@ -1,0 +1,65 @@
+// Owns the WebSocket and the live reducer while the user is logged in, and hands both to
+// the pages through context.
+
+import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
+import { api } from "../api/endpoints";
+import { HttpError } from "../api/rest";
+import { LiveSocket, type SocketStatus } from "../api/socket";
+import type { Op } from "../generated/protocol";
+import { initialLiveState, liveReducer, type LiveAction } from "./live";
+import type { LiveState } from "./types";
+
+export interface LiveContextValue {
+  state: LiveState;
+  status: SocketStatus;
+  dispatch: (action: LiveAction) => void;
+  send: (session: string, op: Op) => void;
+}
+
+const LiveContext = createContext<LiveContextValue | null>(null);
+
+export function useLive(): LiveContextValue {
+  const ctx = useContext(LiveContext);
+  if (!ctx) throw new Error("useLive outside <LiveProvider>");
+  return ctx;
+}
+
+async function stillLoggedIn(): Promise<boolean> {
+  try {
+    await api.approvals();
+    return true;
+  } catch (err) {
+    // Unreachable server: keep trying to reconnect; 401: logged out.
+    return !(err instanceof HttpError && err.status === 401);
+  }
+}
+
+export function LiveProvider({ children, onAuthRequired }: { children: ReactNode; onAuthRequired: () => void }) {
+  const [state, dispatch] = useReducer(liveReducer, initialLiveState);
+  const [status, setStatus] = useState<SocketStatus>("connecting");
+  const socket = useRef<LiveSocket | null>(null);
+  const authRef = useRef(onAuthRequired);
+  authRef.current = onAuthRequired;
+
+  useEffect(() => {
+    const s = new LiveSocket({
+      onMessages: (messages) => dispatch({ type: "batch", messages }),
+      onStatus: setStatus,
+      checkAuth: stillLoggedIn,
+      onAuthRequired: () => authRef.current(),
+    });
+    socket.current = s;
+    s.start();
+    return () => {
+      s.stop();
+      socket.current = null;
+    };
+  }, []);
+
+  const send = useCallback((session: string, op: Op) => {
+    socket.current?.send({ session, op });
+  }, []);
+
+  const value = useMemo(() => ({ state, status, dispatch, send }), [state, status, send]);
+  return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
+}

@@ -1,0 +1,92 @@
+// Turning stored messages into the same TurnView shape live turns use, and merging the
+// two without showing any turn twice.
+
+import type { HistoryMessage } from "../generated/protocol";
+import { newTool } from "./turn";
+import type { Block, QueuedMessage, SessionLive, ToolStatus, TurnEnd, TurnView } from "./types";
+
+/** The model is told "denied: …" when a person or the policy refused a call. */
+function looksDenied(output: string): boolean {
+  return /^\s*(error:\s*)?denied\b/i.test(output);
+}
+
+function toolStatus(msg: HistoryMessage): ToolStatus {
+  if (!msg.is_error) return "ok";
+  return looksDenied(msg.content) ? "denied" : "error";
+}
+
+export function groupHistory(
+  messages: HistoryMessage[],
+  outcomes: Record<string, TurnEnd> = {},
+  lastMayRun = false,
+): TurnView[] {
+  const turns: TurnView[] = [];
+  let current: TurnView | null = null;
+  for (const msg of messages) {
+    if (!current || current.turnId !== msg.turn_id) {
+      current = {
+        turnId: msg.turn_id,
+        userText: null,
+        blocks: [],
+        end: outcomes[msg.turn_id] ?? null,
+        live: false,
+      };
+      turns.push(current);
+    }
+    const turn: TurnView = current;
+    if (msg.role === "user") {
+      if (turn.userText === null) turn.userText = msg.content;
+      else turn.blocks.push({ kind: "text", text: msg.content });
+    } else if (msg.role === "assistant") {
+      if (msg.content.trim()) turn.blocks.push({ kind: "text", text: msg.content });
+      for (const call of msg.tool_calls ?? []) {
+        // A call with no stored result did not run to the end (interrupted turn).
+        turn.blocks.push({ kind: "tool", tool: { ...newTool(call.id, call.name, call.arguments), status: "error" } });
+      }
+    } else if (msg.role === "tool") {
+      const block = turn.blocks.find(
+        (b): b is Extract<Block, { kind: "tool" }> =>
+          b.kind === "tool" && b.tool.callId === msg.tool_call_id,
+      );
+      const patch = { status: toolStatus(msg), output: msg.content, durationMs: msg.duration_ms ?? null };
+      if (block) block.tool = { ...block.tool, ...patch };
+      else
+        turn.blocks.push({
+          kind: "tool",
+          tool: { ...newTool(msg.tool_call_id ?? `orphan-${msg.id}`, "tool", ""), ...patch },
+        });
+    }
+  }
+  // A question without an answer: the turn failed or was stopped before answering
+  // (history does not record which). The last one may simply still be running.
+  turns.forEach((t, i) => {
+    const mayRun = lastMayRun && i === turns.length - 1;
+    if (t.userText !== null && t.blocks.length === 0 && t.end === null && !mayRun) t.end = { kind: "incomplete" };
+  });
+  return turns;
+}
+
+export interface Conversation {
+  turns: TurnView[];
+  queued: QueuedMessage[];
+}
+
+/**
+ * Stored turns first, then the live ones. Stored messages of a turn that is still (or
+ * was just) live are dropped: the live events render that turn, so nothing shows twice.
+ */
+export function buildConversation(
+  history: HistoryMessage[] | null,
+  live: SessionLive | undefined,
+  outcomes: Record<string, TurnEnd>,
+  /** The session may have a running turn the live stream has not shown yet. */
+  mayRun = false,
+): Conversation {
+  const liveTurns = live?.turns ?? [];
+  const liveIds = new Set(liveTurns.flatMap((t) => (t.turnId ? [t.turnId] : [])));
+  const stored = (history ?? []).filter((m) => !liveIds.has(m.turn_id));
+  return {
+    turns: [...groupHistory(stored, outcomes, mayRun), ...liveTurns],
+    queued: live?.queued ?? [],
+  };
+}

@@ -1,0 +1,372 @@
+import { describe, expect, it } from "vitest";
+import type { Event, HistoryMessage, ServerMessage } from "../generated/protocol";
+import { buildConversation, groupHistory } from "./history";
+import { initialLiveState, isRunning, liveReducer, runningTurnId, waitingApprovals, type LiveAction } from "./live";
+import type { LiveState, ToolCallView } from "./types";
+
+const S = "s1";
+
+function ev(event: Event, session = S): LiveAction {
+  return { type: "server", message: { type: "event", session, event } };
+}
+
+function run(actions: LiveAction[], state: LiveState = initialLiveState): LiveState {
+  return actions.reduce(liveReducer, state);
+}
+
+function turnsOf(state: LiveState, session = S) {
+  return state.sessions[session]?.turns ?? [];
+}
+
+function lastTurn(state: LiveState, session = S) {
+  const turns = turnsOf(state, session);
+  const t = turns[turns.length - 1];
+  if (!t) throw new Error("no turn");
+  return t;
+}
+
+function tool(state: LiveState, callId: string, session = S): ToolCallView {
+  for (const t of turnsOf(state, session)) {
+    for (const b of t.blocks) if (b.kind === "tool" && b.tool.callId === callId) return b.tool;
+  }
+  throw new Error(`no tool ${callId}`);
+}
+
+const started = (turn_id: string, text = "hi"): Event => ({ type: "turn_started", turn_id, text });
+const delta = (text: string): Event => ({ type: "text_delta", text });
+const usage = { input_tokens: 1, cached_input_tokens: 0, output_tokens: 1 };
+
+describe("text deltas", () => {
+  it("merges consecutive deltas into one text segment", () => {
+    const s = run([ev(started("t1", "hello")), ev(delta("Hel")), ev(delta("lo ")), ev(delta("world"))]);
+    const t = lastTurn(s);
+    expect(t.userText).toBe("hello");
+    expect(t.blocks).toEqual([{ kind: "text", text: "Hello world" }]);
+    expect(isRunning(s, S)).toBe(true);
+    expect(runningTurnId(s, S)).toBe("t1");
+  });
+
+  it("keeps text, tool cards and the next step's text in arrival order", () => {
+    const s = run([
+      ev(started("t1")),
+      ev({ type: "reasoning_delta", text: "let me " }),
+      ev({ type: "reasoning_delta", text: "look" }),
+      ev(delta("Looking.")),
+      ev({ type: "tool_call_requested", call_id: "c1", name: "list_dir", arguments: "{}" }),
+      ev({ type: "tool_call_finished", call_id: "c1", name: "list_dir", ok: true, output: "a.txt", duration_ms: 3 }),
+      ev({ type: "model_request", step: 2, provider: "p", model: "m" }),
+      ev(delta("Found ")),
+      ev(delta("a.txt.")),
+    ]);
+    expect(lastTurn(s).blocks.map((b) => b.kind)).toEqual(["reasoning", "text", "tool", "text"]);
+    const [r, t1, , t2] = lastTurn(s).blocks;
+    expect(r).toEqual({ kind: "reasoning", text: "let me look" });
+    expect(t1).toEqual({ kind: "text", text: "Looking." });
+    expect(t2).toEqual({ kind: "text", text: "Found a.txt." });
+  });
+
+  it("keeps sessions apart", () => {
+    const s = run([ev(started("a"), "s1"), ev(started("b"), "s2"), ev(delta("one"), "s1"), ev(delta("two"), "s2")]);
+    expect(lastTurn(s, "s1").blocks).toEqual([{ kind: "text", text: "one" }]);
+    expect(lastTurn(s, "s2").blocks).toEqual([{ kind: "text", text: "two" }]);
+  });
+
+  it("applies a batch in order", () => {
+    const messages: ServerMessage[] = [
+      { type: "event", session: S, event: started("t1") },
+      { type: "event", session: S, event: delta("a") },
+      { type: "event", session: S, event: delta("b") },
+    ];
+    const s = liveReducer(initialLiveState, { type: "batch", messages });
+    expect(lastTurn(s).blocks).toEqual([{ kind: "text", text: "ab" }]);
+  });
+});
+
+describe("tool card lifecycle", () => {
+  const requested: Event = { type: "tool_call_requested", call_id: "c1", name: "exec", arguments: '{"command":"ls"}' };
+  const asked: Event = { type: "approval_requested", call_id: "c1", tool: "exec", summary: "run `ls`", pattern: "exec:ls" };
+
+  it("goes running → approval → running → ok", () => {
+    let s = run([ev(started("t1")), ev(requested)]);
+    expect(tool(s, "c1").status).toBe("running");
+    s = run([ev(asked)], s);
+    expect(tool(s, "c1").status).toBe("approval");
+    expect(tool(s, "c1").approval).toEqual({ summary: "run `ls`", pattern: "exec:ls" });
+    expect(waitingApprovals(s)).toEqual([{ session: S, callId: "c1" }]);
+    s = run([ev({ type: "approval_resolved", call_id: "c1", decision: "session", by: "user" })], s);
+    expect(tool(s, "c1").status).toBe("running");
+    expect(tool(s, "c1").decision).toBe("session");
+    expect(waitingApprovals(s)).toEqual([]);
+    s = run([ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: true, output: "x", duration_ms: 12 })], s);
+    expect(tool(s, "c1")).toMatchObject({ status: "ok", output: "x", durationMs: 12 });
+  });
+
+  it("stays denied when the refused call finishes with an error", () => {
+    const s = run([
+      ev(started("t1")),
+      ev(requested),
+      ev(asked),
+      ev({ type: "approval_resolved", call_id: "c1", decision: "deny", by: "user" }),
+      ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: false, output: "error: denied", duration_ms: 0 }),
+    ]);
+    expect(tool(s, "c1").status).toBe("denied");
+    expect(tool(s, "c1").output).toBe("error: denied");
+  });
+
+  it("marks a failed call as error", () => {
+    const s = run([
+      ev(started("t1")),
+      ev(requested),
+      ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: false, output: "boom", duration_ms: 5 }),
+    ]);
+    expect(tool(s, "c1").status).toBe("error");
+  });
+
+  it("does not duplicate a card when tool_call_requested repeats", () => {
+    const s = run([ev(started("t1")), ev(requested), ev(requested)]);
+    expect(lastTurn(s).blocks).toHaveLength(1);
+  });
+});
+
+describe("turn end", () => {
+  it("records cancellation and stops running; an unanswered approval is no longer waiting", () => {
+    const s = run([
+      ev(started("t1")),
+      ev({ type: "tool_call_requested", call_id: "c1", name: "exec", arguments: "{}" }),
+      ev({ type: "approval_requested", call_id: "c1", tool: "exec", summary: "x", pattern: "p" }),
+      ev({ type: "turn_cancelled", turn_id: "t1" }),
+    ]);
+    expect(lastTurn(s).end).toEqual({ kind: "cancelled" });
+    expect(isRunning(s, S)).toBe(false);
+    expect(waitingApprovals(s)).toEqual([]);
+    expect(tool(s, "c1").status).toBe("error");
+    expect(s.outcomes.t1).toEqual({ kind: "cancelled" });
+    expect(s.endSeq[S]).toBe(1);
+  });
+
+  it("records failures, step limits and completions", () => {
+    const failed = run([ev(started("t1")), ev({ type: "turn_failed", turn_id: "t1", error: "key rejected" })]);
+    expect(lastTurn(failed).end).toEqual({ kind: "failed", error: "key rejected" });
+    const limited = run([ev(started("t1")), ev({ type: "step_limit_reached", turn_id: "t1", limit: 25 })]);
+    expect(lastTurn(limited).end).toEqual({ kind: "step_limit", limit: 25 });
+    const done = run([ev(started("t1")), ev(delta("ok")), ev({ type: "turn_completed", turn_id: "t1", text: "ok", usage, steps: 1 })]);
+    expect(lastTurn(done).end).toEqual({ kind: "completed" });
+    expect(lastTurn(done).blocks).toEqual([{ kind: "text", text: "ok" }]);
+  });
+
+  it("shows a lone turn_failed (no turn_started) as its own failed turn", () => {
+    const s = run([ev({ type: "turn_failed", turn_id: "tx", error: "history unreadable" })]);
+    expect(lastTurn(s)).toMatchObject({ turnId: "tx", end: { kind: "failed", error: "history unreadable" } });
+  });
+
+  it("ignores events after the end of a turn until the next one starts", () => {
+    const s = run([
+      ev(started("t1")),
+      ev({ type: "turn_cancelled", turn_id: "t1" }),
+      ev(started("t2", "next")),
+      ev(delta("second")),
+    ]);
+    expect(turnsOf(s).map((t) => t.turnId)).toEqual(["t1", "t2"]);
+    expect(lastTurn(s).blocks).toEqual([{ kind: "text", text: "second" }]);
+    expect(isRunning(s, S)).toBe(true);
+  });
+
+  it("notes retries and fallbacks", () => {
+    const s = run([
+      ev(started("t1")),
+      ev({ type: "provider_retry", provider: "p", attempt: 2, delay_ms: 400, reason: "503" }),
+      ev({ type: "provider_fallback", from: "p", to: "q", reason: "down" }),
+    ]);
+    const notes = lastTurn(s).blocks;
+    expect(notes[0]).toMatchObject({ kind: "note", tone: "retry" });
+    expect(notes[0]?.kind === "note" && notes[0].text).toContain("retrying (attempt 2)");
+    expect(notes[1]).toMatchObject({ kind: "note", tone: "fallback" });
+  });
+});
+
+describe("queued messages", () => {
+  it("shows a sent message as queued until its turn starts", () => {
+    let s = run([{ type: "local_send", session: S, id: "q1", text: "first" }]);
+    expect(s.sessions[S]?.queued).toEqual([{ id: "q1", text: "first" }]);
+    s = run([ev(started("t1", "first"))], s);
+    expect(s.sessions[S]?.queued).toEqual([]);
+    expect(lastTurn(s).userText).toBe("first");
+  });
+
+  it("keeps a second queued message while the first runs", () => {
+    const s = run([
+      { type: "local_send", session: S, id: "q1", text: "one" },
+      { type: "local_send", session: S, id: "q2", text: "two" },
+      ev(started("t1", "one")),
+    ]);
+    expect(s.sessions[S]?.queued.map((q) => q.text)).toEqual(["two"]);
+  });
+
+  it("leaves queued messages alone when another tab's turn starts", () => {
+    const s = run([{ type: "local_send", session: S, id: "q1", text: "mine" }, ev(started("t1", "theirs"))]);
+    expect(s.sessions[S]?.queued.map((q) => q.text)).toEqual(["mine"]);
+  });
+
+  it("drops a queued message the server refused", () => {
+    const s = run([
+      { type: "local_send", session: S, id: "q1", text: "x" },
+      { type: "server", message: { type: "error", session: S, message: "unknown session" } },
+    ]);
+    expect(s.sessions[S]?.queued).toEqual([]);
+    expect(s.errors.map((e) => e.message)).toEqual(["unknown session"]);
+  });
+});
+
+describe("snapshot", () => {
+  it("replaces running turns with the snapshot's events", () => {
+    let s = run([ev(started("t1")), ev(delta("stale partial"))]);
+    s = liveReducer(s, {
+      type: "server",
+      message: {
+        type: "snapshot",
+        turns: [{ session: S, events: [started("t1"), delta("fresh "), delta("text")] }],
+      },
+    });
+    expect(turnsOf(s)).toHaveLength(1);
+    expect(lastTurn(s).blocks).toEqual([{ kind: "text", text: "fresh text" }]);
+    expect(s.synced).toBe(true);
+    expect(s.snapshotSeq).toBe(1);
+  });
+
+  it("drops running turns the snapshot no longer lists", () => {
+    let s = run([ev(started("t1"), "s1"), ev(started("t2"), "s2")]);
+    s = liveReducer(s, { type: "server", message: { type: "snapshot", turns: [{ session: "s2", events: [started("t2")] }] } });
+    expect(isRunning(s, "s1")).toBe(false);
+    expect(s.sessions.s1).toBeUndefined();
+    expect(isRunning(s, "s2")).toBe(true);
+  });
+
+  it("restores a pending approval from the snapshot", () => {
+    const s = liveReducer(initialLiveState, {
+      type: "server",
+      message: {
+        type: "snapshot",
+        turns: [
+          {
+            session: S,
+            events: [
+              started("t1"),
+              { type: "tool_call_requested", call_id: "c9", name: "write_file", arguments: "{}" },
+              { type: "approval_requested", call_id: "c9", tool: "write_file", summary: "write a", pattern: "write:a" },
+            ],
+          },
+        ],
+      },
+    });
+    expect(tool(s, "c9").status).toBe("approval");
+    expect(waitingApprovals(s)).toEqual([{ session: S, callId: "c9" }]);
+  });
+
+  it("keeps ended turns waiting for their history", () => {
+    let s = run([ev(started("t1")), ev(delta("done")), ev({ type: "turn_completed", turn_id: "t1", text: "done", usage, steps: 1 })]);
+    s = liveReducer(s, { type: "server", message: { type: "snapshot", turns: [] } });
+    expect(lastTurn(s)).toMatchObject({ turnId: "t1", end: { kind: "completed" } });
+  });
+});
+
+describe("history and live turns", () => {
+  const history: HistoryMessage[] = [
+    { id: 1, turn_id: "t0", created_at: "", role: "user", content: "earlier question" },
+    { id: 2, turn_id: "t0", created_at: "", role: "assistant", content: "earlier answer" },
+    { id: 3, turn_id: "t1", created_at: "", role: "user", content: "current question" },
+    {
+      id: 4,
+      turn_id: "t1",
+      created_at: "",
+      role: "assistant",
+      content: "",
+      tool_calls: [{ id: "c1", name: "exec", arguments: '{"command":"ls"}' }],
+    },
+    { id: 5, turn_id: "t1", created_at: "", role: "tool", content: "a.txt", tool_call_id: "c1", is_error: false, duration_ms: 7 },
+  ];
+
+  it("groups stored messages into turns with tool results on their cards", () => {
+    const turns = groupHistory(history);
+    expect(turns.map((t) => t.userText)).toEqual(["earlier question", "current question"]);
+    expect(turns[1]?.blocks).toEqual([
+      {
+        kind: "tool",
+        tool: expect.objectContaining({ callId: "c1", name: "exec", status: "ok", output: "a.txt", durationMs: 7 }),
+      },
+    ]);
+  });
+
+  it("shows stored denials and failures", () => {
+    const turns = groupHistory([
+      { id: 1, turn_id: "t", created_at: "", role: "assistant", content: "", tool_calls: [{ id: "a", name: "exec", arguments: "{}" }, { id: "b", name: "exec", arguments: "{}" }] },
+      { id: 2, turn_id: "t", created_at: "", role: "tool", content: "error: denied: by the user", tool_call_id: "a", is_error: true },
+      { id: 3, turn_id: "t", created_at: "", role: "tool", content: "exit code 1", tool_call_id: "b", is_error: true },
+    ]);
+    const statuses = turns[0]?.blocks.map((b) => (b.kind === "tool" ? b.tool.status : null));
+    expect(statuses).toEqual(["denied", "error"]);
+  });
+
+  it("drops the stored messages of a live turn so nothing shows twice", () => {
+    const s = run([ev(started("t1", "current question")), ev(delta("live answer"))]);
+    const conv = buildConversation(history, s.sessions[S], s.outcomes);
+    expect(conv.turns.map((t) => [t.turnId, t.live])).toEqual([
+      ["t0", false],
+      ["t1", true],
+    ]);
+    const userTexts = conv.turns.map((t) => t.userText);
+    expect(userTexts.filter((t) => t === "current question")).toHaveLength(1);
+    expect(conv.turns[1]?.blocks).toEqual([{ kind: "text", text: "live answer" }]);
+  });
+
+  it("lets history take over once it holds an ended turn, keeping how it ended", () => {
+    let s = run([ev(started("t1", "current question")), ev({ type: "turn_cancelled", turn_id: "t1" })]);
+    expect(buildConversation(history, s.sessions[S], s.outcomes).turns[1]?.live).toBe(true);
+    s = liveReducer(s, { type: "history_loaded", session: S, turnIds: ["t0", "t1"] });
+    const conv = buildConversation(history, s.sessions[S], s.outcomes);
+    expect(conv.turns.map((t) => [t.turnId, t.live])).toEqual([
+      ["t0", false],
+      ["t1", false],
+    ]);
+    expect(conv.turns[1]?.end).toEqual({ kind: "cancelled" });
+  });
+
+  it("keeps a running turn even when history already stored part of it", () => {
+    let s = run([ev(started("t1", "current question"))]);
+    s = liveReducer(s, { type: "history_loaded", session: S, turnIds: ["t0", "t1"] });
+    expect(isRunning(s, S)).toBe(true);
+    expect(buildConversation(history, s.sessions[S], s.outcomes).turns.map((t) => t.turnId)).toEqual(["t0", "t1"]);
+  });
+
+  it("marks a stored question without an answer, unless it may still be running", () => {
+    const unanswered: HistoryMessage[] = [
+      { id: 1, turn_id: "a", created_at: "", role: "user", content: "first" },
+      { id: 2, turn_id: "b", created_at: "", role: "user", content: "second" },
+    ];
+    expect(groupHistory(unanswered).map((t) => t.end)).toEqual([{ kind: "incomplete" }, { kind: "incomplete" }]);
+    expect(groupHistory(unanswered, {}, true).map((t) => t.end)).toEqual([{ kind: "incomplete" }, null]);
+    expect(groupHistory(unanswered, { a: { kind: "failed", error: "boom" } })[0]?.end).toEqual({ kind: "failed", error: "boom" });
+  });
+
+  it("lists queued messages after the turns", () => {
+    const s = run([{ type: "local_send", session: S, id: "q", text: "later" }]);
+    expect(buildConversation(history, s.sessions[S], s.outcomes).queued).toEqual([{ id: "q", text: "later" }]);
+  });
+});
+
+describe("reset", () => {
+  it("forgets everything on logout", () => {
+    const s = run([ev(started("t1")), { type: "reset" }]);
+    expect(s).toEqual(initialLiveState);
+  });
+});
+
+describe("session list reloads", () => {
+  it("asks for a reload on sessions_changed, turn start and turn end, not on deltas", () => {
+    let s = run([{ type: "server", message: { type: "sessions_changed" } }]);
+    expect(s.listSeq).toBe(1);
+    s = run([ev(started("t1")), ev(delta("x")), ev(delta("y"))], s);
+    expect(s.listSeq).toBe(2);
+    s = run([ev({ type: "turn_completed", turn_id: "t1", text: "xy", usage, steps: 1 })], s);
+    expect(s.listSeq).toBe(3);
+  });
+});
