@@ -102,6 +102,14 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
   );
 
   const current = currentChat ? (sessions?.find((s) => s.id === currentChat) ?? null) : null;
+
+  // The tab title says where you are, and that something waits for you.
+  const pageTitle =
+    route.page === "settings" ? "Settings" : route.page === "usage" ? "Usage" : current?.title || (currentChat ? "Chat" : "New chat");
+  useEffect(() => {
+    const waiting = approvals.length ? `(${approvals.length}) ` : "";
+    document.title = `${waiting}${pageTitle} · Pincer`;
+  }, [approvals.length, pageTitle]);
   const chatHref = routeHref({ page: "chat", session: lastChat });
 
   return (

@@ -78,6 +78,7 @@ export function SessionItem({ session, current, running, needsApproval, now, onR
         <input
           ref={input}
           className="session-rename-input"
+          data-testid="session-rename-input"
           aria-label="Chat title"
           value={draft}
           maxLength={200}
