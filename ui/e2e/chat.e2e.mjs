@@ -150,9 +150,12 @@ test('the stop button cancels mid-stream and keeps the partial answer', async ()
   const text = (await assistant.textContent()) ?? '';
   assert.ok(text.includes('word5') && !text.includes('word199'), `partial text expected, got ${text.length} chars`);
   // Esc stops too.
+  const before = await page.locator(tid('message-assistant')).count();
   await llm.push({ text: long, chunk_delay_ms: 50 });
   await send(page, 'Again');
-  await waitFor(async () => ((await page.locator(tid('message-assistant')).last().textContent()) ?? '').includes('word3'), 'more streamed text');
+  await waitFor(async () => (await page.locator(tid('message-assistant')).count()) > before
+    && ((await page.locator(tid('message-assistant')).last().textContent()) ?? '').includes('word3'), 'the second answer to stream');
+  await page.locator(tid('stop')).waitFor();
   await page.locator(tid('composer')).press('Escape');
   await waitFor(async () => (await page.locator(tid('turn-stopped')).count()) >= 2, 'the second turn to stop');
   await page.context().close();
@@ -175,7 +178,8 @@ test('reloading mid-turn shows the turn so far and it continues', async () => {
   assert.equal(await page.locator(tid('message-user')).filter({ hasText: 'Run echo' }).count(), 1, 'no duplicate after reload');
   await page.locator(tid('approve-once')).click();
   await page.locator(`${tid('tool-card')}[data-status="ok"]`).waitFor();
-  await page.locator(tid('tool-output')).filter({ hasText: 'reloaded' }).first().waitFor();
+  // The result is in the card (collapsed until opened).
+  await page.locator(tid('tool-output')).filter({ hasText: 'reloaded' }).first().waitFor({ state: 'attached' });
   await page.locator(tid('message-assistant')).filter({ hasText: 'The command printed reloaded.' }).waitFor();
   await page.context().close();
 });

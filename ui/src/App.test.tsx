@@ -248,6 +248,7 @@ describe("sidebar", () => {
     await userEvent.type(input, "Renamed{Enter}");
     await waitFor(() => expect(calls.find((c) => c.method === "PATCH")?.body).toEqual({ title: "Renamed" }));
     expect(await within(screen.getByTestId("session-item")).findByText("Renamed")).toBeInTheDocument();
+    expect(calls.filter((c) => c.method === "PATCH")).toHaveLength(1);
   });
 
   it("deletes after confirmation and shows the server's refusal", async () => {

@@ -63,3 +63,14 @@ describe("Composer", () => {
     expect(onSend).toHaveBeenCalledWith("next");
   });
 });
+
+describe("Composer drafts", () => {
+  it("starts from a kept draft and reports edits", async () => {
+    const onTextChange = vi.fn();
+    render(<Composer running={false} onSend={vi.fn()} onStop={vi.fn()} initialText="half-written" onTextChange={onTextChange} />);
+    const box = screen.getByTestId("composer") as HTMLTextAreaElement;
+    expect(box.value).toBe("half-written");
+    await userEvent.type(box, "!");
+    expect(onTextChange).toHaveBeenLastCalledWith("half-written!");
+  });
+});

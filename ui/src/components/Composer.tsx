@@ -11,6 +11,9 @@ export interface ComposerProps {
   disabled?: boolean;
   placeholder?: string;
   autoFocus?: boolean;
+  /** Text to start with (a draft kept while switching chats). */
+  initialText?: string;
+  onTextChange?: (text: string) => void;
 }
 
 export interface ComposerHandle {
@@ -19,10 +22,15 @@ export interface ComposerHandle {
 }
 
 export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Composer(
-  { running, onSend, onStop, disabled = false, placeholder = "Message Pincer…", autoFocus = false },
+  { running, onSend, onStop, disabled = false, placeholder = "Message Pincer…", autoFocus = false, initialText = "", onTextChange },
   handle,
 ) {
-  const [text, setText] = useState("");
+  const [text, setText] = useState(initialText);
+  const changed = useRef(onTextChange);
+  changed.current = onTextChange;
+  useEffect(() => {
+    changed.current?.(text);
+  }, [text]);
   const area = useRef<HTMLTextAreaElement>(null);
 
   useImperativeHandle(handle, () => ({

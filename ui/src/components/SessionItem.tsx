@@ -26,7 +26,8 @@ export function SessionItem({ session, current, running, needsApproval, now, onR
   const [busy, setBusy] = useState(false);
   const input = useRef<HTMLInputElement>(null);
   const renameBtn = useRef<HTMLButtonElement>(null);
-  const cancelled = useRef(false);
+  /** Set once an edit is saved or cancelled, so the blur that follows does nothing. */
+  const closed = useRef(false);
 
   useEffect(() => {
     if (editing) {
@@ -36,13 +37,14 @@ export function SessionItem({ session, current, running, needsApproval, now, onR
   }, [editing]);
 
   const startEdit = () => {
-    cancelled.current = false;
+    closed.current = false;
     setDraft(session.title);
     setEditing(true);
   };
 
   const finishEdit = async (save: boolean) => {
-    if (!editing) return;
+    if (closed.current) return;
+    closed.current = true;
     setEditing(false);
     const title = draft.trim();
     if (save && title && title !== session.title) {
@@ -90,13 +92,10 @@ export function SessionItem({ session, current, running, needsApproval, now, onR
             } else if (e.key === "Escape") {
               e.preventDefault();
               e.stopPropagation();
-              cancelled.current = true;
               void finishEdit(false);
             }
           }}
-          onBlur={() => {
-            if (!cancelled.current) void finishEdit(true);
-          }}
+          onBlur={() => void finishEdit(true)}
         />
       ) : (
         <a

@@ -108,3 +108,13 @@ describe("ToolCard", () => {
     expect(screen.getByRole("button", { expanded: true })).toBeInTheDocument();
   });
 });
+
+describe("ToolCard decisions", () => {
+  it("says who settled an approval once it is settled", () => {
+    const { unmount } = render(<ToolCard tool={tool({ status: "running", decision: "session", decidedBy: "user" })} />);
+    expect(screen.getByTestId("tool-card")).toHaveTextContent("You allowed this for the session.");
+    unmount();
+    render(<ToolCard tool={tool({ status: "ok", output: "", decision: "once", decidedBy: "remembered" })} />);
+    expect(screen.getByTestId("tool-card")).toHaveTextContent("Allowed by a remembered answer.");
+  });
+});

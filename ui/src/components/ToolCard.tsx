@@ -2,7 +2,7 @@
 // asked, and the (truncated) output once it finished.
 
 import { useId, useMemo, useState } from "react";
-import type { ApprovalDecision } from "../generated/protocol";
+import type { ApprovalDecision, DecidedBy } from "../generated/protocol";
 import { formatDuration } from "../lib/format";
 import { prettyArgs, summarizeArgs } from "../lib/toolArgs";
 import type { ToolCallView, ToolStatus } from "../state/types";
@@ -68,6 +68,26 @@ function Output({ output }: { output: string }) {
       )}
     </div>
   );
+}
+
+const USER_DECISION: Record<ApprovalDecision, string> = {
+  once: "You allowed this once.",
+  session: "You allowed this for the session.",
+  always: "You allowed this for good.",
+  deny: "You denied this.",
+};
+
+function decisionNote(decision: ApprovalDecision, by: DecidedBy): string {
+  switch (by) {
+    case "user":
+      return USER_DECISION[decision];
+    case "remembered":
+      return decision === "deny" ? "Denied by a remembered answer." : "Allowed by a remembered answer.";
+    case "mode":
+      return decision === "deny" ? "Denied by the approval mode." : "Allowed by the approval mode.";
+    case "policy":
+      return decision === "deny" ? "Denied by the approval rules." : "Allowed by the approval rules.";
+  }
 }
 
 export interface ToolCardProps {
@@ -136,11 +156,8 @@ export function ToolCard({ tool, onDecide, autoFocusApproval = true }: ToolCardP
         </div>
       )}
 
-      {tool.decision && tool.decidedBy && tool.decidedBy !== "user" && (
-        <p className="tool-note muted">
-          {tool.decision === "deny" ? "Denied" : "Allowed"} by{" "}
-          {tool.decidedBy === "remembered" ? "a remembered rule" : tool.decidedBy === "mode" ? "the approval mode" : "the policy"}
-        </p>
+      {tool.decision && tool.decidedBy && tool.status !== "approval" && (
+        <p className="tool-note muted">{decisionNote(tool.decision, tool.decidedBy)}</p>
       )}
 
       <div className="tool-body" id={bodyId} hidden={!isOpen}>

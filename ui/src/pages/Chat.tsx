@@ -20,9 +20,12 @@ import type { TurnEnd } from "../state/types";
 
 /** Stored messages by session, so switching back to a chat shows it at once. */
 const historyCache = new Map<string, HistoryMessage[]>();
+/** Unsent text by session ("" key: a new chat), kept while switching chats. */
+const drafts = new Map<string, string>();
 
 export function clearHistoryCache(): void {
   historyCache.clear();
+  drafts.clear();
 }
 
 function titleFrom(text: string): string {
@@ -218,6 +221,11 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
           onStop={onStop}
           disabled={creating}
           autoFocus={!matchesCoarse()}
+          initialText={drafts.get(sessionId ?? "") ?? ""}
+          onTextChange={(t) => {
+            if (t) drafts.set(sessionId ?? "", t);
+            else drafts.delete(sessionId ?? "");
+          }}
           placeholder={status === "reconnecting" ? "Message Pincer… (sent once reconnected)" : "Message Pincer…"}
         />
       </div>

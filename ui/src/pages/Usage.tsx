@@ -74,13 +74,28 @@ export function UsagePage() {
       <div className="page-inner page-wide">
         <header className="page-head">
           <h1>Usage</h1>
-          <div className="segmented" role="radiogroup" aria-label="Period" data-testid="usage-range">
+          <div
+            className="segmented"
+            role="radiogroup"
+            aria-label="Period"
+            data-testid="usage-range"
+            onKeyDown={(e) => {
+              const step = e.key === "ArrowRight" || e.key === "ArrowDown" ? 1 : e.key === "ArrowLeft" || e.key === "ArrowUp" ? -1 : 0;
+              if (!step) return;
+              e.preventDefault();
+              const i = RANGES.indexOf(days as (typeof RANGES)[number]);
+              const next = RANGES[(i + step + RANGES.length) % RANGES.length]!;
+              setDays(next);
+              e.currentTarget.querySelector<HTMLButtonElement>(`[data-days="${next}"]`)?.focus();
+            }}
+          >
             {RANGES.map((r) => (
               <button
                 key={r}
                 type="button"
                 role="radio"
                 aria-checked={days === r}
+                tabIndex={days === r ? 0 : -1}
                 data-days={r}
                 className={days === r ? "on" : ""}
                 onClick={() => setDays(r)}

@@ -1,0 +1,155 @@
+import { render, screen, waitFor, within } from "@testing-library/react";
+import userEvent from "@testing-library/user-event";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { ToastProvider } from "../components/Toasts";
+import type { SettingsView } from "../generated/protocol";
+import { mockApi, ok } from "../test/mockApi";
+import { SettingsPage } from "./Settings";
+
+const view: SettingsView = {
+  providers: [
+    { name: "deepseek", preset: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", model: "deepseek-chat", has_key: true, key_hint: "…a1b2", key_env: null },
+    { name: "local", preset: "openai", dialect: "openai", base_url: "http://127.0.0.1:8080/v1", model: "qwen", has_key: false, key_hint: null, key_env: null },
+  ],
+  active: ["deepseek", "local"],
+  env_override: null,
+  policy: { outside_read: "ask", outside_write: "deny", write: "allow", exec: "ask", web_fetch: "allow", exec_rules: [{ prefix: "git status", action: "allow" }] },
+  presets: [
+    { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },
+    { name: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", default_model: "deepseek-chat", key_env: "DEEPSEEK_API_KEY" },
+  ],
+};
+
+function renderPage(onLogout = vi.fn(async () => {})) {
+  render(
+    <ToastProvider>
+      <SettingsPage onLogout={onLogout} />
+    </ToastProvider>,
+  );
+  return onLogout;
+}
+
+afterEach(() => vi.unstubAllGlobals());
+
+describe("Settings: providers", () => {
+  it("lists providers in order with primary/fallback, saved-key hints and preset placeholders", async () => {
+    mockApi({ "GET /api/settings": ok(view) });
+    renderPage();
+    const rows = await screen.findAllByTestId("settings-provider");
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toHaveTextContent("primary");
+    expect(rows[1]).toHaveTextContent("fallback");
+    expect(rows[0]).toHaveTextContent("Saved key …a1b2");
+    const first = within(rows[0]!);
+    expect(first.getByTestId("provider-preset")).toHaveValue("deepseek");
+    expect(first.getByTestId("provider-base-url")).toHaveValue("");
+    expect(first.getByTestId("provider-base-url")).toHaveAttribute("placeholder", "https://api.deepseek.com/v1");
+    expect(first.getByTestId("provider-model")).toHaveAttribute("placeholder", "deepseek-chat");
+    // Keys are never prefilled.
+    expect(first.getByTestId("provider-key")).toHaveValue("");
+    expect(first.getByTestId("provider-key")).toHaveAttribute("type", "password");
+    expect(within(rows[1]!).getByTestId("provider-preset")).toHaveValue("custom");
+  });
+
+  it("saves the list in the shown order with key changes, and confirms", async () => {
+    const { calls } = mockApi({ "GET /api/settings": ok(view), "PUT /api/settings/providers": ok(view) });
+    renderPage();
+    const rows = await screen.findAllByTestId("settings-provider");
+    await userEvent.click(within(rows[0]!).getByRole("button", { name: "remove key" }));
+    await userEvent.type(within(rows[1]!).getByTestId("provider-key"), "sk-local");
+    await userEvent.click(within(rows[1]!).getByRole("button", { name: /Move local up/ }));
+    await userEvent.click(screen.getByTestId("providers-save"));
+    await waitFor(() => expect(calls.some((c) => c.method === "PUT")).toBe(true));
+    expect(calls.find((c) => c.method === "PUT")?.body).toEqual([
+      { preset: "openai", name: "local", base_url: "http://127.0.0.1:8080/v1", model: "qwen", api_key: "sk-local" },
+      { preset: "deepseek", name: "deepseek", api_key: "" },
+    ]);
+    expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Providers saved");
+  });
+
+  it("shows the server's refusal next to the form", async () => {
+    mockApi({
+      "GET /api/settings": ok(view),
+      "PUT /api/settings/providers": () => ({ status: 400, body: { error: "provider 2: model must not be empty" } }),
+    });
+    renderPage();
+    await screen.findAllByTestId("settings-provider");
+    await userEvent.click(screen.getByTestId("providers-save"));
+    expect(await screen.findByRole("alert")).toHaveTextContent("provider 2: model must not be empty");
+    expect(screen.queryByTestId("settings-saved")).toBeNull();
+  });
+
+  it("tests one provider's connection and shows the outcome with latency", async () => {
+    const { calls } = mockApi({
+      "GET /api/settings": ok(view),
+      "POST /api/settings/test": () => ({ status: 200, body: { ok: false, message: "connection refused", latency_ms: null } }),
+    });
+    renderPage();
+    const rows = await screen.findAllByTestId("settings-provider");
+    await userEvent.click(within(rows[1]!).getByTestId("provider-test"));
+    const result = await within(rows[1]!).findByTestId("provider-test-result");
+    expect(result).toHaveTextContent("Failed: connection refused");
+    expect(result).toHaveAttribute("data-ok", "false");
+    expect(calls.find((c) => c.path === "/api/settings/test")?.body).toMatchObject({ preset: "openai", name: "local" });
+  });
+
+  it("explains an environment override", async () => {
+    mockApi({ "GET /api/settings": ok({ ...view, env_override: "PINCER_PROVIDER=ollama is set.", active: ["ollama"] }) });
+    renderPage();
+    expect(await screen.findByText(/The environment overrides these settings/)).toBeInTheDocument();
+    expect(screen.getByText(/PINCER_PROVIDER=ollama is set/)).toBeInTheDocument();
+  });
+
+  it("adds and removes providers", async () => {
+    mockApi({ "GET /api/settings": ok(view) });
+    renderPage();
+    await screen.findAllByTestId("settings-provider");
+    await userEvent.click(screen.getByRole("button", { name: /Add provider/ }));
+    expect(screen.getAllByTestId("settings-provider")).toHaveLength(3);
+    expect(within(screen.getAllByTestId("settings-provider")[2]!).getByTestId("provider-preset")).toHaveValue("openai");
+    await userEvent.click(screen.getByRole("button", { name: "Remove deepseek" }));
+    expect(screen.getAllByTestId("settings-provider")).toHaveLength(2);
+  });
+});
+
+describe("Settings: approval rules", () => {
+  it("saves verdicts and exec rules", async () => {
+    const { calls } = mockApi({ "GET /api/settings": ok(view), "PUT /api/settings/policy": ok(view) });
+    renderPage();
+    await userEvent.selectOptions(await screen.findByTestId("policy-exec"), "deny");
+    await userEvent.selectOptions(screen.getByTestId("policy-web-fetch"), "ask");
+    await userEvent.click(screen.getByTestId("exec-rule-add"));
+    const rules = screen.getAllByTestId("exec-rule");
+    await userEvent.type(within(rules[1]!).getByRole("textbox"), "cargo test");
+    await userEvent.click(screen.getByTestId("policy-save"));
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/settings/policy")).toBe(true));
+    expect(calls.find((c) => c.path === "/api/settings/policy")?.body).toEqual({
+      ...view.policy,
+      exec: "deny",
+      web_fetch: "ask",
+      exec_rules: [
+        { prefix: "git status", action: "allow" },
+        { prefix: "cargo test", action: "allow" },
+      ],
+    });
+    expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Approval rules saved");
+  });
+
+  it("refuses an exec rule without a prefix", async () => {
+    const { calls } = mockApi({ "GET /api/settings": ok(view) });
+    renderPage();
+    await userEvent.click(await screen.findByTestId("exec-rule-add"));
+    await userEvent.click(screen.getByTestId("policy-save"));
+    expect(await screen.findByTestId("policy-error")).toHaveTextContent("needs a command prefix");
+    expect(calls.some((c) => c.method === "PUT")).toBe(false);
+  });
+});
+
+describe("Settings: log out", () => {
+  it("logs out", async () => {
+    mockApi({ "GET /api/settings": ok(view) });
+    const onLogout = renderPage();
+    await userEvent.click(screen.getByTestId("logout"));
+    expect(onLogout).toHaveBeenCalled();
+  });
+});
