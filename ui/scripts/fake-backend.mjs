@@ -15,6 +15,8 @@ import { WebSocketServer } from "ws";
 const args = process.argv.slice(2);
 const port = Number(args[args.indexOf("--port") + 1]) || 7420;
 const empty = args.includes("--empty");
+/** Switched at run time by GET /__fake/mode?usage=empty&env=1 (screenshots of other states). */
+const mode = { emptyUsage: empty, envOverride: false };
 const autoLogin = args.includes("--no-auth");
 
 const COOKIE = "pincer_session";
@@ -124,7 +126,7 @@ let settings = {
 function usageReport(days) {
   const since = new Date(now - (days - 1) * 86400_000).toISOString().slice(0, 10);
   const buckets = [];
-  if (empty) return { since, buckets };
+  if (mode.emptyUsage) return { since, buckets };
   for (let i = days - 1; i >= 0; i--) {
     const day = new Date(now - i * 86400_000).toISOString().slice(0, 10);
     const wave = Math.sin(i / 2.3) * 0.5 + 0.8;
@@ -206,6 +208,11 @@ const server = http.createServer(async (req, res) => {
   const path = url.pathname;
   try {
     if (path === "/api/health") return send(res, 200, { service: "pincer", version: "0.0.0-fake" });
+    if (path === "/__fake/mode") {
+      mode.emptyUsage = url.searchParams.get("usage") === "empty";
+      mode.envOverride = url.searchParams.get("env") === "1";
+      return send(res, 200, mode);
+    }
     if (path === "/api/login" && req.method === "POST") {
       if (Date.now() < lockedUntil) {
         return err(res, 429, "too many attempts", { "Retry-After": String(Math.ceil((lockedUntil - Date.now()) / 1000)) });
@@ -265,7 +272,14 @@ const server = http.createServer(async (req, res) => {
       }
       return send(res, 200, list);
     }
-    if (path === "/api/settings" && req.method === "GET") return send(res, 200, settings);
+    if (path === "/api/settings" && req.method === "GET") {
+      if (!mode.envOverride) return send(res, 200, settings);
+      return send(res, 200, {
+        ...settings,
+        env_override: "PINCER_PROVIDER=ollama and PINCER_MODEL=llama3.2 are set in the environment.",
+        active: ["ollama"],
+      });
+    }
     if (path === "/api/settings/providers" && req.method === "PUT") {
       const body = await readJson(req);
       if (!Array.isArray(body)) return err(res, 400, "expected a list of providers");
@@ -403,6 +417,17 @@ async function runTurn(session, text) {
     publish(session, { type: "provider_retry", provider: "deepseek", attempt: 1, delay_ms: 500, reason: "HTTP 503: overloaded" });
     await sleep(500);
     return end({ type: "turn_failed", turn_id: turnId, error: "the API key was rejected by deepseek (HTTP 401): Authentication Fails" });
+  }
+  if (lower.includes("limit")) {
+    const callId = `call_${turnId.slice(0, 6)}`;
+    const args = JSON.stringify({ path: "notes.txt" });
+    store(session, { turn_id: turnId, role: "assistant", content: "", tool_calls: [{ id: callId, name: "read_file", arguments: args }] });
+    publish(session, { type: "tool_call_requested", call_id: callId, name: "read_file", arguments: args });
+    await sleep(200);
+    const output = "buy milk\ncall mom\n";
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "read_file", ok: true, output, duration_ms: 1 });
+    store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: false, duration_ms: 1 });
+    return end({ type: "step_limit_reached", turn_id: turnId, limit: 25 });
   }
   if (lower.includes("plain")) {
     const answer = "Sure, **plain** answer with `code` and a [link](https://example.com).";

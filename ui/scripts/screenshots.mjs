@@ -163,6 +163,26 @@ async function main() {
     await page.waitForTimeout(300);
     await shot("08-turn-failed");
 
+    // Step limit, then a message queued behind a running turn.
+    await page.getByTestId("composer").fill("read notes until the limit");
+    await page.getByTestId("composer").press("Enter");
+    await page.getByTestId("turn-step-limit").waitFor();
+    await page.getByTestId("send").waitFor();
+    await page.getByTestId("composer").fill("slow listing please");
+    await page.getByTestId("composer").press("Enter");
+    await page.getByTestId("approve-once").waitFor();
+    await page.getByTestId("composer").fill("and then summarize it");
+    await page.getByTestId("composer").press("Enter");
+    await page.locator('[data-testid="message-user"][data-queued="true"]').waitFor();
+    await page.waitForTimeout(300);
+    await shot("08b-step-limit-queued");
+    await page.getByTestId("approve-session").click();
+    await page.getByTestId("stop").click();
+    await page.getByTestId("turn-stopped").first().waitFor();
+    // The queued message runs next; refuse its tool so the chat ends idle.
+    await page.getByTestId("approve-deny").click();
+    await page.getByTestId("send").waitFor({ timeout: 15_000 });
+
     // Settings.
     await page.goto(`${BASE}/#/settings`);
     await page.getByTestId("settings-provider").first().waitFor();
@@ -184,6 +204,16 @@ async function main() {
     await shot("12-usage");
     await page.evaluate(() => document.querySelector(".page")?.scrollTo(0, 99999));
     await shot("13-usage-bottom");
+
+    // Other states: no usage, providers overridden by the environment.
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?usage=empty&env=1`);
+    await page.getByTestId("nav-settings").click();
+    await page.getByText("The environment overrides these settings.").waitFor();
+    await shot("14-settings-env-override");
+    await page.getByTestId("nav-usage").click();
+    await page.getByText(/No usage in the last/).waitFor();
+    await shot("15-usage-empty");
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode`);
 
     await context.close();
   }

@@ -13,7 +13,7 @@ import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, HistoryMessage, SessionInfo } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { buildConversation } from "../state/history";
+import { liveTurnIds, storedTurns } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import type { TurnEnd } from "../state/types";
@@ -114,9 +114,17 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
       : isRunning(state, sessionId) || !!session?.running
     : false;
 
+  // Stored turns are rebuilt only when the history or the set of live turns changes, not
+  // on every streamed delta, so their components keep their identity and skip rendering.
+  const mayRun = running || !state.synced;
+  const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
+  const stored = useMemo(
+    () => storedTurns(messages, new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []), state.outcomes, mayRun),
+    [messages, liveIdsKey, state.outcomes, mayRun],
+  );
   const conversation = useMemo(
-    () => buildConversation(messages, live, state.outcomes, running || !state.synced),
-    [messages, live, state.outcomes, running, state.synced],
+    () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: live?.queued ?? [] }),
+    [stored, live],
   );
 
   const errors = state.errors.filter((e) => e.session === sessionId);

@@ -51,10 +51,13 @@ export function ProviderRowEditor({ row, index, count, presets, active, onChange
     <li className="provider-row card" data-testid="settings-provider">
       <div className="provider-row-head">
         <span className="provider-order">{index + 1}</span>
-        <strong className="provider-label">{label}</strong>
-        {index === 0 ? <span className="badge badge-accent">primary</span> : <span className="badge">fallback</span>}
-        {active && <span className="badge badge-ok">active</span>}
-        <span className="spacer" />
+        <span className="provider-title">
+          <strong className="provider-label">{label}</strong>
+          <span className="provider-badges">
+            {index === 0 ? <span className="badge badge-accent">primary</span> : <span className="badge">fallback</span>}
+            {active && <span className="badge badge-ok">active</span>}
+          </span>
+        </span>
         <button type="button" className="icon-btn" aria-label={`Move ${label} up`} disabled={index === 0} onClick={() => onMove(-1)}>
           <UpIcon size={16} />
         </button>

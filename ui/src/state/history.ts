@@ -71,6 +71,21 @@ export interface Conversation {
   queued: QueuedMessage[];
 }
 
+/** Stored turns, leaving out the turns that live events render (`liveIds`). */
+export function storedTurns(
+  history: HistoryMessage[] | null,
+  liveIds: ReadonlySet<string>,
+  outcomes: Record<string, TurnEnd>,
+  mayRun = false,
+): TurnView[] {
+  const stored = (history ?? []).filter((m) => !liveIds.has(m.turn_id));
+  return groupHistory(stored, outcomes, mayRun);
+}
+
+export function liveTurnIds(live: SessionLive | undefined): Set<string> {
+  return new Set((live?.turns ?? []).flatMap((t) => (t.turnId ? [t.turnId] : [])));
+}
+
 /**
  * Stored turns first, then the live ones. Stored messages of a turn that is still (or
  * was just) live are dropped: the live events render that turn, so nothing shows twice.
@@ -82,11 +97,8 @@ export function buildConversation(
   /** The session may have a running turn the live stream has not shown yet. */
   mayRun = false,
 ): Conversation {
-  const liveTurns = live?.turns ?? [];
-  const liveIds = new Set(liveTurns.flatMap((t) => (t.turnId ? [t.turnId] : [])));
-  const stored = (history ?? []).filter((m) => !liveIds.has(m.turn_id));
   return {
-    turns: [...groupHistory(stored, outcomes, mayRun), ...liveTurns],
+    turns: [...storedTurns(history, liveTurnIds(live), outcomes, mayRun), ...(live?.turns ?? [])],
     queued: live?.queued ?? [],
   };
 }
