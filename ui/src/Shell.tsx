@@ -163,7 +163,7 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
       </header>
 
       <div className="body">
-        <aside id="sidebar" ref={sidebar} className="sidebar" aria-label="Chats">
+        <aside id="sidebar" ref={sidebar} className="sidebar">
           <Sidebar
             sessions={sessions}
             error={error}

@@ -172,6 +172,9 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
     [sessionId, send],
   );
 
+  const waitingHere = (live?.turns ?? []).some((t) =>
+    t.blocks.some((b) => b.kind === "tool" && b.tool.status === "approval"),
+  );
   const loading = !!sessionId && messages === null && !loadError;
   const empty = !loading && conversation.turns.length === 0 && conversation.queued.length === 0;
 
@@ -216,11 +219,16 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
           ))}
         </div>
       </div>
-      {!atBottom && (
-        <button type="button" className="jump-bottom" onClick={scrollToBottom} aria-label="Scroll to the latest message">
-          <DownIcon size={16} />
-        </button>
-      )}
+      {!atBottom &&
+        (waitingHere ? (
+          <button type="button" className="jump-bottom jump-approval" onClick={scrollToBottom}>
+            <DownIcon size={16} /> Approval needed
+          </button>
+        ) : (
+          <button type="button" className="jump-bottom" onClick={scrollToBottom} aria-label="Scroll to the latest message">
+            <DownIcon size={16} />
+          </button>
+        ))}
       <div className="chat-footer">
         <Composer
           ref={composer}
