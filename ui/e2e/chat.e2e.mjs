@@ -90,6 +90,8 @@ test('a message streams in as rendered markdown', async () => {
   await assistant.locator('li', { hasText: 'two' }).waitFor();
   // Code is highlighted (highlight.js marks tokens with hljs classes).
   await assistant.locator('pre code [class^="hljs"]').first().waitFor();
+  // The turn ends: the stop button gives way to send again.
+  await page.locator(tid('send')).waitFor();
   await screenshot(page, 'chat-light');
   await page.context().close();
 });
@@ -97,7 +99,7 @@ test('a message streams in as rendered markdown', async () => {
 test('a tool call needing approval is approved in the page and its result shown', async () => {
   await llm.push(
     { tool_calls: [{ id: 'call_w1', name: 'write_file', arguments: { path: 'notes/e2e.txt', content: 'written by the e2e test\n' } }] },
-    { text: 'I wrote the file.' },
+    { text: 'I wrote the file. It now says:\n\n```text\nwritten by the e2e test\n```\n\nAnything else?' },
   );
   for (const scheme of ['light', 'dark']) {
     if (scheme === 'dark') {
@@ -116,6 +118,9 @@ test('a tool call needing approval is approved in the page and its result shown'
     await page.locator(tid('approve-once')).click();
     await card.and(page.locator('[data-status="ok"]')).waitFor();
     await page.locator(tid('message-assistant')).filter({ hasText: 'I wrote the file.' }).waitFor();
+    // The sidebar lists the conversation under its first message.
+    await page.locator(tid('session-item')).filter({ hasText: 'Write a note' }).first().waitFor();
+    await page.locator(tid('send')).waitFor();
     await screenshot(page, `chat-tool-card-${scheme}`);
     await page.context().close();
   }

@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt as _, StreamExt as _};
-use pincer_core::protocol::Op;
+use pincer_core::protocol::{Event, Op};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
@@ -72,10 +72,33 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
                 continue;
             }
         };
+        // A turn starting or ending changes the session list (title, order, running).
+        let list_changed = matches!(
+            &outgoing,
+            ServerMessage::Event { event, .. } if starts_or_ends_turn(event)
+        );
         if send(&mut sink, &outgoing).await.is_err() {
             break;
         }
+        if list_changed
+            && send(&mut sink, &ServerMessage::SessionsChanged)
+                .await
+                .is_err()
+        {
+            break;
+        }
     }
+}
+
+fn starts_or_ends_turn(event: &Event) -> bool {
+    matches!(
+        event,
+        Event::TurnStarted { .. }
+            | Event::TurnCompleted { .. }
+            | Event::TurnCancelled { .. }
+            | Event::TurnFailed { .. }
+            | Event::StepLimitReached { .. }
+    )
 }
 
 async fn send<S>(sink: &mut S, message: &ServerMessage) -> Result<(), ()>

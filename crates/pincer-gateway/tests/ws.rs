@@ -392,7 +392,8 @@ async fn a_new_session_from_the_socket_is_announced_to_other_clients() {
     b.sessions_changed().await;
     b.until_turn_end("fresh").await;
     a.until_turn_end("fresh").await;
-    // A second message to the same session announces nothing new.
+    // A turn starting and ending changes the list (order, running): both are announced,
+    // each right after its event.
     gw.llm.push(Reply::text("Again."));
     a.user_turn("fresh", "again").await;
     let (_, seen) = b
@@ -400,12 +401,23 @@ async fn a_new_session_from_the_socket_is_announced_to_other_clients() {
             matches!(m, ServerMessage::Event { session, event } if session == "fresh" && common::is_turn_end(event))
         })
         .await;
+    let started = seen
+        .iter()
+        .position(|m| {
+            matches!(
+                m,
+                ServerMessage::Event {
+                    event: Event::TurnStarted { .. },
+                    ..
+                }
+            )
+        })
+        .expect("turn_started");
     assert!(
-        !seen
-            .iter()
-            .any(|m| matches!(m, ServerMessage::SessionsChanged)),
+        matches!(seen.get(started + 1), Some(ServerMessage::SessionsChanged)),
         "{seen:#?}"
     );
+    b.sessions_changed().await;
     let sessions = gw.session_list(&gw.bearer_client(), "").await;
     assert_eq!(sessions, vec![("fresh".to_owned(), "hello".to_owned())]);
 }
