@@ -163,6 +163,10 @@ test('the stop button cancels mid-stream and keeps the partial answer', async ()
   await page.locator(tid('stop')).waitFor();
   await page.locator(tid('composer')).press('Escape');
   await waitFor(async () => (await page.locator(tid('turn-stopped')).count()) >= 2, 'the second turn to stop');
+  // The daemon remembers how turns ended: after a reload both are still marked stopped.
+  await page.reload();
+  await page.locator(tid('message-user')).filter({ hasText: 'Again' }).waitFor();
+  await waitFor(async () => (await page.locator(tid('turn-stopped')).count()) === 2, 'both stopped turns after a reload');
   await page.context().close();
 });
 

@@ -2,7 +2,7 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import type { HistoryMessage, ServerMessage, SessionInfo } from "./generated/protocol";
+import type { HistoryMessage, ServerMessage, SessionInfo, TurnRecord } from "./generated/protocol";
 import { FakeWebSocket } from "./test/fakeWebSocket";
 import { mockApi, ok } from "./test/mockApi";
 
@@ -15,11 +15,12 @@ const session: SessionInfo = {
   running: false,
 };
 
-function loggedInRoutes(history: HistoryMessage[] = []) {
+function loggedInRoutes(history: HistoryMessage[] = [], turns: TurnRecord[] = []) {
   return {
     "GET /api/approvals": ok([]),
     "GET /api/sessions": ok([session]),
     "GET /api/sessions/s1/messages": ok(history),
+    "GET /api/sessions/s1/turns": ok(turns),
   };
 }
 
@@ -190,6 +191,7 @@ describe("chat", () => {
       ...loggedInRoutes(),
       "POST /api/sessions": () => ({ status: 201, body: created }),
       "GET /api/sessions/new1/messages": ok([]),
+      "GET /api/sessions/new1/turns": ok([]),
     });
     window.history.replaceState(null, "", "/#/chat");
     render(<App />);
@@ -280,3 +282,28 @@ describe("sidebar", () => {
     expect(calls.some((c) => c.path === "/api/sessions?q=r")).toBe(false);
   });
 });
+
+describe("stored history", () => {
+  it("says how stored turns and tool calls ended, also after a reload", async () => {
+    const history: HistoryMessage[] = [
+      { id: 1, turn_id: "t1", created_at: "", role: "user", content: "run it" },
+      { id: 2, turn_id: "t1", created_at: "", role: "assistant", content: "", tool_calls: [{ id: "c1", name: "exec", arguments: '{"command":"ls"}' }] },
+      // The result text does not say "denied"; the audit outcome does.
+      { id: 3, turn_id: "t1", created_at: "", role: "tool", content: "error: refused", tool_call_id: "c1", is_error: true, tool_outcome: "denied" },
+      { id: 4, turn_id: "t1", created_at: "", role: "assistant", content: "Fine." },
+      { id: 5, turn_id: "t2", created_at: "", role: "user", content: "again" },
+    ];
+    const turns: TurnRecord[] = [
+      { turn_id: "t1", outcome: "completed", detail: null, ended_at: "" },
+      { turn_id: "t2", outcome: "failed", detail: "the API key was rejected by openai (HTTP 401)", ended_at: "" },
+    ];
+    mockApi(loggedInRoutes(history, turns));
+    window.history.replaceState(null, "", "/#/chat/s1");
+    render(<App />);
+    await connect();
+    expect(await screen.findByTestId("turn-error")).toHaveTextContent("HTTP 401");
+    expect(screen.getByTestId("tool-card")).toHaveAttribute("data-status", "denied");
+    expect(screen.queryByTestId("turn-incomplete")).not.toBeInTheDocument();
+  });
+});
+

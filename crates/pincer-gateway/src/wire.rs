@@ -65,7 +65,7 @@ pub struct RenameSession {
     pub title: String,
 }
 
-/// A stored message, with the run time of the tool call it answers (tool results only).
+/// A stored message; tool results also say how the call went and how long it took.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct HistoryMessage {
@@ -73,6 +73,32 @@ pub struct HistoryMessage {
     pub stored: StoredMessage,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration_ms: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tool_outcome: Option<ToolOutcome>,
+}
+
+/// How a tool call ended, from the audit trail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ToolOutcome {
+    Ok,
+    Error,
+    /// Refused by the policy or a person.
+    Denied,
+    Cancelled,
+}
+
+impl ToolOutcome {
+    pub fn from_audit(outcome: &str) -> Option<Self> {
+        Some(match outcome {
+            "ok" => ToolOutcome::Ok,
+            "error" => ToolOutcome::Error,
+            "denied" => ToolOutcome::Denied,
+            "cancelled" => ToolOutcome::Cancelled,
+            _ => return None,
+        })
+    }
 }
 
 /// An approval request nobody has answered yet.

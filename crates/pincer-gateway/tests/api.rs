@@ -681,3 +681,44 @@ async fn malformed_requests_get_a_json_error_too() {
         .unwrap();
     expect_error(bad_query, StatusCode::BAD_REQUEST).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn history_says_how_turns_and_tool_calls_ended() {
+    let gw = TestGateway::start().await;
+    let client = gw.logged_in_client().await;
+    let mut ws = gw.ws().await;
+    // 1: a denied tool call, then an answer. 2: the provider rejects the key.
+    gw.llm.push(Reply::tool_call(
+        "call_x",
+        "exec",
+        r#"{"command":"touch nope"}"#,
+    ));
+    gw.llm.push(Reply::text("Fine, I will not."));
+    ws.user_turn("h", "run it").await;
+    ws.approval_requested("h").await;
+    ws.approve("h", "call_x", "deny").await;
+    ws.until_turn_end("h").await;
+    gw.llm.push(Reply::status(401).with_text("bad key"));
+    ws.user_turn("h", "again").await;
+    ws.until_turn_end("h").await;
+
+    let (status, turns) = gw.get(&client, "/api/sessions/h/turns").await;
+    assert_eq!(status, StatusCode::OK);
+    let turns = turns.as_array().unwrap();
+    assert_eq!(turns.len(), 2, "{turns:?}");
+    assert_eq!(turns[0]["outcome"], "completed");
+    assert_eq!(turns[1]["outcome"], "failed");
+    let detail = turns[1]["detail"].as_str().unwrap();
+    assert!(detail.contains("401"), "{detail}");
+
+    let (_, messages) = gw.get(&client, "/api/sessions/h/messages").await;
+    let tool = messages
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .unwrap();
+    assert_eq!(tool["tool_outcome"], "denied");
+    let (status, _) = gw.get(&client, "/api/sessions/nope/turns").await;
+    assert_eq!(status, StatusCode::NOT_FOUND);
+}

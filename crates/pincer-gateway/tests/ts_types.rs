@@ -8,7 +8,9 @@ use pincer_core::model::{Message, Role, ToolCall, Usage};
 use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
 use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, Op, SessionEvent};
 use pincer_core::provider::Dialect;
-use pincer_core::store::{SessionSummary, StoredMessage, UsageBucket, UsageTotals};
+use pincer_core::store::{
+    SessionSummary, StoredMessage, TurnOutcome, TurnRecord, UsageBucket, UsageTotals,
+};
 use pincer_gateway::wire::*;
 use ts_rs::{Config, TS};
 
@@ -52,6 +54,9 @@ fn render() -> String {
         NewSession,
         RenameSession,
         HistoryMessage,
+        ToolOutcome,
+        TurnOutcome,
+        TurnRecord,
         PendingApproval,
         ProviderView,
         ProviderInput,

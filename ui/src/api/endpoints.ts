@@ -12,6 +12,7 @@ import type {
   RenameSession,
   SessionInfo,
   SettingsView,
+  TurnRecord,
   UsageReport,
 } from "../generated/protocol";
 import { request } from "./rest";
@@ -36,6 +37,9 @@ export const api = {
   deleteSession: (id: string) => request<void>(`/api/sessions/${enc(id)}`, { method: "DELETE" }),
   messages: (id: string, signal?: AbortSignal) =>
     request<HistoryMessage[]>(`/api/sessions/${enc(id)}/messages`, signal ? { signal } : {}),
+
+  turns: (id: string, signal?: AbortSignal) =>
+    request<TurnRecord[]>(`/api/sessions/${enc(id)}/turns`, signal ? { signal } : {}),
 
   approvals: () => request<PendingApproval[]>("/api/approvals"),
 

@@ -112,7 +112,7 @@ export type NewSession = { title?: string, };
 
 export type RenameSession = { title: string, };
 
-export type HistoryMessage = { duration_ms?: number | null, id: number, turn_id: string, created_at: string, role: Role, content: string, tool_calls?: Array<ToolCall>, 
+export type HistoryMessage = { duration_ms?: number | null, tool_outcome?: ToolOutcome | null, id: number, turn_id: string, created_at: string, role: Role, content: string, tool_calls?: Array<ToolCall>, 
 /**
  * Set on `Role::Tool` messages: the call this result answers.
  */
@@ -121,6 +121,16 @@ tool_call_id?: string | null,
  * Set on `Role::Tool` messages when the tool failed.
  */
 is_error?: boolean, };
+
+export type ToolOutcome = "ok" | "error" | "denied" | "cancelled";
+
+export type TurnOutcome = "completed" | "cancelled" | "step_limit" | "failed";
+
+export type TurnRecord = { turn_id: string, outcome: TurnOutcome, 
+/**
+ * The error of a failed turn; the limit of a step-limited one.
+ */
+detail: string | null, ended_at: string, };
 
 export type PendingApproval = { session: string, call_id: string, tool: string, summary: string, pattern: string, };
 

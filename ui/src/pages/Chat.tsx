@@ -13,13 +13,19 @@ import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, HistoryMessage, SessionInfo } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { liveTurnIds, storedTurns } from "../state/history";
+import { liveTurnIds, outcomesFromRecords, storedTurns } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import type { TurnEnd } from "../state/types";
 
 /** Stored messages by session, so switching back to a chat shows it at once. */
-const historyCache = new Map<string, HistoryMessage[]>();
+interface StoredHistory {
+  messages: HistoryMessage[];
+  /** How the stored turns ended, as the daemon recorded it. */
+  outcomes: Record<string, TurnEnd>;
+}
+
+const historyCache = new Map<string, StoredHistory>();
 /** Unsent text by session ("" key: a new chat), kept while switching chats. */
 const drafts = new Map<string, string>();
 
@@ -60,8 +66,8 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
   const { state, dispatch, send, status } = useLive();
   const toast = useToast();
   const composer = useRef<ComposerHandle>(null);
-  const [history, setHistory] = useState<{ id: string; messages: HistoryMessage[] } | null>(() =>
-    sessionId && historyCache.has(sessionId) ? { id: sessionId, messages: historyCache.get(sessionId)! } : null,
+  const [history, setHistory] = useState<({ id: string } & StoredHistory) | null>(() =>
+    sessionId && historyCache.has(sessionId) ? { id: sessionId, ...historyCache.get(sessionId)! } : null,
   );
   const [loadError, setLoadError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
@@ -78,13 +84,13 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
       return;
     }
     const cached = historyCache.get(sessionId);
-    setHistory((h) => (h?.id === sessionId ? h : cached ? { id: sessionId, messages: cached } : null));
+    setHistory((h) => (h?.id === sessionId ? h : cached ? { id: sessionId, ...cached } : null));
     const ctrl = new AbortController();
-    api
-      .messages(sessionId, ctrl.signal)
-      .then((messages) => {
-        historyCache.set(sessionId, messages);
-        setHistory({ id: sessionId, messages });
+    Promise.all([api.messages(sessionId, ctrl.signal), api.turns(sessionId, ctrl.signal)])
+      .then(([messages, turns]) => {
+        const stored = { messages, outcomes: outcomesFromRecords(turns) };
+        historyCache.set(sessionId, stored);
+        setHistory({ id: sessionId, ...stored });
         setLoadError(null);
         dispatch({ type: "history_loaded", session: sessionId, turnIds: [...new Set(messages.map((m) => m.turn_id))] });
       })
@@ -108,6 +114,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
   }, [endSeq, lastEnd]);
 
   const messages = history && history.id === sessionId ? history.messages : null;
+  const storedOutcomes = history && history.id === sessionId ? history.outcomes : null;
   const running = sessionId
     ? state.synced
       ? isRunning(state, sessionId)
@@ -119,8 +126,14 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
   const mayRun = running || !state.synced;
   const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
   const stored = useMemo(
-    () => storedTurns(messages, new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []), state.outcomes, mayRun),
-    [messages, liveIdsKey, state.outcomes, mayRun],
+    () =>
+      storedTurns(
+        messages,
+        new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []),
+        { ...storedOutcomes, ...state.outcomes },
+        mayRun,
+      ),
+    [messages, liveIdsKey, storedOutcomes, state.outcomes, mayRun],
   );
   const conversation = useMemo(
     () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: live?.queued ?? [] }),
@@ -146,7 +159,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
       setCreating(true);
       try {
         const created = await api.createSession({ title: titleFrom(text) });
-        historyCache.set(created.id, []);
+        historyCache.set(created.id, { messages: [], outcomes: {} });
         dispatch({ type: "local_send", session: created.id, id: `local-${++localIds}`, text });
         send(created.id, { type: "user_turn", text });
         onSessionCreated();

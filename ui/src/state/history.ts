@@ -1,7 +1,7 @@
 // Turning stored messages into the same TurnView shape live turns use, and merging the
 // two without showing any turn twice.
 
-import type { HistoryMessage } from "../generated/protocol";
+import type { HistoryMessage, TurnRecord } from "../generated/protocol";
 import { newTool } from "./turn";
 import type { Block, QueuedMessage, SessionLive, ToolStatus, TurnEnd, TurnView } from "./types";
 
@@ -11,8 +11,41 @@ function looksDenied(output: string): boolean {
 }
 
 function toolStatus(msg: HistoryMessage): ToolStatus {
-  if (!msg.is_error) return "ok";
-  return looksDenied(msg.content) ? "denied" : "error";
+  switch (msg.tool_outcome) {
+    case "ok":
+      return "ok";
+    case "denied":
+      return "denied";
+    case "error":
+    case "cancelled":
+      return "error";
+    default:
+      // Older history without an audit row: judge by the result text.
+      if (!msg.is_error) return "ok";
+      return looksDenied(msg.content) ? "denied" : "error";
+  }
+}
+
+/** How stored turns ended, as the daemon recorded it, keyed by turn id. */
+export function outcomesFromRecords(records: TurnRecord[]): Record<string, TurnEnd> {
+  const out: Record<string, TurnEnd> = {};
+  for (const r of records) {
+    switch (r.outcome) {
+      case "completed":
+        out[r.turn_id] = { kind: "completed" };
+        break;
+      case "cancelled":
+        out[r.turn_id] = { kind: "cancelled" };
+        break;
+      case "step_limit":
+        out[r.turn_id] = { kind: "step_limit", limit: Number(r.detail ?? 0) };
+        break;
+      case "failed":
+        out[r.turn_id] = { kind: "failed", error: r.detail ?? "the turn failed" };
+        break;
+    }
+  }
+  return out;
 }
 
 export function groupHistory(

@@ -11,6 +11,7 @@ use super::tool_call::ToolRun;
 use super::{Config, Shared, history};
 use crate::model::{ChatRequest, Message, Usage};
 use crate::protocol::Event;
+use crate::store::TurnOutcome;
 
 /// Why a turn fails when no provider is set up; surfaces show it as is.
 pub(crate) const NO_PROVIDER: &str =
@@ -46,8 +47,28 @@ pub(crate) async fn run(
             error,
         },
     };
+    record_end(&shared, &state.id, &end);
     shared.emit(&state.id, end);
     state
+}
+
+/// Stores how the turn ended, so history read back later can say it.
+fn record_end(shared: &Shared, session: &str, end: &Event) {
+    let (turn_id, outcome, detail) = match end {
+        Event::TurnCompleted { turn_id, .. } => (turn_id, TurnOutcome::Completed, None),
+        Event::TurnCancelled { turn_id } => (turn_id, TurnOutcome::Cancelled, None),
+        Event::StepLimitReached { turn_id, limit } => {
+            (turn_id, TurnOutcome::StepLimit, Some(limit.to_string()))
+        }
+        Event::TurnFailed { turn_id, error } => (turn_id, TurnOutcome::Failed, Some(error.clone())),
+        _ => return,
+    };
+    if let Err(e) = shared
+        .store
+        .record_turn_end(session, turn_id, outcome, detail.as_deref())
+    {
+        tracing::error!(error = %e, "could not record how the turn ended");
+    }
 }
 
 struct Turn<'a> {

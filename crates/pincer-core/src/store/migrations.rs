@@ -71,6 +71,16 @@ CREATE TABLE web_sessions (
 );
 CREATE INDEX usage_by_day ON usage(created_at);
 "#,
+    r#"
+CREATE TABLE turns (
+    turn_id     TEXT PRIMARY KEY,
+    session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    outcome     TEXT NOT NULL,
+    detail      TEXT,
+    ended_at    TEXT NOT NULL
+);
+CREATE INDEX turns_by_session ON turns(session_id);
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

@@ -13,11 +13,13 @@ mod audit;
 mod grants;
 mod messages;
 mod migrations;
+mod turns;
 mod usage;
 mod web_sessions;
 
 pub use audit::AuditRecord;
 pub use messages::{SessionSummary, StoredMessage};
+pub use turns::{TurnOutcome, TurnRecord};
 pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSummary, UsageTotals};
 pub use web_sessions::unix_now;
 

@@ -11,7 +11,9 @@ use serde::Deserialize;
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::wire::{HistoryMessage, NewSession, RenameSession, SessionInfo};
+use pincer_core::store::TurnRecord;
+
+use crate::wire::{HistoryMessage, NewSession, RenameSession, SessionInfo, ToolOutcome};
 
 /// Titles longer than this are cut; a title is a label, not a document.
 const MAX_TITLE_CHARS: usize = 200;
@@ -21,6 +23,7 @@ pub fn routes() -> Router<Arc<AppState>> {
         .route("/api/sessions", get(list).post(create))
         .route("/api/sessions/{id}", patch(rename).delete(delete))
         .route("/api/sessions/{id}/messages", get(messages))
+        .route("/api/sessions/{id}/turns", get(turns))
 }
 
 #[derive(Deserialize)]
@@ -117,25 +120,44 @@ async fn messages(
     if !store.session_exists(&id)? {
         return Err(no_session(&id));
     }
-    let durations: HashMap<String, u64> = store
+    let audit: HashMap<String, (u64, Option<ToolOutcome>)> = store
         .audit(&id)?
         .into_iter()
-        .map(|record| (record.call_id, record.duration_ms))
+        .map(|record| {
+            let outcome = ToolOutcome::from_audit(&record.outcome);
+            (record.call_id, (record.duration_ms, outcome))
+        })
         .collect();
     let messages = store.messages(&id)?;
     Ok(Json(
         messages
             .into_iter()
-            .map(|stored| HistoryMessage {
-                duration_ms: stored
+            .map(|stored| {
+                let audited = stored
                     .message
                     .tool_call_id
                     .as_ref()
-                    .and_then(|call| durations.get(call).copied()),
-                stored,
+                    .and_then(|call| audit.get(call).copied());
+                HistoryMessage {
+                    duration_ms: audited.map(|(ms, _)| ms),
+                    tool_outcome: audited.and_then(|(_, outcome)| outcome),
+                    stored,
+                }
             })
             .collect(),
     ))
+}
+
+/// How the session's turns ended (running turns are not listed).
+async fn turns(
+    State(state): State<Arc<AppState>>,
+    Path(id): Path<String>,
+) -> ApiResult<Json<Vec<TurnRecord>>> {
+    let store = state.engine.store();
+    if !store.session_exists(&id)? {
+        return Err(no_session(&id));
+    }
+    Ok(Json(store.turn_ends(&id)?))
 }
 
 fn no_session(id: &str) -> ApiError {
