@@ -102,6 +102,8 @@ pub struct AgentSection {
     pub max_tokens: Option<u32>,
     /// Tool results longer than this many bytes go to a file; the model gets head and tail.
     pub tool_output_limit: usize,
+    /// Seconds a session without work keeps its history in memory.
+    pub session_idle_secs: u64,
 }
 
 impl Default for AgentSection {
@@ -110,6 +112,7 @@ impl Default for AgentSection {
             max_steps: 25,
             max_tokens: None,
             tool_output_limit: 16 * 1024,
+            session_idle_secs: 600,
         }
     }
 }
@@ -161,6 +164,8 @@ pub struct Settings {
     pub max_steps: u32,
     pub max_tokens: Option<u32>,
     pub tool_output_limit: usize,
+    /// How long a session without work keeps its actor (and history) in memory.
+    pub session_idle: Duration,
     pub retry: RetryPolicy,
     pub exec_timeout: Duration,
     pub web_fetch_allow_private: bool,
@@ -328,6 +333,7 @@ impl Settings {
             max_steps: file.agent.max_steps.max(1),
             max_tokens: file.agent.max_tokens,
             tool_output_limit: file.agent.tool_output_limit.max(1024),
+            session_idle: Duration::from_secs(file.agent.session_idle_secs.max(1)),
             retry: RetryPolicy {
                 max_attempts: file.retry.max_attempts.max(1),
                 base_delay: Duration::from_millis(file.retry.base_delay_ms),

@@ -784,3 +784,62 @@ async fn request_prefix_is_byte_identical_across_ten_turns() {
         "time rides in the user message: {user}"
     );
 }
+
+#[tokio::test]
+async fn an_idle_session_frees_its_actor_and_continues_where_it_was() {
+    let llm = ScriptedLlm::start().await;
+    let config = format!("{FAST}\n[agent]\nsession_idle_secs = 1\n");
+    let mut h = Harness::with_config(&llm, "openai", &config, ApprovalMode::Ask);
+    let session = h.session("s");
+    llm.push(Reply::tool_call(
+        "w1",
+        "write_file",
+        r#"{"path":"a.txt","content":"1"}"#,
+    ));
+    llm.push(Reply::text("first done"));
+    session.submit(Op::UserTurn {
+        text: "remember the word kumquat".to_owned(),
+    });
+    h.until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
+        .await;
+    session.submit(Op::Approve {
+        call_id: "w1".to_owned(),
+        decision: ApprovalDecision::Session,
+    });
+    assert_eq!(final_text(&h.until_end("s").await), "first done");
+    assert_eq!(h.engine.active_sessions(), 1);
+
+    // Idle for longer than session_idle_secs: the actor and its in-memory history go.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while h.engine.active_sessions() > 0 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the idle actor never stopped"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+
+    // The same handle still works; the history comes back from the store, and the grant
+    // "for this session" still holds.
+    llm.push(Reply::tool_call(
+        "w2",
+        "write_file",
+        r#"{"path":"b.txt","content":"2"}"#,
+    ));
+    llm.push(Reply::text("second done"));
+    assert!(session.submit(Op::UserTurn {
+        text: "what was the word?".to_owned(),
+    }));
+    let events = h.until_end("s").await;
+    assert_eq!(final_text(&events), "second done");
+    assert!(
+        !events
+            .iter()
+            .any(|e| matches!(e, Event::ApprovalRequested { .. })),
+        "the session grant survived the restart of the actor"
+    );
+    let requests = llm.requests();
+    let last = &requests[requests.len() - 2].raw_body;
+    assert!(last.contains("kumquat"), "history reloaded: {last}");
+    assert_eq!(h.engine.active_sessions(), 1);
+}

@@ -71,7 +71,11 @@ pub(crate) struct Shared {
     /// The running turns' events, kept so a surface that connects late can catch up.
     /// Locked around every publish so a snapshot and the stream after it never overlap.
     live: Mutex<live::LiveTurns>,
-    sessions: Mutex<HashMap<String, SessionHandle>>,
+    /// Running session actors. Ops are sent under this lock, and an idle actor removes
+    /// itself under it, so no op can reach an actor that is stopping.
+    sessions: Mutex<HashMap<String, mpsc::UnboundedSender<Op>>>,
+    /// What outlives a session's actor: grants "for this session", pending approvals.
+    session_shared: Mutex<HashMap<String, Arc<session::SessionShared>>>,
 }
 
 /// What a turn runs with: settings and the providers and tool settings built from them.
@@ -144,6 +148,7 @@ impl Engine {
                 bus,
                 live: Mutex::new(live::LiveTurns::default()),
                 sessions: Mutex::new(HashMap::new()),
+                session_shared: Mutex::new(HashMap::new()),
             }),
         })
     }
@@ -190,28 +195,27 @@ impl Engine {
         &self.shared.store
     }
 
-    /// The handle of session `id`, starting its actor on first use. Needs a tokio runtime.
+    /// The handle of session `id`. Its actor starts on the first op and stops after
+    /// `agent.session_idle_secs` without work; the handle stays valid across restarts.
     pub fn session(&self, id: &str) -> SessionHandle {
-        let mut sessions = lock(&self.shared.sessions);
-        if let Some(handle) = sessions.get(id).filter(|h| !h.ops.is_closed()) {
-            return handle.clone();
-        }
-        let (ops, receiver) = mpsc::unbounded_channel();
-        let handle = SessionHandle {
+        SessionHandle {
             id: id.to_owned(),
-            ops,
-        };
-        tokio::spawn(session::run(self.shared.clone(), id.to_owned(), receiver));
-        sessions.insert(id.to_owned(), handle.clone());
-        handle
+            shared: self.shared.clone(),
+        }
+    }
+
+    /// How many session actors are running (idle ones stop after a while).
+    pub fn active_sessions(&self) -> usize {
+        lock(&self.shared.sessions).len()
     }
 }
 
 impl Engine {
-    /// Stops session `id`'s actor (after its running turn, if any) and forgets it; used when
-    /// a session is deleted so a later message starts from an empty history.
+    /// Stops session `id`'s actor (after its running turn, if any) and forgets it and its
+    /// grants; used when a session is deleted so a later message starts afresh.
     pub fn close_session(&self, id: &str) {
         lock(&self.shared.sessions).remove(id);
+        lock(&self.shared.session_shared).remove(id);
     }
 }
 
@@ -235,11 +239,56 @@ impl Shared {
     }
 }
 
-/// Submits ops to one session's actor.
-#[derive(Clone, Debug)]
+impl Shared {
+    /// Sends `op` to session `id`'s actor, starting one if none runs. Needs a tokio runtime.
+    fn submit(self: &Arc<Self>, id: &str, op: Op) -> bool {
+        let mut sessions = lock(&self.sessions);
+        if let Some(ops) = sessions.get(id).filter(|ops| !ops.is_closed()) {
+            return ops.send(op).is_ok();
+        }
+        let (ops, receiver) = mpsc::unbounded_channel();
+        let sent = ops.send(op).is_ok();
+        let shared = lock(&self.session_shared)
+            .entry(id.to_owned())
+            .or_default()
+            .clone();
+        tokio::spawn(session::run(self.clone(), id.to_owned(), receiver, shared));
+        sessions.insert(id.to_owned(), ops);
+        sent
+    }
+
+    /// Called by an idle actor: takes an op that arrived meanwhile, or else deregisters
+    /// the actor, atomically with respect to [`Shared::submit`].
+    pub(crate) fn retire_or_take(
+        &self,
+        id: &str,
+        ops: &mut mpsc::UnboundedReceiver<Op>,
+    ) -> Option<Op> {
+        let mut sessions = lock(&self.sessions);
+        match ops.try_recv() {
+            Ok(op) => Some(op),
+            Err(_) => {
+                sessions.remove(id);
+                None
+            }
+        }
+    }
+}
+
+/// Submits ops to one session. Cheap to clone; never goes stale: if the session's actor
+/// stopped while idle, the next op starts a new one that reloads the history.
+#[derive(Clone)]
 pub struct SessionHandle {
     id: String,
-    ops: mpsc::UnboundedSender<Op>,
+    shared: Arc<Shared>,
+}
+
+impl std::fmt::Debug for SessionHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SessionHandle")
+            .field("id", &self.id)
+            .finish()
+    }
 }
 
 impl SessionHandle {
@@ -247,9 +296,9 @@ impl SessionHandle {
         &self.id
     }
 
-    /// Queues an op. Returns false if the session's actor has stopped.
+    /// Queues an op. Returns false only if the op could not be delivered at all.
     pub fn submit(&self, op: Op) -> bool {
-        self.ops.send(op).is_ok()
+        self.shared.submit(&self.id, op)
     }
 }
 

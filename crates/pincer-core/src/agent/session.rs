@@ -28,8 +28,12 @@ pub(crate) struct SessionState {
 
 type Running = Pin<Box<dyn Future<Output = SessionState> + Send>>;
 
-pub(crate) async fn run(shared: Arc<Shared>, id: String, mut ops: mpsc::UnboundedReceiver<Op>) {
-    let session = Arc::new(SessionShared::default());
+pub(crate) async fn run(
+    shared: Arc<Shared>,
+    id: String,
+    mut ops: mpsc::UnboundedReceiver<Op>,
+    session: Arc<SessionShared>,
+) {
     let mut state = match history::load(&shared.store, &id) {
         Ok(history) => Some(SessionState {
             id: id.clone(),
@@ -62,6 +66,21 @@ pub(crate) async fn run(shared: Arc<Shared>, id: String, mut ops: mpsc::Unbounde
                         continue;
                     }
                     op = ops.recv() => op,
+                }
+            }
+            None if queue.is_empty() => {
+                // Idle: stop after a while; the history is reloaded from the store when
+                // the next op starts a new actor.
+                let idle = shared.config().settings.session_idle;
+                match tokio::time::timeout(idle, ops.recv()).await {
+                    Ok(op) => op,
+                    Err(_) => match shared.retire_or_take(&id, &mut ops) {
+                        Some(op) => Some(op),
+                        None => {
+                            tracing::debug!(session = id, "idle; its actor stops");
+                            return;
+                        }
+                    },
                 }
             }
             None => ops.recv().await,
