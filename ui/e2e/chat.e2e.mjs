@@ -215,6 +215,49 @@ test('two tabs see the same stream; an approval answered in one disappears from 
   await a.context().close();
 });
 
+test('keyboard: Shift+Enter makes a new line, Enter sends; the sidebar renames, searches and deletes', async () => {
+  await llm.push({ text: 'Pack light for Lisbon.' });
+  const page = await loggedInPage();
+  await newChat(page);
+  const composer = page.locator(tid('composer'));
+  await composer.focus();
+  await page.keyboard.type('Plan a trip');
+  await page.keyboard.press('Shift+Enter');
+  await page.keyboard.type('to Lisbon');
+  await page.keyboard.press('Enter');
+  const user = page.locator(tid('message-user')).filter({ hasText: 'Plan a trip' });
+  await user.waitFor();
+  assert.match(await user.innerText(), /Plan a trip\s*\n\s*to Lisbon/);
+  await page.locator(tid('message-assistant')).filter({ hasText: 'Pack light for Lisbon.' }).waitFor();
+  await page.locator(tid('send')).waitFor();
+
+  const item = page.locator(tid('session-item')).filter({ hasText: 'Plan a trip' });
+  const id = await item.getAttribute('data-session-id');
+  await item.hover();
+  await item.locator(tid('session-rename')).click();
+  await page.locator(tid('session-rename-input')).fill('Lisbon weekend');
+  await page.locator(tid('session-rename-input')).press('Enter');
+  await page.locator(`${tid('session-item')}[data-session-id="${id}"]`).filter({ hasText: 'Lisbon weekend' }).waitFor();
+
+  // Search by title and by what was said; other chats drop out of the list.
+  await page.locator(tid('session-search')).fill('weekend');
+  await waitFor(async () => (await page.locator(tid('session-item')).count()) === 1, 'one match for the title');
+  await page.locator(tid('session-search')).fill('pack light');
+  await waitFor(async () => (await page.locator(tid('session-item')).count()) === 1
+    && (await page.locator(tid('session-item')).getAttribute('data-session-id')) === id, 'one match for the answer');
+  await page.locator(tid('session-search')).fill('');
+  await waitFor(async () => (await page.locator(tid('session-item')).count()) > 1, 'the full list back');
+
+  const renamed = page.locator(`${tid('session-item')}[data-session-id="${id}"]`);
+  await renamed.hover();
+  await renamed.locator(tid('session-delete')).click();
+  await renamed.locator(tid('session-delete-confirm')).click();
+  await waitFor(async () => (await page.locator(`${tid('session-item')}[data-session-id="${id}"]`).count()) === 0, 'the deleted chat to leave the list');
+  const gone = await page.request.get(`${daemon.url}/api/sessions/${id}/messages`);
+  assert.equal(gone.status(), 404);
+  await page.context().close();
+});
+
 test('usage page shows the figures of the requests made', async () => {
   const page = await loggedInPage();
   await page.locator(tid('nav-usage')).click();
