@@ -66,17 +66,9 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
 fn redact(key: Option<&str>) -> String {
     match key {
         None => "not set".to_owned(),
-        Some(key) if key.chars().count() <= 8 => "set (redacted)".to_owned(),
-        Some(key) => {
-            let tail: String = key
-                .chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            format!("…{tail} (redacted)")
-        }
+        Some(key) => match pincer_core::secrets::key_hint(key) {
+            Some(hint) => format!("{hint} (redacted)"),
+            None => "set (redacted)".to_owned(),
+        },
     }
 }

@@ -166,6 +166,19 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// True for the four events that end a turn: completed, cancelled, step limit, failed.
+    pub fn ends_turn(&self) -> bool {
+        matches!(
+            self,
+            Event::TurnCompleted { .. }
+                | Event::TurnCancelled { .. }
+                | Event::StepLimitReached { .. }
+                | Event::TurnFailed { .. }
+        )
+    }
+}
+
 /// An event together with the session it belongs to, as published on the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

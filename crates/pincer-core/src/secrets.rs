@@ -73,6 +73,13 @@ impl Secrets {
     }
 }
 
+/// Enough of a key to tell which one is set, never enough to use it: `…` and the last four
+/// characters, or `None` for a key so short that four characters would give too much away.
+pub fn key_hint(key: &str) -> Option<String> {
+    let count = key.chars().count();
+    (count > 8).then(|| format!("…{}", key.chars().skip(count - 4).collect::<String>()))
+}
+
 /// Writes `bytes` to `path` via a temporary file in the same folder and a rename, with mode
 /// 0600 on Unix from the moment the file exists.
 pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
@@ -98,6 +105,13 @@ pub fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn key_hints_show_four_characters_of_long_keys_only() {
+        assert_eq!(key_hint("sk-abcdefgh1234").as_deref(), Some("…1234"));
+        assert_eq!(key_hint("short123"), None);
+        assert_eq!(key_hint("ключ-длинный-ёж"), Some("…й-ёж".to_owned()));
+    }
     use crate::config::FileConfig;
 
     #[test]

@@ -91,14 +91,7 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
 }
 
 fn starts_or_ends_turn(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::TurnStarted { .. }
-            | Event::TurnCompleted { .. }
-            | Event::TurnCancelled { .. }
-            | Event::TurnFailed { .. }
-            | Event::StepLimitReached { .. }
-    )
+    matches!(event, Event::TurnStarted { .. }) || event.ends_turn()
 }
 
 async fn send<S>(sink: &mut S, message: &ServerMessage) -> Result<(), ()>

@@ -40,10 +40,7 @@ impl LiveTurns {
             Event::TurnStarted { .. } => {
                 self.turns.insert(session.to_owned(), vec![event.clone()]);
             }
-            Event::TurnCompleted { .. }
-            | Event::TurnCancelled { .. }
-            | Event::TurnFailed { .. }
-            | Event::StepLimitReached { .. } => {
+            event if event.ends_turn() => {
                 self.turns.remove(session);
             }
             _ => {

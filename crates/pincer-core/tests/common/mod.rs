@@ -123,13 +123,7 @@ impl Harness {
 }
 
 pub fn is_end(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::TurnCompleted { .. }
-            | Event::TurnFailed { .. }
-            | Event::TurnCancelled { .. }
-            | Event::StepLimitReached { .. }
-    )
+    event.ends_turn()
 }
 
 pub fn final_text(events: &[Event]) -> String {

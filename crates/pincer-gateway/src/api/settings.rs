@@ -237,17 +237,9 @@ fn provider_view(
             .map(|e| e.model.clone())
             .unwrap_or_else(|_| entry.model.clone().unwrap_or_default()),
         has_key: key.is_some(),
-        key_hint: key.map(|k| {
-            let tail: String = k
-                .chars()
-                .rev()
-                .take(4)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect();
-            format!("…{tail}")
-        }),
+        key_hint: key
+            .as_deref()
+            .map(|k| pincer_core::secrets::key_hint(k).unwrap_or_else(|| "(short key)".to_owned())),
         key_env,
     }
 }

@@ -555,13 +555,7 @@ impl Ws {
 }
 
 pub fn is_turn_end(event: &Event) -> bool {
-    matches!(
-        event,
-        Event::TurnCompleted { .. }
-            | Event::TurnFailed { .. }
-            | Event::TurnCancelled { .. }
-            | Event::StepLimitReached { .. }
-    )
+    event.ends_turn()
 }
 
 /// The text of the text deltas among `events`, concatenated.
