@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use crate::cli::{ChatArgs, Global};
 use crate::context;
 use crate::input::Input;
+use crate::interrupts::Interrupts;
 use crate::render::Renderer;
 use crate::run::{TurnEnd, drive};
 
@@ -16,6 +17,7 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
     let mut id = args.session.unwrap_or_else(context::new_session_id);
     let mut session = engine.session(&id);
     let mut input = Input::stdin();
+    let mut interrupts = Interrupts::listen();
     let mut renderer = Renderer::new();
     let provider = engine
         .settings()
@@ -29,7 +31,7 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
         let _ = std::io::stderr().flush();
         let line = tokio::select! {
             line = input.line() => line,
-            _ = tokio::signal::ctrl_c() => None,
+            () = interrupts.next() => None,
         };
         let Some(line) = line else {
             eprintln!();
@@ -77,6 +79,7 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                     &session,
                     text.to_owned(),
                     &mut input,
+                    &mut interrupts,
                     &mut renderer,
                     false,
                 )

@@ -11,6 +11,7 @@ mod context;
 mod daemon;
 mod doctor;
 mod input;
+mod interrupts;
 mod login;
 mod render;
 mod run;

@@ -10,6 +10,7 @@ use tokio::sync::broadcast::error::RecvError;
 use crate::cli::{Global, RunArgs};
 use crate::context;
 use crate::input::Input;
+use crate::interrupts::Interrupts;
 use crate::render::Renderer;
 
 /// How a turn ended, as the CLI reports it.
@@ -51,12 +52,14 @@ pub async fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
     let id = args.session.unwrap_or_else(context::new_session_id);
     let session = engine.session(&id);
     let mut input = Input::stdin();
+    let mut interrupts = Interrupts::listen();
     let mut renderer = Renderer::new();
     let end = drive(
         &engine,
         &session,
         args.prompt.join(" "),
         &mut input,
+        &mut interrupts,
         &mut renderer,
         args.json,
     )
@@ -80,6 +83,7 @@ pub async fn drive(
     session: &SessionHandle,
     text: String,
     input: &mut Input,
+    interrupts: &mut Interrupts,
     renderer: &mut Renderer,
     json: bool,
 ) -> TurnEnd {
@@ -90,7 +94,7 @@ pub async fn drive(
     let mut interrupted = false;
     loop {
         let received = tokio::select! {
-            _ = tokio::signal::ctrl_c() => {
+            () = interrupts.next() => {
                 if interrupted {
                     return TurnEnd::Cancelled;
                 }

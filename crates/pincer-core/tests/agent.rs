@@ -406,6 +406,10 @@ async fn cancellation_stops_the_stream_and_keeps_what_happened() {
         Some(partial.as_str()),
         "what the user saw is kept"
     );
+    // A stopped request is counted, but it is not a failure.
+    let summary = h.engine.store().usage_summary(Some("s")).unwrap();
+    assert_eq!(summary.total.requests, 2);
+    assert_eq!(summary.total.failed_requests, 0);
 }
 
 #[tokio::test]

@@ -208,7 +208,11 @@ impl Call<'_> {
             usage: response.usage,
             ttft_ms: first_output.map(|d| d.as_millis() as u64),
             duration_ms: started.elapsed().as_millis() as u64,
-            status: if error_text.is_none() { "ok" } else { "error" },
+            status: match &outcome {
+                Ok(()) => "ok",
+                Err(CallError::Cancelled) => "cancelled",
+                Err(CallError::Failed(_)) => "error",
+            },
             error: error_text,
         };
         if let Err(e) = self.shared.store.record_usage(&record) {

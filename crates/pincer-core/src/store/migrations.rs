@@ -80,6 +80,8 @@ CREATE TABLE turns (
     ended_at    TEXT NOT NULL
 );
 CREATE INDEX turns_by_session ON turns(session_id);
+-- A request the user stopped is not a failure.
+UPDATE usage SET status = 'cancelled' WHERE status = 'error' AND error = 'cancelled';
 "#,
 ];
 

@@ -47,7 +47,8 @@ pub struct UsageSummary {
     pub by_session: Vec<UsageRow>,
 }
 
-const TOTALS: &str = "COUNT(*), SUM(status != 'ok'), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(estimated)";
+/// Stopped requests (`status = 'cancelled'`) are counted, but not as failures.
+const TOTALS: &str = "COUNT(*), SUM(status = 'error'), SUM(input_tokens), SUM(cached_tokens), SUM(output_tokens), SUM(estimated)";
 
 impl Store {
     pub fn record_usage(&self, record: &UsageRecord) -> Result<(), StoreError> {
