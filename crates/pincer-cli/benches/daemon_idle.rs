@@ -1,9 +1,9 @@
 //! `cargo bench -p pincer-cli --bench daemon_idle`
 //!
 //! The headless daemon's memory (budget: idle RSS ≤ 20 MB): start `pincer daemon` (release
-//! build, fresh data home, the scripted LLM as provider), log in, load the page and the
-//! settings, run `BENCH_TURNS` turns over the WebSocket, then sit idle for a few seconds
-//! and read the process's resident set (VmRSS) and its peak (VmHWM) from /proc.
+//! build, fresh data home, the scripted LLM as provider), log in, load the page with its
+//! embedded bundle and the settings, run `BENCH_TURNS` turns over the WebSocket, then sit
+//! idle for a few seconds and read the resident set (VmRSS) and its peak (VmHWM) from /proc.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -79,9 +79,17 @@ fn main() {
             .unwrap();
         assert_eq!(login.status(), 204);
         let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-        for path in ["/", "/api/settings", "/api/sessions", "/api/usage?days=30"] {
+        // The page and everything it loads (the embedded bundle), then what it asks for.
+        let index = client.get(format!("{url}/")).send().await.unwrap().text().await.unwrap();
+        let assets: Vec<String> = index
+            .split('"')
+            .filter(|part| part.starts_with("/assets/"))
+            .map(str::to_owned)
+            .collect();
+        for path in assets.iter().map(String::as_str).chain(["/api/settings", "/api/sessions", "/api/usage?days=30"]) {
             let response = client.get(format!("{url}{path}")).header("cookie", &cookie).send().await.unwrap();
             assert!(response.status().is_success(), "{path}: {}", response.status());
+            response.bytes().await.unwrap();
         }
         let mut request = format!("{}/api/ws", url.replace("http://", "ws://")).into_client_request().unwrap();
         request.headers_mut().insert("cookie", cookie.parse().unwrap());
