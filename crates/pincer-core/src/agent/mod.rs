@@ -8,11 +8,9 @@ use tokio::sync::{broadcast, mpsc};
 use crate::config::Settings;
 use crate::model::ToolSpec;
 use crate::protocol::{Event, Op, SessionEvent};
-
 use crate::provider::{self, Provider, ProviderError};
 use crate::store::{Store, StoreError};
 use crate::tools::{ToolRegistry, ToolSettings};
-pub use live::LiveTurn;
 
 mod history;
 mod live;
@@ -21,6 +19,8 @@ mod prompt;
 mod session;
 mod tool_call;
 mod turn;
+
+pub use live::LiveTurn;
 
 /// How approval requests are answered.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -39,8 +39,6 @@ pub enum EngineError {
     Store(#[from] StoreError),
     #[error(transparent)]
     Provider(#[from] ProviderError),
-    #[error("no model provider is configured")]
-    NoProvider,
     #[error("could not prepare {path}: {source}")]
     Io {
         path: String,
@@ -208,9 +206,7 @@ impl Engine {
     pub fn active_sessions(&self) -> usize {
         lock(&self.shared.sessions).len()
     }
-}
 
-impl Engine {
     /// Stops session `id`'s actor (after its running turn, if any) and forgets it and its
     /// grants; used when a session is deleted so a later message starts afresh.
     pub fn close_session(&self, id: &str) {
@@ -237,9 +233,7 @@ impl Shared {
             event,
         });
     }
-}
 
-impl Shared {
     /// Sends `op` to session `id`'s actor, starting one if none runs. Needs a tokio runtime.
     fn submit(self: &Arc<Self>, id: &str, op: Op) -> bool {
         let mut sessions = lock(&self.sessions);
