@@ -9,6 +9,8 @@ import {
 } from './harness.mjs';
 
 let llm, daemon, browser;
+/** What the pages reported against the Content-Security-Policy; must stay empty. */
+const cspViolations = [];
 
 before(async () => {
   llm = await startLlm();
@@ -17,6 +19,7 @@ before(async () => {
 });
 
 after(async () => {
+  assert.deepEqual(cspViolations, [], 'the pages must run under the daemon\'s CSP');
   await browser?.close();
   await daemon?.stop();
   await removeHome(daemon.home);
@@ -33,6 +36,11 @@ const tid = (id) => `[data-testid="${id}"]`;
 async function loggedInPage({ colorScheme = 'light', width = 1280, height = 800 } = {}) {
   const context = await browser.newContext({ colorScheme, viewport: { width, height } });
   const page = await context.newPage();
+  page.on('console', (message) => {
+    if (/Content Security Policy|Refused to (load|execute|apply)/i.test(message.text())) {
+      cspViolations.push(message.text());
+    }
+  });
   await page.goto(await newLoginUrl(daemon.home));
   await page.locator(tid('composer')).waitFor();
   assert.ok(!page.url().includes('login='), 'the login code must leave the address bar');
