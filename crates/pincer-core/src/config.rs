@@ -1,5 +1,6 @@
 //! `config.toml` and environment overrides, resolved into the settings the engine runs with.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -58,6 +59,20 @@ pub struct FileConfig {
     pub tools: ToolsSection,
     #[serde(default)]
     pub policy: PolicyConfig,
+    /// Prices in US dollars per million tokens, by model id (or id prefix), for the usage
+    /// page's cost; they win over the built-in list.
+    #[serde(default)]
+    pub pricing: BTreeMap<String, ModelPrice>,
+}
+
+/// What a model costs, in US dollars per million tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ModelPrice {
+    pub input: f64,
+    /// Input tokens served from the provider's cache; default: the `input` price.
+    pub cached_input: Option<f64>,
+    pub output: f64,
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -170,6 +185,8 @@ pub struct Settings {
     pub exec_timeout: Duration,
     pub web_fetch_allow_private: bool,
     pub policy: PolicyConfig,
+    /// `[pricing]` from config.toml, by model id or prefix.
+    pub pricing: BTreeMap<String, ModelPrice>,
 }
 
 /// Reads environment variables; a seam so tests need not touch the process environment.
@@ -342,6 +359,7 @@ impl Settings {
             exec_timeout: Duration::from_secs(file.tools.exec_timeout_secs.max(1)),
             web_fetch_allow_private: file.tools.web_fetch_allow_private,
             policy: file.policy,
+            pricing: file.pricing,
         })
     }
 }

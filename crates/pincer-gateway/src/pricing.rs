@@ -1,6 +1,10 @@
-//! What requests cost, from published list prices in US dollars per million tokens. Prices
-//! change: a model missing here costs "unknown", never a made-up zero. Local servers are free.
+//! What requests cost, from published list prices in US dollars per million tokens, or the
+//! user's own `[pricing]` in config.toml, which wins. Prices change: a model found in
+//! neither costs "unknown", never a made-up zero. Local servers are free.
 
+use std::collections::BTreeMap;
+
+use pincer_core::config::ModelPrice;
 use pincer_core::store::UsageTotals;
 
 struct Price {
@@ -41,23 +45,36 @@ const fn price(prefix: &'static str, input: f64, cached_input: f64, output: f64)
 /// Providers that run on the user's own machine.
 const LOCAL: &[&str] = &["ollama", "lmstudio", "llamacpp"];
 
-/// The cost of `totals`, or `None` when the model's price is unknown.
-pub fn cost_usd(provider: &str, model: &str, totals: &UsageTotals) -> Option<f64> {
-    if LOCAL.contains(&provider) {
-        return Some(0.0);
-    }
+/// The cost of `totals`, or `None` when the model's price is unknown. `configured` is
+/// `[pricing]` from config.toml: model id (or prefix) → price.
+pub fn cost_usd(
+    provider: &str,
+    model: &str,
+    totals: &UsageTotals,
+    configured: &BTreeMap<String, ModelPrice>,
+) -> Option<f64> {
     // Routers prefix the vendor: "openai/gpt-4o-mini".
     let bare = model.rsplit('/').next().unwrap_or(model);
-    let price = PRICES
+    let own = configured
         .iter()
-        .filter(|p| bare.starts_with(p.prefix))
-        .max_by_key(|p| p.prefix.len())?;
+        .filter(|(prefix, _)| {
+            model.starts_with(prefix.as_str()) || bare.starts_with(prefix.as_str())
+        })
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map(|(_, p)| (p.input, p.cached_input.unwrap_or(p.input), p.output));
+    let (input, cached_input, output) = match own {
+        Some(price) => price,
+        None if LOCAL.contains(&provider) => return Some(0.0),
+        None => PRICES
+            .iter()
+            .filter(|p| bare.starts_with(p.prefix))
+            .max_by_key(|p| p.prefix.len())
+            .map(|p| (p.input, p.cached_input, p.output))?,
+    };
     let cached = totals.cached_input_tokens.min(totals.input_tokens) as f64;
     let uncached = totals.input_tokens as f64 - cached;
     Some(
-        (uncached * price.input
-            + cached * price.cached_input
-            + totals.output_tokens as f64 * price.output)
+        (uncached * input + cached * cached_input + totals.output_tokens as f64 * output)
             / 1_000_000.0,
     )
 }
@@ -82,6 +99,7 @@ mod tests {
             "openai",
             "gpt-4o-mini-2024-07-18",
             &totals(1_000_000, 500_000, 0),
+            &none(),
         )
         .unwrap();
         assert!((cost - (0.5 * 0.15 + 0.5 * 0.075)).abs() < 1e-9, "{cost}");
@@ -89,13 +107,62 @@ mod tests {
             "openrouter",
             "anthropic/claude-sonnet-4",
             &totals(0, 0, 1_000_000),
+            &none(),
         );
         assert_eq!(routed, Some(15.0));
     }
 
+    fn none() -> BTreeMap<String, ModelPrice> {
+        BTreeMap::new()
+    }
+
+    #[test]
+    fn configured_prices_win_and_price_unknown_models() {
+        let mut own = none();
+        own.insert(
+            "mystery".to_owned(),
+            ModelPrice {
+                input: 1.0,
+                cached_input: None,
+                output: 2.0,
+            },
+        );
+        own.insert(
+            "gpt-4o-mini".to_owned(),
+            ModelPrice {
+                input: 0.0,
+                cached_input: Some(0.0),
+                output: 0.0,
+            },
+        );
+        // Cached input without its own price costs the input price.
+        let cost = cost_usd(
+            "openai",
+            "mystery-1",
+            &totals(1_000_000, 500_000, 1_000_000),
+            &own,
+        );
+        assert_eq!(cost, Some(3.0));
+        assert_eq!(
+            cost_usd("openai", "gpt-4o-mini", &totals(10, 0, 10), &own),
+            Some(0.0)
+        );
+        // A local model with a configured price is charged (e.g. electricity, a rented GPU).
+        assert_eq!(
+            cost_usd("ollama", "mystery", &totals(0, 0, 1_000_000), &own),
+            Some(2.0)
+        );
+    }
+
     #[test]
     fn unknown_models_have_no_price_and_local_ones_are_free() {
-        assert_eq!(cost_usd("openai", "mystery-1", &totals(10, 0, 10)), None);
-        assert_eq!(cost_usd("ollama", "llama3", &totals(10, 0, 10)), Some(0.0));
+        assert_eq!(
+            cost_usd("openai", "mystery-1", &totals(10, 0, 10), &none()),
+            None
+        );
+        assert_eq!(
+            cost_usd("ollama", "llama3", &totals(10, 0, 10), &none()),
+            Some(0.0)
+        );
     }
 }

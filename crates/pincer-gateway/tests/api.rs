@@ -615,6 +615,27 @@ async fn usage_shows_tokens_per_provider_and_model() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn prices_from_config_give_the_cost() {
+    let gw = TestGateway::start().await;
+    let config = gw.home().join("config.toml");
+    let mut text = std::fs::read_to_string(&config).unwrap();
+    text.push_str("\n[pricing.test-model]\ninput = 2.0\ncached_input = 0.5\noutput = 8.0\n");
+    std::fs::write(&config, text).unwrap();
+    let gw = gw.restart().await;
+    gw.llm
+        .push(Reply::text("Priced.").usage(1_000_000, 400_000, 100_000));
+    let mut ws = gw.ws().await;
+    ws.user_turn("p", "price me").await;
+    ws.until_turn_end("p").await;
+    let (_, report) = gw
+        .get(&gw.logged_in_client().await, "/api/usage?days=1")
+        .await;
+    let cost = report["buckets"][0]["cost_usd"].as_f64().unwrap();
+    // 600k uncached × $2 + 400k cached × $0.5 + 100k output × $8, per million.
+    assert!((cost - (1.2 + 0.2 + 0.8)).abs() < 1e-9, "{report}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn the_web_ui_is_served_for_page_routes_but_not_for_unknown_api_routes() {
     let gw = TestGateway::start().await;
     let anonymous = gw.anonymous();

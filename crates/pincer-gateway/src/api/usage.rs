@@ -30,13 +30,14 @@ async fn report(
     let days = query.days.unwrap_or(30).clamp(1, 3650);
     let since = SystemTime::now() - Duration::from_secs(u64::from(days - 1) * 24 * 3600);
     let since = humantime_day(since);
+    let prices = state.engine.settings().pricing;
     let buckets = state
         .engine
         .store()
         .usage_buckets(Some(&since))?
         .into_iter()
         .map(|bucket| PricedBucket {
-            cost_usd: pricing::cost_usd(&bucket.provider, &bucket.model, &bucket.totals),
+            cost_usd: pricing::cost_usd(&bucket.provider, &bucket.model, &bucket.totals, &prices),
             bucket,
         })
         .collect();
