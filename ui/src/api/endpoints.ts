@@ -4,6 +4,7 @@ import type {
   ConnectionTest,
   Health,
   HistoryMessage,
+  LoginCode,
   LoginRequest,
   NewSession,
   PendingApproval,
@@ -24,6 +25,7 @@ export const api = {
 
   login: (body: LoginRequest) =>
     request<void>("/api/login", { method: "POST", body, quietAuth: true }),
+  loginCode: () => request<LoginCode>("/api/login-codes", { method: "POST" }),
   logout: () => request<void>("/api/logout", { method: "POST", quietAuth: true }),
 
   sessions: (q: string, signal?: AbortSignal) => {

@@ -1,9 +1,10 @@
-// Settings: model providers, approval rules, and logging out.
+// Settings: model providers, approval rules, signing in another device, logging out.
 
 import { useEffect, useState } from "react";
 import { api } from "../api/endpoints";
 import { Spinner } from "../components/Spinner";
 import type { SettingsView } from "../generated/protocol";
+import { OtherDevice } from "../settings/OtherDevice";
 import { PolicyEditor } from "../settings/PolicyEditor";
 import { ProvidersEditor } from "../settings/ProvidersEditor";
 
@@ -45,6 +46,12 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
             <PolicyEditor settings={settings} onSaved={setSettings} />
           </>
         )}
+        <section className="settings-section" aria-labelledby="devices-title">
+          <div className="section-head">
+            <h2 id="devices-title">Another browser or device</h2>
+          </div>
+          <OtherDevice />
+        </section>
         <section className="settings-section" aria-labelledby="account-title">
           <div className="section-head">
             <h2 id="account-title">This browser</h2>
