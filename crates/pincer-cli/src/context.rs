@@ -37,7 +37,4 @@ pub fn engine(global: &Global, approve: Approve) -> anyhow::Result<Engine> {
     Ok(Engine::start(settings, mode)?)
 }
 
-pub fn new_session_id() -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    id[..12].to_owned()
-}
+pub use pincer_core::store::new_session_id;

@@ -5,6 +5,7 @@
 use std::collections::BTreeMap;
 
 use pincer_core::config::ModelPrice;
+use pincer_core::provider::presets;
 use pincer_core::store::UsageTotals;
 
 struct Price {
@@ -42,9 +43,6 @@ const fn price(prefix: &'static str, input: f64, cached_input: f64, output: f64)
     }
 }
 
-/// Providers that run on the user's own machine.
-const LOCAL: &[&str] = &["ollama", "lmstudio", "llamacpp"];
-
 /// The cost of `totals`, or `None` when the model's price is unknown. `configured` is
 /// `[pricing]` from config.toml: model id (or prefix) → price.
 pub fn cost_usd(
@@ -64,7 +62,7 @@ pub fn cost_usd(
         .map(|(_, p)| (p.input, p.cached_input.unwrap_or(p.input), p.output));
     let (input, cached_input, output) = match own {
         Some(price) => price,
-        None if LOCAL.contains(&provider) => return Some(0.0),
+        None if runs_locally(provider) => return Some(0.0),
         None => PRICES
             .iter()
             .filter(|p| bare.starts_with(p.prefix))
@@ -77,6 +75,11 @@ pub fn cost_usd(
         (uncached * input + cached * cached_input + totals.output_tokens as f64 * output)
             / 1_000_000.0,
     )
+}
+
+/// Presets without a vendor key (Ollama, LM Studio, llama.cpp) run on the user's machine.
+fn runs_locally(provider: &str) -> bool {
+    presets::find(provider).is_some_and(|preset| preset.key_env.is_none())
 }
 
 #[cfg(test)]

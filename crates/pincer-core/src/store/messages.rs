@@ -27,6 +27,12 @@ pub struct SessionSummary {
     pub messages: u64,
 }
 
+/// A fresh session id: 12 hex characters, short enough to type after `--session`.
+pub fn new_session_id() -> String {
+    let id = uuid::Uuid::new_v4().simple().to_string();
+    id[..12].to_owned()
+}
+
 impl Store {
     /// Creates the session if it does not exist yet.
     pub fn ensure_session(&self, id: &str) -> Result<(), StoreError> {

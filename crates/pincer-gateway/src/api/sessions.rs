@@ -53,7 +53,7 @@ async fn create(
     body: Option<Json<NewSession>>,
 ) -> ApiResult<(StatusCode, Json<SessionInfo>)> {
     let title = body.and_then(|Json(b)| b.title).unwrap_or_default();
-    let id = new_session_id();
+    let id = pincer_core::store::new_session_id();
     let store = state.engine.store();
     store.ensure_session(&id)?;
     let title = clean_title(&title);
@@ -172,9 +172,4 @@ fn clean_title(title: &str) -> String {
         .chars()
         .take(MAX_TITLE_CHARS)
         .collect()
-}
-
-pub fn new_session_id() -> String {
-    let id = uuid::Uuid::new_v4().simple().to_string();
-    id[..12].to_owned()
 }
