@@ -515,3 +515,20 @@ async fn pages_and_api_answers_carry_security_headers() {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_broken_login_table_is_an_error_not_a_logout() {
+    let gw = TestGateway::start().await;
+    let client = gw.logged_in_client().await;
+    let (status, _) = gw.get(&client, "/api/sessions").await;
+    assert_eq!(status, StatusCode::OK);
+    // Something else breaks the database under the running daemon.
+    let db = rusqlite::Connection::open(gw.home().join("pincer.db")).unwrap();
+    db.execute_batch("DROP TABLE web_sessions;").unwrap();
+    let response = client.get(gw.url("/api/sessions")).send().await.unwrap();
+    let message = expect_error(response, StatusCode::INTERNAL_SERVER_ERROR).await;
+    assert!(message.contains("could not check the login"), "{message}");
+    // The bearer token needs no database and still works.
+    let (status, _) = gw.get(&gw.bearer_client(), "/api/sessions").await;
+    assert_eq!(status, StatusCode::OK);
+}

@@ -9,7 +9,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::{Json, Router, routing::post};
 
-use pincer_core::store::Store;
+use pincer_core::store::{Store, StoreError};
 
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -39,23 +39,22 @@ impl Auth {
         }
     }
 
-    /// Whether the request carries the bearer token or a live login cookie.
-    pub fn is_authenticated(&self, headers: &HeaderMap, store: &Store) -> bool {
+    /// Whether the request carries the bearer token or a live login cookie. A database
+    /// failure is an error, not a "no": the user must not be sent to log in again for it.
+    pub fn is_authenticated(&self, headers: &HeaderMap, store: &Store) -> Result<bool, StoreError> {
         if let Some(bearer) = headers
             .get(header::AUTHORIZATION)
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.strip_prefix("Bearer "))
         {
-            return random::constant_time_eq(bearer.trim().as_bytes(), self.token.as_bytes());
+            return Ok(random::constant_time_eq(
+                bearer.trim().as_bytes(),
+                self.token.as_bytes(),
+            ));
         }
         match cookie(headers, COOKIE) {
-            Some(value) => store
-                .web_session_valid(&random::sha256_hex(value))
-                .unwrap_or_else(|e| {
-                    tracing::error!(error = %e, "could not check a login");
-                    false
-                }),
-            None => false,
+            Some(value) => store.web_session_valid(&random::sha256_hex(value)),
+            None => Ok(false),
         }
     }
 }
@@ -74,13 +73,13 @@ fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
 
 /// Refuses requests that are not authenticated.
 pub async fn require(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
-    if state
+    match state
         .auth
         .is_authenticated(request.headers(), state.engine.store())
     {
-        next.run(request).await
-    } else {
-        ApiError::unauthorized().into_response()
+        Ok(true) => next.run(request).await,
+        Ok(false) => ApiError::unauthorized().into_response(),
+        Err(e) => ApiError::internal(format!("could not check the login: {e}")).into_response(),
     }
 }
 
