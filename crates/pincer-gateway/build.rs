@@ -10,12 +10,15 @@ fn main() {
     println!("cargo:rerun-if-changed={}", dist.display());
     let _ = std::fs::remove_dir_all(&out);
     if let Err(e) = std::fs::create_dir_all(&out) {
-        println!("cargo:warning=could not create {}: {e}", out.display());
-        return;
+        fail(&format!("could not create {}: {e}", out.display()));
     }
     if dist.join("index.html").is_file() {
+        // A built UI that cannot be embedded must stop the build, not ship a broken page.
         if let Err(e) = copy_dir(&dist, &out) {
-            println!("cargo:warning=could not copy the web UI: {e}");
+            fail(&format!(
+                "could not copy the web UI from {}: {e}",
+                dist.display()
+            ));
         }
     } else {
         println!(
@@ -23,6 +26,11 @@ fn main() {
         );
         let _ = std::fs::write(out.join("index.html"), PLACEHOLDER);
     }
+}
+
+fn fail(message: &str) -> ! {
+    eprintln!("error: {message}");
+    std::process::exit(1)
 }
 
 fn copy_dir(from: &Path, to: &Path) -> std::io::Result<()> {

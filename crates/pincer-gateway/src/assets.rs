@@ -21,7 +21,12 @@ pub async fn serve(uri: Uri) -> Response {
         },
     };
     let mime = mime_guess::from_path(path).first_or_octet_stream();
-    let mut response = file.data.into_owned().into_response();
+    // Embedded files are static: hand out the bytes without copying them per request.
+    let body = match file.data {
+        std::borrow::Cow::Borrowed(bytes) => axum::body::Bytes::from_static(bytes),
+        std::borrow::Cow::Owned(bytes) => axum::body::Bytes::from(bytes),
+    };
+    let mut response = body.into_response();
     let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(mime.as_ref()) {
         headers.insert(header::CONTENT_TYPE, value);
