@@ -24,7 +24,9 @@ fn main() {
         println!(
             "cargo:warning=ui/dist is missing: the binary will serve a placeholder page (build the UI with `npm ci && npm run build` in ui/)"
         );
-        let _ = std::fs::write(out.join("index.html"), PLACEHOLDER);
+        if let Err(e) = std::fs::write(out.join("index.html"), PLACEHOLDER) {
+            fail(&format!("could not write the placeholder page: {e}"));
+        }
     }
 }
 
