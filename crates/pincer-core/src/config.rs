@@ -44,7 +44,7 @@ pub enum ConfigError {
 }
 
 /// The file as written by the user. Unknown keys are errors, so typos never pass silently.
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct FileConfig {
     /// The agent's working folder; default `<home>/workspace`.

@@ -132,20 +132,21 @@ fn parse(text: &str) -> Result<DocumentMut, ApiError> {
 }
 
 /// Checks `text` + `secrets` make valid settings, then writes both files. Returns the
-/// settings to run with. Nothing is written when the result would not load.
+/// settings to run with and what was written. Nothing is written when the result would
+/// not load.
 pub fn save(
     home: &Path,
     workspace_override: Option<std::path::PathBuf>,
-    text: &str,
-    secrets: &Secrets,
-) -> Result<Settings, ApiError> {
+    text: String,
+    secrets: Secrets,
+) -> Result<(Settings, Current), ApiError> {
     let path = home.join(CONFIG_FILE);
-    let mut file =
-        FileConfig::parse(&path, text).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    file.apply_secrets(secrets);
+    let file = FileConfig::parse(&path, &text).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    let mut with_keys = file.clone();
+    with_keys.apply_secrets(&secrets);
     let settings = Settings::resolve_allowing_no_provider(
         home.to_path_buf(),
-        file,
+        with_keys,
         &ProcessEnv,
         workspace_override,
     )
@@ -153,7 +154,14 @@ pub fn save(
     write_private(&path, text.as_bytes())
         .map_err(|e| ApiError::internal(format!("could not write {}: {e}", path.display())))?;
     secrets.save(home).map_err(ApiError::internal)?;
-    Ok(settings)
+    Ok((
+        settings,
+        Current {
+            text,
+            file,
+            secrets,
+        },
+    ))
 }
 
 #[cfg(test)]

@@ -95,19 +95,18 @@ async fn save_policy(
 
 /// Validates, writes and applies `text`; answers with the new view.
 async fn apply(state: &AppState, text: String, current: Current) -> ApiResult<Json<SettingsView>> {
-    let settings = settings_file::save(
+    let (settings, saved) = settings_file::save(
         &state.home,
         state.workspace_override.clone(),
-        &text,
-        &current.secrets,
+        text,
+        current.secrets,
     )?;
     state
         .engine
         .reconfigure(settings)
         .map_err(ApiError::internal)?;
     tracing::info!("settings saved and applied");
-    let current = settings_file::read(&state.home)?;
-    Ok(Json(view(state, &current)))
+    Ok(Json(view(state, &saved)))
 }
 
 async fn test(
