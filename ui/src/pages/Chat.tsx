@@ -34,11 +34,6 @@ export function clearHistoryCache(): void {
   drafts.clear();
 }
 
-function titleFrom(text: string): string {
-  const line = text.split("\n").find((l) => l.trim())?.trim() ?? "New chat";
-  return line.length > 60 ? `${line.slice(0, 59).trimEnd()}…` : line;
-}
-
 function announce(end: TurnEnd): string {
   switch (end.kind) {
     case "completed":
@@ -158,7 +153,8 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
       }
       setCreating(true);
       try {
-        const created = await api.createSession({ title: titleFrom(text) });
+        // The daemon titles the session from its first message.
+        const created = await api.createSession({});
         historyCache.set(created.id, { messages: [], outcomes: {} });
         dispatch({ type: "local_send", session: created.id, id: `local-${++localIds}`, text });
         send(created.id, { type: "user_turn", text });

@@ -27,6 +27,21 @@ pub struct SessionSummary {
     pub messages: u64,
 }
 
+/// A session's default title: the first non-blank line of its first message, at most 80
+/// characters (cut ones end in "…").
+fn title_from(text: &str) -> String {
+    let line = text
+        .lines()
+        .map(str::trim)
+        .find(|l| !l.is_empty())
+        .unwrap_or_default();
+    if line.chars().count() <= 80 {
+        return line.to_owned();
+    }
+    let cut: String = line.chars().take(79).collect();
+    format!("{}…", cut.trim_end())
+}
+
 /// A fresh session id: 12 hex characters, short enough to type after `--session`.
 pub fn new_session_id() -> String {
     let id = uuid::Uuid::new_v4().simple().to_string();
@@ -88,14 +103,7 @@ impl Store {
         )?;
         let id = tx.last_insert_rowid();
         if message.role == Role::User {
-            let title: String = message
-                .content
-                .lines()
-                .next()
-                .unwrap_or_default()
-                .chars()
-                .take(80)
-                .collect();
+            let title = title_from(&message.content);
             tx.execute(
                 "UPDATE sessions SET title = ?2 WHERE id = ?1 AND title = ''",
                 params![session, title],
@@ -240,4 +248,19 @@ fn escape_like(text: &str) -> String {
         out.push(c);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn titles_come_from_the_first_non_blank_line() {
+        assert_eq!(title_from("\n  \n  Plan a trip \nto Lisbon"), "Plan a trip");
+        let long = "word ".repeat(30);
+        let title = title_from(&long);
+        assert_eq!(title.chars().count(), 80, "{title}");
+        assert!(title.ends_with('…'));
+        assert_eq!(title_from(""), "");
+    }
 }
