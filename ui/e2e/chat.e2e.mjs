@@ -287,8 +287,15 @@ test('usage page shows the figures of the requests made', async () => {
   const digits = async (id) => ((await page.locator(tid(id)).textContent()) ?? '').replace(/[^0-9]/g, '');
   await waitFor(async () => (await digits('usage-requests')).startsWith(String(requests)), `usage-requests to show ${requests}`);
   await waitFor(async () => (await page.locator(tid('usage-table')).textContent()).includes('test-model'), 'the model row');
-  const inputText = (await page.locator(tid('usage-input-tokens')).textContent()) ?? '';
-  assert.ok(inputText.replace(/[^0-9.km]/gi, '').length > 0, `input tokens shown: ${inputText}`);
+  // The tiles show the exact totals of the daemon's records.
+  const cached = sum((t) => t.cached_input_tokens);
+  const output = sum((t) => t.output_tokens);
+  const text = async (id) => (await page.locator(tid(id)).textContent()) ?? '';
+  assert.ok((await text('usage-input-tokens')).includes(input.toLocaleString('en-US')), await text('usage-input-tokens'));
+  assert.ok((await text('usage-output-tokens')).includes(output.toLocaleString('en-US')), await text('usage-output-tokens'));
+  const share = (cached / input) * 100;
+  const shown = share >= 10 ? share.toFixed(0) : share.toFixed(1);
+  assert.ok((await text('usage-cached-share')).includes(`${shown}%`), `${await text('usage-cached-share')} vs ${shown}%`);
   await screenshot(page, 'usage-light');
   await page.context().close();
   const dark = await loggedInPage({ colorScheme: 'dark' });
