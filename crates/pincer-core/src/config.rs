@@ -89,6 +89,8 @@ pub struct ProviderEntry {
     /// The key itself; wins over `api_key_env`. Prefer the variable: config files get shared.
     pub api_key: Option<String>,
     pub model: Option<String>,
+    /// Whether the model accepts images (screenshots); default: what the preset knows.
+    pub images: Option<bool>,
 }
 
 impl ProviderEntry {
@@ -494,6 +496,9 @@ fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
         base_url,
         api_key,
         model,
+        images: entry
+            .images
+            .unwrap_or_else(|| preset.is_some_and(|p| p.images)),
         timeout: Duration::from_secs(120),
     })
 }

@@ -46,6 +46,29 @@ pub struct Message {
     /// Set on `Role::Tool` messages when the tool failed.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub is_error: bool,
+    /// Images a tool produced (screenshots), sent to models that accept images.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub images: Vec<ImageRef>,
+}
+
+/// An image file the conversation refers to. The file is read when a request is built, so
+/// the history stays small and the image is visible in the workspace.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct ImageRef {
+    /// Absolute path of the image file.
+    pub path: String,
+    /// e.g. `image/png`.
+    pub media_type: String,
+}
+
+impl ImageRef {
+    /// The file's bytes as base64, or why they could not be read.
+    pub fn base64(&self) -> Result<String, std::io::Error> {
+        use base64::Engine as _;
+        let bytes = std::fs::read(&self.path)?;
+        Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
+    }
 }
 
 impl Message {
@@ -56,6 +79,7 @@ impl Message {
             tool_calls: Vec::new(),
             tool_call_id: None,
             is_error: false,
+            images: Vec::new(),
         }
     }
 
@@ -66,6 +90,7 @@ impl Message {
             tool_calls,
             tool_call_id: None,
             is_error: false,
+            images: Vec::new(),
         }
     }
 
@@ -80,6 +105,7 @@ impl Message {
             tool_calls: Vec::new(),
             tool_call_id: Some(call_id.into()),
             is_error,
+            images: Vec::new(),
         }
     }
 }

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::tools::Access;
+use crate::tools::{Access, DesktopAccess};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -38,6 +38,12 @@ pub struct PolicyConfig {
     /// `exec` commands no rule matches.
     pub exec: Verdict,
     pub web_fetch: Verdict,
+    /// Desktop automation: capturing the screen.
+    pub screenshot: Verdict,
+    /// Desktop automation: moving and clicking the mouse, typing, pressing keys.
+    pub input: Verdict,
+    /// Desktop notifications from the agent.
+    pub notify: Verdict,
     /// Rules by command prefix; the longest matching prefix wins.
     pub exec_rules: Vec<ExecRule>,
 }
@@ -51,6 +57,9 @@ impl Default for PolicyConfig {
             write: Verdict::Ask,
             exec: Verdict::Ask,
             web_fetch: Verdict::Ask,
+            screenshot: Verdict::Ask,
+            input: Verdict::Ask,
+            notify: Verdict::Allow,
             exec_rules: Vec::new(),
         }
     }
@@ -100,6 +109,15 @@ impl PolicyConfig {
                 summary: format!("{tool} {} (outside the workspace)", path.display()),
             },
             Access::Exec { command } => self.check_exec(command),
+            Access::Desktop { kind, summary } => Check {
+                verdict: match kind {
+                    DesktopAccess::Screen => self.screenshot,
+                    DesktopAccess::Input => self.input,
+                    DesktopAccess::Notify => self.notify,
+                },
+                pattern: tool.to_owned(),
+                summary: summary.clone(),
+            },
             Access::Network { url } => Check {
                 verdict: self.web_fetch,
                 pattern: format!("{tool}:{}", host(url)),

@@ -125,6 +125,9 @@ pub enum Event {
         name: String,
         ok: bool,
         output: String,
+        /// Absolute paths of images the tool produced (screenshots).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        images: Vec<String>,
         duration_ms: u64,
     },
     /// A request failed and will be sent again after `delay_ms`.

@@ -17,7 +17,9 @@ fn workspace() -> (tempfile::TempDir, ToolSettings) {
 }
 
 async fn exec(settings: &ToolSettings, command: &str) -> Result<String, ToolError> {
-    Exec.run(json!({"command": command}), settings).await
+    Exec.run(json!({"command": command}), settings)
+        .await
+        .map(|output| output.text)
 }
 
 #[test]

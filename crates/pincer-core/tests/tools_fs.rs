@@ -42,7 +42,10 @@ impl Workspace {
     }
 
     async fn run(&self, name: &str, args: Value) -> Result<String, ToolError> {
-        self.tool(name).run(args, &self.settings).await
+        self.tool(name)
+            .run(args, &self.settings)
+            .await
+            .map(|output| output.text)
     }
 
     fn access(&self, name: &str, args: Value) -> Result<Access, ToolError> {

@@ -102,7 +102,10 @@ fn settings(allow_private: bool) -> ToolSettings {
 }
 
 async fn fetch(settings: &ToolSettings, url: &str) -> Result<String, ToolError> {
-    WebFetch::default().run(json!({"url": url}), settings).await
+    WebFetch::default()
+        .run(json!({"url": url}), settings)
+        .await
+        .map(|output| output.text)
 }
 
 #[tokio::test]
@@ -175,7 +178,8 @@ async fn body_is_capped() {
             &settings,
         )
         .await
-        .unwrap();
+        .unwrap()
+        .text;
     assert!(out.contains("\n\naaaaaaaaaa\n"), "{out}");
     assert!(out.contains("first 10 bytes"), "{out}");
 }

@@ -57,6 +57,7 @@ pub fn provider_entry(input: &ProviderInput, existing: &[ProviderEntry]) -> Prov
     if let Some(old) = existing.iter().find(|e| e.label() == entry.label()) {
         entry.dialect = old.dialect;
         entry.api_key_env = old.api_key_env.clone();
+        entry.images = old.images;
         if input.api_key.is_none() {
             entry.api_key = old.api_key.clone();
         }
@@ -88,6 +89,9 @@ pub fn with_providers(text: &str, entries: &[ProviderEntry]) -> Result<String, A
                 pincer_core::provider::Dialect::Anthropic => "anthropic",
             };
             table.insert("dialect", value(name));
+        }
+        if let Some(images) = entry.images {
+            table.insert("images", value(images));
         }
         array.push(table);
     }

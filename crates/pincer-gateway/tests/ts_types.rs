@@ -4,7 +4,7 @@
 //! ts_types` rewrites it.
 
 use pincer_core::agent::LiveTurn;
-use pincer_core::model::{Message, Role, ToolCall, Usage};
+use pincer_core::model::{ImageRef, Message, Role, ToolCall, Usage};
 use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
 use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, Op, SessionEvent};
 use pincer_core::provider::Dialect;
@@ -37,6 +37,7 @@ fn render() -> String {
         SessionEvent,
         Usage,
         Message,
+        ImageRef,
         Role,
         ToolCall,
         LiveTurn,

@@ -7,9 +7,17 @@ export type ApprovalDecision = "once" | "session" | "always" | "deny";
 
 export type DecidedBy = "policy" | "remembered" | "user" | "mode";
 
-export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, };
+export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, 
+/**
+ * Absolute paths of images the tool produced (screenshots).
+ */
+images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, };
 
-export type SessionEvent = { session: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, });
+export type SessionEvent = { session: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, 
+/**
+ * Absolute paths of images the tool produced (screenshots).
+ */
+images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, });
 
 export type Usage = { 
 /**
@@ -34,7 +42,21 @@ tool_call_id?: string | null,
 /**
  * Set on `Role::Tool` messages when the tool failed.
  */
-is_error?: boolean, };
+is_error?: boolean, 
+/**
+ * Images a tool produced (screenshots), sent to models that accept images.
+ */
+images?: Array<ImageRef>, };
+
+export type ImageRef = { 
+/**
+ * Absolute path of the image file.
+ */
+path: string, 
+/**
+ * e.g. `image/png`.
+ */
+media_type: string, };
 
 export type Role = "user" | "assistant" | "tool";
 
@@ -60,6 +82,18 @@ write: Verdict,
  */
 exec: Verdict, web_fetch: Verdict, 
 /**
+ * Desktop automation: capturing the screen.
+ */
+screenshot: Verdict, 
+/**
+ * Desktop automation: moving and clicking the mouse, typing, pressing keys.
+ */
+input: Verdict, 
+/**
+ * Desktop notifications from the agent.
+ */
+notify: Verdict, 
+/**
  * Rules by command prefix; the longest matching prefix wins.
  */
 exec_rules: Array<ExecRule>, };
@@ -80,7 +114,11 @@ tool_call_id?: string | null,
 /**
  * Set on `Role::Tool` messages when the tool failed.
  */
-is_error?: boolean, };
+is_error?: boolean, 
+/**
+ * Images a tool produced (screenshots), sent to models that accept images.
+ */
+images?: Array<ImageRef>, };
 
 export type UsageTotals = { requests: number, failed_requests: number, input_tokens: number, cached_input_tokens: number, output_tokens: number, 
 /**
@@ -120,7 +158,11 @@ tool_call_id?: string | null,
 /**
  * Set on `Role::Tool` messages when the tool failed.
  */
-is_error?: boolean, };
+is_error?: boolean, 
+/**
+ * Images a tool produced (screenshots), sent to models that accept images.
+ */
+images?: Array<ImageRef>, };
 
 export type ToolOutcome = "ok" | "error" | "denied" | "cancelled";
 

@@ -13,7 +13,7 @@ const view: SettingsView = {
   ],
   active: ["deepseek", "local"],
   env_override: null,
-  policy: { outside_read: "ask", outside_write: "deny", write: "allow", exec: "ask", web_fetch: "allow", exec_rules: [{ prefix: "git status", action: "allow" }] },
+  policy: { outside_read: "ask", outside_write: "deny", write: "allow", exec: "ask", web_fetch: "allow", screenshot: "ask", input: "ask", notify: "allow", exec_rules: [{ prefix: "git status", action: "allow" }] },
   presets: [
     { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },
     { name: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", default_model: "deepseek-chat", key_env: "DEEPSEEK_API_KEY" },

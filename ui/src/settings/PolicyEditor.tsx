@@ -15,6 +15,9 @@ const FIELDS: { key: VerdictField; label: string; help: string; testId: string }
   { key: "web_fetch", label: "Fetch web pages", help: "Download a URL from the internet.", testId: "policy-web-fetch" },
   { key: "outside_read", label: "Read outside the workspace", help: "Read files anywhere else on this machine.", testId: "policy-outside-read" },
   { key: "outside_write", label: "Write outside the workspace", help: "Change files anywhere else on this machine.", testId: "policy-outside-write" },
+  { key: "screenshot", label: "Look at the screen", help: "Take a screenshot of the desktop (desktop app).", testId: "policy-screenshot" },
+  { key: "input", label: "Control mouse and keyboard", help: "Move and click the mouse, type, press keys (desktop app).", testId: "policy-input" },
+  { key: "notify", label: "Show notifications", help: "Pop up a desktop notification.", testId: "policy-notify" },
 ];
 
 const VERDICTS: { value: Verdict; label: string }[] = [

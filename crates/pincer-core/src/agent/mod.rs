@@ -117,11 +117,21 @@ impl Config {
 impl Engine {
     /// Opens the data home (creating it and the workspace if needed) and connects providers.
     pub fn start(settings: Settings, mode: ApprovalMode) -> Result<Self, EngineError> {
+        Self::start_with_tools(settings, ToolRegistry::builtin(), mode)
+    }
+
+    /// Like [`Engine::start`], with a tool set of the caller's (the desktop app adds its
+    /// automation tools to the built-in ones).
+    pub fn start_with_tools(
+        settings: Settings,
+        tools: ToolRegistry,
+        mode: ApprovalMode,
+    ) -> Result<Self, EngineError> {
         let store = {
             create_private_dir(&settings.home)?;
             Store::open(&settings.home.join("pincer.db"))?
         };
-        Self::with_store(settings, store, ToolRegistry::builtin(), mode)
+        Self::with_store(settings, store, tools, mode)
     }
 
     /// An engine over `store`. With no provider configured it still starts (a daemon lets
@@ -205,6 +215,19 @@ impl Engine {
     /// How many session actors are running (idle ones stop after a while).
     pub fn active_sessions(&self) -> usize {
         lock(&self.shared.sessions).len()
+    }
+
+    /// Stops every running turn (the emergency stop); returns how many were running.
+    pub fn interrupt_all(&self) -> usize {
+        let running: Vec<String> = self
+            .live_turns()
+            .into_iter()
+            .map(|turn| turn.session)
+            .collect();
+        for id in &running {
+            self.session(id).submit(Op::Interrupt);
+        }
+        running.len()
     }
 
     /// Stops session `id`'s actor (after its running turn, if any) and forgets it and its

@@ -14,6 +14,7 @@ use crate::model::{Message, ToolCall};
 use crate::policy::Verdict;
 use crate::protocol::{ApprovalDecision, DecidedBy, Event};
 use crate::store::AuditRecord;
+use crate::tools::ToolOutput;
 use crate::tools::offload::offload;
 
 /// The result message and whether the call was cut short by cancellation.
@@ -50,8 +51,12 @@ impl ToolRun<'_> {
                 arguments: call.arguments.clone(),
             },
         );
-        let (content, ok, decision, outcome) = self.execute(call).await;
+        let (output, ok, decision, outcome) = self.execute(call).await;
         let cancelled = outcome == "cancelled";
+        let ToolOutput {
+            text: content,
+            images,
+        } = output;
         let content = if ok {
             offload(
                 &self.config.settings.workspace,
@@ -84,17 +89,17 @@ impl ToolRun<'_> {
                 name: call.name.clone(),
                 ok,
                 output: content.clone(),
+                images: images.iter().map(|image| image.path.clone()).collect(),
                 duration_ms,
             },
         );
-        Outcome {
-            message: Message::tool_result(&call.id, content, !ok),
-            cancelled,
-        }
+        let mut message = Message::tool_result(&call.id, content, !ok);
+        message.images = images;
+        Outcome { message, cancelled }
     }
 
-    /// Returns (content, ok, decision, outcome label).
-    async fn execute(&self, call: &ToolCall) -> (String, bool, Decision, &'static str) {
+    /// Returns (output, ok, decision, outcome label).
+    async fn execute(&self, call: &ToolCall) -> (ToolOutput, bool, Decision, &'static str) {
         let policy_decision = |allowed| Decision {
             allowed,
             by: DecidedBy::Policy,
@@ -107,7 +112,7 @@ impl ToolRun<'_> {
                 call.name,
                 known.join(", ")
             );
-            return (message, false, policy_decision(false), "error");
+            return (message.into(), false, policy_decision(false), "error");
         };
         let arguments = if call.arguments.trim().is_empty() {
             "{}"
@@ -118,13 +123,13 @@ impl ToolRun<'_> {
             Ok(args @ serde_json::Value::Object(_)) => args,
             Ok(_) => {
                 let message = "error: invalid arguments: expected a JSON object".to_owned();
-                return (message, false, policy_decision(false), "error");
+                return (message.into(), false, policy_decision(false), "error");
             }
             Err(e) => {
                 let message = format!(
                     "error: invalid arguments: not valid JSON ({e}); send the arguments as one JSON object"
                 );
-                return (message, false, policy_decision(false), "error");
+                return (message.into(), false, policy_decision(false), "error");
             }
         };
         let settings = &self.config.tool_settings;
@@ -132,7 +137,7 @@ impl ToolRun<'_> {
             Ok(access) => access,
             Err(e) => {
                 return (
-                    format!("error: {e}"),
+                    format!("error: {e}").into(),
                     false,
                     policy_decision(false),
                     "error",
@@ -156,21 +161,21 @@ impl ToolRun<'_> {
                         by: DecidedBy::User,
                         reason: String::new(),
                     };
-                    return (message, false, decision, "cancelled");
+                    return (message.into(), false, decision, "cancelled");
                 }
             },
         };
         if !decision.allowed {
             let message = format!("error: denied: {}", decision.reason);
-            return (message, false, decision, "denied");
+            return (message.into(), false, decision, "denied");
         }
         tokio::select! {
             () = self.cancel.cancelled() => {
-                ("error: cancelled by the user while running".to_owned(), false, decision, "cancelled")
+                ("error: cancelled by the user while running".to_owned().into(), false, decision, "cancelled")
             }
             result = tool.run(args, settings) => match result {
                 Ok(output) => (output, true, decision, "ok"),
-                Err(e) => (format!("error: {e}"), false, decision, "error"),
+                Err(e) => (format!("error: {e}").into(), false, decision, "error"),
             }
         }
     }

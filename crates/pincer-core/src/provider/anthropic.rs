@@ -42,7 +42,7 @@ impl Provider for Anthropic {
     fn stream<'a>(&'a self, request: &'a ChatRequest) -> EventStream<'a> {
         let provider = self.endpoint.name.as_str();
         let url = format!("{}/messages", self.endpoint.base_url.trim_end_matches('/'));
-        let body = request_body(&self.endpoint.model, request);
+        let body = request_body(&self.endpoint.model, self.endpoint.images, request);
         let mut http = self
             .client
             .post(url)
@@ -193,8 +193,9 @@ fn parse_usage(usage: &Value, previous: Usage) -> Usage {
 
 /// The request body. Cache breakpoints sit on the stable prefix (system prompt and tools)
 /// and on the newest message, so each turn reads the previous turn's cache.
-pub fn request_body(model: &str, request: &ChatRequest) -> Value {
-    let mut messages = messages(&request.messages);
+/// The request body; `images`: the model accepts images, so tool images are attached.
+pub fn request_body(model: &str, images: bool, request: &ChatRequest) -> Value {
+    let mut messages = messages(&request.messages, images);
     if let Some(block) = messages
         .last_mut()
         .and_then(|m| m.get_mut("content"))
@@ -232,7 +233,7 @@ pub fn request_body(model: &str, request: &ChatRequest) -> Value {
 }
 
 /// Renders history as alternating user/assistant turns; tool results ride in user turns.
-fn messages(history: &[Message]) -> Vec<Value> {
+fn messages(history: &[Message], images: bool) -> Vec<Value> {
     let mut out: Vec<Value> = Vec::new();
     for message in history {
         let (role, blocks) = match message.role {
@@ -245,7 +246,7 @@ fn messages(history: &[Message]) -> Vec<Value> {
                 vec![json!({
                     "type": "tool_result",
                     "tool_use_id": message.tool_call_id.as_deref().unwrap_or_default(),
-                    "content": message.content,
+                    "content": tool_content(message, images),
                     "is_error": message.is_error,
                 })],
             ),
@@ -277,4 +278,24 @@ fn messages(history: &[Message]) -> Vec<Value> {
         }
     }
     out
+}
+
+/// A tool result's content: its text, plus its images when the model takes them.
+fn tool_content(message: &Message, images: bool) -> Value {
+    if !images || message.images.is_empty() {
+        return json!(message.content);
+    }
+    let mut blocks = vec![json!({"type": "text", "text": message.content})];
+    for image in &message.images {
+        blocks.push(match image.base64() {
+            Ok(data) => json!({
+                "type": "image",
+                "source": {"type": "base64", "media_type": image.media_type, "data": data},
+            }),
+            Err(e) => {
+                json!({"type": "text", "text": format!("(image {} could not be read: {e})", image.path)})
+            }
+        });
+    }
+    Value::Array(blocks)
 }

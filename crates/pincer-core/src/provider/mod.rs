@@ -38,6 +38,8 @@ pub struct Endpoint {
     pub base_url: String,
     pub api_key: Option<String>,
     pub model: String,
+    /// The model accepts images; otherwise a tool's images are described in text.
+    pub images: bool,
     /// Request timeout for connecting and for silence between stream events.
     pub timeout: Duration,
 }
@@ -51,6 +53,7 @@ impl std::fmt::Debug for Endpoint {
             .field("base_url", &self.base_url)
             .field("api_key", &self.api_key.as_ref().map(|_| "<redacted>"))
             .field("model", &self.model)
+            .field("images", &self.images)
             .field("timeout", &self.timeout)
             .finish()
     }

@@ -7,7 +7,9 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{Endpoint, EventStream, Provider, ProviderError, sse};
-use crate::model::{ChatRequest, Message, Role, StopReason, StreamEvent, ToolCall, Usage};
+use crate::model::{
+    ChatRequest, ImageRef, Message, Role, StopReason, StreamEvent, ToolCall, Usage,
+};
 
 pub struct OpenAi {
     endpoint: Endpoint,
@@ -35,7 +37,7 @@ impl Provider for OpenAi {
             "{}/chat/completions",
             self.endpoint.base_url.trim_end_matches('/')
         );
-        let body = request_body(&self.endpoint.model, request);
+        let body = request_body(&self.endpoint.model, self.endpoint.images, request);
         let mut http = self.client.post(url).json(&body);
         if let Some(key) = &self.endpoint.api_key {
             http = http.bearer_auth(key);
@@ -178,7 +180,8 @@ fn parse_usage(usage: &Value) -> Usage {
 
 /// The request body. Fields are in a fixed order with the growing history last, so each
 /// request's bytes start with the previous request's bytes (providers cache by prefix).
-pub fn request_body(model: &str, request: &ChatRequest) -> Value {
+/// The request body; `images`: the model accepts images, so tool images are attached.
+pub fn request_body(model: &str, images: bool, request: &ChatRequest) -> Value {
     let mut body = json!({
         "model": model,
         "stream": true,
@@ -205,9 +208,43 @@ pub fn request_body(model: &str, request: &ChatRequest) -> Value {
     }
     let mut messages = Vec::with_capacity(request.messages.len() + 1);
     messages.push(json!({"role": "system", "content": request.system}));
-    messages.extend(request.messages.iter().map(message));
+    // Tool messages cannot carry images in this dialect, and nothing may come between the
+    // results of one batch of tool calls: a batch's images follow it as one user message.
+    let mut pending_images = Vec::new();
+    for entry in &request.messages {
+        if entry.role != Role::Tool && !pending_images.is_empty() {
+            messages.push(image_message(std::mem::take(&mut pending_images)));
+        }
+        messages.push(message(entry));
+        if images && entry.role == Role::Tool {
+            pending_images.extend(entry.images.iter().map(image_part));
+        }
+    }
+    if !pending_images.is_empty() {
+        messages.push(image_message(pending_images));
+    }
     body["messages"] = Value::Array(messages);
     body
+}
+
+fn image_part(image: &ImageRef) -> Value {
+    match image.base64() {
+        Ok(data) => json!({
+            "type": "image_url",
+            "image_url": {"url": format!("data:{};base64,{data}", image.media_type)},
+        }),
+        Err(e) => {
+            json!({"type": "text", "text": format!("(image {} could not be read: {e})", image.path)})
+        }
+    }
+}
+
+fn image_message(mut parts: Vec<Value>) -> Value {
+    parts.insert(
+        0,
+        json!({"type": "text", "text": "Images from the tool results above:"}),
+    );
+    json!({"role": "user", "content": parts})
 }
 
 fn message(message: &Message) -> Value {

@@ -22,6 +22,8 @@ pub struct Preset {
     /// Environment variable holding the key; `None` for local servers that need none.
     pub key_env: Option<&'static str>,
     pub default_model: &'static str,
+    /// The default model accepts images.
+    pub images: bool,
 }
 
 pub const PRESETS: &[Preset] = &[
@@ -31,6 +33,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "https://api.openai.com/v1",
         key_env: Some("OPENAI_API_KEY"),
         default_model: "gpt-4.1-mini",
+        images: true,
     },
     Preset {
         name: "anthropic",
@@ -38,6 +41,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "https://api.anthropic.com/v1",
         key_env: Some("ANTHROPIC_API_KEY"),
         default_model: "claude-sonnet-4-5",
+        images: true,
     },
     Preset {
         name: "deepseek",
@@ -45,6 +49,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "https://api.deepseek.com/v1",
         key_env: Some("DEEPSEEK_API_KEY"),
         default_model: "deepseek-chat",
+        images: false,
     },
     Preset {
         name: "qwen",
@@ -52,6 +57,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "https://dashscope.aliyuncs.com/compatible-mode/v1",
         key_env: Some("DASHSCOPE_API_KEY"),
         default_model: "qwen-plus",
+        images: false,
     },
     Preset {
         name: "kimi",
@@ -59,6 +65,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "https://api.moonshot.ai/v1",
         key_env: Some("MOONSHOT_API_KEY"),
         default_model: "kimi-k2-turbo-preview",
+        images: false,
     },
     Preset {
         name: "openrouter",
@@ -66,6 +73,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "https://openrouter.ai/api/v1",
         key_env: Some("OPENROUTER_API_KEY"),
         default_model: "openai/gpt-4.1-mini",
+        images: true,
     },
     Preset {
         name: "ollama",
@@ -73,6 +81,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "http://127.0.0.1:11434/v1",
         key_env: None,
         default_model: "llama3.2",
+        images: false,
     },
     Preset {
         name: "lmstudio",
@@ -80,6 +89,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "http://127.0.0.1:1234/v1",
         key_env: None,
         default_model: "local-model",
+        images: false,
     },
     Preset {
         name: "llamacpp",
@@ -87,6 +97,7 @@ pub const PRESETS: &[Preset] = &[
         base_url: "http://127.0.0.1:8080/v1",
         key_env: None,
         default_model: "default",
+        images: false,
     },
 ];
 

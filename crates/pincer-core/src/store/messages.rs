@@ -4,7 +4,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, now};
-use crate::model::{Message, Role, ToolCall};
+use crate::model::{ImageRef, Message, Role, ToolCall};
 
 /// A message as stored, with when it was written.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,12 +84,20 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             )
         };
+        let images = if message.images.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&message.images)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            )
+        };
         let now = now();
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO messages (session_id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO messages (session_id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at, images)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
             params![
                 session,
                 turn_id,
@@ -98,7 +106,8 @@ impl Store {
                 tool_calls,
                 message.tool_call_id,
                 message.is_error,
-                now
+                now,
+                images
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -125,7 +134,7 @@ impl Store {
     pub fn messages(&self, session: &str) -> Result<Vec<StoredMessage>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at
+            "SELECT id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at, images
              FROM messages WHERE session_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map(params![session], |row| {
@@ -138,11 +147,22 @@ impl Store {
                 row.get::<_, Option<String>>(5)?,
                 row.get::<_, bool>(6)?,
                 row.get::<_, String>(7)?,
+                row.get::<_, Option<String>>(8)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at) = row?;
+            let (
+                id,
+                turn_id,
+                role,
+                content,
+                tool_calls,
+                tool_call_id,
+                is_error,
+                created_at,
+                images,
+            ) = row?;
             let role = match role.as_str() {
                 "user" => Role::User,
                 "assistant" => Role::Assistant,
@@ -158,6 +178,11 @@ impl Store {
                     .map_err(|e| StoreError::Corrupt(format!("message {id} tool calls: {e}")))?,
                 None => Vec::new(),
             };
+            let images: Vec<ImageRef> = match images {
+                Some(json) => serde_json::from_str(&json)
+                    .map_err(|e| StoreError::Corrupt(format!("message {id} images: {e}")))?,
+                None => Vec::new(),
+            };
             out.push(StoredMessage {
                 id,
                 turn_id,
@@ -168,6 +193,7 @@ impl Store {
                     tool_calls,
                     tool_call_id,
                     is_error,
+                    images,
                 },
             });
         }

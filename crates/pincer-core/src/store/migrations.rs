@@ -83,6 +83,10 @@ CREATE INDEX turns_by_session ON turns(session_id);
 -- A request the user stopped is not a failure.
 UPDATE usage SET status = 'cancelled' WHERE status = 'error' AND error = 'cancelled';
 "#,
+    r#"
+-- Images a tool produced (JSON list of {path, media_type}); NULL when none.
+ALTER TABLE messages ADD COLUMN images TEXT;
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

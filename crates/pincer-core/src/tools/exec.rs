@@ -17,7 +17,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
-use super::{Access, Tool, ToolError, ToolSettings, parse_args};
+use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, text_output};
 
 /// How long output may keep arriving after the shell exited, e.g. from a child that left the
 /// process group and still holds the pipe.
@@ -68,8 +68,8 @@ impl Tool for Exec {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>> {
-        Box::pin(async move {
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(text_output(async move {
             let args: Args = parse_args(&args)?;
             if args.command.trim().is_empty() {
                 return Err(ToolError::InvalidArguments(
@@ -81,7 +81,7 @@ impl Tool for Exec {
                 None => settings.exec_timeout,
             };
             run_command(&args.command, settings, timeout).await
-        })
+        }))
     }
 }
 

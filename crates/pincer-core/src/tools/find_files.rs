@@ -7,7 +7,7 @@ use globset::{GlobBuilder, GlobMatcher};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Access, Tool, ToolError, ToolSettings, parse_args, paths};
+use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
 
 /// More paths than this are of no use to a model; it should narrow the search instead.
 const MAX_RESULTS: usize = 1000;
@@ -104,8 +104,8 @@ impl Tool for FindFiles {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>> {
-        Box::pin(async move {
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(text_output(async move {
             let args: Args = parse_args(&args)?;
             let glob = PathGlob::new(&args.pattern)?;
             let root = paths::resolve(&settings.workspace, &args.path)?.path;
@@ -124,7 +124,7 @@ impl Tool for FindFiles {
             tokio::task::spawn_blocking(move || find(&workspace, &root, &glob, &args.pattern))
                 .await
                 .map_err(|e| ToolError::Failed(format!("find_files failed: {e}")))
-        })
+        }))
     }
 }
 

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::find_files::{PathGlob, walker};
-use super::{Access, Tool, ToolError, ToolSettings, parse_args, paths};
+use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
 
 /// Beyond this many matches the model should narrow its search instead.
 const MAX_MATCHES: usize = 500;
@@ -72,8 +72,8 @@ impl Tool for Grep {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>> {
-        Box::pin(async move {
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(text_output(async move {
             let args: Args = parse_args(&args)?;
             let regex = Regex::new(&args.pattern)
                 .map_err(|e| ToolError::InvalidArguments(format!("bad regex: {e}")))?;
@@ -90,7 +90,7 @@ impl Tool for Grep {
             })
             .await
             .map_err(|e| ToolError::Failed(format!("grep failed: {e}")))
-        })
+        }))
     }
 }
 

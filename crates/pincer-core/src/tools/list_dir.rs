@@ -4,7 +4,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Access, Tool, ToolError, ToolSettings, parse_args, paths};
+use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
 
 pub struct ListDir;
 
@@ -55,8 +55,8 @@ impl Tool for ListDir {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>> {
-        Box::pin(async move {
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(text_output(async move {
             let args: Args = parse_args(&args)?;
             let path = paths::resolve(&settings.workspace, &args.path)?.path;
             let meta = tokio::fs::metadata(&path)
@@ -111,6 +111,6 @@ impl Tool for ListDir {
                 out.push('\n');
             }
             Ok(out)
-        })
+        }))
     }
 }

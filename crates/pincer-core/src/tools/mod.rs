@@ -12,7 +12,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use serde::de::DeserializeOwned;
 
-use crate::model::ToolSpec;
+use crate::model::{ImageRef, ToolSpec};
 
 pub mod edit_file;
 pub mod exec;
@@ -36,6 +36,23 @@ pub enum Access {
     Exec { command: String },
     /// Fetches a URL.
     Network { url: String },
+    /// Acts on the desktop: looks at the screen, drives mouse or keyboard, notifies.
+    /// `summary` says exactly what, e.g. "click at (120, 40)".
+    Desktop {
+        kind: DesktopAccess,
+        summary: String,
+    },
+}
+
+/// What a desktop automation call does, each with its own policy setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DesktopAccess {
+    /// Captures the screen or a window.
+    Screen,
+    /// Moves or clicks the mouse, types or presses keys.
+    Input,
+    /// Shows a desktop notification.
+    Notify,
 }
 
 impl Access {
@@ -113,6 +130,37 @@ impl ToolError {
     }
 }
 
+/// What a tool call returns: text for the model, and images (screenshots) for models that
+/// take them.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ToolOutput {
+    pub text: String,
+    pub images: Vec<ImageRef>,
+}
+
+impl ToolOutput {
+    pub fn with_image(mut self, image: ImageRef) -> Self {
+        self.images.push(image);
+        self
+    }
+}
+
+impl From<String> for ToolOutput {
+    fn from(text: String) -> Self {
+        Self {
+            text,
+            images: Vec::new(),
+        }
+    }
+}
+
+/// Runs a tool body that answers with text only.
+pub(crate) async fn text_output(
+    body: impl Future<Output = Result<String, ToolError>>,
+) -> Result<ToolOutput, ToolError> {
+    body.await.map(ToolOutput::from)
+}
+
 /// Parses a tool's arguments object into its typed form.
 pub fn parse_args<T: DeserializeOwned>(args: &serde_json::Value) -> Result<T, ToolError> {
     serde_json::from_value(args.clone()).map_err(|e| ToolError::InvalidArguments(e.to_string()))
@@ -134,7 +182,7 @@ pub trait Tool: Send + Sync {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>>;
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>>;
 
     fn spec(&self) -> ToolSpec {
         ToolSpec {
@@ -161,6 +209,7 @@ impl ToolRegistry {
         registry
     }
 
+    /// Adds a tool; one with the same name is replaced.
     pub fn register(&mut self, tool: Arc<dyn Tool>) {
         self.tools.insert(tool.name(), tool);
     }

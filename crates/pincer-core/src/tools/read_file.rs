@@ -4,7 +4,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Access, Tool, ToolError, ToolSettings, parse_args, paths};
+use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
 
 pub struct ReadFile;
 
@@ -54,8 +54,8 @@ impl Tool for ReadFile {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>> {
-        Box::pin(async move {
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(text_output(async move {
             let args: Args = parse_args(&args)?;
             if args.offset == Some(0) {
                 return Err(ToolError::InvalidArguments(
@@ -100,7 +100,7 @@ impl Tool for ReadFile {
                 return Ok(text);
             }
             select_lines(&text, args.offset.unwrap_or(1), args.limit)
-        })
+        }))
     }
 }
 

@@ -15,7 +15,7 @@ use reqwest::{Client, StatusCode, Url, header};
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Access, Tool, ToolError, ToolSettings, parse_args};
+use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, text_output};
 
 const MAX_REDIRECTS: usize = 5;
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -79,8 +79,8 @@ impl Tool for WebFetch {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>> {
-        Box::pin(async move {
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(text_output(async move {
             let args: Args = parse_args(&args)?;
             let url = parse_url(&args.url)?;
             let cap = args
@@ -89,7 +89,7 @@ impl Tool for WebFetch {
                 .min(settings.fetch_limit);
             let client = self.client(settings.fetch_allow_private)?;
             fetch(&client, url, cap, settings.fetch_allow_private).await
-        })
+        }))
     }
 }
 

@@ -4,7 +4,7 @@ use futures::future::BoxFuture;
 use serde::Deserialize;
 use serde_json::json;
 
-use super::{Access, Tool, ToolError, ToolSettings, parse_args, paths};
+use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
 
 pub struct WriteFile;
 
@@ -52,8 +52,8 @@ impl Tool for WriteFile {
         &'a self,
         args: serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<String, ToolError>> {
-        Box::pin(async move {
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(text_output(async move {
             let args: Args = parse_args(&args)?;
             let path = paths::resolve(&settings.workspace, &args.path)?.path;
             if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
@@ -76,6 +76,6 @@ impl Tool for WriteFile {
                 args.content.len(),
                 path.display()
             ))
-        })
+        }))
     }
 }
