@@ -35,6 +35,7 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
             allow_remote: args.allow_remote,
             extra_origins: Vec::new(),
             workspace_override: global.workspace.clone(),
+            desktop: None,
         },
     )
     .await?;

@@ -12,7 +12,7 @@ use axum::response::{IntoResponse, Response};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
 connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
@@ -112,7 +112,8 @@ fn add_security_headers(headers: &mut HeaderMap, is_api: bool) {
         "cross-origin-resource-policy",
         HeaderValue::from_static("same-origin"),
     );
-    if is_api {
+    // API answers are never cached, unless the handler chose otherwise (images).
+    if is_api && !headers.contains_key(header::CACHE_CONTROL) {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     }
 }

@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 mod api;
 mod assets;
 pub mod auth;
+mod desktop;
 mod error;
 mod guard;
 pub mod instance;
@@ -26,13 +27,14 @@ mod state;
 pub mod wire;
 mod ws;
 
+pub use desktop::{DesktopHooks, DesktopStatus, DesktopUpdate};
 pub use error::GatewayError;
 use state::AppState;
 
 /// Where Pincer listens unless told otherwise.
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:7420";
 
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct GatewayOptions {
     pub listen: SocketAddr,
     /// Required to listen on anything but loopback.
@@ -41,6 +43,21 @@ pub struct GatewayOptions {
     pub extra_origins: Vec<String>,
     /// `--workspace`, kept when settings are reloaded.
     pub workspace_override: Option<PathBuf>,
+    /// The desktop shell's hooks (autostart, shortcuts, showing the main window); `None`
+    /// for the headless daemon.
+    pub desktop: Option<Arc<dyn DesktopHooks>>,
+}
+
+impl std::fmt::Debug for GatewayOptions {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GatewayOptions")
+            .field("listen", &self.listen)
+            .field("allow_remote", &self.allow_remote)
+            .field("extra_origins", &self.extra_origins)
+            .field("workspace_override", &self.workspace_override)
+            .field("desktop", &self.desktop.as_ref().map(|_| "<desktop hooks>"))
+            .finish()
+    }
 }
 
 /// Refuses a non-loopback address unless `allow_remote`.
@@ -84,6 +101,7 @@ impl Gateway {
             extra_origins: options.extra_origins,
             sessions_changed,
             settings_lock: tokio::sync::Mutex::new(()),
+            desktop: options.desktop,
         });
         Ok(Self { listener, state })
     }
@@ -125,6 +143,8 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(api::settings::routes())
         .merge(api::usage::routes())
         .merge(api::approvals::routes())
+        .merge(api::desktop::routes())
+        .merge(api::images::routes())
         .merge(auth::protected_routes())
         .route("/api/ws", get(ws::upgrade))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require));

@@ -1,11 +1,13 @@
 //! What every handler shares.
 
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use pincer_core::agent::Engine;
 use tokio::sync::broadcast;
 
 use crate::auth::Auth;
+use crate::desktop::DesktopHooks;
 
 pub struct AppState {
     pub engine: Engine,
@@ -21,6 +23,8 @@ pub struct AppState {
     pub sessions_changed: broadcast::Sender<()>,
     /// Settings are read, changed and written by one request at a time.
     pub settings_lock: tokio::sync::Mutex<()>,
+    /// The desktop shell's hooks; `None` for the headless daemon.
+    pub desktop: Option<Arc<dyn DesktopHooks>>,
 }
 
 impl AppState {

@@ -9,6 +9,8 @@ use pincer_core::provider::Dialect;
 use pincer_core::store::{SessionSummary, StoredMessage, UsageBucket};
 use serde::{Deserialize, Serialize};
 
+use crate::desktop::DesktopStatus;
+
 /// Client → server on the WebSocket: one op for one session.
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -218,6 +220,28 @@ pub struct LoginCode {
 pub struct Health {
     pub service: String,
     pub version: String,
+}
+
+/// `GET /api/desktop`: whether the page runs inside the desktop app and, if so, its
+/// settings. A headless daemon answers `{"app": false}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(
+    feature = "ts",
+    derive(ts_rs::TS),
+    ts(type = "{ app: false } | ({ app: true } & DesktopStatus)")
+)]
+pub struct DesktopInfo {
+    pub app: bool,
+    /// Present exactly when `app` is true.
+    #[serde(flatten)]
+    pub status: Option<DesktopStatus>,
+}
+
+/// `POST /api/desktop/open`: show the main window at this session.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct OpenSession {
+    pub session: String,
 }
 
 /// The body of every error response.

@@ -153,7 +153,7 @@ fn message_session(text: &str) -> String {
         .unwrap_or_default()
 }
 
-fn valid_session_id(id: &str) -> bool {
+pub(crate) fn valid_session_id(id: &str) -> bool {
     (1..=64).contains(&id.len())
         && id
             .chars()

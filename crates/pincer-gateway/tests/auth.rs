@@ -428,6 +428,7 @@ async fn a_public_address_is_refused_without_the_flag() {
             allow_remote: false,
             extra_origins: Vec::new(),
             workspace_override: None,
+            desktop: None,
         },
     )
     .await;

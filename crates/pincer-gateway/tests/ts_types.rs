@@ -12,6 +12,7 @@ use pincer_core::store::{
     SessionSummary, StoredMessage, TurnOutcome, TurnRecord, UsageBucket, UsageTotals,
 };
 use pincer_gateway::wire::*;
+use pincer_gateway::{DesktopStatus, DesktopUpdate};
 use ts_rs::{Config, TS};
 
 fn render() -> String {
@@ -69,6 +70,10 @@ fn render() -> String {
         LoginRequest,
         LoginCode,
         Health,
+        DesktopInfo,
+        DesktopStatus,
+        DesktopUpdate,
+        OpenSession,
         ApiError,
     );
     format!("{}\n", out.trim_end())

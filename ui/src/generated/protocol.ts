@@ -240,4 +240,28 @@ export type LoginCode = { code: string, expires_in_secs: number, };
 
 export type Health = { service: string, version: string, };
 
+export type DesktopInfo = { app: false } | ({ app: true } & DesktopStatus);
+
+export type DesktopStatus = { 
+/**
+ * Pincer starts when the user logs in.
+ */
+autostart: boolean, 
+/**
+ * Accelerator of the quick-ask shortcut, e.g. "CommandOrControl+Shift+Space".
+ */
+quick_ask_shortcut: string, 
+/**
+ * Accelerator of the emergency stop, e.g. "CommandOrControl+Shift+Escape".
+ */
+stop_shortcut: string, 
+/**
+ * None when screenshot/mouse/keyboard can work here; otherwise why not.
+ */
+automation_unavailable: string | null, };
+
+export type DesktopUpdate = { autostart?: boolean, quick_ask_shortcut?: string, };
+
+export type OpenSession = { session: string, };
+
 export type ApiError = { error: string, };

@@ -7,6 +7,7 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt as _, StreamExt as _};
@@ -14,7 +15,7 @@ use pincer_core::agent::{ApprovalMode, Engine, LiveTurn};
 use pincer_core::config::{FileConfig, Settings};
 use pincer_core::protocol::Event;
 use pincer_gateway::wire::ServerMessage;
-use pincer_gateway::{Gateway, GatewayError, GatewayOptions};
+use pincer_gateway::{DesktopHooks, Gateway, GatewayError, GatewayOptions};
 use pincer_testkit::ScriptedLlm;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderValue, ORIGIN, SET_COOKIE};
@@ -73,6 +74,8 @@ pub struct TestGateway {
     first_code: std::sync::Mutex<Option<String>>,
     /// A login cookie, made on first use by [`TestGateway::browser_cookie`].
     cookie: tokio::sync::OnceCell<String>,
+    /// The desktop shell's hooks this gateway was given, if any.
+    desktop: Option<Arc<dyn DesktopHooks>>,
     server: Server,
 }
 
@@ -111,14 +114,27 @@ impl Drop for Server {
 
 impl TestGateway {
     pub async fn start() -> Self {
+        Self::start_with(None).await
+    }
+
+    /// A gateway as the desktop shell runs it, with these hooks.
+    pub async fn start_desktop(hooks: Arc<dyn DesktopHooks>) -> Self {
+        Self::start_with(Some(hooks)).await
+    }
+
+    async fn start_with(desktop: Option<Arc<dyn DesktopHooks>>) -> Self {
         let llm = ScriptedLlm::start_in_background();
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join("config.toml"), config_for(&llm.base_url()))
             .expect("write config.toml");
-        Self::serve(home, llm).await
+        Self::serve(home, llm, desktop).await
     }
 
-    async fn serve(home: tempfile::TempDir, llm: ScriptedLlm) -> Self {
+    async fn serve(
+        home: tempfile::TempDir,
+        llm: ScriptedLlm,
+        desktop: Option<Arc<dyn DesktopHooks>>,
+    ) -> Self {
         let engine = engine_for(home.path());
         let gateway = Gateway::bind(
             engine.clone(),
@@ -128,6 +144,7 @@ impl TestGateway {
                 allow_remote: false,
                 extra_origins: Vec::new(),
                 workspace_override: None,
+                desktop: desktop.clone(),
             },
         )
         .await
@@ -145,6 +162,7 @@ impl TestGateway {
             addr,
             first_code: std::sync::Mutex::new(Some(code)),
             cookie: tokio::sync::OnceCell::new(),
+            desktop,
             server: Server {
                 shutdown: Some(shutdown),
                 task: Some(task),
@@ -160,11 +178,12 @@ impl TestGateway {
             llm,
             engine,
             server,
+            desktop,
             ..
         } = self;
         server.stop().await;
         drop(engine);
-        Self::serve(home, llm).await
+        Self::serve(home, llm, desktop).await
     }
 
     pub fn home(&self) -> &Path {
