@@ -2,11 +2,15 @@
 
 import type {
   ConnectionTest,
+  DesktopInfo,
+  DesktopStatus,
+  DesktopUpdate,
   Health,
   HistoryMessage,
   LoginCode,
   LoginRequest,
   NewSession,
+  OpenSession,
   PendingApproval,
   PolicyConfig,
   ProviderInput,
@@ -54,4 +58,13 @@ export const api = {
     request<ConnectionTest>("/api/settings/test", { method: "POST", body }),
 
   usage: (days: number) => request<UsageReport>(`/api/usage?days=${days}`),
+
+  desktop: () => request<DesktopInfo>("/api/desktop"),
+  updateDesktop: (body: DesktopUpdate) => request<DesktopStatus>("/api/desktop", { method: "PUT", body }),
+  openInApp: (body: OpenSession) => request<void>("/api/desktop/open", { method: "POST", body }),
 };
+
+/** Where the page loads an image the agent produced (absolute path on the daemon's machine). */
+export function imageUrl(path: string): string {
+  return `/api/images?path=${enc(path)}`;
+}

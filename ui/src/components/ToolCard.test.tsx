@@ -1,4 +1,4 @@
-import { render, screen } from "@testing-library/react";
+import { fireEvent, render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 import { newTool } from "../state/turn";
@@ -116,5 +116,39 @@ describe("ToolCard decisions", () => {
     unmount();
     render(<ToolCard tool={tool({ status: "ok", output: "", decision: "once", decidedBy: "remembered" })} />);
     expect(screen.getByTestId("tool-card")).toHaveTextContent("Allowed by a remembered answer.");
+  });
+});
+
+describe("ToolCard images", () => {
+  const shot = "/home/me/pincer/workspace/screenshots/shot 1.png";
+
+  it("shows a finished call's screenshots as thumbnails, visible while the card is folded", () => {
+    render(<ToolCard tool={tool({ name: "screenshot", status: "ok", output: "took a screenshot", images: [shot, "/w/screenshots/b.png"] })} />);
+    const images = screen.getAllByTestId("tool-image");
+    expect(images).toHaveLength(2);
+    expect(images[0]).toBeVisible();
+    expect(images[0]).toHaveAttribute("src", `/api/images?path=${encodeURIComponent(shot)}`);
+    expect(images[0]).toHaveAttribute("alt", "Screenshot shot 1.png");
+    expect(screen.getByTestId("tool-output")).not.toBeVisible();
+  });
+
+  it("opens the full image in a new tab", () => {
+    render(<ToolCard tool={tool({ status: "ok", output: "", images: [shot] })} />);
+    const link = screen.getByTestId("tool-image").closest("a");
+    expect(link).toHaveAttribute("href", `/api/images?path=${encodeURIComponent(shot)}`);
+    expect(link).toHaveAttribute("target", "_blank");
+    expect(link?.getAttribute("rel")).toContain("noopener");
+  });
+
+  it("says so when an image can no longer be loaded", () => {
+    render(<ToolCard tool={tool({ status: "ok", output: "", images: [shot] })} />);
+    fireEvent.error(screen.getByTestId("tool-image"));
+    expect(screen.queryByTestId("tool-image")).toBeNull();
+    expect(screen.getByTestId("tool-image-missing")).toHaveTextContent("shot 1.png: the image is no longer available");
+  });
+
+  it("shows no image area for calls without images", () => {
+    const { container } = render(<ToolCard tool={tool({ status: "ok", output: "x" })} />);
+    expect(container.querySelector(".tool-images")).toBeNull();
   });
 });

@@ -2,6 +2,7 @@
 // asked, and the (truncated) output once it finished.
 
 import { useId, useMemo, useState } from "react";
+import { imageUrl } from "../api/endpoints";
 import type { ApprovalDecision, DecidedBy } from "../generated/protocol";
 import { formatDuration } from "../lib/format";
 import { prettyArgs, summarizeArgs } from "../lib/toolArgs";
@@ -67,6 +68,38 @@ function Output({ output }: { output: string }) {
         </button>
       )}
     </div>
+  );
+}
+
+/** The file name of an absolute path (either separator). */
+function fileName(path: string): string {
+  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
+}
+
+/** One image the tool made: a thumbnail that opens the full image in a new tab. */
+function Thumbnail({ path }: { path: string }) {
+  const [broken, setBroken] = useState(false);
+  const name = fileName(path);
+  const url = imageUrl(path);
+  if (broken) {
+    return (
+      <span className="tool-image-missing muted" data-testid="tool-image-missing">
+        {name}: the image is no longer available
+      </span>
+    );
+  }
+  return (
+    <a className="tool-image-link" href={url} target="_blank" rel="noopener noreferrer" title={`Open ${name}`}>
+      <img
+        className="tool-image"
+        data-testid="tool-image"
+        src={url}
+        alt={`Screenshot ${name}`}
+        loading="lazy"
+        decoding="async"
+        onError={() => setBroken(true)}
+      />
+    </a>
   );
 }
 
@@ -158,6 +191,14 @@ export function ToolCard({ tool, onDecide, autoFocusApproval = true }: ToolCardP
 
       {tool.decision && tool.decidedBy && tool.status !== "approval" && (
         <p className="tool-note muted">{decisionNote(tool.decision, tool.decidedBy)}</p>
+      )}
+
+      {tool.images.length > 0 && (
+        <div className="tool-images">
+          {tool.images.map((path) => (
+            <Thumbnail key={path} path={path} />
+          ))}
+        </div>
       )}
 
       <div className="tool-body" id={bodyId} hidden={!isOpen}>

@@ -81,7 +81,12 @@ export function groupHistory(
         (b): b is Extract<Block, { kind: "tool" }> =>
           b.kind === "tool" && b.tool.callId === msg.tool_call_id,
       );
-      const patch = { status: toolStatus(msg), output: msg.content, durationMs: msg.duration_ms ?? null };
+      const patch = {
+        status: toolStatus(msg),
+        output: msg.content,
+        durationMs: msg.duration_ms ?? null,
+        images: (msg.images ?? []).map((image) => image.path),
+      };
       if (block) block.tool = { ...block.tool, ...patch };
       else
         turn.blocks.push({

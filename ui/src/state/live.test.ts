@@ -101,6 +101,40 @@ describe("tool card lifecycle", () => {
     expect(tool(s, "c1")).toMatchObject({ status: "ok", output: "x", durationMs: 12 });
   });
 
+  it("carries the images a finished call produced", () => {
+    const s = run([
+      ev(started("t1")),
+      ev({ type: "tool_call_requested", call_id: "c2", name: "screenshot", arguments: "{}" }),
+      ev({ type: "tool_call_finished", call_id: "c2", name: "screenshot", ok: true, output: "1920x1080", images: ["/w/screenshots/a.png"], duration_ms: 30 }),
+    ]);
+    expect(tool(s, "c2")).toMatchObject({ status: "ok", images: ["/w/screenshots/a.png"] });
+    // Events without the field (most tools) leave an empty list.
+    const plain = run([ev(started("t1")), ev(requested), ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: true, output: "x", duration_ms: 1 })]);
+    expect(tool(plain, "c1").images).toEqual([]);
+  });
+
+  it("carries images from a snapshot after a reconnect", () => {
+    const s = run([
+      {
+        type: "server",
+        message: {
+          type: "snapshot",
+          turns: [
+            {
+              session: S,
+              events: [
+                started("t1"),
+                { type: "tool_call_requested", call_id: "c2", name: "screenshot", arguments: "{}" },
+                { type: "tool_call_finished", call_id: "c2", name: "screenshot", ok: true, output: "", images: ["/w/s.png"], duration_ms: 3 },
+              ],
+            },
+          ],
+        },
+      },
+    ]);
+    expect(tool(s, "c2").images).toEqual(["/w/s.png"]);
+  });
+
   it("stays denied when the refused call finishes with an error", () => {
     const s = run([
       ev(started("t1")),
@@ -294,6 +328,26 @@ describe("history and live turns", () => {
         tool: expect.objectContaining({ callId: "c1", name: "exec", status: "ok", output: "a.txt", durationMs: 7 }),
       },
     ]);
+  });
+
+  it("puts stored images on their tool's card", () => {
+    const turns = groupHistory([
+      { id: 1, turn_id: "t1", created_at: "", role: "user", content: "look at my screen" },
+      { id: 2, turn_id: "t1", created_at: "", role: "assistant", content: "", tool_calls: [{ id: "c9", name: "screenshot", arguments: "{}" }] },
+      {
+        id: 3,
+        turn_id: "t1",
+        created_at: "",
+        role: "tool",
+        content: "took a screenshot",
+        tool_call_id: "c9",
+        images: [{ path: "/w/screenshots/x.png", media_type: "image/png" }],
+      },
+    ]);
+    expect(turns[0]?.blocks).toEqual([
+      { kind: "tool", tool: expect.objectContaining({ callId: "c9", status: "ok", images: ["/w/screenshots/x.png"] }) },
+    ]);
+    expect(groupHistory(history)[1]?.blocks[0]).toMatchObject({ tool: { images: [] } });
   });
 
   it("shows stored denials and failures", () => {

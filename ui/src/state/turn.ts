@@ -65,6 +65,7 @@ export function newTool(callId: string, name: string, args: string): ToolCallVie
     decidedBy: null,
     output: null,
     durationMs: null,
+    images: [],
   };
 }
 
@@ -119,6 +120,7 @@ export function applyEvent(turn: TurnView, event: Event): TurnView {
           status: t.status === "denied" ? "denied" : event.ok ? "ok" : "error",
           output: event.output,
           durationMs: event.duration_ms,
+          images: event.images ?? [],
         })),
       };
     }

@@ -17,6 +17,8 @@ export interface ToolCallView {
   decidedBy: DecidedBy | null;
   output: string | null;
   durationMs: number | null;
+  /** Absolute paths of images the tool produced (screenshots), shown as thumbnails. */
+  images: string[];
 }
 
 export type Block =
