@@ -2,7 +2,7 @@ import { render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ToastProvider } from "../components/Toasts";
-import type { SettingsView } from "../generated/protocol";
+import type { DesktopInfo, DesktopStatus, SettingsView } from "../generated/protocol";
 import { mockApi, ok } from "../test/mockApi";
 import { SettingsPage } from "./Settings";
 
@@ -151,5 +151,122 @@ describe("Settings: log out", () => {
     const onLogout = renderPage();
     await userEvent.click(screen.getByTestId("logout"));
     expect(onLogout).toHaveBeenCalled();
+  });
+});
+
+describe("Settings: desktop app", () => {
+  const desktop: DesktopStatus = {
+    autostart: false,
+    quick_ask_shortcut: "CommandOrControl+Shift+Space",
+    stop_shortcut: "CommandOrControl+Shift+Escape",
+    automation_unavailable: null,
+  };
+  const app = (status: Partial<DesktopStatus> = {}): DesktopInfo => ({ app: true, ...desktop, ...status });
+
+  it("has no Desktop section in a browser talking to a headless daemon", async () => {
+    const { calls } = mockApi({ "GET /api/settings": ok(view), "GET /api/desktop": ok({ app: false }) });
+    renderPage();
+    await screen.findAllByTestId("settings-provider");
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/desktop")).toBe(true));
+    expect(screen.queryByTestId("desktop-settings")).toBeNull();
+  });
+
+  it("shows the app's settings: start at login, both shortcuts, and nothing about screen control when it works", async () => {
+    mockApi({ "GET /api/settings": ok(view), "GET /api/desktop": ok(app()) });
+    renderPage();
+    const section = await screen.findByTestId("desktop-settings");
+    expect(within(section).getByRole("heading", { name: "Desktop" })).toBeInTheDocument();
+    expect(screen.getByTestId("desktop-autostart")).not.toBeChecked();
+    expect(screen.getByLabelText("Start Pincer when I log in")).toBe(screen.getByTestId("desktop-autostart"));
+    expect(screen.getByTestId("desktop-shortcut")).toHaveValue("CommandOrControl+Shift+Space");
+    expect(screen.getByLabelText("Quick-ask shortcut")).toBe(screen.getByTestId("desktop-shortcut"));
+    expect(section).toHaveTextContent(/Modifiers and one key joined by “\+”/);
+    expect(screen.getByTestId("desktop-stop-shortcut")).toHaveTextContent("CommandOrControl+Shift+Escape");
+    // Read-only: not a form field.
+    expect(screen.getByTestId("desktop-stop-shortcut").tagName).toBe("KBD");
+    expect(screen.getByTestId("desktop-shortcut-save")).toBeDisabled();
+    expect(screen.queryByTestId("desktop-automation-note")).toBeNull();
+  });
+
+  it("says why screen control is unavailable", async () => {
+    mockApi({
+      "GET /api/settings": ok(view),
+      "GET /api/desktop": ok(app({ automation_unavailable: "Wayland sessions do not allow other programs to control the screen" })),
+    });
+    renderPage();
+    expect(await screen.findByTestId("desktop-automation-note")).toHaveTextContent(
+      "Screen control is unavailable: Wayland sessions do not allow other programs to control the screen",
+    );
+  });
+
+  it("saves start-at-login as soon as it is ticked", async () => {
+    const { calls } = mockApi({
+      "GET /api/settings": ok(view),
+      "GET /api/desktop": ok(app()),
+      "PUT /api/desktop": (c) => ({ status: 200, body: { ...desktop, ...(c.body as object) } }),
+    });
+    renderPage();
+    await userEvent.click(await screen.findByTestId("desktop-autostart"));
+    await waitFor(() => expect(calls.find((c) => c.method === "PUT")?.body).toEqual({ autostart: true }));
+    expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Pincer will start when you log in");
+    expect(screen.getByTestId("desktop-autostart")).toBeChecked();
+    expect(screen.getByTestId("desktop-autostart")).toBeEnabled();
+  });
+
+  it("puts start-at-login back and says why when the app could not change it", async () => {
+    mockApi({
+      "GET /api/settings": ok(view),
+      "GET /api/desktop": ok(app({ autostart: true })),
+      "PUT /api/desktop": () => ({ status: 400, body: { error: "the autostart entry is read-only" } }),
+    });
+    renderPage();
+    const box = await screen.findByTestId("desktop-autostart");
+    expect(box).toBeChecked();
+    await userEvent.click(box);
+    expect(await screen.findByTestId("desktop-error")).toHaveTextContent("Could not change it: the autostart entry is read-only");
+    await waitFor(() => expect(screen.getByTestId("desktop-autostart")).toBeChecked());
+    expect(screen.queryByTestId("settings-saved")).toBeNull();
+  });
+
+  it("saves a new quick-ask shortcut, trimmed", async () => {
+    const { calls } = mockApi({
+      "GET /api/settings": ok(view),
+      "GET /api/desktop": ok(app()),
+      "PUT /api/desktop": (c) => ({ status: 200, body: { ...desktop, ...(c.body as object) } }),
+    });
+    renderPage();
+    const input = await screen.findByTestId("desktop-shortcut");
+    await userEvent.clear(input);
+    await userEvent.type(input, "  Alt+Space ");
+    await userEvent.click(screen.getByTestId("desktop-shortcut-save"));
+    await waitFor(() => expect(calls.find((c) => c.method === "PUT")?.body).toEqual({ quick_ask_shortcut: "Alt+Space" }));
+    expect(await screen.findByTestId("settings-saved")).toHaveTextContent("Quick-ask shortcut saved");
+    expect(screen.getByTestId("desktop-shortcut")).toHaveValue("Alt+Space");
+    expect(screen.getByTestId("desktop-shortcut-save")).toBeDisabled();
+  });
+
+  it("shows the app's refusal of a shortcut and keeps what was typed; Enter saves too", async () => {
+    mockApi({
+      "GET /api/settings": ok(view),
+      "GET /api/desktop": ok(app()),
+      "PUT /api/desktop": () => ({ status: 400, body: { error: "\"Alt+Nope\" is not a valid shortcut" } }),
+    });
+    renderPage();
+    const input = await screen.findByTestId("desktop-shortcut");
+    await userEvent.clear(input);
+    await userEvent.type(input, "Alt+Nope{Enter}");
+    expect(await screen.findByTestId("desktop-error")).toHaveTextContent('"Alt+Nope" is not a valid shortcut');
+    expect(screen.getByTestId("desktop-shortcut")).toHaveValue("Alt+Nope");
+  });
+
+  it("refuses an empty shortcut without asking the app", async () => {
+    const { calls } = mockApi({ "GET /api/settings": ok(view), "GET /api/desktop": ok(app()) });
+    renderPage();
+    const input = await screen.findByTestId("desktop-shortcut");
+    await userEvent.clear(input);
+    await userEvent.type(input, "   ");
+    await userEvent.click(screen.getByTestId("desktop-shortcut-save"));
+    expect(await screen.findByTestId("desktop-error")).toHaveTextContent("Type a shortcut");
+    expect(calls.some((c) => c.method === "PUT")).toBe(false);
   });
 });

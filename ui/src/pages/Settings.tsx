@@ -1,9 +1,11 @@
-// Settings: model providers, approval rules, signing in another device, logging out.
+// Settings: model providers, approval rules, the desktop app's own settings (inside the
+// app only), signing in another device, logging out.
 
 import { useEffect, useState } from "react";
 import { api } from "../api/endpoints";
 import { Spinner } from "../components/Spinner";
-import type { SettingsView } from "../generated/protocol";
+import type { DesktopStatus, SettingsView } from "../generated/protocol";
+import { DesktopSettings } from "../settings/DesktopSettings";
 import { OtherDevice } from "../settings/OtherDevice";
 import { PolicyEditor } from "../settings/PolicyEditor";
 import { ProvidersEditor } from "../settings/ProvidersEditor";
@@ -12,6 +14,7 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loggingOut, setLoggingOut] = useState(false);
+  const [desktop, setDesktop] = useState<DesktopStatus | null>(null);
 
   useEffect(() => {
     let alive = true;
@@ -19,6 +22,16 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
       .settings()
       .then((s) => alive && setSettings(s))
       .catch((err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)));
+    // Inside the desktop app only; a headless daemon (or an older one) has no such section.
+    api
+      .desktop()
+      .then((info) => {
+        if (alive && info.app) {
+          const { app: _app, ...status } = info;
+          setDesktop(status);
+        }
+      })
+      .catch(() => {});
     return () => {
       alive = false;
     };
@@ -46,6 +59,7 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
             <PolicyEditor settings={settings} onSaved={setSettings} />
           </>
         )}
+        {desktop && <DesktopSettings initial={desktop} />}
         <section className="settings-section" aria-labelledby="devices-title">
           <div className="section-head">
             <h2 id="devices-title">Another browser or device</h2>
