@@ -1,0 +1,165 @@
+//! Mouse and keyboard with enigo. Blocking; call only from a blocking thread. Every function
+//! checks the stop token between its steps and leaves no button or key held down.
+
+use std::time::Duration;
+
+use enigo::{Axis, Button, Coordinate, Direction, Enigo, Keyboard, Mouse, Settings};
+use pincer_core::tools::ToolError;
+
+use crate::control::{StopToken, stopped_after};
+use crate::keys::KeyCombo;
+
+/// Characters typed between two checks of the emergency stop.
+pub(crate) const TYPE_CHUNK: usize = 4;
+
+/// Pause between the steps of a drag, so applications see the pointer travel.
+const DRAG_STEP_PAUSE: Duration = Duration::from_millis(10);
+const DRAG_STEPS: i32 = 10;
+
+fn input_failed(e: impl std::fmt::Display) -> ToolError {
+    ToolError::Failed(format!("the display refused simulated input: {e}"))
+}
+
+pub(crate) fn connect() -> Result<Enigo, ToolError> {
+    Enigo::new(&Settings::default()).map_err(|e| {
+        ToolError::Failed(format!(
+            "could not connect to the display to drive the mouse and keyboard: {e}"
+        ))
+    })
+}
+
+pub(crate) fn move_to(enigo: &mut Enigo, (x, y): (i32, i32)) -> Result<(), ToolError> {
+    enigo
+        .move_mouse(x, y, Coordinate::Abs)
+        .map_err(input_failed)
+}
+
+/// Where the pointer is now.
+pub(crate) fn location(enigo: &Enigo) -> Option<(i32, i32)> {
+    enigo.location().ok()
+}
+
+pub(crate) fn click(
+    enigo: &mut Enigo,
+    token: &StopToken,
+    button: Button,
+    count: u32,
+) -> Result<(), ToolError> {
+    for _ in 0..count {
+        token.check()?;
+        enigo
+            .button(button, Direction::Click)
+            .map_err(input_failed)?;
+    }
+    Ok(())
+}
+
+/// Presses `button`, moves to `to` in steps, releases, whatever happens in between.
+pub(crate) fn drag(
+    enigo: &mut Enigo,
+    token: &StopToken,
+    button: Button,
+    to: (i32, i32),
+) -> Result<(), ToolError> {
+    let from = enigo.location().map_err(input_failed)?;
+    enigo
+        .button(button, Direction::Press)
+        .map_err(input_failed)?;
+    let travelled = (|| {
+        for step in 1..=DRAG_STEPS {
+            token.check()?;
+            std::thread::sleep(DRAG_STEP_PAUSE);
+            let x = from.0 + (to.0 - from.0) * step / DRAG_STEPS;
+            let y = from.1 + (to.1 - from.1) * step / DRAG_STEPS;
+            move_to(enigo, (x, y))?;
+        }
+        Ok(())
+    })();
+    let released = enigo
+        .button(button, Direction::Release)
+        .map_err(input_failed);
+    travelled.and(released)
+}
+
+/// Scrolls one notch at a time: `dy` > 0 down, `dx` > 0 right.
+pub(crate) fn scroll(
+    enigo: &mut Enigo,
+    token: &StopToken,
+    dx: i32,
+    dy: i32,
+) -> Result<(), ToolError> {
+    for (amount, axis) in [(dy, Axis::Vertical), (dx, Axis::Horizontal)] {
+        for _ in 0..amount.unsigned_abs() {
+            token.check()?;
+            enigo.scroll(amount.signum(), axis).map_err(input_failed)?;
+        }
+    }
+    Ok(())
+}
+
+/// Types `text` [`TYPE_CHUNK`] characters at a time; a stop ends it between two chunks.
+pub(crate) fn type_text(enigo: &mut Enigo, token: &StopToken, text: &str) -> Result<(), ToolError> {
+    let chars: Vec<char> = text.chars().filter(|c| *c != '\r').collect();
+    let total = chars.len();
+    for (n, chunk) in chars.chunks(TYPE_CHUNK).enumerate() {
+        if token.is_stopped() {
+            let typed = n * TYPE_CHUNK;
+            return Err(stopped_after(&format!(
+                "after typing {typed} of {total} characters"
+            )));
+        }
+        let mut run = String::new();
+        for &c in chunk {
+            let special = match c {
+                '\n' => Some(enigo::Key::Return),
+                '\t' => Some(enigo::Key::Tab),
+                _ => None,
+            };
+            match special {
+                Some(key) => {
+                    flush(enigo, &mut run)?;
+                    enigo.key(key, Direction::Click).map_err(input_failed)?;
+                }
+                None => run.push(c),
+            }
+        }
+        flush(enigo, &mut run)?;
+    }
+    Ok(())
+}
+
+fn flush(enigo: &mut Enigo, run: &mut String) -> Result<(), ToolError> {
+    if !run.is_empty() {
+        enigo.text(run).map_err(input_failed)?;
+        run.clear();
+    }
+    Ok(())
+}
+
+/// Holds the modifiers, clicks the key, releases the modifiers (always, in reverse order).
+pub(crate) fn press(
+    enigo: &mut Enigo,
+    token: &StopToken,
+    combo: &KeyCombo,
+) -> Result<(), ToolError> {
+    let mut held = Vec::new();
+    let pressed = (|| {
+        for modifier in &combo.modifiers {
+            token.check()?;
+            let key = modifier.to_enigo();
+            enigo.key(key, Direction::Press).map_err(input_failed)?;
+            held.push(key);
+        }
+        token.check()?;
+        enigo
+            .key(combo.key.to_enigo(), Direction::Click)
+            .map_err(input_failed)
+    })();
+    let mut released = Ok(());
+    for key in held.into_iter().rev() {
+        if let Err(e) = enigo.key(key, Direction::Release) {
+            released = Err(input_failed(e));
+        }
+    }
+    pressed.and(released)
+}

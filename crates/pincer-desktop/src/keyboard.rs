@@ -1,0 +1,173 @@
+//! `keyboard`: type text into the focused window, or press a key combination.
+
+use std::sync::Arc;
+
+use futures::future::BoxFuture;
+use pincer_core::tools::{
+    Access, DesktopAccess, Tool, ToolError, ToolOutput, ToolSettings, parse_args,
+};
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::Desktop;
+use crate::input;
+use crate::keys::{KeyCombo, VALID_KEYS};
+
+/// Longer texts are refused: typing is slow, and a paste is the better tool.
+pub(crate) const MAX_TYPE_CHARS: usize = 20_000;
+
+/// How much of the text the approval summary shows.
+const PREVIEW_CHARS: usize = 80;
+
+pub(crate) struct KeyboardTool {
+    pub(crate) desktop: Arc<Desktop>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Args {
+    action: Action,
+    text: Option<String>,
+    keys: Option<String>,
+}
+
+#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+enum Action {
+    Type,
+    Press,
+}
+
+enum Plan {
+    Type(String),
+    Press(KeyCombo),
+}
+
+impl Plan {
+    fn new(args: Args) -> Result<Plan, ToolError> {
+        let invalid = |message: String| ToolError::InvalidArguments(message);
+        match args.action {
+            Action::Type => {
+                if args.keys.is_some() {
+                    return Err(invalid(
+                        "keys is only used with action \"press\"; to type text, give only text"
+                            .to_owned(),
+                    ));
+                }
+                let text = args.text.unwrap_or_default();
+                if text.is_empty() {
+                    return Err(invalid(
+                        "action \"type\" needs text: the characters to type".to_owned(),
+                    ));
+                }
+                if text.contains('\0') {
+                    return Err(invalid("text must not contain NUL characters".to_owned()));
+                }
+                let count = text.chars().count();
+                if count > MAX_TYPE_CHARS {
+                    return Err(invalid(format!(
+                        "text has {count} characters; type at most {MAX_TYPE_CHARS} per call"
+                    )));
+                }
+                Ok(Plan::Type(text))
+            }
+            Action::Press => {
+                if args.text.is_some() {
+                    return Err(invalid(
+                        "text is only used with action \"type\"; to press keys, give only keys"
+                            .to_owned(),
+                    ));
+                }
+                let Some(keys) = args.keys else {
+                    return Err(invalid(format!(
+                        "action \"press\" needs keys, e.g. \"enter\" or \"ctrl+shift+t\"; valid keys: {VALID_KEYS}"
+                    )));
+                };
+                KeyCombo::parse(&keys).map(Plan::Press).map_err(invalid)
+            }
+        }
+    }
+
+    fn summary(&self) -> String {
+        match self {
+            Plan::Type(text) => {
+                let count = text.chars().count();
+                let preview: String = text.chars().take(PREVIEW_CHARS).collect();
+                let more = if count > PREVIEW_CHARS { "…" } else { "" };
+                let unit = if count == 1 {
+                    "character"
+                } else {
+                    "characters"
+                };
+                format!("type {preview:?}{more} ({count} {unit}) into the focused window")
+            }
+            Plan::Press(combo) => format!("press {combo} in the focused window"),
+        }
+    }
+}
+
+impl Tool for KeyboardTool {
+    fn name(&self) -> &'static str {
+        "keyboard"
+    }
+
+    fn description(&self) -> &'static str {
+        "Type text or press a key combination in the window that has the keyboard focus (click into it first with the mouse tool). action \"type\" with text types it exactly (newlines press Enter). action \"press\" with keys presses one combination such as \"enter\", \"ctrl+s\", \"ctrl+shift+t\", \"alt+f4\"; call it again for the next one."
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        json!({
+            "type": "object",
+            "properties": {
+                "action": {"type": "string", "enum": ["type", "press"]},
+                "text": {"type": "string", "description": "type: the text to type"},
+                "keys": {"type": "string", "description": format!("press: modifiers and one key joined with +. Keys: {VALID_KEYS}")}
+            },
+            "required": ["action"],
+            "additionalProperties": false
+        })
+    }
+
+    fn access(
+        &self,
+        args: &serde_json::Value,
+        _settings: &ToolSettings,
+    ) -> Result<Access, ToolError> {
+        self.desktop.require_display()?;
+        let plan = Plan::new(parse_args(args)?)?;
+        Ok(Access::Desktop {
+            kind: DesktopAccess::Input,
+            summary: plan.summary(),
+        })
+    }
+
+    fn run<'a>(
+        &'a self,
+        args: serde_json::Value,
+        _settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(async move {
+            let control = &self.desktop.control;
+            let token = control.stop_token();
+            self.desktop.require_display()?;
+            let plan = Plan::new(parse_args(&args)?)?;
+            let text = control
+                .run_exclusive(token, move |token| {
+                    let mut enigo = input::connect()?;
+                    match &plan {
+                        Plan::Type(text) => {
+                            input::type_text(&mut enigo, token, text)?;
+                            let count = text.chars().count();
+                            Ok(format!("Typed {count} characters."))
+                        }
+                        Plan::Press(combo) => {
+                            input::press(&mut enigo, token, combo)?;
+                            Ok(format!("Pressed {combo}."))
+                        }
+                    }
+                })
+                .await?;
+            Ok(ToolOutput::from(text))
+        })
+    }
+}
