@@ -7,7 +7,9 @@ import { HttpError, onAuthRequired } from "./api/rest";
 import { Spinner } from "./components/Spinner";
 import { ToastProvider } from "./components/Toasts";
 import { takeLoginCode } from "./lib/loginHash";
+import { useRoute } from "./lib/router";
 import { LoginPage, loginErrorMessage } from "./pages/Login";
+import { QuickAsk } from "./pages/Quick";
 import { Shell } from "./Shell";
 import { LiveProvider } from "./state/LiveProvider";
 
@@ -97,9 +99,15 @@ export function App() {
         <LoginPage onLoggedIn={onLoggedIn} initialError={loginError} />
       ) : (
         <LiveProvider key={generation} onAuthRequired={() => setAuth("out")}>
-          <Shell onLogout={onLogout} />
+          <Surface onLogout={onLogout} />
         </LiveProvider>
       )}
     </ToastProvider>
   );
+}
+
+/** The quick-ask window's compact page, or the full app. */
+function Surface({ onLogout }: { onLogout: () => Promise<void> }) {
+  const route = useRoute();
+  return route.page === "quick" ? <QuickAsk /> : <Shell onLogout={onLogout} />;
 }

@@ -1,18 +1,22 @@
-// Hash routes: #/chat, #/chat/ID, #/settings, #/usage. `#login=CODE` is not a route:
-// it is consumed (and removed) by loginHash.ts before routing starts.
+// Hash routes: #/chat, #/chat/ID, #/settings, #/usage, and #/quick (the desktop app's
+// quick-ask window). `#login=CODE` is not a route: it is consumed (and removed) by
+// loginHash.ts before routing starts; a route written before it (`#/quick&login=…`) is
+// still recognized.
 
 import { useEffect, useState } from "react";
 
 export type Route =
   | { page: "chat"; session: string | null }
   | { page: "settings" }
-  | { page: "usage" };
+  | { page: "usage" }
+  | { page: "quick" };
 
 export function parseRoute(hash: string): Route {
-  const path = hash.replace(/^#/, "").replace(/^\/+/, "");
+  const path = hash.replace(/^#/, "").replace(/^\/+/, "").split(/[&?]/)[0] ?? "";
   const [head, ...rest] = path.split("/");
   if (head === "settings") return { page: "settings" };
   if (head === "usage") return { page: "usage" };
+  if (head === "quick") return { page: "quick" };
   if (head === "chat" && rest[0]) return { page: "chat", session: decodeURIComponent(rest[0]) };
   return { page: "chat", session: null };
 }
@@ -25,6 +29,8 @@ export function routeHref(route: Route): string {
       return "#/settings";
     case "usage":
       return "#/usage";
+    case "quick":
+      return "#/quick";
   }
 }
 

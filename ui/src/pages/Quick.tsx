@@ -1,0 +1,259 @@
+// The quick-ask window (#/quick): the desktop app opens it with a global shortcut as a
+// small always-on-top window. One box; Enter asks in a new chat and the answer streams
+// below (approvals included); "Open in Pincer" shows the chat in the main window; Esc
+// clears everything for the next question. No sidebar, no header.
+
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { api } from "../api/endpoints";
+import { HttpError } from "../api/rest";
+import { ConnectionStatus } from "../components/ConnectionStatus";
+import { CloseIcon, LogoIcon, StopIcon } from "../components/Icons";
+import { Spinner } from "../components/Spinner";
+import { TurnBlock } from "../components/TurnBlock";
+import { UserMessage } from "../components/UserMessage";
+import type { ApprovalDecision, HistoryMessage } from "../generated/protocol";
+import { navigate } from "../lib/router";
+import { useStickToBottom } from "../lib/useStickToBottom";
+import { liveTurnIds, outcomesFromRecords, storedTurns } from "../state/history";
+import { isRunning } from "../state/live";
+import { useLive } from "../state/LiveProvider";
+import type { TurnEnd } from "../state/types";
+
+let localIds = 0;
+
+interface Stored {
+  session: string;
+  messages: HistoryMessage[];
+  outcomes: Record<string, TurnEnd>;
+}
+
+function messageOf(err: unknown): string {
+  return err instanceof Error ? err.message : String(err);
+}
+
+export function QuickAsk() {
+  const { state, status, dispatch, send } = useLive();
+  const input = useRef<HTMLTextAreaElement>(null);
+  const [text, setText] = useState("");
+  const [session, setSession] = useState<string | null>(null);
+  const [stored, setStored] = useState<Stored | null>(null);
+  const [creating, setCreating] = useState(false);
+  const [opening, setOpening] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  /** Snapshots seen when the session was made: only later ones can hide a turn's end. */
+  const snapshotAtStart = useRef(0);
+
+  useEffect(() => {
+    document.title = "Ask Pincer";
+  }, []);
+
+  const focusInput = useCallback(() => input.current?.focus(), []);
+
+  // Grow with the text up to the CSS max-height (then it scrolls).
+  useLayoutEffect(() => {
+    const el = input.current;
+    if (!el) return;
+    el.style.height = "auto";
+    el.style.height = `${el.scrollHeight}px`;
+  }, [text]);
+
+  // The window is hidden and shown again rather than reloaded: take the focus back each time.
+  useEffect(() => {
+    window.addEventListener("focus", focusInput);
+    return () => window.removeEventListener("focus", focusInput);
+  }, [focusInput]);
+
+  const live = session ? state.sessions[session] : undefined;
+  const endSeq = session ? (state.endSeq[session] ?? 0) : 0;
+
+  // After the turn ends (or a reconnect may have hidden its end), the stored messages are
+  // the record: fetch them so the answer stays on screen whatever the socket missed.
+  useEffect(() => {
+    if (!session || (endSeq === 0 && state.snapshotSeq <= snapshotAtStart.current)) return;
+    const ctrl = new AbortController();
+    Promise.all([api.messages(session, ctrl.signal), api.turns(session, ctrl.signal)])
+      .then(([messages, turns]) => {
+        setStored({ session, messages, outcomes: outcomesFromRecords(turns) });
+        dispatch({ type: "history_loaded", session, turnIds: [...new Set(messages.map((m) => m.turn_id))] });
+      })
+      .catch((err: unknown) => {
+        if (!ctrl.signal.aborted) setError(`Could not load the answer: ${messageOf(err)}`);
+      });
+    return () => ctrl.abort();
+  }, [session, endSeq, state.snapshotSeq, dispatch]);
+
+  const running = session ? isRunning(state, session) : false;
+  const history = stored && stored.session === session ? stored : null;
+  const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
+  const turns = useMemo(() => {
+    if (!session) return [];
+    const ids = new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []);
+    const old = storedTurns(history?.messages ?? null, ids, { ...history?.outcomes, ...state.outcomes }, running);
+    return [...old, ...(live?.turns ?? [])];
+  }, [session, history, liveIdsKey, live, state.outcomes, running]);
+  const queued = live?.queued ?? [];
+  const errors = state.errors.filter((e) => e.session !== null && e.session === session);
+
+  const { ref: scrollRef, onScroll, pin } = useStickToBottom<HTMLDivElement>(turns, live, errors.length);
+
+  const ask = async () => {
+    const value = text.trim();
+    if (!value || creating) return;
+    setError(null);
+    pin();
+    if (session) {
+      // A follow-up in the same chat (queued by the daemon if a turn still runs).
+      dispatch({ type: "local_send", session, id: `quick-${++localIds}`, text: value });
+      send(session, { type: "user_turn", text: value });
+      setText("");
+      return;
+    }
+    setCreating(true);
+    try {
+      // The daemon titles the chat after its first message, as on the Chat page.
+      const created = await api.createSession({});
+      snapshotAtStart.current = state.snapshotSeq;
+      setSession(created.id);
+      setStored(null);
+      dispatch({ type: "local_send", session: created.id, id: `quick-${++localIds}`, text: value });
+      send(created.id, { type: "user_turn", text: value });
+      setText("");
+    } catch (err) {
+      setError(`Could not ask: ${messageOf(err)}`);
+    } finally {
+      setCreating(false);
+      focusInput();
+    }
+  };
+
+  const clear = useCallback(() => {
+    setSession(null);
+    setStored(null);
+    setText("");
+    setError(null);
+    focusInput();
+  }, [focusInput]);
+
+  // Esc anywhere in the window: start over (a running answer goes on in its chat).
+  useEffect(() => {
+    const onKey = (e: globalThis.KeyboardEvent) => {
+      if (e.key !== "Escape" || e.isComposing || e.defaultPrevented) return;
+      e.preventDefault();
+      clear();
+    };
+    document.addEventListener("keydown", onKey);
+    return () => document.removeEventListener("keydown", onKey);
+  }, [clear]);
+
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.nativeEvent.isComposing || e.keyCode === 229) return;
+    if (e.key === "Enter" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
+      e.preventDefault();
+      void ask();
+    }
+  };
+
+  const openInApp = async () => {
+    if (!session) return;
+    setOpening(true);
+    setError(null);
+    try {
+      await api.openInApp({ session });
+    } catch (err) {
+      if (err instanceof HttpError && err.status === 404) {
+        // Not inside the desktop app (a browser tab): open the chat right here.
+        navigate({ page: "chat", session });
+        return;
+      }
+      setError(`Could not open Pincer: ${messageOf(err)}`);
+    } finally {
+      setOpening(false);
+    }
+  };
+
+  const onDecide = useCallback(
+    (callId: string, decision: ApprovalDecision) => {
+      if (session) send(session, { type: "approve", call_id: callId, decision });
+    },
+    [session, send],
+  );
+
+  return (
+    <div className="quick" data-testid="quick">
+      <form
+        className="quick-ask"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void ask();
+        }}
+      >
+        <span className="quick-mark" aria-hidden="true">
+          <LogoIcon size={18} />
+        </span>
+        <textarea
+          ref={input}
+          className="quick-input"
+          data-testid="quick-input"
+          aria-label={session ? "Ask a follow-up" : "Ask Pincer"}
+          placeholder={session ? "Ask a follow-up… (Esc: new question)" : "Ask Pincer…"}
+          rows={1}
+          value={text}
+          autoFocus
+          disabled={creating}
+          onChange={(e) => setText(e.target.value)}
+          onKeyDown={onKeyDown}
+        />
+        {creating && <Spinner size={16} label="Starting a chat" />}
+      </form>
+
+      {(session || error || status !== "connected") && (
+        <div className="quick-bar">
+          {status !== "connected" && <ConnectionStatus status={status} />}
+          <span className="spacer" />
+          {session && running && (
+            <button type="button" className="btn btn-sm" data-testid="quick-stop" onClick={() => send(session, { type: "interrupt" })}>
+              <StopIcon size={14} /> Stop
+            </button>
+          )}
+          {session && (
+            <>
+              <button type="button" className="btn btn-sm" data-testid="quick-open" disabled={opening} onClick={openInApp}>
+                {opening && <Spinner size={14} />} Open in Pincer
+              </button>
+              <button type="button" className="icon-btn" aria-label="Clear (Esc)" title="Clear (Esc)" onClick={clear}>
+                <CloseIcon size={16} />
+              </button>
+            </>
+          )}
+        </div>
+      )}
+
+      {!session && !error && (
+        <p className="quick-hint muted">Enter asks in a new chat · Shift+Enter adds a line · Esc clears</p>
+      )}
+
+      {(session || error) && (
+        <div className="quick-scroll" ref={scrollRef} onScroll={onScroll}>
+          <div className="quick-content">
+            {turns.map((turn, i) => (
+              <TurnBlock key={turn.turnId ?? `live-${i}`} turn={turn} onDecide={onDecide} />
+            ))}
+            {queued.map((q, i) => (
+              <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
+            ))}
+            {errors.map((e) => (
+              <p key={e.id} className="notice notice-error" role="alert">
+                <span>{e.message}</span>
+              </p>
+            ))}
+            {error && (
+              <p className="notice notice-error" role="alert" data-testid="quick-error">
+                <span>{error}</span>
+              </p>
+            )}
+          </div>
+        </div>
+      )}
+    </div>
+  );
+}
