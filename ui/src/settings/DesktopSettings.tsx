@@ -133,7 +133,7 @@ export function DesktopSettings({ initial }: { initial: DesktopStatus }) {
         </form>
 
         <div className="desktop-row">
-          <span>Emergency stop</span>
+          <span className="desktop-label">Emergency stop</span>
           <p className="muted desktop-stop">
             <kbd data-testid="desktop-stop-shortcut">{status.stop_shortcut}</kbd> stops everything Pincer is doing, in
             every chat, wherever you are.
