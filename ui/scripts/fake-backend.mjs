@@ -6,17 +6,61 @@
 //   node scripts/fake-backend.mjs [--port 7420] [--empty]
 //
 // Login code: ABCD-EFGH (any other code is wrong; 5 wrong codes → 429 for 30 s).
-// Message words that change the scripted turn: "fail", "long", "slow", "plain".
+// Message words that change the scripted turn: "fail", "long", "slow", "plain", "screen".
+// --desktop (or GET /__fake/mode?desktop=1) answers /api/desktop as the desktop app does.
 
 import { randomUUID } from "node:crypto";
 import http from "node:http";
+import zlib from "node:zlib";
 import { WebSocketServer } from "ws";
 
 const args = process.argv.slice(2);
 const port = Number(args[args.indexOf("--port") + 1]) || 7420;
 const empty = args.includes("--empty");
 /** Switched at run time by GET /__fake/mode?usage=empty&env=1 (screenshots of other states). */
-const mode = { emptyUsage: empty, envOverride: false };
+const mode = { emptyUsage: empty, envOverride: false, desktop: args.includes("--desktop") };
+/** What the desktop app's hooks would report (when mode.desktop). */
+let desktop = {
+  autostart: true,
+  quick_ask_shortcut: "CommandOrControl+Shift+Space",
+  stop_shortcut: "CommandOrControl+Shift+Escape",
+  automation_unavailable: "this is a Wayland session, which does not let other programs see or control the screen",
+};
+const WORKSPACE = "/home/me/pincer/workspace";
+
+/** A fake screenshot: a desktop with one window, as a PNG (no image library needed). */
+function fakeScreenshot(w = 480, h = 300) {
+  const raw = Buffer.alloc((w * 3 + 1) * h);
+  for (let y = 0; y < h; y++) {
+    const row = y * (w * 3 + 1);
+    for (let x = 0; x < w; x++) {
+      let c = [40 + (y * 60) / h, 70 + (x * 40) / w, 140];
+      if (x >= 60 && x < 420 && y >= 40 && y < 260) c = y < 62 ? [70, 74, 82] : [236, 238, 242];
+      if (x >= 80 && x < 300 && y >= 80 && y < 92) c = [150, 156, 168];
+      if (x >= 80 && x < 380 && y >= 104 && y < 112) c = [190, 195, 205];
+      raw.set(c.map(Math.round), row + 1 + x * 3);
+    }
+  }
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const crc = Buffer.alloc(4);
+    crc.writeUInt32BE(zlib.crc32(body));
+    return Buffer.concat([len, body, crc]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr.set([8, 2, 0, 0, 0], 8);
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", zlib.deflateSync(raw)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
+}
+const SCREENSHOT = fakeScreenshot();
 const autoLogin = args.includes("--no-auth");
 
 const COOKIE = "pincer_session";
@@ -211,6 +255,7 @@ const server = http.createServer(async (req, res) => {
     if (path === "/__fake/mode") {
       mode.emptyUsage = url.searchParams.get("usage") === "empty";
       mode.envOverride = url.searchParams.get("env") === "1";
+      mode.desktop = url.searchParams.get("desktop") === "1";
       return send(res, 200, mode);
     }
     if (path === "/api/login" && req.method === "POST") {
@@ -246,11 +291,12 @@ const server = http.createServer(async (req, res) => {
       broadcast({ type: "sessions_changed" });
       return send(res, 201, sessions.get(id).info);
     }
-    const m = /^\/api\/sessions\/([^/]+)(\/messages)?$/.exec(path);
+    const m = /^\/api\/sessions\/([^/]+)(\/messages|\/turns)?$/.exec(path);
     if (m) {
       const s = sessions.get(decodeURIComponent(m[1]));
       if (!s) return err(res, 404, "no such session");
-      if (m[2] && req.method === "GET") return send(res, 200, s.messages);
+      if (m[2] === "/messages" && req.method === "GET") return send(res, 200, s.messages);
+      if (m[2] === "/turns" && req.method === "GET") return send(res, 200, []);
       if (req.method === "PATCH") {
         const body = await readJson(req);
         if (!body?.title?.trim()) return err(res, 400, "title must not be empty");
@@ -319,6 +365,27 @@ const server = http.createServer(async (req, res) => {
       return send(res, 200, { ok: true, message: `${body.model ?? "deepseek-chat"} answered`, latency_ms: 412 });
     }
     if (path === "/api/usage") return send(res, 200, usageReport(Number(url.searchParams.get("days")) || 30));
+    if (path === "/api/desktop" && req.method === "GET") return send(res, 200, mode.desktop ? { app: true, ...desktop } : { app: false });
+    if (path === "/api/desktop" && req.method === "PUT") {
+      if (!mode.desktop) return err(res, 404, "this Pincer runs without the desktop app (headless daemon)");
+      const body = (await readJson(req)) ?? {};
+      if (body.quick_ask_shortcut !== undefined && !/^[A-Za-z]+(\+[A-Za-z0-9]+)+$/.test(body.quick_ask_shortcut)) {
+        return err(res, 400, `"${body.quick_ask_shortcut}" is not a shortcut: write modifiers and a key joined by +`);
+      }
+      desktop = { ...desktop, ...body };
+      return send(res, 200, desktop);
+    }
+    if (path === "/api/desktop/open" && req.method === "POST") {
+      if (!mode.desktop) return err(res, 404, "this Pincer runs without the desktop app (headless daemon)");
+      return send(res, 204);
+    }
+    if (path === "/api/images") {
+      const p = url.searchParams.get("path") ?? "";
+      if (!p.startsWith(`${WORKSPACE}/`) || p.includes("..")) return err(res, 403, "only images inside the workspace are served");
+      if (!p.endsWith(".png")) return err(res, 403, "only PNG, JPEG, GIF and WebP images are served");
+      res.writeHead(200, { "Content-Type": "image/png", "Cache-Control": "private, max-age=3600" });
+      return res.end(SCREENSHOT);
+    }
     return err(res, 404, "not found");
   } catch (e) {
     return err(res, 500, String(e));
@@ -428,6 +495,37 @@ async function runTurn(session, text) {
     publish(session, { type: "tool_call_finished", call_id: callId, name: "read_file", ok: true, output, duration_ms: 1 });
     store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: false, duration_ms: 1 });
     return end({ type: "step_limit_reached", turn_id: turnId, limit: 25 });
+  }
+  if (lower.includes("screen")) {
+    const callId = `call_${turnId.slice(0, 6)}`;
+    store(session, { turn_id: turnId, role: "assistant", content: "", tool_calls: [{ id: callId, name: "screenshot", arguments: "{}" }] });
+    publish(session, { type: "tool_call_requested", call_id: callId, name: "screenshot", arguments: "{}" });
+    publish(session, { type: "approval_requested", call_id: callId, tool: "screenshot", summary: "take a screenshot of the screen", pattern: "screenshot" });
+    r.waiting = { call_id: callId, summary: "take a screenshot of the screen", pattern: "screenshot" };
+    const decision = await new Promise((resolve) => {
+      r.resolve = resolve;
+    });
+    r.waiting = null;
+    if (decision === "cancel") return end({ type: "turn_cancelled", turn_id: turnId });
+    publish(session, { type: "approval_resolved", call_id: callId, decision, by: "user" });
+    const image = `${WORKSPACE}/screenshots/${turnId.slice(0, 8)}.png`;
+    const output = decision === "deny" ? "error: denied: the user refused" : `screenshot saved: ${image} (480×300)`;
+    const ok = decision !== "deny";
+    await sleep(300);
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "screenshot", ok, output, images: ok ? [image] : [], duration_ms: 80 });
+    store(session, {
+      turn_id: turnId,
+      role: "tool",
+      content: output,
+      tool_call_id: callId,
+      is_error: !ok,
+      duration_ms: 80,
+      ...(ok ? { images: [{ path: image, media_type: "image/png" }] } : {}),
+    });
+    const answer = ok ? "You have one window open, a **text editor** with two lines of text." : "Okay, I won't look.";
+    if (!(await stream(session, r, answer))) return end({ type: "turn_cancelled", turn_id: turnId });
+    store(session, { turn_id: turnId, role: "assistant", content: answer });
+    return end({ type: "turn_completed", turn_id: turnId, text: answer, usage: { input_tokens: 900, cached_input_tokens: 0, output_tokens: 20 }, steps: 2 });
   }
   if (lower.includes("plain")) {
     const answer = "Sure, **plain** answer with `code` and a [link](https://example.com).";

@@ -215,6 +215,35 @@ async function main() {
     await shot("15-usage-empty");
     await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode`);
 
+    // Inside the desktop app: the Desktop section of Settings and the quick-ask window
+    // (about 640×360; 360 px wide in the narrow variants).
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?desktop=1`);
+    await page.goto(`${BASE}/#/settings`);
+    await page.getByTestId("desktop-automation-note").waitFor();
+    await page.getByTestId("desktop-settings").evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await shot("16-settings-desktop");
+    const size = page.viewportSize();
+    await page.setViewportSize({ width: v.isMobile ? 360 : 640, height: 360 });
+    await page.goto(`${BASE}/#/quick`);
+    await page.getByTestId("quick-input").waitFor();
+    await shot("17-quick-empty");
+    await page.getByTestId("quick-input").fill("What is on my screen right now? Take a look, please.");
+    await page.getByTestId("quick-input").press("Enter");
+    await page.getByTestId("approve-once").waitFor();
+    await shot("18-quick-approval");
+    await page.getByTestId("approve-once").click();
+    await page.getByTestId("tool-image").waitFor();
+    await page.getByTestId("quick-stop").waitFor({ state: "detached", timeout: 15_000 });
+    const loaded = await page
+      .getByTestId("tool-image")
+      .evaluate((img) => (img.complete ? img.naturalWidth : new Promise((r) => (img.onload = () => r(img.naturalWidth)))));
+    if (!loaded) problems.push(`[${v.name}] the screenshot thumbnail did not load`);
+    await shot("19-quick-answer");
+    await page.keyboard.press("Escape");
+    await page.getByTestId("quick-open").waitFor({ state: "detached" });
+    await page.setViewportSize(size);
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode`);
+
     await context.close();
   }
   await browser.close();
