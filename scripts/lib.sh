@@ -79,6 +79,18 @@ ensure_build_deps() {
   ensure_rust
 }
 
+# What building the desktop app (Tauri 2: WebKitGTK, tray, xcap, enigo) needs.
+ensure_desktop_build_deps() {
+  ensure_build_deps
+  apt_install libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev \
+    librsvg2-dev libpipewire-0.3-dev libclang-dev libgbm-dev
+}
+
+# True when a graphical session is there to show a window in.
+has_display() {
+  [ -n "${DISPLAY:-}" ] || [ -n "${WAYLAND_DISPLAY:-}" ]
+}
+
 node_ok() {
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || return 1
   # Vite needs Node 20.19+ (or 22.12+).

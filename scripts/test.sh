@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Runs every test: UI unit tests, formatting, lints, the workspace tests, browser end-to-end
-# tests against a real daemon in headless Chromium, and a smoke test against a real small
-# model (SmolLM2 served by llama-cpp-python, built into a cache outside the clone).
+# Runs every test: UI unit tests, formatting, lints, the workspace tests, the desktop tests
+# under Xvfb and a D-Bus session (automation tools and the app: window, tray, shortcuts,
+# notifications), browser end-to-end tests against a real daemon in headless Chromium, and
+# a smoke test against a real small model (SmolLM2 served by llama-cpp-python, built into a
+# cache outside the clone).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PINCER_ROOT"
 
-ensure_build_deps
+ensure_desktop_build_deps
 build_ui
 say "UI unit tests (vitest)"
 (cd ui && npm test --silent)
@@ -18,9 +20,15 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 say "cargo test"
 cargo test --locked --workspace
 
+say "desktop tests (Xvfb, D-Bus session, openbox, xdotool, xterm)"
+apt_install xvfb xauth xdotool xterm x11-utils dbus imagemagick openbox wmctrl python3-dbus python3-gi
+cargo build --locked -p pincer-cli -p pincer-testkit --bins
+xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- \
+  cargo test --locked -p pincer-desktop -p pincer-app \
+  --features pincer-desktop/display-tests,pincer-app/display-tests
+
 say "browser end-to-end tests (headless Chromium)"
 apt_install chromium
-cargo build --locked -p pincer-cli -p pincer-testkit --bins
 target="${CARGO_TARGET_DIR:-$PINCER_ROOT/target}"
 (cd ui && PINCER_BIN="$target/debug/pincer" PINCER_LLM_BIN="$target/debug/pincer-scripted-llm" npm run e2e --silent)
 

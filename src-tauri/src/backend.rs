@@ -1,0 +1,205 @@
+//! Where the app's engine lives: in this process (the usual case), or in a headless
+//! `pincer daemon` that already serves the same data home, which the app then attaches to.
+//!
+//! One engine per data home is enforced by the gateway's instance lock (`daemon.lock`). If
+//! another process holds it, the app checks that a Pincer gateway really answers at the
+//! published address (the health handshake) before attaching; a dead or foreign address
+//! is an error, never a silent second engine.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context as _, bail};
+use pincer_core::agent::{ApprovalMode, Engine};
+use pincer_core::config::{FileConfig, ProcessEnv, Settings};
+use pincer_core::tools::ToolRegistry;
+use pincer_gateway::instance::{InstanceError, InstanceLock};
+use pincer_gateway::wire::{Health, LoginCode};
+use pincer_gateway::{DesktopHooks, Gateway, GatewayOptions};
+use tokio::sync::oneshot;
+
+/// The gateway the windows load, and the engine when it runs here.
+pub struct Backend {
+    /// e.g. `http://127.0.0.1:7420`.
+    pub url: String,
+    pub home: PathBuf,
+    /// `None` when attached to a daemon: the tray then shows only what it can know.
+    pub engine: Option<Engine>,
+    /// Stops the in-process gateway.
+    shutdown: std::sync::Mutex<Option<oneshot::Sender<()>>>,
+    /// Held while the in-process gateway runs.
+    _lock: Option<InstanceLock>,
+    client: reqwest::Client,
+}
+
+pub struct StartOptions {
+    pub home: PathBuf,
+    pub workspace: Option<PathBuf>,
+    /// Where the in-process gateway listens; when taken, a free loopback port is used.
+    pub listen: std::net::SocketAddr,
+    pub control: pincer_desktop::Control,
+    pub hooks: Arc<dyn DesktopHooks>,
+}
+
+impl Backend {
+    pub async fn start(options: StartOptions) -> anyhow::Result<Self> {
+        let home = options.home.clone();
+        std::fs::create_dir_all(&home)
+            .with_context(|| format!("could not create {}", home.display()))?;
+        let client = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()?;
+        match InstanceLock::acquire(&home) {
+            Ok(lock) => Self::in_process(options, lock, client).await,
+            Err(InstanceError::AlreadyRunning(Some(running))) => {
+                tracing::info!(
+                    url = running.url,
+                    pid = running.pid,
+                    "a daemon serves this data home; attaching to it"
+                );
+                handshake(&client, &running.url).await?;
+                Ok(Self {
+                    url: running.url,
+                    home,
+                    engine: None,
+                    shutdown: std::sync::Mutex::new(None),
+                    _lock: None,
+                    client,
+                })
+            }
+            Err(InstanceError::AlreadyRunning(None)) => bail!(
+                "another Pincer holds {} but has not said where it listens; try again in a moment",
+                home.display()
+            ),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn in_process(
+        options: StartOptions,
+        mut lock: InstanceLock,
+        client: reqwest::Client,
+    ) -> anyhow::Result<Self> {
+        let home = options.home;
+        let file = FileConfig::load(&home)?;
+        let settings = Settings::resolve_allowing_no_provider(
+            home.clone(),
+            file,
+            &ProcessEnv,
+            options.workspace.clone(),
+        )?;
+        let mut tools = ToolRegistry::builtin();
+        pincer_desktop::register_tools(&mut tools, &options.control);
+        let engine = Engine::start_with_tools(settings, tools, ApprovalMode::Ask)?;
+        let gateway_options = |listen| GatewayOptions {
+            listen,
+            allow_remote: false,
+            extra_origins: Vec::new(),
+            workspace_override: options.workspace.clone(),
+            desktop: Some(options.hooks.clone()),
+        };
+        let gateway = match Gateway::bind(
+            engine.clone(),
+            home.clone(),
+            gateway_options(options.listen),
+        )
+        .await
+        {
+            Ok(gateway) => gateway,
+            Err(e) => {
+                tracing::info!(error = %e, "the usual port is taken; using a free one");
+                let any = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+                Gateway::bind(engine.clone(), home.clone(), gateway_options(any)).await?
+            }
+        };
+        let url = format!("http://{}", gateway.local_addr()?);
+        lock.publish(&url)?;
+        let (shutdown, stop) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            if let Err(e) = gateway
+                .serve(async {
+                    let _ = stop.await;
+                })
+                .await
+            {
+                tracing::error!(error = %e, "the gateway stopped");
+            }
+        });
+        tracing::info!(url, "engine and gateway running in-process");
+        Ok(Self {
+            url,
+            home,
+            engine: Some(engine),
+            shutdown: std::sync::Mutex::new(Some(shutdown)),
+            _lock: Some(lock),
+            client,
+        })
+    }
+
+    /// A page address that logs the window in with a fresh one-time code, then shows
+    /// `route` (e.g. `#/chat/ID`). The code is single-use and leaves the address bar at
+    /// once; no long-lived token ever appears in a URL.
+    pub async fn login_url(&self, route: &str) -> anyhow::Result<String> {
+        let code = login_code(&self.client, &self.home, &self.url).await?;
+        let route = route.trim_start_matches('#');
+        Ok(if route.is_empty() {
+            format!("{}/#login={code}", self.url)
+        } else {
+            format!("{}/#{route}&login={code}", self.url)
+        })
+    }
+
+    /// Stops the in-process gateway (no-op when attached).
+    pub fn stop(&self) {
+        let sender = self
+            .shutdown
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(shutdown) = sender {
+            let _ = shutdown.send(());
+        }
+    }
+}
+
+/// Checks that a Pincer gateway answers at `url`.
+async fn handshake(client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
+    let health: Health = client
+        .get(format!("{url}/api/health"))
+        .send()
+        .await
+        .and_then(reqwest::Response::error_for_status)
+        .with_context(|| format!("the Pincer daemon at {url} does not answer"))?
+        .json()
+        .await
+        .with_context(|| format!("{url} does not answer like a Pincer daemon"))?;
+    if health.service != "pincer" {
+        bail!(
+            "{url} is not a Pincer daemon (it says it is {:?})",
+            health.service
+        );
+    }
+    Ok(())
+}
+
+/// A one-time login code from the gateway at `url`, asked for with the API token.
+async fn login_code(client: &reqwest::Client, home: &Path, url: &str) -> anyhow::Result<String> {
+    let token_path = pincer_gateway::auth::token::token_path(home);
+    let token = std::fs::read_to_string(&token_path)
+        .with_context(|| format!("could not read the API token {}", token_path.display()))?;
+    let response = client
+        .post(format!("{url}/api/login-codes"))
+        .bearer_auth(token.trim())
+        .send()
+        .await
+        .with_context(|| format!("could not reach Pincer at {url}"))?;
+    if !response.status().is_success() {
+        bail!(
+            "Pincer at {url} refused a login code: HTTP {}",
+            response.status()
+        );
+    }
+    let code: LoginCode = response.json().await?;
+    Ok(code.code)
+}

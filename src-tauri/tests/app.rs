@@ -1,0 +1,337 @@
+//! The desktop app as a user meets it, under Xvfb and a D-Bus session: the window shows the
+//! chat, the tray registers and its menu works, closing the window keeps Pincer in the
+//! tray, a second launch hands over to the first, work is announced, the shortcuts work,
+//! start at login is switched from Settings, and a running daemon is attached to.
+//!
+//! Run with `xvfb-run -a -s "-screen 0 1280x800x24" dbus-run-session -- cargo test -p
+//! pincer-app --features display-tests` (scripts/test.sh does).
+
+#![cfg(feature = "display-tests")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod support;
+
+use std::time::Duration;
+
+use pincer_testkit::{Reply, ScriptedLlm};
+use serde_json::{Value, json};
+use support::*;
+
+const START: Duration = Duration::from_secs(90);
+
+/// Pixels of `image` in the rectangle that have exactly `rgb`.
+fn count_color(image: &image::RgbImage, rgb: [u8; 3], x0: u32, y0: u32, w: u32, h: u32) -> usize {
+    let mut n = 0;
+    for y in y0..(y0 + h).min(image.height()) {
+        for x in x0..(x0 + w).min(image.width()) {
+            if image.get_pixel(x, y).0 == rgb {
+                n += 1;
+            }
+        }
+    }
+    n
+}
+
+/// True when the screen shows Pincer's chat page: the sidebar's background (a column of
+/// about 270 × 700 pixels) and the accent colour of the "New chat" button are on screen.
+/// The splash page and a login page have neither.
+fn shows_chat(image: &image::RgbImage) -> bool {
+    let (w, h) = image.dimensions();
+    let sidebar = count_color(image, [0xf7, 0xf7, 0xf8], 0, 0, w, h);
+    let accent = count_color(image, [0xc2, 0x40, 0x2a], 0, 0, w, h);
+    sidebar > 120_000 && accent > 2_000
+}
+
+fn menu_labels(host: &mut Helper) -> Vec<String> {
+    let menu = host.ask("menu", "menu");
+    menu["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["label"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+#[test]
+fn the_window_shows_the_chat_and_the_tray_menu_quits_cleanly() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm.base_url());
+    let mut host = Helper::tray_host();
+    let mut app = App::start(&home, &[]);
+    app.url();
+
+    // The tray registers with the StatusNotifier host and lists its items.
+    host.expect("registered", START);
+    let labels = menu_labels(&mut host);
+    for expected in [
+        "Open Pincer",
+        "New chat",
+        "Quick ask…",
+        "Nothing running",
+        "Stop everything now",
+        "Quit Pincer",
+    ] {
+        assert!(
+            labels.iter().any(|l| l == expected),
+            "{expected:?} missing from the tray menu {labels:?}"
+        );
+    }
+
+    // The window shows the chat UI (logged in by the one-time code, no login page).
+    app.log.wait_for("page loaded", START);
+    let shot = artifacts().join("app-window.png");
+    wait_until("the chat UI on screen", START, || {
+        shows_chat(&screenshot(&shot))
+    });
+
+    // Quit from the tray menu, over D-Bus: the app exits cleanly.
+    host.ask("click Quit Pincer", "clicked");
+    let status = app.wait_exit(Duration::from_secs(20));
+    assert!(status.success(), "the app exited with {status}");
+}
+
+#[test]
+fn closing_the_window_keeps_pincer_in_the_tray_and_a_second_launch_shows_it() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm.base_url());
+    let mut app = App::start(&home, &[]);
+    app.url();
+    app.log.wait_for("page loaded", START);
+    wait_until("the window is visible", START, || {
+        !visible_windows("Pincer").is_empty()
+    });
+
+    // Close it as the close button does (the WM sends WM_DELETE_WINDOW).
+    run("wmctrl", &["-c", "Pincer", "-F"]);
+    wait_until("the window is hidden", Duration::from_secs(10), || {
+        visible_windows("Pincer").is_empty()
+    });
+    assert!(app.is_running(), "closing the window must not quit Pincer");
+
+    // A second launch hands over to the first and exits.
+    let mut second = App::start(&home, &[]);
+    let status = second.wait_exit(Duration::from_secs(30));
+    assert!(status.success(), "the second launch exited with {status}");
+    app.log.wait_for("launched again", Duration::from_secs(10));
+    wait_until(
+        "the first instance's window is back",
+        Duration::from_secs(10),
+        || !visible_windows("Pincer").is_empty(),
+    );
+    assert!(app.is_running());
+}
+
+/// Sends a user turn over the gateway's WebSocket with the API token.
+async fn user_turn(url: &str, token: &str, session: &str, text: &str) -> WsStream {
+    use futures::SinkExt as _;
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let ws_url = format!("{}/api/ws", url.replacen("http", "ws", 1));
+    let mut request = ws_url.into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Bearer {token}").parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let message = json!({"session": session, "op": {"type": "user_turn", "text": text}});
+    ws.send(tokio_tungstenite::tungstenite::Message::text(
+        message.to_string(),
+    ))
+    .await
+    .unwrap();
+    ws
+}
+
+type WsStream =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// The next event of `kind` on the socket.
+async fn next_event(ws: &mut WsStream, kind: &str) -> Value {
+    use futures::StreamExt as _;
+    let wait = async {
+        while let Some(message) = ws.next().await {
+            let message = message.unwrap();
+            let Ok(text) = message.to_text() else {
+                continue;
+            };
+            let Ok(value) = serde_json::from_str::<Value>(text) else {
+                continue;
+            };
+            if value["type"] == "event" && value["event"]["type"] == kind {
+                return value;
+            }
+        }
+        panic!("the socket closed before {kind}");
+    };
+    tokio::time::timeout(Duration::from_secs(30), wait)
+        .await
+        .unwrap()
+}
+
+#[test]
+fn work_shows_in_the_tray_and_is_announced_when_done() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    llm.push(Reply::text("All 12 photos are sorted by year.").delay(Duration::from_millis(1500)));
+    let home = Home::new(&llm.base_url());
+    let mut host = Helper::tray_host();
+    let mut notifications = Helper::notification_listener();
+    // In the tray only: nobody is looking at the window, so finished work is announced.
+    let app = App::start(&home, &["--hidden"]);
+    let url = app.url();
+    host.expect("registered", START);
+    let idle_icon = host.ask("icon", "icon");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut ws = user_turn(&url, &home.token(), "photos", "sort my photos").await;
+        next_event(&mut ws, "turn_started").await;
+        // While it runs the tray says so: menu entry and a different icon.
+        wait_until(
+            "the tray lists the running work",
+            Duration::from_secs(10),
+            || {
+                menu_labels(&mut host)
+                    .iter()
+                    .any(|l| l == "Running: sort my photos")
+            },
+        );
+        let working_icon = host.ask("icon", "icon");
+        assert_ne!(
+            working_icon["name"], idle_icon["name"],
+            "the icon shows work"
+        );
+        next_event(&mut ws, "turn_completed").await;
+    });
+
+    let shown = notifications.expect("notify", Duration::from_secs(10));
+    assert_eq!(shown["summary"], "Pincer finished");
+    assert_eq!(shown["body"], "All 12 photos are sorted by year.");
+    wait_until("the tray is idle again", Duration::from_secs(10), || {
+        menu_labels(&mut host)
+            .iter()
+            .any(|l| l == "Nothing running")
+    });
+    drop(app);
+}
+
+#[test]
+fn the_shortcuts_open_quick_ask_and_stop_running_work() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    // The model takes a minute to answer: the turn is still running when the stop comes.
+    llm.push(Reply::text("too late").delay(Duration::from_secs(60)));
+    let home = Home::new(&llm.base_url());
+    let app = App::start(&home, &["--hidden"]);
+    let url = app.url();
+    app.log.wait_for("shortcut registered", START);
+    app.log.wait_for("page loaded", START);
+
+    // Quick ask: the default shortcut opens the small window.
+    run("xdotool", &["key", "ctrl+shift+space"]);
+    wait_until("the quick-ask window", Duration::from_secs(30), || {
+        !visible_windows("Ask Pincer").is_empty()
+    });
+
+    // The emergency stop shortcut ends a running turn at once.
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut ws = user_turn(&url, &home.token(), "long", "do something long").await;
+        next_event(&mut ws, "turn_started").await;
+        llm.wait_for_requests(1).await;
+        run("xdotool", &["key", "ctrl+shift+Escape"]);
+        next_event(&mut ws, "turn_cancelled").await;
+    });
+    app.log.wait_for("emergency stop", Duration::from_secs(5));
+}
+
+#[test]
+fn start_at_login_is_switched_from_settings() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm.base_url());
+    let app = App::start(&home, &["--hidden"]);
+    let url = app.url();
+    let entry = home.user_home().join(".config/autostart/Pincer.desktop");
+    assert!(!entry.exists());
+
+    let client = reqwest::blocking::Client::new();
+    let put = |body: Value| {
+        client
+            .put(format!("{url}/api/desktop"))
+            .bearer_auth(home.token())
+            .json(&body)
+            .send()
+            .unwrap()
+    };
+    let on = put(json!({"autostart": true}));
+    let code = on.status();
+    let body = on.json::<Value>().unwrap();
+    assert_eq!(code, 200, "{body}");
+    assert_eq!(body["autostart"], true);
+    let text = std::fs::read_to_string(&entry).unwrap();
+    assert!(text.contains("--hidden"), "starts in the tray: {text}");
+
+    let status: Value = client
+        .get(format!("{url}/api/desktop"))
+        .bearer_auth(home.token())
+        .send()
+        .unwrap()
+        .json()
+        .unwrap();
+    assert_eq!(status["app"], true);
+    assert_eq!(status["autostart"], true);
+    assert_eq!(status["quick_ask_shortcut"], "CommandOrControl+Shift+Space");
+
+    let bad = put(json!({"quick_ask_shortcut": "Ctrl+Nonsense+"}));
+    assert_eq!(bad.status(), 400);
+    assert!(
+        bad.json::<Value>().unwrap()["error"]
+            .as_str()
+            .unwrap()
+            .contains("not a shortcut")
+    );
+
+    let off = put(json!({"autostart": false}));
+    assert_eq!(off.status(), 200);
+    assert!(!entry.exists(), "switching it off removes the entry");
+    drop(app);
+}
+
+#[test]
+fn a_running_daemon_for_the_same_home_is_attached_to() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm.base_url());
+    let mut daemon = home
+        .command(&pincer_cli())
+        .args(["daemon", "--listen", "127.0.0.1:0"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let daemon_out = Lines::follow(daemon.stdout.take().unwrap(), "daemon");
+    let daemon_url = daemon_out
+        .wait_for("Pincer is listening on ", Duration::from_secs(30))
+        .trim_start_matches("Pincer is listening on ")
+        .trim()
+        .to_owned();
+
+    let app = App::start(&home, &[]);
+    assert_eq!(app.url(), daemon_url, "the app uses the daemon's gateway");
+    app.log.wait_for("attaching", Duration::from_secs(5));
+    app.log.wait_for("page loaded", START);
+    let shot = artifacts().join("app-attached.png");
+    wait_until("the chat UI on screen", START, || {
+        shows_chat(&screenshot(&shot))
+    });
+    drop(app);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
+}
