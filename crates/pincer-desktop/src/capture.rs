@@ -6,6 +6,7 @@ use pincer_core::tools::ToolError;
 
 use crate::control::StopToken;
 use crate::mapping::Rect;
+use crate::window_title::TitleReader;
 
 /// One monitor, as listed by the platform.
 #[derive(Debug, Clone)]
@@ -194,57 +195,77 @@ pub(crate) fn capture_region(token: &StopToken, region: Rect) -> Result<Capture,
     })
 }
 
-/// The topmost window whose title contains `title` (case-insensitive).
-pub(crate) fn capture_window(title: &str) -> Result<Capture, ToolError> {
+/// The topmost window whose title (or, failing that, application name) contains `wanted`,
+/// case-insensitive.
+pub(crate) fn capture_window(wanted: &str) -> Result<Capture, ToolError> {
     let windows = xcap::Window::all().map_err(|e| {
         failed(
             "list the windows (window capture needs a window manager)",
             e,
         )
     })?;
-    let wanted = title.to_lowercase();
-    let mut titles = Vec::new();
+    let titles = TitleReader::new();
+    let needle = wanted.to_lowercase();
+    let mut seen = Vec::new();
+    let mut by_app = None;
     for window in windows {
-        let Ok(name) = window.title() else { continue };
         if window.is_minimized().unwrap_or(false) {
             continue;
         }
-        if !name.to_lowercase().contains(&wanted) {
-            if !name.trim().is_empty() {
-                titles.push(name);
-            }
+        let title = window
+            .title()
+            .ok()
+            .filter(|title| !title.trim().is_empty())
+            .or_else(|| window.id().ok().and_then(|id| titles.wm_name(id)))
+            .unwrap_or_default();
+        if title.to_lowercase().contains(&needle) {
+            return capture_one(&window, &title);
+        }
+        let app = window.app_name().unwrap_or_default();
+        if by_app.is_none() && app.to_lowercase().contains(&needle) {
+            by_app = Some((window, title));
             continue;
         }
-        let rect = Rect {
-            x: window
-                .x()
-                .map_err(|e| failed("read the window's position", e))?,
-            y: window
-                .y()
-                .map_err(|e| failed("read the window's position", e))?,
-            width: window
-                .width()
-                .map_err(|e| failed("read the window's size", e))?,
-            height: window
-                .height()
-                .map_err(|e| failed("read the window's size", e))?,
-        };
-        let image = window
-            .capture_image()
-            .map_err(|e| failed(&format!("capture the window \"{name}\""), e))?;
-        return Ok(Capture {
-            image,
-            area: rect,
-            label: format!("the window \"{name}\""),
-        });
+        let shown = if title.trim().is_empty() { app } else { title };
+        if !shown.trim().is_empty() {
+            seen.push(shown);
+        }
     }
-    titles.truncate(30);
-    let known = if titles.is_empty() {
+    if let Some((window, title)) = by_app {
+        return capture_one(&window, &title);
+    }
+    seen.truncate(30);
+    let known = if seen.is_empty() {
         "no titled window is open (or no window manager lists them)".to_owned()
     } else {
-        format!("open windows: {}", titles.join(" | "))
+        format!("open windows: {}", seen.join(" | "))
     };
     Err(ToolError::InvalidArguments(format!(
-        "no visible window has a title containing \"{title}\"; {known}"
+        "no visible window has a title or application name containing \"{wanted}\"; {known}"
     )))
+}
+
+fn capture_one(window: &xcap::Window, title: &str) -> Result<Capture, ToolError> {
+    let area = Rect {
+        x: window
+            .x()
+            .map_err(|e| failed("read the window's position", e))?,
+        y: window
+            .y()
+            .map_err(|e| failed("read the window's position", e))?,
+        width: window
+            .width()
+            .map_err(|e| failed("read the window's size", e))?,
+        height: window
+            .height()
+            .map_err(|e| failed("read the window's size", e))?,
+    };
+    let image = window
+        .capture_image()
+        .map_err(|e| failed(&format!("capture the window \"{title}\""), e))?;
+    Ok(Capture {
+        image,
+        area,
+        label: format!("the window \"{title}\""),
+    })
 }

@@ -8,6 +8,7 @@ use pincer_core::tools::ToolError;
 
 use crate::control::{StopToken, stopped_after};
 use crate::keys::KeyCombo;
+use crate::x11_keymap::{KeyPosition, Keymap};
 
 /// Characters typed between two checks of the emergency stop.
 pub(crate) const TYPE_CHUNK: usize = 4;
@@ -97,43 +98,67 @@ pub(crate) fn scroll(
     Ok(())
 }
 
+/// How long a temporary key binding stays after the last key typed with it, so the focused
+/// application has read the binding before it is removed (see [`crate::x11_keymap`]).
+const REMAP_SETTLE: Duration = Duration::from_millis(100);
+
 /// Types `text` [`TYPE_CHUNK`] characters at a time; a stop ends it between two chunks.
+/// Characters on the keyboard layout are typed with its own keys (Shift as needed); only
+/// the others go through enigo's temporary key bindings.
 pub(crate) fn type_text(enigo: &mut Enigo, token: &StopToken, text: &str) -> Result<(), ToolError> {
+    let keymap = Keymap::load().unwrap_or_default();
     let chars: Vec<char> = text.chars().filter(|c| *c != '\r').collect();
     let total = chars.len();
-    for (n, chunk) in chars.chunks(TYPE_CHUNK).enumerate() {
-        if token.is_stopped() {
-            let typed = n * TYPE_CHUNK;
-            return Err(stopped_after(&format!(
-                "after typing {typed} of {total} characters"
-            )));
-        }
-        let mut run = String::new();
-        for &c in chunk {
-            let special = match c {
-                '\n' => Some(enigo::Key::Return),
-                '\t' => Some(enigo::Key::Tab),
-                _ => None,
-            };
-            match special {
-                Some(key) => {
-                    flush(enigo, &mut run)?;
-                    enigo.key(key, Direction::Click).map_err(input_failed)?;
+    let mut remapped = false;
+    let typed = (|| {
+        for (n, chunk) in chars.chunks(TYPE_CHUNK).enumerate() {
+            if token.is_stopped() {
+                let typed = n * TYPE_CHUNK;
+                return Err(stopped_after(&format!(
+                    "after typing {typed} of {total} characters"
+                )));
+            }
+            for &c in chunk {
+                match (c, keymap.find(c)) {
+                    ('\n', _) => tap(enigo, enigo::Key::Return)?,
+                    ('\t', _) => tap(enigo, enigo::Key::Tab)?,
+                    (_, Some(position)) => type_with_layout(enigo, position)?,
+                    (_, None) => {
+                        remapped = true;
+                        enigo.text(&c.to_string()).map_err(input_failed)?;
+                    }
                 }
-                None => run.push(c),
             }
         }
-        flush(enigo, &mut run)?;
+        Ok(())
+    })();
+    if remapped && cfg!(target_os = "linux") {
+        std::thread::sleep(REMAP_SETTLE);
     }
-    Ok(())
+    typed
 }
 
-fn flush(enigo: &mut Enigo, run: &mut String) -> Result<(), ToolError> {
-    if !run.is_empty() {
-        enigo.text(run).map_err(input_failed)?;
-        run.clear();
+fn tap(enigo: &mut Enigo, key: enigo::Key) -> Result<(), ToolError> {
+    enigo.key(key, Direction::Click).map_err(input_failed)
+}
+
+/// Presses the layout's own key for a character, holding Shift if it is on the second level.
+fn type_with_layout(enigo: &mut Enigo, position: KeyPosition) -> Result<(), ToolError> {
+    if !position.shift {
+        return enigo
+            .raw(u16::from(position.keycode), Direction::Click)
+            .map_err(input_failed);
     }
-    Ok(())
+    enigo
+        .key(enigo::Key::Shift, Direction::Press)
+        .map_err(input_failed)?;
+    let typed = enigo
+        .raw(u16::from(position.keycode), Direction::Click)
+        .map_err(input_failed);
+    let released = enigo
+        .key(enigo::Key::Shift, Direction::Release)
+        .map_err(input_failed);
+    typed.and(released)
 }
 
 /// Holds the modifiers, clicks the key, releases the modifiers (always, in reverse order).

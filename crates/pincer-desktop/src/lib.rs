@@ -27,6 +27,8 @@ pub mod notifications;
 mod notify;
 mod save;
 mod screenshot;
+mod window_title;
+mod x11_keymap;
 
 pub use availability::{Availability, availability, availability_from};
 pub use control::Control;

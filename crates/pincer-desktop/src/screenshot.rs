@@ -117,7 +117,9 @@ impl Plan {
             Plan::Screen => "take a screenshot of the whole screen".to_owned(),
             Plan::Monitor(index) => format!("take a screenshot of monitor {index}"),
             Plan::Window(title) => {
-                format!("take a screenshot of the window whose title contains \"{title}\"")
+                format!(
+                    "take a screenshot of the window whose title or application name contains \"{title}\""
+                )
             }
             Plan::Region { given, screen } => format!(
                 "take a screenshot of the region {}×{} at ({}, {}) (screen {screen})",
@@ -179,7 +181,7 @@ impl Tool for Screenshot {
     }
 
     fn description(&self) -> &'static str {
-        "Take a screenshot and look at it. By default captures the whole screen (all monitors as one image); or one monitor, the topmost window whose title contains `window`, or a region. Images are scaled to at most 1280 px on the long side; the result says the scale. After a screenshot, the mouse tool and `region` take coordinates in that screenshot's pixels, so you can point at what you see. Use a region to zoom into small text."
+        "Take a screenshot and look at it. By default captures the whole screen (all monitors as one image); or one monitor, the topmost window whose title (or application name) contains `window`, or a region. Images are scaled to at most 1280 px on the long side; the result says the scale. After a screenshot, the mouse tool and `region` take coordinates in that screenshot's pixels, so you can point at what you see. Use a region to zoom into small text."
     }
 
     fn parameters(&self) -> serde_json::Value {
@@ -188,7 +190,7 @@ impl Tool for Screenshot {
             "properties": {
                 "target": {"type": "string", "enum": ["screen", "monitor", "window", "region"], "description": "What to capture (default: screen, or whatever `monitor`/`window`/`region` implies)"},
                 "monitor": {"type": "integer", "minimum": 0, "description": "Monitor index for target monitor (0 is the first)"},
-                "window": {"type": "string", "description": "Part of the window title for target window (case-insensitive)"},
+                "window": {"type": "string", "description": "Part of the window title (or application name) for target window, case-insensitive"},
                 "region": {
                     "type": "object",
                     "description": "Rectangle for target region, in the last screenshot's pixels (screen pixels if no screenshot was taken yet)",

@@ -252,7 +252,7 @@ fn screenshot_arguments_are_checked_before_anything_is_captured() {
         desktop_summary(access(&registry, "screenshot", json!({"window": "Firefox"})).unwrap());
     assert_eq!(
         summary,
-        "take a screenshot of the window whose title contains \"Firefox\""
+        "take a screenshot of the window whose title or application name contains \"Firefox\""
     );
     let (_, summary) = desktop_summary(
         access(
