@@ -7,7 +7,7 @@ use enigo::{Axis, Button, Coordinate, Direction, Enigo, Keyboard, Mouse, Setting
 use pincer_core::tools::ToolError;
 
 use crate::control::{StopToken, stopped_after};
-use crate::keys::KeyCombo;
+use crate::keys::{KeyCombo, KeyName};
 use crate::x11_keymap::{KeyPosition, Keymap};
 
 /// Characters typed between two checks of the emergency stop.
@@ -162,29 +162,46 @@ fn type_with_layout(enigo: &mut Enigo, position: KeyPosition) -> Result<(), Tool
 }
 
 /// Holds the modifiers, clicks the key, releases the modifiers (always, in reverse order).
+/// A character key on the layout is its own key (with Shift if it is on the second level,
+/// so `ctrl+plus` is ctrl+shift+= on a US layout); others are bound for the moment.
 pub(crate) fn press(
     enigo: &mut Enigo,
     token: &StopToken,
     combo: &KeyCombo,
 ) -> Result<(), ToolError> {
+    let position = match combo.key {
+        KeyName::Char(c) => Keymap::load().and_then(|keymap| keymap.find(c)),
+        _ => None,
+    };
+    let mut modifiers: Vec<enigo::Key> = combo.modifiers.iter().map(|m| m.to_enigo()).collect();
+    if position.is_some_and(|p| p.shift) && !combo.modifiers.contains(&KeyName::Shift) {
+        modifiers.push(enigo::Key::Shift);
+    }
     let mut held = Vec::new();
     let pressed = (|| {
-        for modifier in &combo.modifiers {
+        for key in modifiers {
             token.check()?;
-            let key = modifier.to_enigo();
             enigo.key(key, Direction::Press).map_err(input_failed)?;
             held.push(key);
         }
         token.check()?;
-        enigo
-            .key(combo.key.to_enigo(), Direction::Click)
-            .map_err(input_failed)
+        match position {
+            Some(position) => enigo
+                .raw(u16::from(position.keycode), Direction::Click)
+                .map_err(input_failed),
+            None => enigo
+                .key(combo.key.to_enigo(), Direction::Click)
+                .map_err(input_failed),
+        }
     })();
     let mut released = Ok(());
     for key in held.into_iter().rev() {
         if let Err(e) = enigo.key(key, Direction::Release) {
             released = Err(input_failed(e));
         }
+    }
+    if matches!(combo.key, KeyName::Char(_)) && position.is_none() && cfg!(target_os = "linux") {
+        std::thread::sleep(REMAP_SETTLE);
     }
     pressed.and(released)
 }

@@ -291,16 +291,15 @@ async fn the_keyboard_types_text_and_presses_keys_in_a_real_window() {
         typed.text,
         format!("Typed {} characters.", text.chars().count() + 1)
     );
-    desktop
-        .call("keyboard", json!({"action": "press", "keys": "backspace"}))
-        .await
-        .unwrap();
-    desktop
-        .call("keyboard", json!({"action": "press", "keys": "enter"}))
-        .await
-        .unwrap();
+    // Single keys, with Shift given or needed by the layout.
+    for keys in ["backspace", "shift+a", "plus", "?", "é", "enter"] {
+        desktop
+            .call("keyboard", json!({"action": "press", "keys": keys}))
+            .await
+            .unwrap();
+    }
 
-    assert_eq!(xterm.line().await, format!("{text}\n"));
+    assert_eq!(xterm.line().await, format!("{text}A+?é\n"));
     assert!(!desktop.control.is_controlling());
 }
 
@@ -424,6 +423,47 @@ async fn clicks_drags_and_scrolls_reach_the_window_under_the_pointer() {
         .unwrap();
     assert_eq!(events.next_button().button, Some(4));
     assert_eq!(events.next_button().button, Some(4));
+    events.assert_no_button_within(Duration::from_millis(200));
+}
+
+// Multi-threaded: the test blocks on xev's output while the drag runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_emergency_stop_lets_go_of_a_dragged_button() {
+    let _session = session().await;
+    let desktop = Desktop::new();
+    let events = EventWindow::start("pincer-stop-drag", 400, 300).await;
+    let (left, top, _, _) = events.geometry;
+    let drag = tokio::spawn({
+        let tool = desktop.tool("mouse");
+        let settings = desktop.settings.clone();
+        let args = json!({
+            "action": "drag",
+            "x": left + 10, "y": top + 10,
+            "to_x": left + 290, "to_y": top + 190
+        });
+        async move { tool.run(args, &settings).await }
+    });
+    // The button is down and the pointer on its way...
+    let press = events.next_button();
+    assert_eq!((press.kind.as_str(), press.at), ("ButtonPress", (10, 10)));
+    desktop.control.emergency_stop();
+    let err = tokio::time::timeout(Duration::from_secs(2), drag)
+        .await
+        .expect("the drag ended promptly")
+        .unwrap()
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("stopped by the emergency stop"),
+        "{err}"
+    );
+    // ...and it is let go where the pointer got to, short of the target.
+    let release = events.next_button();
+    assert_eq!(
+        (release.kind.as_str(), release.button),
+        ("ButtonRelease", Some(1))
+    );
+    assert_ne!(release.at, (290, 190));
+    assert_ne!(pointer(), (left + 290, top + 190));
     events.assert_no_button_within(Duration::from_millis(200));
 }
 
