@@ -82,7 +82,7 @@ ensure_build_deps() {
 # What building the desktop app (Tauri 2: WebKitGTK, tray, xcap, enigo) needs.
 ensure_desktop_build_deps() {
   ensure_build_deps
-  apt_install libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev \
+  apt_install libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev libxcb1-dev \
     librsvg2-dev libpipewire-0.3-dev libclang-dev libgbm-dev
 }
 

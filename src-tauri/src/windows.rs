@@ -4,8 +4,11 @@
 //! The web UI windows load the gateway's page with a fresh one-time login code (never a
 //! long-lived token). Closing them only hides them: Pincer stays in the tray.
 
-use tauri::webview::PageLoadEvent;
-use tauri::{AppHandle, Manager, WebviewUrl, WebviewWindow, WebviewWindowBuilder};
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use tauri::webview::{NewWindowResponse, PageLoadEvent};
+use tauri::{AppHandle, Manager, Url, WebviewUrl, WebviewWindow, WebviewWindowBuilder, Wry};
+use tauri_plugin_opener::OpenerExt as _;
 
 use crate::shell::shell;
 
@@ -65,14 +68,15 @@ async fn create(
     let Some(backend) = shell(app).backend.get().cloned() else {
         anyhow::bail!("Pincer is still starting");
     };
-    let url = backend.login_url(route).await?;
-    let builder = WebviewWindowBuilder::new(app, label, WebviewUrl::External(url.parse()?))
+    let url: Url = backend.login_url(route).await?.parse()?;
+    let builder = WebviewWindowBuilder::new(app, label, WebviewUrl::External(url.clone()))
         .visible(visible)
         .on_page_load(|window, payload| {
             if payload.event() == PageLoadEvent::Finished {
                 tracing::info!(window = window.label(), "page loaded");
             }
         });
+    let builder = keep_links_in_place(builder, app, &url);
     let builder = if label == QUICK {
         builder
             .title("Ask Pincer")
@@ -92,6 +96,58 @@ async fn create(
         reveal(&window);
     }
     Ok(window)
+}
+
+/// Pincer's own pages stay in the app; every other link opens in the user's browser, so a
+/// link in an answer never replaces the chat. A picture the agent took (a link with a
+/// target) opens in a window of its own that shares the login.
+fn keep_links_in_place<'a>(
+    builder: WebviewWindowBuilder<'a, Wry, AppHandle>,
+    app: &AppHandle,
+    page: &Url,
+) -> WebviewWindowBuilder<'a, Wry, AppHandle> {
+    static VIEWERS: AtomicU32 = AtomicU32::new(0);
+    let origin = page.origin();
+    let (nav_app, nav_origin) = (app.clone(), origin.clone());
+    let new_app = app.clone();
+    builder
+        .on_navigation(move |url| {
+            if url.origin() == nav_origin || url.scheme() == "about" {
+                return true;
+            }
+            open_in_browser(&nav_app, url);
+            false
+        })
+        .on_new_window(move |url, features| {
+            if url.origin() != origin {
+                open_in_browser(&new_app, &url);
+                return NewWindowResponse::Deny;
+            }
+            let label = format!("view-{}", VIEWERS.fetch_add(1, Ordering::Relaxed));
+            let blank = WebviewUrl::External("about:blank".parse().unwrap_or_else(|_| url.clone()));
+            match WebviewWindowBuilder::new(&new_app, label, blank)
+                .window_features(features)
+                .title("Pincer")
+                .inner_size(960.0, 720.0)
+                .build()
+            {
+                Ok(window) => NewWindowResponse::Create { window },
+                Err(e) => {
+                    tracing::warn!(error = %e, "could not open a window for {url}");
+                    NewWindowResponse::Deny
+                }
+            }
+        })
+}
+
+fn open_in_browser(app: &AppHandle, url: &Url) {
+    if !matches!(url.scheme(), "http" | "https" | "mailto") {
+        tracing::warn!(%url, "not opening a link of this kind");
+        return;
+    }
+    if let Err(e) = app.opener().open_url(url.as_str(), None::<&str>) {
+        tracing::warn!(error = %e, %url, "could not open the link in the browser");
+    }
 }
 
 fn reveal(window: &WebviewWindow) {
