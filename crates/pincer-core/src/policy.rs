@@ -216,6 +216,50 @@ mod tests {
     use pretty_assertions::assert_eq;
     use std::path::PathBuf;
 
+    fn desktop(policy: &PolicyConfig, tool: &str, kind: DesktopAccess) -> Check {
+        policy.check(
+            tool,
+            &Access::Desktop {
+                kind,
+                summary: format!("{tool} something"),
+            },
+        )
+    }
+
+    #[test]
+    fn desktop_control_asks_and_notifications_run_by_default() {
+        let policy = PolicyConfig::default();
+        let shot = desktop(&policy, "screenshot", DesktopAccess::Screen);
+        assert_eq!(shot.verdict, Verdict::Ask);
+        assert_eq!(shot.pattern, "screenshot");
+        assert_eq!(shot.summary, "screenshot something");
+        assert_eq!(
+            desktop(&policy, "mouse", DesktopAccess::Input).verdict,
+            Verdict::Ask
+        );
+        assert_eq!(
+            desktop(&policy, "keyboard", DesktopAccess::Input).pattern,
+            "keyboard"
+        );
+        assert_eq!(
+            desktop(&policy, "notify", DesktopAccess::Notify).verdict,
+            Verdict::Allow
+        );
+        let strict = PolicyConfig {
+            input: Verdict::Deny,
+            notify: Verdict::Ask,
+            ..PolicyConfig::default()
+        };
+        assert_eq!(
+            desktop(&strict, "keyboard", DesktopAccess::Input).verdict,
+            Verdict::Deny
+        );
+        assert_eq!(
+            desktop(&strict, "notify", DesktopAccess::Notify).verdict,
+            Verdict::Ask
+        );
+    }
+
     fn exec(policy: &PolicyConfig, command: &str) -> (Verdict, String) {
         let check = policy.check(
             "exec",
