@@ -335,3 +335,116 @@ fn a_running_daemon_for_the_same_home_is_attached_to() {
     let _ = daemon.kill();
     let _ = daemon.wait();
 }
+
+async fn send_op(ws: &mut WsStream, session: &str, op: Value) {
+    use futures::SinkExt as _;
+    let message = json!({"session": session, "op": op});
+    ws.send(tokio_tungstenite::tungstenite::Message::text(
+        message.to_string(),
+    ))
+    .await
+    .unwrap();
+}
+
+fn pointer() -> (i32, i32) {
+    let out = run("xdotool", &["getmouselocation", "--shell"]);
+    let get = |key: &str| -> i32 {
+        out.lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    (get("X"), get("Y"))
+}
+
+#[test]
+fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    llm.push(Reply::tool_call(
+        "m1",
+        "mouse",
+        r#"{"action":"move","x":300,"y":200}"#,
+    ));
+    llm.push(Reply::text("I did not move it."));
+    let long_text = "a".repeat(4000);
+    llm.push(Reply::tool_call(
+        "k1",
+        "keyboard",
+        &json!({"action": "type", "text": long_text}).to_string(),
+    ));
+    llm.push(Reply::text("stopped"));
+    let home = Home::new(&llm.base_url());
+    let mut host = Helper::tray_host();
+    let app = App::start(&home, &["--hidden"]);
+    let url = app.url();
+    host.expect("registered", START);
+    run("xdotool", &["mousemove", "10", "10"]);
+    wait_until("the pointer is at (10, 10)", Duration::from_secs(5), || {
+        pointer() == (10, 10)
+    });
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        // Moving the mouse asks first; the tray shows the waiting approval.
+        let mut ws = user_turn(&url, &home.token(), "desk", "move the mouse").await;
+        let asked = next_event(&mut ws, "approval_requested").await;
+        assert_eq!(asked["event"]["tool"], "mouse");
+        wait_until(
+            "the tray lists the approval",
+            Duration::from_secs(10),
+            || {
+                menu_labels(&mut host)
+                    .iter()
+                    .any(|l| l.starts_with("Approve: move the mouse pointer to"))
+            },
+        );
+        let attention_icon = host.ask("icon", "icon");
+        send_op(
+            &mut ws,
+            "desk",
+            json!({"type": "approve", "call_id": "m1", "decision": "deny"}),
+        )
+        .await;
+        next_event(&mut ws, "turn_completed").await;
+        assert_eq!(pointer(), (10, 10), "a denied move does nothing");
+
+        // Typing, allowed once: the indicator shows while it runs, the tray stops it.
+        send_op(
+            &mut ws,
+            "desk",
+            json!({"type": "user_turn", "text": "type a lot"}),
+        )
+        .await;
+        next_event(&mut ws, "approval_requested").await;
+        send_op(
+            &mut ws,
+            "desk",
+            json!({"type": "approve", "call_id": "k1", "decision": "once"}),
+        )
+        .await;
+        wait_until("the control indicator", Duration::from_secs(10), || {
+            !visible_windows("Pincer is controlling the computer").is_empty()
+        });
+        let controlling_icon = host.ask("icon", "icon");
+        assert_ne!(controlling_icon["name"], attention_icon["name"]);
+        host.ask("click Stop everything now", "clicked");
+        let finished = next_event(&mut ws, "tool_call_finished").await;
+        assert_eq!(finished["event"]["ok"], false);
+        // Either the tool saw the stop between two chunks, or the turn's cancellation
+        // dropped it first: both end the typing.
+        let output = finished["event"]["output"].as_str().unwrap();
+        assert!(
+            output.contains("stop") || output.contains("cancel"),
+            "{finished}"
+        );
+        next_event(&mut ws, "turn_cancelled").await;
+        wait_until("the indicator goes away", Duration::from_secs(10), || {
+            visible_windows("Pincer is controlling the computer").is_empty()
+        });
+    });
+    drop(app);
+}
