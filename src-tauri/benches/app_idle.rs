@@ -5,7 +5,8 @@
 //!
 //! Starts the release app five times with a fresh data home, measures the time until the
 //! window's page has loaded, then (after the page has settled) the resident memory of the
-//! app process and of the whole tree (the WebKit web and network processes included).
+//! app process and of the whole tree (the WebKit web and network processes included):
+//! RSS summed (counts shared libraries once per process) and PSS summed (shares split).
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -15,13 +16,24 @@ use std::time::{Duration, Instant};
 
 const RUNS: usize = 5;
 
-fn rss_kib(pid: u32) -> u64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
+/// A `/proc` field in KiB, e.g. `VmRSS:` from `status` or `Pss:` from `smaps_rollup`.
+fn field_kib(pid: u32, file: &str, field: &str) -> u64 {
+    std::fs::read_to_string(format!("/proc/{pid}/{file}"))
         .unwrap_or_default()
         .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .find_map(|l| l.strip_prefix(field))
         .and_then(|v| v.split_whitespace().next()?.parse().ok())
         .unwrap_or(0)
+}
+
+fn rss_kib(pid: u32) -> u64 {
+    field_kib(pid, "status", "VmRSS:")
+}
+
+/// Proportional set size: shared pages split among the processes sharing them, so the
+/// sum over a process tree does not count the same library twice.
+fn pss_kib(pid: u32) -> u64 {
+    field_kib(pid, "smaps_rollup", "Pss:")
 }
 
 /// `pid` and all its descendants.
@@ -62,6 +74,7 @@ fn main() {
     let mut ready_ms = Vec::new();
     let mut app_mb = Vec::new();
     let mut tree_mb = Vec::new();
+    let mut tree_pss_mb = Vec::new();
     for _ in 0..RUNS {
         let dir = tempfile::tempdir().unwrap();
         let started = Instant::now();
@@ -91,6 +104,7 @@ fn main() {
         let pids = tree(child.id());
         app_mb.push(rss_kib(child.id()) as f64 / 1024.0);
         tree_mb.push(pids.iter().map(|&p| rss_kib(p)).sum::<u64>() as f64 / 1024.0);
+        tree_pss_mb.push(pids.iter().map(|&p| pss_kib(p)).sum::<u64>() as f64 / 1024.0);
         let _ = child.kill();
         let _ = child.wait();
     }
@@ -101,7 +115,11 @@ fn main() {
     );
     println!("  resident memory, app process:   {:.1} MB", median(app_mb));
     println!(
-        "  resident memory, with WebKit:   {:.1} MB",
+        "  resident memory, with WebKit:   {:.1} MB (RSS summed)",
         median(tree_mb)
+    );
+    println!(
+        "  proportional, with WebKit:      {:.1} MB (PSS summed)",
+        median(tree_pss_mb)
     );
 }

@@ -49,6 +49,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
+    prefer_light_webview();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("PINCER_LOG")
@@ -164,6 +165,25 @@ fn setup(app: &AppHandle, args: &Args, home: PathBuf) -> anyhow::Result<()> {
     }
     println!("Pincer is running at {}", backend.url);
     Ok(())
+}
+
+/// WebKitGTK's compositing mode costs about 85 MB (measured: docs/benchmarks.md) and is
+/// behind the blank-window bugs of some GPU drivers; a chat page does not need it. Set
+/// `PINCER_WEBVIEW_GPU=1`, or `WEBKIT_DISABLE_COMPOSITING_MODE` yourself, to decide
+/// otherwise.
+fn prefer_light_webview() {
+    #[cfg(target_os = "linux")]
+    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
+        && std::env::var_os("PINCER_WEBVIEW_GPU").is_none()
+    {
+        // SAFETY: this is the first statement of `main`, before any thread exists (no
+        // runtime, no logger, no GTK yet), so nothing can read the environment while it
+        // is being written — the one condition `set_var` has.
+        #[allow(unsafe_code)]
+        unsafe {
+            std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
+        }
+    }
 }
 
 /// The indicator window's Stop button.

@@ -112,7 +112,7 @@ impl Tool for KeyboardTool {
     }
 
     fn description(&self) -> &'static str {
-        "Type text or press a key combination in the window that has the keyboard focus (click into it first with the mouse tool). action \"type\" with text types it exactly (newlines press Enter). action \"press\" with keys presses one combination such as \"enter\", \"ctrl+s\", \"ctrl+shift+t\", \"alt+f4\"; call it again for the next one."
+        "Type text (exactly; newlines press Enter) or press one key combination such as \"enter\", \"ctrl+s\", \"alt+f4\", in the focused window (click into it first)."
     }
 
     fn parameters(&self) -> serde_json::Value {
@@ -121,7 +121,7 @@ impl Tool for KeyboardTool {
             "properties": {
                 "action": {"type": "string", "enum": ["type", "press"]},
                 "text": {"type": "string", "description": "type: the text to type"},
-                "keys": {"type": "string", "description": format!("press: modifiers and one key joined with +. Keys: {VALID_KEYS}")}
+                "keys": {"type": "string", "description": "press: modifiers and one key joined with +; names like ctrl, shift, alt, super, enter, tab, esc, up, pagedown, f5, or one character"}
             },
             "required": ["action"],
             "additionalProperties": false

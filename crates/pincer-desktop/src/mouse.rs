@@ -300,7 +300,7 @@ impl Tool for MouseTool {
     }
 
     fn description(&self) -> &'static str {
-        "Move the mouse pointer, click, double-click, right-click, drag or scroll. x/y (and to_x/to_y) are pixels of the last screenshot: take a screenshot first and point at what you see in it. Before any screenshot they are screen pixels. click/scroll without x/y act at the pointer's current position. scroll: dy > 0 scrolls down, dx > 0 right, in wheel notches."
+        "Move, click, double-click, right-click, drag or scroll. x/y are pixels of the last screenshot (take one first); without x/y, click and scroll act where the pointer is. Scroll amounts are wheel notches."
     }
 
     fn parameters(&self) -> serde_json::Value {
@@ -308,13 +308,13 @@ impl Tool for MouseTool {
             "type": "object",
             "properties": {
                 "action": {"type": "string", "enum": ["move", "click", "double_click", "right_click", "drag", "scroll"]},
-                "x": {"type": "integer", "description": "Pointer x in the last screenshot's pixels (required for move; start of a drag)"},
-                "y": {"type": "integer", "description": "Pointer y in the last screenshot's pixels"},
-                "to_x": {"type": "integer", "description": "drag: where to release, x"},
-                "to_y": {"type": "integer", "description": "drag: where to release, y"},
-                "button": {"type": "string", "enum": ["left", "right", "middle"], "description": "click, double_click, drag: which button (default left)"},
-                "dx": {"type": "integer", "description": "scroll: notches to the right (negative: left)"},
-                "dy": {"type": "integer", "description": "scroll: notches down (negative: up)"}
+                "x": {"type": "integer", "description": "Required for move; start of a drag"},
+                "y": {"type": "integer"},
+                "to_x": {"type": "integer", "description": "drag: release point"},
+                "to_y": {"type": "integer"},
+                "button": {"type": "string", "enum": ["left", "right", "middle"], "description": "Default left"},
+                "dx": {"type": "integer", "description": "scroll: right (negative: left)"},
+                "dy": {"type": "integer", "description": "scroll: down (negative: up)"}
             },
             "required": ["action"],
             "additionalProperties": false

@@ -55,15 +55,15 @@ impl Tool for NotifyTool {
     }
 
     fn description(&self) -> &'static str {
-        "Show a desktop notification to the user, e.g. when a long task is done or needs their attention. summary is the title; body (optional) a line or two of detail."
+        "Show the user a desktop notification, e.g. when a long task is done."
     }
 
     fn parameters(&self) -> serde_json::Value {
         json!({
             "type": "object",
             "properties": {
-                "summary": {"type": "string", "description": "Title of the notification"},
-                "body": {"type": "string", "description": "Optional detail text"}
+                "summary": {"type": "string", "description": "Title"},
+                "body": {"type": "string"}
             },
             "required": ["summary"],
             "additionalProperties": false

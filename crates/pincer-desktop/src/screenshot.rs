@@ -181,19 +181,18 @@ impl Tool for Screenshot {
     }
 
     fn description(&self) -> &'static str {
-        "Take a screenshot and look at it. By default captures the whole screen (all monitors as one image); or one monitor, the topmost window whose title (or application name) contains `window`, or a region. Images are scaled to at most 1280 px on the long side; the result says the scale. After a screenshot, the mouse tool and `region` take coordinates in that screenshot's pixels, so you can point at what you see. Use a region to zoom into small text."
+        "Take a screenshot and look at it: the whole screen (default), a monitor, a window by title, or a region (to zoom into small text). Scaled to at most 1280 px; later mouse and region coordinates are pixels of the last screenshot."
     }
 
     fn parameters(&self) -> serde_json::Value {
         json!({
             "type": "object",
             "properties": {
-                "target": {"type": "string", "enum": ["screen", "monitor", "window", "region"], "description": "What to capture (default: screen, or whatever `monitor`/`window`/`region` implies)"},
-                "monitor": {"type": "integer", "minimum": 0, "description": "Monitor index for target monitor (0 is the first)"},
-                "window": {"type": "string", "description": "Part of the window title (or application name) for target window, case-insensitive"},
+                "target": {"type": "string", "enum": ["screen", "monitor", "window", "region"], "description": "Default: screen, or what the other fields imply"},
+                "monitor": {"type": "integer", "minimum": 0, "description": "0 is the first"},
+                "window": {"type": "string", "description": "Part of the title or app name"},
                 "region": {
                     "type": "object",
-                    "description": "Rectangle for target region, in the last screenshot's pixels (screen pixels if no screenshot was taken yet)",
                     "properties": {
                         "x": {"type": "integer"},
                         "y": {"type": "integer"},
