@@ -25,6 +25,7 @@ pub struct Tray {
     icon: TrayIcon,
     menu: Menu<Wry>,
     summary: MenuItem<Wry>,
+    pause: MenuItem<Wry>,
     /// Position of the first listed item in the menu.
     list_at: usize,
     listed: Mutex<Vec<MenuItem<Wry>>>,
@@ -41,15 +42,23 @@ pub fn build(app: &AppHandle, attached_to: Option<&str>) -> tauri::Result<Tray> 
         None => "Nothing running".to_owned(),
     };
     let summary = MenuItem::with_id(app, "summary", summary_text, false, None::<&str>)?;
+    let pause = MenuItem::with_id(
+        app,
+        "pause",
+        "Pause background work",
+        attached_to.is_none(),
+        None::<&str>,
+    )?;
     let stop = MenuItem::with_id(app, "stop", "Stop everything now", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Pincer", true, None::<&str>)?;
-    let items: [&dyn IsMenuItem<Wry>; 9] = [
+    let items: [&dyn IsMenuItem<Wry>; 10] = [
         &open,
         &new_chat,
         &quick,
         &PredefinedMenuItem::separator(app)?,
         &summary,
         &PredefinedMenuItem::separator(app)?,
+        &pause,
         &stop,
         &PredefinedMenuItem::separator(app)?,
         &quit,
@@ -66,6 +75,7 @@ pub fn build(app: &AppHandle, attached_to: Option<&str>) -> tauri::Result<Tray> 
         icon,
         menu,
         summary,
+        pause,
         list_at: 5,
         listed: Mutex::new(Vec::new()),
         shown: Mutex::new(None),
@@ -80,6 +90,11 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
         "new-chat" => windows::show_main(app, Some("#/chat".to_owned())),
         "quick" => windows::toggle_quick(app),
         "stop" => shell(app).emergency_stop(),
+        "pause" => {
+            if let Some(engine) = shell(app).backend.get().and_then(|b| b.engine.clone()) {
+                engine.set_paused(!engine.is_paused());
+            }
+        }
         "quit" => shell(app).quit(app),
         other => {
             if let Some(session) = other
@@ -94,16 +109,27 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
 
 impl Tray {
     /// Shows `status` in the icon and the menu.
-    pub fn show(&self, app: &AppHandle, status: &Status, controlling: bool) {
+    pub fn show(&self, app: &AppHandle, status: &Status, controlling: bool, paused: bool) {
         self.set_icon(status.tray_state(), controlling);
         let running = status.running.len();
         let waiting = status.approvals.len();
-        let summary = match (running, waiting) {
+        let mut summary = match (running, waiting) {
             (0, 0) => "Nothing running".to_owned(),
             (r, 0) => format!("{r} running"),
             (0, w) => format!("{w} waiting for your approval"),
             (r, w) => format!("{r} running, {w} waiting for your approval"),
         };
+        if paused {
+            summary = format!("Paused: nothing new starts · {summary}");
+        }
+        let pause_text = if paused {
+            "Resume background work"
+        } else {
+            "Pause background work"
+        };
+        if let Err(e) = self.pause.set_text(pause_text) {
+            tracing::warn!(error = %e, "could not update the tray menu");
+        }
         if let Err(e) = self.summary.set_text(&summary) {
             tracing::warn!(error = %e, "could not update the tray menu");
         }

@@ -15,14 +15,18 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
         let (live, mut events) = engine.subscribe_live();
         let mut tracker = Tracker::from_live(&live);
         let mut controlling = control.watch();
-        refresh(&app, &tracker, *controlling.borrow());
+        let mut paused = engine.watch_paused();
+        let view = |tracker: &Tracker, controlling: bool, paused: bool| {
+            refresh(&app, tracker, controlling, paused)
+        };
+        view(&tracker, *controlling.borrow(), *paused.borrow());
         loop {
             tokio::select! {
                 event = events.recv() => match event {
                     Ok(event) => {
                         let (changed, notice) = tracker.apply(&event);
                         if changed {
-                            refresh(&app, &tracker, *controlling.borrow());
+                            view(&tracker, *controlling.borrow(), *paused.borrow());
                         }
                         if let Some(notice) = notice {
                             announce(&app, notice);
@@ -33,7 +37,7 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
                         let (live, fresh) = engine.subscribe_live();
                         tracker = Tracker::from_live(&live);
                         events = fresh;
-                        refresh(&app, &tracker, *controlling.borrow());
+                        view(&tracker, *controlling.borrow(), *paused.borrow());
                     }
                     Err(RecvError::Closed) => return,
                 },
@@ -43,16 +47,23 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
                     }
                     let now = *controlling.borrow_and_update();
                     windows::set_indicator(&app, now);
-                    refresh(&app, &tracker, now);
+                    view(&tracker, now, *paused.borrow());
+                }
+                changed = paused.changed() => {
+                    if changed.is_err() {
+                        return;
+                    }
+                    let now = *paused.borrow_and_update();
+                    view(&tracker, *controlling.borrow(), now);
                 }
             }
         }
     });
 }
 
-fn refresh(app: &AppHandle, tracker: &Tracker, controlling: bool) {
+fn refresh(app: &AppHandle, tracker: &Tracker, controlling: bool, paused: bool) {
     if let Some(tray) = app.try_state::<Tray>() {
-        tray.show(app, tracker.status(), controlling);
+        tray.show(app, tracker.status(), controlling, paused);
     }
 }
 

@@ -448,3 +448,48 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
     });
     drop(app);
 }
+
+#[test]
+fn pausing_from_the_tray_holds_new_work_until_resumed() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    llm.push(Reply::text("done after the pause"));
+    let home = Home::new(&llm.base_url());
+    let mut host = Helper::tray_host();
+    let app = App::start(&home, &["--hidden"]);
+    let url = app.url();
+    host.expect("registered", START);
+
+    host.ask("click Pause background work", "clicked");
+    wait_until("the tray says paused", Duration::from_secs(10), || {
+        let labels = menu_labels(&mut host);
+        labels.iter().any(|l| l == "Resume background work")
+            && labels
+                .iter()
+                .any(|l| l.starts_with("Paused: nothing new starts"))
+    });
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut ws = user_turn(&url, &home.token(), "later", "sort my photos").await;
+        // Nothing starts while paused: the model is not asked.
+        let early = tokio::time::timeout(
+            Duration::from_millis(500),
+            next_event(&mut ws, "turn_started"),
+        )
+        .await;
+        assert!(early.is_err(), "a turn started while paused");
+        assert_eq!(llm.requests().len(), 0);
+
+        host.ask("click Resume background work", "clicked");
+        next_event(&mut ws, "turn_started").await;
+        let done = next_event(&mut ws, "turn_completed").await;
+        assert_eq!(done["event"]["text"], "done after the pause");
+    });
+    assert!(
+        menu_labels(&mut host)
+            .iter()
+            .any(|l| l == "Pause background work")
+    );
+    drop(app);
+}

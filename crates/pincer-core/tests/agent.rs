@@ -847,3 +847,25 @@ async fn an_idle_session_frees_its_actor_and_continues_where_it_was() {
     assert!(last.contains("kumquat"), "history reloaded: {last}");
     assert_eq!(h.engine.active_sessions(), 1);
 }
+
+#[tokio::test]
+async fn paused_work_waits_in_its_queue_and_starts_on_resume() {
+    let llm = ScriptedLlm::start().await;
+    llm.push(Reply::text("done after the pause"));
+    let mut h = Harness::new(&llm, ApprovalMode::Deny);
+    h.engine.set_paused(true);
+    assert!(h.engine.is_paused());
+    assert!(h.session("s").submit(Op::UserTurn {
+        text: "sort my photos".to_owned()
+    }));
+    // Nothing may start while paused: no event and no model request in this window.
+    let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), h.events.recv()).await;
+    assert!(quiet.is_err(), "a turn started while paused: {quiet:?}");
+    assert_eq!(llm.requests().len(), 0);
+    assert!(!h.engine.is_busy("s"));
+
+    h.engine.set_paused(false);
+    let events = h.until_end("s").await;
+    assert!(matches!(&events[0], Event::TurnStarted { text, .. } if text == "sort my photos"));
+    assert_eq!(final_text(&events), "done after the pause");
+}

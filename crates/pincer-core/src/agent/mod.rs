@@ -74,6 +74,8 @@ pub(crate) struct Shared {
     sessions: Mutex<HashMap<String, mpsc::UnboundedSender<Op>>>,
     /// What outlives a session's actor: grants "for this session", pending approvals.
     session_shared: Mutex<HashMap<String, Arc<session::SessionShared>>>,
+    /// While true, queued turns wait instead of starting (running ones finish).
+    pub(crate) paused: tokio::sync::watch::Sender<bool>,
 }
 
 /// What a turn runs with: settings and the providers and tool settings built from them.
@@ -157,6 +159,7 @@ impl Engine {
                 live: Mutex::new(live::LiveTurns::default()),
                 sessions: Mutex::new(HashMap::new()),
                 session_shared: Mutex::new(HashMap::new()),
+                paused: tokio::sync::watch::Sender::new(false),
             }),
         })
     }
@@ -215,6 +218,22 @@ impl Engine {
     /// How many session actors are running (idle ones stop after a while).
     pub fn active_sessions(&self) -> usize {
         lock(&self.shared.sessions).len()
+    }
+
+    /// Pauses or resumes work: while paused, no new turn starts (messages wait in their
+    /// session's queue and start on resume); running turns finish.
+    pub fn set_paused(&self, paused: bool) {
+        self.shared.paused.send_replace(paused);
+        tracing::info!(paused, "work paused or resumed");
+    }
+
+    pub fn is_paused(&self) -> bool {
+        *self.shared.paused.borrow()
+    }
+
+    /// Changes of [`Engine::is_paused`].
+    pub fn watch_paused(&self) -> tokio::sync::watch::Receiver<bool> {
+        self.shared.paused.subscribe()
     }
 
     /// Stops every running turn (the emergency stop); returns how many were running.

@@ -47,9 +47,11 @@ pub(crate) async fn run(
     };
     let mut queue: VecDeque<String> = VecDeque::new();
     let mut running: Option<(Running, CancellationToken)> = None;
+    let mut paused = shared.paused.subscribe();
     loop {
         if running.is_none()
             && !queue.is_empty()
+            && !*paused.borrow_and_update()
             && let Some(idle) = state.take()
         {
             let text = queue.pop_front().unwrap_or_default();
@@ -83,7 +85,18 @@ pub(crate) async fn run(
                     },
                 }
             }
-            None => ops.recv().await,
+            // Paused with work queued: wait for an op or for the resume.
+            None => {
+                tokio::select! {
+                    op = ops.recv() => op,
+                    changed = paused.changed() => {
+                        if changed.is_err() {
+                            return;
+                        }
+                        continue;
+                    }
+                }
+            }
         };
         let Some(op) = op else {
             // Every handle is gone; finish what runs, then stop.
