@@ -163,6 +163,13 @@ describe("Settings: desktop app", () => {
   };
   const app = (status: Partial<DesktopStatus> = {}): DesktopInfo => ({ app: true, ...desktop, ...status });
 
+  it("offers no log out inside the app's own window, which the app signs in", async () => {
+    mockApi({ "GET /api/settings": ok(view), "GET /api/desktop": ok(app()) });
+    renderPage();
+    expect(await screen.findByTestId("desktop-settings")).toBeInTheDocument();
+    expect(screen.queryByTestId("logout")).toBeNull();
+  });
+
   it("has no Desktop section in a browser talking to a headless daemon", async () => {
     const { calls } = mockApi({ "GET /api/settings": ok(view), "GET /api/desktop": ok({ app: false }) });
     renderPage();

@@ -66,30 +66,33 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
           </div>
           <OtherDevice />
         </section>
-        <section className="settings-section" aria-labelledby="account-title">
-          <div className="section-head">
-            <h2 id="account-title">This browser</h2>
-            <p className="muted">Logging out ends this browser's session. Run <code>pincer login</code> to sign in again.</p>
-          </div>
-          <div className="section-actions">
-            <button
-              type="button"
-              className="btn btn-danger-outline"
-              data-testid="logout"
-              disabled={loggingOut}
-              onClick={async () => {
-                setLoggingOut(true);
-                try {
-                  await onLogout();
-                } finally {
-                  setLoggingOut(false);
-                }
-              }}
-            >
-              {loggingOut && <Spinner size={14} />} Log out
-            </button>
-          </div>
-        </section>
+{/* The app's window is signed in by the app itself; logging it out would only strand it. */}
+        {!desktop && (
+                  <section className="settings-section" aria-labelledby="account-title">
+            <div className="section-head">
+              <h2 id="account-title">This browser</h2>
+              <p className="muted">Logging out ends this browser's session. Run <code>pincer login</code> to sign in again.</p>
+            </div>
+            <div className="section-actions">
+              <button
+                type="button"
+                className="btn btn-danger-outline"
+                data-testid="logout"
+                disabled={loggingOut}
+                onClick={async () => {
+                  setLoggingOut(true);
+                  try {
+                    await onLogout();
+                  } finally {
+                    setLoggingOut(false);
+                  }
+                }}
+              >
+                {loggingOut && <Spinner size={14} />} Log out
+              </button>
+            </div>
+          </section>
+        )}
       </div>
     </div>
   );
