@@ -66,9 +66,9 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
           </div>
           <OtherDevice />
         </section>
-{/* The app's window is signed in by the app itself; logging it out would only strand it. */}
+        {/* The app's window is signed in by the app itself; logging it out would only strand it. */}
         {!desktop && (
-                  <section className="settings-section" aria-labelledby="account-title">
+          <section className="settings-section" aria-labelledby="account-title">
             <div className="section-head">
               <h2 id="account-title">This browser</h2>
               <p className="muted">Logging out ends this browser's session. Run <code>pincer login</code> to sign in again.</p>
