@@ -65,7 +65,8 @@ impl Control {
         );
     }
 
-    /// True while a screenshot/mouse/keyboard action is running.
+    /// True while a mouse or keyboard action is running (a screenshot only looks, and the
+    /// indicator must not end up in its picture).
     pub fn is_controlling(&self) -> bool {
         *self.inner.controlling.borrow()
     }
@@ -106,13 +107,35 @@ impl Control {
         T: Send + 'static,
         F: FnOnce(&StopToken) -> Result<T, ToolError> + Send + 'static,
     {
+        self.run_one(token, true, work).await
+    }
+
+    /// Like [`Control::run_exclusive`], without turning the indicator on: for looking at
+    /// the screen, so the indicator bar does not end up in the picture the agent takes.
+    pub(crate) async fn run_exclusive_unannounced<T, F>(
+        &self,
+        token: StopToken,
+        work: F,
+    ) -> Result<T, ToolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&StopToken) -> Result<T, ToolError> + Send + 'static,
+    {
+        self.run_one(token, false, work).await
+    }
+
+    async fn run_one<T, F>(&self, token: StopToken, announce: bool, work: F) -> Result<T, ToolError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&StopToken) -> Result<T, ToolError> + Send + 'static,
+    {
         token.check()?;
         let display = tokio::select! {
             display = self.inner.exclusive.clone().lock_owned() => display,
             () = token.stopped() => return Err(stopped()),
         };
         token.check()?;
-        let active = Active::start(self.clone());
+        let active = announce.then(|| Active::start(self.clone()));
         let abandon = AbandonOnDrop(token.abandoned.clone());
         let handle = tokio::task::spawn_blocking(move || {
             let _display = display;

@@ -232,7 +232,7 @@ impl Tool for Screenshot {
             let plan = Plan::new(parse_args(&args)?, control.last_screenshot())?;
             let workspace = settings.workspace.clone();
             let (saved, mapping, label) = control
-                .run_exclusive(token, move |token| {
+                .run_exclusive_unannounced(token, move |token| {
                     let Capture { image, area, label } = match plan {
                         Plan::Screen => capture::capture_screen(token)?,
                         Plan::Monitor(index) => capture::capture_monitor(index)?,

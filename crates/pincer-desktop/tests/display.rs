@@ -73,6 +73,7 @@ async fn a_screenshot_of_the_screen_shows_what_is_on_it() {
     let png = two_colour_png(desktop.dir.path());
     let _image = show_image(&png, "pincer-two-colour", 100, 150);
     window("pincer-two-colour").await;
+    let indicator = desktop.control.watch();
 
     let (output, image) = screenshot_until(&desktop, json!({}), "the red/blue window", |image| {
         pixel(image, 150, 200) == RED && pixel(image, 250, 200) == BLUE
@@ -111,6 +112,11 @@ async fn a_screenshot_of_the_screen_shows_what_is_on_it() {
     let mapping = desktop.control.last_screenshot().unwrap();
     assert_eq!((mapping.image_width, mapping.image_height), (1280, 800));
     assert!(!desktop.control.is_controlling());
+    // Looking is not controlling: the indicator bar would cover part of the picture.
+    assert!(
+        !indicator.has_changed().unwrap(),
+        "a screenshot must not raise the indicator"
+    );
 }
 
 #[tokio::test]
