@@ -134,7 +134,14 @@ fn setup(app: &AppHandle, args: &Args, home: PathBuf) -> anyhow::Result<()> {
         control: shell.control.clone(),
         hooks: Arc::new(hooks::Hooks { app: app.clone() }),
     };
-    let backend = Arc::new(tauri::async_runtime::block_on(Backend::start(options))?);
+    let backend = match tauri::async_runtime::block_on(Backend::start(options)) {
+        Ok(backend) => Arc::new(backend),
+        Err(e) => {
+            // Started from a menu or at login there is no terminal to read: say it on screen.
+            windows::tell_user("Pincer could not start", &format!("{e:#}"));
+            return Err(e);
+        }
+    };
     let attached = backend.engine.is_none().then(|| backend.url.clone());
     let _ = shell.backend.set(backend.clone());
 

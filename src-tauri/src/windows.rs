@@ -29,6 +29,7 @@ pub fn show_main(app: &AppHandle, route: Option<String>) {
     tauri::async_runtime::spawn(async move {
         if let Err(e) = create(&app, MAIN, route.as_deref().unwrap_or(""), true).await {
             tracing::error!(error = %e, "could not open the Pincer window");
+            tell_user("Pincer could not open its window", &format!("{e:#}"));
         }
     });
 }
@@ -49,6 +50,10 @@ pub fn toggle_quick(app: &AppHandle) {
     tauri::async_runtime::spawn(async move {
         if let Err(e) = create(&app, QUICK, "#/quick", true).await {
             tracing::error!(error = %e, "could not open the quick-ask window");
+            tell_user(
+                "Pincer could not open the quick-ask window",
+                &format!("{e:#}"),
+            );
         }
     });
 }
@@ -164,6 +169,22 @@ fn navigate(window: &WebviewWindow, route: &str) {
     let literal = serde_json::Value::String(route.to_owned()).to_string();
     if let Err(e) = window.eval(format!("window.location.hash = {literal};")) {
         tracing::warn!(error = %e, "could not open {route}");
+    }
+}
+
+/// A failure the user must see even with no window and no terminal: a desktop
+/// notification (and the log).
+pub fn tell_user(summary: &str, reason: &str) {
+    let shown = pincer_desktop::notifications::show(
+        pincer_desktop::notifications::AppNotification {
+            summary: summary.to_owned(),
+            body: reason.to_owned(),
+            action: None,
+        },
+        None,
+    );
+    if let Err(e) = shown {
+        tracing::warn!(error = %e, "could not show the failure as a notification either");
     }
 }
 

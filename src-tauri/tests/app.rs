@@ -493,3 +493,25 @@ fn pausing_from_the_tray_holds_new_work_until_resumed() {
     );
     drop(app);
 }
+
+#[test]
+fn a_broken_config_is_reported_on_screen_not_only_in_a_terminal() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm.base_url());
+    std::fs::write(home.pincer().join("config.toml"), "[[providers]\nbroken = ").unwrap();
+    let mut notifications = Helper::notification_listener();
+    let mut app = App::start(&home, &[]);
+    let status = app.wait_exit(Duration::from_secs(30));
+    assert!(
+        !status.success(),
+        "a config that does not parse stops the app"
+    );
+    let shown = notifications.expect("notify", Duration::from_secs(10));
+    assert_eq!(shown["summary"], "Pincer could not start");
+    assert!(
+        shown["body"].as_str().unwrap().contains("config.toml"),
+        "the notification names the file: {shown}"
+    );
+}
