@@ -29,7 +29,9 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
                             view(&tracker, *controlling.borrow(), *paused.borrow());
                         }
                         if let Some(notice) = notice {
-                            announce(&app, notice);
+                            // A D-Bus round trip: not on the runtime's threads.
+                            let app = app.clone();
+                            tauri::async_runtime::spawn_blocking(move || announce(&app, notice));
                         }
                     }
                     Err(RecvError::Lagged(missed)) => {
