@@ -145,7 +145,7 @@ fn setup(app: &AppHandle, args: &Args, home: PathBuf) -> anyhow::Result<()> {
     let attached = backend.engine.is_none().then(|| backend.url.clone());
     let _ = shell.backend.set(backend.clone());
 
-    let tray = tray::build(app, attached.as_deref())?;
+    let tray = tray::build(app, attached.as_deref(), &backend.home.join("tray-icons"))?;
     tray::keep(app, tray);
     shortcuts::register_all(app, &shell.prefs());
     if let Some(engine) = backend.engine.clone() {

@@ -2,6 +2,7 @@
 //! approvals (each opens its session), Stop everything, Quit. The icon shows idle /
 //! working / needs attention / controlling the computer.
 
+use std::path::Path;
 use std::sync::Mutex;
 
 use tauri::image::Image;
@@ -33,7 +34,10 @@ pub struct Tray {
     shown: Mutex<Option<(TrayState, bool)>>,
 }
 
-pub fn build(app: &AppHandle, attached_to: Option<&str>) -> tauri::Result<Tray> {
+/// `icons_dir`: where the tray may write its icon files (on Linux the icon reaches the
+/// panel as a file). It must be this user's and this instance's: the default, a shared
+/// `/tmp/tray-icon`, breaks a second user's tray on the same machine.
+pub fn build(app: &AppHandle, attached_to: Option<&str>, icons_dir: &Path) -> tauri::Result<Tray> {
     let open = MenuItem::with_id(app, "open", "Open Pincer", true, None::<&str>)?;
     let new_chat = MenuItem::with_id(app, "new-chat", "New chat", true, None::<&str>)?;
     let quick = MenuItem::with_id(app, "quick", "Quick ask…", true, None::<&str>)?;
@@ -69,6 +73,7 @@ pub fn build(app: &AppHandle, attached_to: Option<&str>) -> tauri::Result<Tray> 
         .tooltip("Pincer")
         .title("Pincer")
         .menu(&menu)
+        .temp_dir_path(icons_dir)
         .on_menu_event(on_menu_event)
         .build(app)?;
     Ok(Tray {

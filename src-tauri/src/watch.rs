@@ -16,17 +16,21 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
         let mut tracker = Tracker::from_live(&live);
         let mut controlling = control.watch();
         let mut paused = engine.watch_paused();
+        // Copy the flags out first: a `borrow()` guard kept across `refresh` would hold the
+        // channel's lock while the tray waits for the main thread, and the main thread
+        // (the tray's Pause item) waits for that lock to write: a deadlock, seen in tests.
+        let flag = |watch: &tokio::sync::watch::Receiver<bool>| -> bool { *watch.borrow() };
         let view = |tracker: &Tracker, controlling: bool, paused: bool| {
             refresh(&app, tracker, controlling, paused)
         };
-        view(&tracker, *controlling.borrow(), *paused.borrow());
+        view(&tracker, flag(&controlling), flag(&paused));
         loop {
             tokio::select! {
                 event = events.recv() => match event {
                     Ok(event) => {
                         let (changed, notice) = tracker.apply(&event);
                         if changed {
-                            view(&tracker, *controlling.borrow(), *paused.borrow());
+                            view(&tracker, flag(&controlling), flag(&paused));
                         }
                         if let Some(notice) = notice {
                             // A D-Bus round trip: not on the runtime's threads.
@@ -39,7 +43,7 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
                         let (live, fresh) = engine.subscribe_live();
                         tracker = Tracker::from_live(&live);
                         events = fresh;
-                        view(&tracker, *controlling.borrow(), *paused.borrow());
+                        view(&tracker, flag(&controlling), flag(&paused));
                     }
                     Err(RecvError::Closed) => return,
                 },
@@ -47,16 +51,16 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
                     if changed.is_err() {
                         return;
                     }
-                    let now = *controlling.borrow_and_update();
-                    windows::set_indicator(&app, now);
-                    view(&tracker, now, *paused.borrow());
+                    let on = *controlling.borrow_and_update();
+                    windows::set_indicator(&app, on);
+                    view(&tracker, on, flag(&paused));
                 }
                 changed = paused.changed() => {
                     if changed.is_err() {
                         return;
                     }
-                    let now = *paused.borrow_and_update();
-                    view(&tracker, *controlling.borrow(), now);
+                    let on = *paused.borrow_and_update();
+                    view(&tracker, flag(&controlling), on);
                 }
             }
         }

@@ -162,6 +162,9 @@ async fn next_event(ws: &mut WsStream, kind: &str) -> Value {
             if value["type"] == "event" && value["event"]["type"] == kind {
                 return value;
             }
+            if value["type"] == "event" && value["event"]["type"] != "text_delta" {
+                eprintln!("[ws] {}", value["event"]);
+            }
         }
         panic!("the socket closed before {kind}");
     };
@@ -346,6 +349,31 @@ async fn send_op(ws: &mut WsStream, session: &str, op: Value) {
     .unwrap();
 }
 
+/// Screen position of the control indicator's Stop button (the right end of the bar).
+fn stop_button() -> (i64, i64) {
+    // The window manager briefly unmaps a window it reparents: look until it is there.
+    let mut found = Vec::new();
+    wait_until("the indicator is visible", Duration::from_secs(5), || {
+        found = visible_windows("Pincer is controlling the computer");
+        !found.is_empty()
+    });
+    let bar = found.remove(0);
+    let geometry = run("xdotool", &["getwindowgeometry", "--shell", &bar]);
+    let field = |key: &str| -> i64 {
+        geometry
+            .lines()
+            .find_map(|l| l.strip_prefix(&format!("{key}=")))
+            .unwrap()
+            .trim()
+            .parse()
+            .unwrap()
+    };
+    (
+        field("X") + field("WIDTH") - 40,
+        field("Y") + field("HEIGHT") / 2,
+    )
+}
+
 fn pointer() -> (i32, i32) {
     let out = run("xdotool", &["getmouselocation", "--shell"]);
     let get = |key: &str| -> i32 {
@@ -376,7 +404,12 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
         "keyboard",
         &json!({"action": "type", "text": long_text}).to_string(),
     ));
-    llm.push(Reply::text("stopped"));
+    // A stopped turn asks the model nothing more, so the next reply is the next turn's.
+    llm.push(Reply::tool_call(
+        "k2",
+        "keyboard",
+        &json!({"action": "type", "text": "b".repeat(19_000)}).to_string(),
+    ));
     let home = Home::new(&llm.base_url());
     let mut host = Helper::tray_host();
     let app = App::start(&home, &["--hidden"]);
@@ -445,7 +478,52 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
         wait_until("the indicator goes away", Duration::from_secs(10), || {
             visible_windows("Pincer is controlling the computer").is_empty()
         });
+
+        // The indicator's own Stop button does the same.
+        send_op(
+            &mut ws,
+            "desk",
+            json!({"type": "user_turn", "text": "type more"}),
+        )
+        .await;
+        next_event(&mut ws, "approval_requested").await;
+        send_op(
+            &mut ws,
+            "desk",
+            json!({"type": "approve", "call_id": "k2", "decision": "once"}),
+        )
+        .await;
+        wait_until(
+            "the control indicator again",
+            Duration::from_secs(10),
+            || !visible_windows("Pincer is controlling the computer").is_empty(),
+        );
+        // Click its Stop button (at the bar's right end) as a user would: again if the
+        // first click came before the bar was drawn.
+        let mut clicks = 0;
+        loop {
+            let (x, y) = stop_button();
+            run(
+                "xdotool",
+                &["mousemove", &x.to_string(), &y.to_string(), "click", "1"],
+            );
+            clicks += 1;
+            let wait = tokio::time::timeout(
+                Duration::from_millis(700),
+                next_event(&mut ws, "turn_cancelled"),
+            );
+            if wait.await.is_ok() {
+                break;
+            }
+            assert!(clicks < 5, "the indicator's Stop button did nothing");
+        }
     });
+    assert!(
+        app.log
+            .count("emergency stop: cancelling every desktop action")
+            >= 2,
+        "tray and indicator both stopped"
+    );
     drop(app);
 }
 
