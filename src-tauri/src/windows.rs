@@ -28,6 +28,11 @@ pub fn show_main(app: &AppHandle, route: Option<String>) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         if let Err(e) = create(&app, MAIN, route.as_deref().unwrap_or(""), true).await {
+            // Asked twice while it was being created: the other request made it.
+            if let Some(window) = app.get_webview_window(MAIN) {
+                reveal(&window);
+                return;
+            }
             tracing::error!(error = %e, "could not open the Pincer window");
             tell_user("Pincer could not open its window", &format!("{e:#}"));
         }
@@ -49,6 +54,9 @@ pub fn toggle_quick(app: &AppHandle) {
     let app = app.clone();
     tauri::async_runtime::spawn(async move {
         if let Err(e) = create(&app, QUICK, "#/quick", true).await {
+            if app.get_webview_window(QUICK).is_some() {
+                return;
+            }
             tracing::error!(error = %e, "could not open the quick-ask window");
             tell_user(
                 "Pincer could not open the quick-ask window",
