@@ -112,11 +112,10 @@ impl Tracker {
     /// Applies one event. Returns whether the status changed and what to announce.
     pub fn apply(&mut self, event: &SessionEvent) -> (bool, Option<Notice>) {
         let session = &event.session;
-        let before = self.status.clone();
-        let notice = match &event.event {
+        match &event.event {
             Event::TurnStarted { text, .. } => {
                 self.status.running.insert(session.clone(), text.clone());
-                None
+                (true, None)
             }
             Event::ApprovalRequested {
                 call_id, summary, ..
@@ -126,19 +125,21 @@ impl Tracker {
                     call_id: call_id.clone(),
                     summary: summary.clone(),
                 });
-                Some(Notice::ApprovalWaiting {
+                let notice = Notice::ApprovalWaiting {
                     session: session.clone(),
                     summary: summary.clone(),
-                })
+                };
+                (true, Some(notice))
             }
             Event::ApprovalResolved { call_id, .. } => {
+                let before = self.status.approvals.len();
                 self.status.approvals.retain(|a| &a.call_id != call_id);
-                None
+                (self.status.approvals.len() != before, None)
             }
             ended if ended.ends_turn() => {
                 self.status.running.remove(session);
                 self.status.approvals.retain(|a| &a.session != session);
-                match ended {
+                let notice = match ended {
                     Event::TurnCompleted { text, .. } => Some(Notice::Finished {
                         session: session.clone(),
                         answer: if text.trim().is_empty() {
@@ -157,11 +158,12 @@ impl Tracker {
                     }),
                     // The user stopped it: nothing to announce.
                     _ => None,
-                }
+                };
+                (true, notice)
             }
-            _ => None,
-        };
-        (self.status != before, notice)
+            // Deltas, tool progress, usage: nothing the tray shows.
+            _ => (false, None),
+        }
     }
 }
 
