@@ -6,16 +6,15 @@
 //! published address (the health handshake) before attaching; a dead or foreign address
 //! is an error, never a silent second engine.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::{Context as _, bail};
 use pincer_core::agent::{ApprovalMode, Engine};
 use pincer_core::config::{FileConfig, ProcessEnv, Settings};
 use pincer_core::tools::ToolRegistry;
+use pincer_gateway::client::Client;
 use pincer_gateway::instance::{InstanceError, InstanceLock};
-use pincer_gateway::wire::{Health, LoginCode};
 use pincer_gateway::{DesktopHooks, Gateway, GatewayOptions};
 use tokio::sync::oneshot;
 
@@ -30,7 +29,7 @@ pub struct Backend {
     shutdown: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     /// Held while the in-process gateway runs.
     _lock: Option<InstanceLock>,
-    client: reqwest::Client,
+    client: Client,
 }
 
 pub struct StartOptions {
@@ -47,18 +46,16 @@ impl Backend {
         let home = options.home.clone();
         std::fs::create_dir_all(&home)
             .with_context(|| format!("could not create {}", home.display()))?;
-        let client = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()?;
         match InstanceLock::acquire(&home) {
-            Ok(lock) => Self::in_process(options, lock, client).await,
+            Ok(lock) => Self::in_process(options, lock).await,
             Err(InstanceError::AlreadyRunning(Some(running))) => {
                 tracing::info!(
                     url = running.url,
                     pid = running.pid,
                     "a daemon serves this data home; attaching to it"
                 );
-                handshake(&client, &running.url).await?;
+                let client = Client::new(&home, &running.url)?;
+                client.health().await?;
                 Ok(Self {
                     url: running.url,
                     home,
@@ -76,11 +73,7 @@ impl Backend {
         }
     }
 
-    async fn in_process(
-        options: StartOptions,
-        mut lock: InstanceLock,
-        client: reqwest::Client,
-    ) -> anyhow::Result<Self> {
+    async fn in_process(options: StartOptions, mut lock: InstanceLock) -> anyhow::Result<Self> {
         let home = options.home;
         let file = FileConfig::load(&home)?;
         let settings = Settings::resolve_allowing_no_provider(
@@ -115,6 +108,7 @@ impl Backend {
         };
         let url = format!("http://{}", gateway.local_addr()?);
         lock.publish(&url)?;
+        let client = Client::new(&home, &url)?;
         let (shutdown, stop) = oneshot::channel::<()>();
         tokio::spawn(async move {
             if let Err(e) = gateway
@@ -141,7 +135,7 @@ impl Backend {
     /// `route` (e.g. `#/chat/ID`). The code is single-use and leaves the address bar at
     /// once; no long-lived token ever appears in a URL.
     pub async fn login_url(&self, route: &str) -> anyhow::Result<String> {
-        let code = login_code(&self.client, &self.home, &self.url).await?;
+        let code = self.client.login_code().await?.code;
         let route = route.trim_start_matches('#');
         Ok(if route.is_empty() {
             format!("{}/#login={code}", self.url)
@@ -161,45 +155,4 @@ impl Backend {
             let _ = shutdown.send(());
         }
     }
-}
-
-/// Checks that a Pincer gateway answers at `url`.
-async fn handshake(client: &reqwest::Client, url: &str) -> anyhow::Result<()> {
-    let health: Health = client
-        .get(format!("{url}/api/health"))
-        .send()
-        .await
-        .and_then(reqwest::Response::error_for_status)
-        .with_context(|| format!("the Pincer daemon at {url} does not answer"))?
-        .json()
-        .await
-        .with_context(|| format!("{url} does not answer like a Pincer daemon"))?;
-    if health.service != "pincer" {
-        bail!(
-            "{url} is not a Pincer daemon (it says it is {:?})",
-            health.service
-        );
-    }
-    Ok(())
-}
-
-/// A one-time login code from the gateway at `url`, asked for with the API token.
-async fn login_code(client: &reqwest::Client, home: &Path, url: &str) -> anyhow::Result<String> {
-    let token_path = pincer_gateway::auth::token::token_path(home);
-    let token = std::fs::read_to_string(&token_path)
-        .with_context(|| format!("could not read the API token {}", token_path.display()))?;
-    let response = client
-        .post(format!("{url}/api/login-codes"))
-        .bearer_auth(token.trim())
-        .send()
-        .await
-        .with_context(|| format!("could not reach Pincer at {url}"))?;
-    if !response.status().is_success() {
-        bail!(
-            "Pincer at {url} refused a login code: HTTP {}",
-            response.status()
-        );
-    }
-    let code: LoginCode = response.json().await?;
-    Ok(code.code)
 }

@@ -17,6 +17,7 @@ use tokio::sync::broadcast;
 mod api;
 mod assets;
 pub mod auth;
+pub mod client;
 mod desktop;
 mod error;
 mod guard;
