@@ -62,14 +62,10 @@ impl Prefs {
     /// Writes atomically (a temporary file renamed over the old one).
     pub fn save(&self, home: &Path) -> Result<(), PrefsError> {
         let path = home.join(FILE);
-        let tmp = home.join(format!("{FILE}.tmp"));
-        let text = serde_json::to_string_pretty(self).unwrap_or_default();
-        let write = |source| PrefsError::Write {
-            path: path.clone(),
-            source,
-        };
-        std::fs::write(&tmp, text).map_err(write)?;
-        std::fs::rename(&tmp, &path).map_err(write)
+        serde_json::to_string_pretty(self)
+            .map_err(std::io::Error::other)
+            .and_then(|text| pincer_core::secrets::write_private(&path, text.as_bytes()))
+            .map_err(|source| PrefsError::Write { path, source })
     }
 }
 

@@ -32,16 +32,14 @@ struct ImageQuery {
     path: String,
 }
 
+/// The image types served; anything else is refused.
+const IMAGE_TYPES: &[&str] = &["image/png", "image/jpeg", "image/gif", "image/webp"];
+
 /// The Content-Type of a served image, by extension (any case); None for anything else.
-pub fn image_type(path: &Path) -> Option<&'static str> {
-    let ext = path.extension()?.to_str()?.to_ascii_lowercase();
-    Some(match ext.as_str() {
-        "png" => "image/png",
-        "jpg" | "jpeg" => "image/jpeg",
-        "gif" => "image/gif",
-        "webp" => "image/webp",
-        _ => return None,
-    })
+fn image_type(path: &Path) -> Option<&'static str> {
+    mime_guess::from_path(path)
+        .first_raw()
+        .filter(|mime| IMAGE_TYPES.contains(mime))
 }
 
 async fn serve(
@@ -52,10 +50,8 @@ async fn serve(
     if !requested.is_absolute() {
         return Err(ApiError::bad_request("the image path must be absolute"));
     }
+    // Canonical already: the engine resolves it when settings are applied.
     let workspace = state.engine.settings().workspace;
-    let workspace = tokio::fs::canonicalize(&workspace)
-        .await
-        .unwrap_or(workspace);
     let real = tokio::fs::canonicalize(&requested)
         .await
         .map_err(|e| io_error(&query.path, &e))?;
