@@ -95,36 +95,16 @@ impl Control {
     }
 
     /// Runs `work` on a blocking thread once no other action holds the display, with the
-    /// indicator on while it runs. A stop while waiting for the display ends the wait at
-    /// once. If the returned future is dropped (the turn was interrupted), `work` sees its
-    /// token stopped at its next check.
+    /// indicator on while it runs when `indicator` says so (mouse and keyboard; not a
+    /// screenshot, which only looks, and whose picture the indicator bar would cover). A
+    /// stop while waiting for the display ends the wait at once. If the returned future is
+    /// dropped (the turn was interrupted), `work` sees its token stopped at its next check.
     pub(crate) async fn run_exclusive<T, F>(
         &self,
         token: StopToken,
+        indicator: Indicator,
         work: F,
     ) -> Result<T, ToolError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&StopToken) -> Result<T, ToolError> + Send + 'static,
-    {
-        self.run_one(token, true, work).await
-    }
-
-    /// Like [`Control::run_exclusive`], without turning the indicator on: for looking at
-    /// the screen, so the indicator bar does not end up in the picture the agent takes.
-    pub(crate) async fn run_exclusive_unannounced<T, F>(
-        &self,
-        token: StopToken,
-        work: F,
-    ) -> Result<T, ToolError>
-    where
-        T: Send + 'static,
-        F: FnOnce(&StopToken) -> Result<T, ToolError> + Send + 'static,
-    {
-        self.run_one(token, false, work).await
-    }
-
-    async fn run_one<T, F>(&self, token: StopToken, announce: bool, work: F) -> Result<T, ToolError>
     where
         T: Send + 'static,
         F: FnOnce(&StopToken) -> Result<T, ToolError> + Send + 'static,
@@ -135,7 +115,7 @@ impl Control {
             () = token.stopped() => return Err(stopped()),
         };
         token.check()?;
-        let active = announce.then(|| Active::start(self.clone()));
+        let active = (indicator == Indicator::On).then(|| Active::start(self.clone()));
         let abandon = AbandonOnDrop(token.abandoned.clone());
         let handle = tokio::task::spawn_blocking(move || {
             let _display = display;
@@ -164,6 +144,13 @@ impl Control {
             self.inner.controlling.send_replace(false);
         }
     }
+}
+
+/// Whether an action shows the "controlling the computer" indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Indicator {
+    On,
+    Off,
 }
 
 /// What a tool noted when it started; see the module docs.
@@ -264,7 +251,7 @@ mod tests {
         let mut watch = control.watch();
         assert!(!control.is_controlling());
         let seen = control
-            .run_exclusive(control.stop_token(), {
+            .run_exclusive(control.stop_token(), Indicator::On, {
                 let control = control.clone();
                 move |_| Ok(control.is_controlling())
             })
@@ -284,7 +271,7 @@ mod tests {
             let control = control.clone();
             async move {
                 control
-                    .run_exclusive(control.stop_token(), move |_| {
+                    .run_exclusive(control.stop_token(), Indicator::On, move |_| {
                         let _ = released.recv_timeout(Duration::from_secs(10));
                         Ok(())
                     })
@@ -296,7 +283,11 @@ mod tests {
         let queued = tokio::spawn({
             let control = control.clone();
             let token = control.stop_token();
-            async move { control.run_exclusive(token, |_| Ok(())).await }
+            async move {
+                control
+                    .run_exclusive(token, Indicator::On, |_| Ok(()))
+                    .await
+            }
         });
         tokio::task::yield_now().await;
         control.emergency_stop();
@@ -318,7 +309,7 @@ mod tests {
             let control = control.clone();
             async move {
                 control
-                    .run_exclusive(control.stop_token(), move |token| {
+                    .run_exclusive(control.stop_token(), Indicator::On, move |token| {
                         let deadline = std::time::Instant::now() + Duration::from_secs(10);
                         while !token.is_stopped() && std::time::Instant::now() < deadline {
                             std::thread::sleep(Duration::from_millis(5));

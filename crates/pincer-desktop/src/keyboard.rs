@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use crate::Desktop;
+use crate::control::Indicator;
 use crate::input;
 use crate::keys::{KeyCombo, VALID_KEYS};
 
@@ -152,7 +153,7 @@ impl Tool for KeyboardTool {
             self.desktop.require_display()?;
             let plan = Plan::new(parse_args(&args)?)?;
             let text = control
-                .run_exclusive(token, move |token| {
+                .run_exclusive(token, Indicator::On, move |token| {
                     let mut enigo = input::connect()?;
                     match &plan {
                         Plan::Type(text) => {

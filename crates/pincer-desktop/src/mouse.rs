@@ -13,6 +13,7 @@ use serde_json::json;
 
 use crate::Desktop;
 use crate::capture;
+use crate::control::Indicator;
 use crate::input;
 use crate::mapping::ScreenMapping;
 
@@ -346,7 +347,7 @@ impl Tool for MouseTool {
             let plan = Plan::new(parse_args(&args)?, control.last_screenshot())?;
             let done = plan.summary();
             let end = control
-                .run_exclusive(token, move |token| {
+                .run_exclusive(token, Indicator::On, move |token| {
                     check_on_screen(&plan.points())?;
                     token.check()?;
                     let mut enigo = input::connect()?;

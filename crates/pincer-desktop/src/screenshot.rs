@@ -16,6 +16,7 @@ use serde_json::json;
 
 use crate::Desktop;
 use crate::capture::{self, Capture};
+use crate::control::Indicator;
 use crate::mapping::{Rect, ScreenMapping, format_scale};
 use crate::save::{Saved, save_png, scale_down};
 
@@ -232,7 +233,7 @@ impl Tool for Screenshot {
             let plan = Plan::new(parse_args(&args)?, control.last_screenshot())?;
             let workspace = settings.workspace.clone();
             let (saved, mapping, label) = control
-                .run_exclusive_unannounced(token, move |token| {
+                .run_exclusive(token, Indicator::Off, move |token| {
                     let Capture { image, area, label } = match plan {
                         Plan::Screen => capture::capture_screen(token)?,
                         Plan::Monitor(index) => capture::capture_monitor(index)?,
