@@ -208,15 +208,11 @@ impl Tray {
 
 /// One short line of a text, for a menu label.
 fn line(text: &str) -> String {
-    let first = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or("…");
-    if first.chars().count() <= 48 {
-        first.to_owned()
+    let line = pincer_core::store::first_line(text, 48);
+    if line.is_empty() {
+        "…".to_owned()
     } else {
-        format!("{}…", first.chars().take(47).collect::<String>().trim_end())
+        line
     }
 }
 
