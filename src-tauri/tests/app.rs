@@ -349,16 +349,10 @@ async fn send_op(ws: &mut WsStream, session: &str, op: Value) {
     .unwrap();
 }
 
-/// Screen position of the control indicator's Stop button (the right end of the bar).
-fn stop_button() -> (i64, i64) {
-    // The window manager briefly unmaps a window it reparents: look until it is there.
-    let mut found = Vec::new();
-    wait_until("the indicator is visible", Duration::from_secs(5), || {
-        found = visible_windows("Pincer is controlling the computer");
-        !found.is_empty()
-    });
-    let bar = found.remove(0);
-    let geometry = run("xdotool", &["getwindowgeometry", "--shell", &bar]);
+/// Clicks the control indicator's Stop button (the right end of the bar), in the bar's
+/// own coordinates, so wherever the window manager put it.
+fn click_stop_button(bar: &str) {
+    let geometry = run("xdotool", &["getwindowgeometry", "--shell", bar]);
     let field = |key: &str| -> i64 {
         geometry
             .lines()
@@ -368,10 +362,19 @@ fn stop_button() -> (i64, i64) {
             .parse()
             .unwrap()
     };
-    (
-        field("X") + field("WIDTH") - 40,
-        field("Y") + field("HEIGHT") / 2,
-    )
+    let (x, y) = (field("WIDTH") - 40, field("HEIGHT") / 2);
+    run(
+        "xdotool",
+        &[
+            "mousemove",
+            "--window",
+            bar,
+            &x.to_string(),
+            &y.to_string(),
+            "click",
+            "1",
+        ],
+    );
 }
 
 fn pointer() -> (i32, i32) {
@@ -398,7 +401,8 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
         r#"{"action":"move","x":300,"y":200}"#,
     ));
     llm.push(Reply::text("I did not move it."));
-    let long_text = "a".repeat(4000);
+    // Long enough (about 2 s here) that the stop lands while it types.
+    let long_text = "a".repeat(19_000);
     llm.push(Reply::tool_call(
         "k1",
         "keyboard",
@@ -493,23 +497,25 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
             json!({"type": "approve", "call_id": "k2", "decision": "once"}),
         )
         .await;
+        let mut bar = String::new();
         wait_until(
             "the control indicator again",
             Duration::from_secs(10),
-            || !visible_windows("Pincer is controlling the computer").is_empty(),
+            || {
+                bar = visible_windows("Pincer is controlling the computer")
+                    .pop()
+                    .unwrap_or_default();
+                !bar.is_empty()
+            },
         );
-        // Click its Stop button (at the bar's right end) as a user would: again if the
-        // first click came before the bar was drawn.
+        // Click its Stop button as a user would: again if the first click came before the
+        // bar was drawn.
         let mut clicks = 0;
         loop {
-            let (x, y) = stop_button();
-            run(
-                "xdotool",
-                &["mousemove", &x.to_string(), &y.to_string(), "click", "1"],
-            );
+            click_stop_button(&bar);
             clicks += 1;
             let wait = tokio::time::timeout(
-                Duration::from_millis(700),
+                Duration::from_millis(500),
                 next_event(&mut ws, "turn_cancelled"),
             );
             if wait.await.is_ok() {
