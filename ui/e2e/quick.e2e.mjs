@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
-import zlib from 'node:zlib';
+import { encodePng } from '../scripts/png.mjs';
 import {
   startLlm, makeHome, startDaemon, newLoginUrl, launchBrowser, screenshot, removeHome,
 } from './harness.mjs';
@@ -58,24 +58,7 @@ async function quickLink() {
 function png(w = 8, h = 6) {
   const raw = Buffer.alloc((w * 3 + 1) * h, 0x80);
   for (let y = 0; y < h; y++) raw[y * (w * 3 + 1)] = 0;
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, 'latin1'), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk('IHDR', ihdr),
-    chunk('IDAT', zlib.deflateSync(raw)),
-    chunk('IEND', Buffer.alloc(0)),
-  ]);
+  return encodePng(w, h, raw);
 }
 
 test('the quick-ask window asks in a new chat, answers approvals, and hands the chat to the full page', async () => {

@@ -11,7 +11,7 @@
 
 import { randomUUID } from "node:crypto";
 import http from "node:http";
-import zlib from "node:zlib";
+import { encodePng } from "./png.mjs";
 import { WebSocketServer } from "ws";
 
 const args = process.argv.slice(2);
@@ -41,24 +41,7 @@ function fakeScreenshot(w = 480, h = 300) {
       raw.set(c.map(Math.round), row + 1 + x * 3);
     }
   }
-  const chunk = (type, data) => {
-    const len = Buffer.alloc(4);
-    len.writeUInt32BE(data.length);
-    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
-    const crc = Buffer.alloc(4);
-    crc.writeUInt32BE(zlib.crc32(body));
-    return Buffer.concat([len, body, crc]);
-  };
-  const ihdr = Buffer.alloc(13);
-  ihdr.writeUInt32BE(w, 0);
-  ihdr.writeUInt32BE(h, 4);
-  ihdr.set([8, 2, 0, 0, 0], 8);
-  return Buffer.concat([
-    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
-    chunk("IHDR", ihdr),
-    chunk("IDAT", zlib.deflateSync(raw)),
-    chunk("IEND", Buffer.alloc(0)),
-  ]);
+  return encodePng(w, h, raw);
 }
 const SCREENSHOT = fakeScreenshot();
 const autoLogin = args.includes("--no-auth");
