@@ -1,46 +1,24 @@
 // End-to-end: a real `pincer daemon`, the scripted LLM server and headless Chromium.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  startLlm, makeHome, startDaemon, newLoginUrl, launchBrowser, screenshot, removeHome, waitFor,
+  daemonSuite, startDaemon, newLoginUrl, screenshot, waitFor,
 } from './harness.mjs';
 
-let llm, daemon, browser;
-/** What the pages reported against the Content-Security-Policy; must stay empty. */
-const cspViolations = [];
-
-before(async () => {
-  llm = await startLlm();
-  daemon = await startDaemon(await makeHome(llm.baseUrl));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], 'the pages must run under the daemon\'s CSP');
-  await browser?.close();
-  await daemon?.stop();
-  await removeHome(daemon.home);
-  await llm?.stop();
-});
-
-beforeEach(async () => {
-  await llm.reset();
+let llm, daemon, browser, suite;
+const newPage = daemonSuite((started) => {
+  suite = started;
+  ({ llm, daemon, browser } = started);
 });
 
 const tid = (id) => `[data-testid="${id}"]`;
 
 /** A logged-in page (each context has its own cookie jar, so each logs in). */
 async function loggedInPage({ colorScheme = 'light', width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ colorScheme, viewport: { width, height } });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to (load|execute|apply)/i.test(message.text())) {
-      cspViolations.push(message.text());
-    }
-  });
+  const page = await newPage({ colorScheme, width, height });
   await page.goto(await newLoginUrl(daemon.home));
   await page.locator(tid('composer')).waitFor();
   assert.ok(!page.url().includes('login='), 'the login code must leave the address bar');
@@ -335,7 +313,8 @@ test('settings change survives a daemon restart', async () => {
 
   // Restart the daemon on the same data home.
   assert.equal(await daemon.stop(), 0, 'the daemon exits cleanly on SIGTERM');
-  daemon = await startDaemon(daemon.home);
+  // The suite stops whichever daemon it holds at the end.
+  daemon = suite.daemon = await startDaemon(daemon.home);
   const again = await loggedInPage({ colorScheme: 'dark' });
   await again.locator(tid('nav-settings')).click();
   const row2 = again.locator(tid('settings-provider')).first();

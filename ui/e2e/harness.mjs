@@ -8,6 +8,8 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { chromium } from 'playwright-core';
+import { before, after, beforeEach } from 'node:test';
+import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const target = process.env.CARGO_TARGET_DIR ?? resolve(here, '../../target');
@@ -142,4 +144,43 @@ export async function screenshot(page, name) {
 
 export async function removeHome(home) {
   await rm(home, { recursive: true, force: true });
+}
+
+/**
+ * The fixture every browser test file shares: a scripted LLM, a real daemon and Chromium,
+ * started before the file's tests and stopped after them, the LLM's script reset before
+ * each test. `onStart` receives `{ llm, daemon, browser }`. The returned `newPage(options)`
+ * opens a page in a fresh context (its own cookie jar) that reports Content-Security-Policy
+ * violations; any violation fails the file.
+ */
+export function daemonSuite(onStart) {
+  const violations = [];
+  let started;
+  before(async () => {
+    const llm = await startLlm();
+    const daemon = await startDaemon(await makeHome(llm.baseUrl));
+    const browser = await launchBrowser();
+    started = { llm, daemon, browser };
+    onStart(started);
+  });
+  after(async () => {
+    assert.deepEqual(violations, [], 'the pages must run under the daemon\'s CSP');
+    await started?.browser.close();
+    await started?.daemon.stop();
+    if (started) await removeHome(started.daemon.home);
+    await started?.llm.stop();
+  });
+  beforeEach(async () => {
+    await started.llm.reset();
+  });
+  return async function newPage({ colorScheme = 'light', width = 1280, height = 800 } = {}) {
+    const context = await started.browser.newContext({ colorScheme, viewport: { width, height } });
+    const page = await context.newPage();
+    page.on('console', (message) => {
+      if (/Content Security Policy|Refused to (load|execute|apply)/i.test(message.text())) {
+        violations.push(message.text());
+      }
+    });
+    return page;
+  };
 }

@@ -2,48 +2,24 @@
 // real (headless) `pincer daemon`, the scripted LLM server and headless Chromium. The
 // daemon has no desktop hooks, so "Open in Pincer" falls back to this tab and Settings has
 // no Desktop section; the Desktop section itself is covered by the unit tests.
-import { test, before, after, beforeEach } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { encodePng } from '../scripts/png.mjs';
 import {
-  startLlm, makeHome, startDaemon, newLoginUrl, launchBrowser, screenshot, removeHome,
+  daemonSuite, newLoginUrl, screenshot,
 } from './harness.mjs';
 
-let llm, daemon, browser;
-const cspViolations = [];
-
-before(async () => {
-  llm = await startLlm();
-  daemon = await startDaemon(await makeHome(llm.baseUrl));
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  assert.deepEqual(cspViolations, [], 'the pages must run under the daemon\'s CSP');
-  await browser?.close();
-  await daemon?.stop();
-  await removeHome(daemon.home);
-  await llm?.stop();
-});
-
-beforeEach(async () => {
-  await llm.reset();
-});
+let llm, daemon;
+const newPage = daemonSuite((started) => ({ llm, daemon } = started));
 
 const tid = (id) => `[data-testid="${id}"]`;
 
 /** A page logged in through `link` (each context has its own cookie jar). */
 async function open(link, { width = 1280, height = 800 } = {}) {
-  const context = await browser.newContext({ viewport: { width, height } });
-  const page = await context.newPage();
-  page.on('console', (message) => {
-    if (/Content Security Policy|Refused to (load|execute|apply)/i.test(message.text())) {
-      cspViolations.push(message.text());
-    }
-  });
+  const page = await newPage({ width, height });
   await page.goto(link);
   return page;
 }
