@@ -210,6 +210,12 @@ test('two tabs see the same stream; an approval answered in one disappears from 
 test('keyboard: Shift+Enter makes a new line, Enter sends; the sidebar renames, searches and deletes', async () => {
   await llm.push({ text: 'Pack light for Lisbon.' });
   const page = await loggedInPage();
+  // Another chat, so that searching has something to leave out even when this test runs alone.
+  const other = await page.request.post(`${daemon.url}/api/sessions`, {
+    data: { title: 'Groceries' },
+    headers: { Origin: daemon.url },
+  });
+  assert.equal(other.status(), 201, await other.text());
   await newChat(page);
   const composer = page.locator(tid('composer'));
   await composer.focus();

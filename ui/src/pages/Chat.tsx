@@ -13,7 +13,7 @@ import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, HistoryMessage, SessionInfo } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { liveTurnIds, outcomesFromRecords, storedTurns } from "../state/history";
+import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import type { TurnEnd } from "../state/types";
@@ -118,7 +118,8 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
 
   // Stored turns are rebuilt only when the history or the set of live turns changes, not
   // on every streamed delta, so their components keep their identity and skip rendering.
-  const mayRun = running || !state.synced;
+  // A queued message may already be the last stored turn, started but not yet seen live.
+  const mayRun = running || !state.synced || (live?.queued.length ?? 0) > 0;
   const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
   const stored = useMemo(
     () =>
@@ -131,7 +132,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
     [messages, liveIdsKey, storedOutcomes, state.outcomes, mayRun],
   );
   const conversation = useMemo(
-    () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: live?.queued ?? [] }),
+    () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: unstartedQueued(stored, live?.queued ?? []) }),
     [stored, live],
   );
 

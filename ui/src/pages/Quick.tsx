@@ -14,7 +14,7 @@ import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, HistoryMessage } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { liveTurnIds, outcomesFromRecords, storedTurns } from "../state/history";
+import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import type { TurnEnd } from "../state/types";
@@ -85,13 +85,15 @@ export function QuickAsk() {
   const running = session ? isRunning(state, session) : false;
   const history = stored && stored.session === session ? stored : null;
   const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
-  const turns = useMemo(() => {
-    if (!session) return [];
+  const { turns, queued } = useMemo(() => {
+    const waiting = live?.queued ?? [];
+    if (!session) return { turns: [], queued: waiting };
     const ids = new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []);
-    const old = storedTurns(history?.messages ?? null, ids, { ...history?.outcomes, ...state.outcomes }, running);
-    return [...old, ...(live?.turns ?? [])];
+    const outcomes = { ...history?.outcomes, ...state.outcomes };
+    // A queued message may already be the last stored turn, started but not yet seen live.
+    const old = storedTurns(history?.messages ?? null, ids, outcomes, running || waiting.length > 0);
+    return { turns: [...old, ...(live?.turns ?? [])], queued: unstartedQueued(old, waiting) };
   }, [session, history, liveIdsKey, live, state.outcomes, running]);
-  const queued = live?.queued ?? [];
   const errors = state.errors.filter((e) => e.session !== null && e.session === session);
 
   const { ref: scrollRef, onScroll, pin } = useStickToBottom<HTMLDivElement>(turns, live, errors.length);

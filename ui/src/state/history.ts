@@ -125,6 +125,18 @@ export function liveTurnIds(live: SessionLive | undefined): Set<string> {
 }
 
 /**
+ * The queued messages still to show. A message whose turn already started can reach the
+ * page first through the stored history (a reload raced the live stream's `turn_started`):
+ * the unfinished last stored turn then shows it, and it must not also show as queued.
+ */
+export function unstartedQueued(stored: TurnView[], queued: QueuedMessage[]): QueuedMessage[] {
+  const last = stored[stored.length - 1];
+  const first = queued[0];
+  if (!last || !first || last.end !== null || last.userText?.trim() !== first.text.trim()) return queued;
+  return queued.slice(1);
+}
+
+/**
  * Stored turns first, then the live ones. Stored messages of a turn that is still (or
  * was just) live are dropped: the live events render that turn, so nothing shows twice.
  */
@@ -135,8 +147,7 @@ export function buildConversation(
   /** The session may have a running turn the live stream has not shown yet. */
   mayRun = false,
 ): Conversation {
-  return {
-    turns: [...storedTurns(history, liveTurnIds(live), outcomes, mayRun), ...(live?.turns ?? [])],
-    queued: live?.queued ?? [],
-  };
+  const queued = live?.queued ?? [];
+  const stored = storedTurns(history, liveTurnIds(live), outcomes, mayRun || queued.length > 0);
+  return { turns: [...stored, ...(live?.turns ?? [])], queued: unstartedQueued(stored, queued) };
 }

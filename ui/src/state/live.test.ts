@@ -401,6 +401,25 @@ describe("history and live turns", () => {
     expect(groupHistory(unanswered, { a: { kind: "failed", error: "boom" } })[0]?.end).toEqual({ kind: "failed", error: "boom" });
   });
 
+  it("shows a queued message once when the stored history has its turn before the live stream", () => {
+    const s = run([{ type: "local_send", session: S, id: "q", text: "Plan a trip\nto Lisbon" }]);
+    const reloaded: HistoryMessage[] = [
+      ...history,
+      { id: 9, turn_id: "t9", created_at: "", role: "user", content: "Plan a trip\nto Lisbon" },
+    ];
+    const conv = buildConversation(reloaded, s.sessions[S], s.outcomes);
+    expect(conv.queued).toEqual([]);
+    const last = conv.turns[conv.turns.length - 1];
+    expect(last?.userText).toBe("Plan a trip\nto Lisbon");
+    expect(last?.end).toBeNull();
+    // Another message still waits behind it.
+    const two = run([
+      { type: "local_send", session: S, id: "q", text: "Plan a trip\nto Lisbon" },
+      { type: "local_send", session: S, id: "r", text: "and Porto" },
+    ]);
+    expect(buildConversation(reloaded, two.sessions[S], two.outcomes).queued).toEqual([{ id: "r", text: "and Porto" }]);
+  });
+
   it("lists queued messages after the turns", () => {
     const s = run([{ type: "local_send", session: S, id: "q", text: "later" }]);
     expect(buildConversation(history, s.sessions[S], s.outcomes).queued).toEqual([{ id: "q", text: "later" }]);
