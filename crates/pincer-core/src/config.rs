@@ -59,6 +59,8 @@ pub struct FileConfig {
     pub tools: ToolsSection,
     #[serde(default)]
     pub policy: PolicyConfig,
+    #[serde(default)]
+    pub skills: SkillsSection,
     /// Prices in US dollars per million tokens, by model id (or id prefix), for the usage
     /// page's cost; they win over the built-in list.
     #[serde(default)]
@@ -155,6 +157,38 @@ impl Default for RetrySection {
     }
 }
 
+/// `[skills]`: where skills come from besides the standard folders.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SkillsSection {
+    /// More folders of skills, below `~/.agents/skills` and above the bundled ones.
+    pub extra_dirs: Vec<PathBuf>,
+    /// Offer the skills that ship with Pincer.
+    pub bundled: bool,
+    /// Reload skills when their files change (the daemon and the app).
+    pub watch: bool,
+}
+
+impl Default for SkillsSection {
+    fn default() -> Self {
+        Self {
+            extra_dirs: Vec::new(),
+            bundled: true,
+            watch: true,
+        }
+    }
+}
+
+/// Where skills are looked for, resolved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SkillSettings {
+    pub extra_dirs: Vec<PathBuf>,
+    /// `~/.agents/skills`, the folder several agents share; none without a home folder.
+    pub agents_dir: Option<PathBuf>,
+    pub bundled: bool,
+    pub watch: bool,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct ToolsSection {
@@ -187,6 +221,7 @@ pub struct Settings {
     pub exec_timeout: Duration,
     pub web_fetch_allow_private: bool,
     pub policy: PolicyConfig,
+    pub skills: SkillSettings,
     /// `[pricing]` from config.toml, by model id or prefix.
     pub pricing: BTreeMap<String, ModelPrice>,
 }
@@ -361,8 +396,35 @@ impl Settings {
             exec_timeout: Duration::from_secs(file.tools.exec_timeout_secs.max(1)),
             web_fetch_allow_private: file.tools.web_fetch_allow_private,
             policy: file.policy,
+            skills: SkillSettings {
+                extra_dirs: file
+                    .skills
+                    .extra_dirs
+                    .iter()
+                    .map(|dir| expand_tilde(dir, env))
+                    .collect(),
+                agents_dir: user_home(env).map(|home| home.join(".agents").join("skills")),
+                bundled: file.skills.bundled,
+                watch: file.skills.watch,
+            },
             pricing: file.pricing,
         })
+    }
+}
+
+/// The user's home folder: `HOME` (`USERPROFILE` on Windows), else the platform's answer.
+fn user_home(env: &dyn Env) -> Option<PathBuf> {
+    env.var("HOME")
+        .or_else(|| env.var("USERPROFILE"))
+        .map(PathBuf::from)
+        .or_else(dirs::home_dir)
+}
+
+/// `~/x` → `<home>/x`; other paths as written.
+fn expand_tilde(path: &Path, env: &dyn Env) -> PathBuf {
+    match (path.strip_prefix("~"), user_home(env)) {
+        (Ok(rest), Some(home)) => home.join(rest),
+        _ => path.to_path_buf(),
     }
 }
 

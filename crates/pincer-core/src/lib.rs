@@ -11,5 +11,6 @@ pub mod protocol;
 pub mod provider;
 pub mod retry;
 pub mod secrets;
+pub mod skills;
 pub mod store;
 pub mod tools;

@@ -44,6 +44,9 @@ pub struct PolicyConfig {
     pub input: Verdict,
     /// Desktop notifications from the agent.
     pub notify: Verdict,
+    /// Tools declared by skills the user did not write (ones shipped with Pincer and ones
+    /// made with `pincer skills new` run without asking unless this is `deny`).
+    pub skill_tools: Verdict,
     /// Rules by command prefix; the longest matching prefix wins.
     pub exec_rules: Vec<ExecRule>,
 }
@@ -60,6 +63,7 @@ impl Default for PolicyConfig {
             screenshot: Verdict::Ask,
             input: Verdict::Ask,
             notify: Verdict::Allow,
+            skill_tools: Verdict::Ask,
             exec_rules: Vec::new(),
         }
     }
@@ -116,6 +120,25 @@ impl PolicyConfig {
                     DesktopAccess::Notify => self.notify,
                 },
                 pattern: tool.to_owned(),
+                summary: summary.clone(),
+            },
+            Access::Skill { name } => Check {
+                verdict: Verdict::Allow,
+                pattern: tool.to_owned(),
+                summary: format!("load the skill `{name}`"),
+            },
+            Access::SkillTool {
+                skill,
+                tool: name,
+                trusted,
+                summary,
+            } => Check {
+                verdict: match (trusted, self.skill_tools) {
+                    (_, Verdict::Deny) => Verdict::Deny,
+                    (true, _) => Verdict::Allow,
+                    (false, verdict) => verdict,
+                },
+                pattern: format!("skill:{skill}/{name}"),
                 summary: summary.clone(),
             },
             Access::Network { url } => Check {

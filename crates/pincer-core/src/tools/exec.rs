@@ -101,28 +101,57 @@ async fn run_command(
     timeout: Duration,
 ) -> Result<String, ToolError> {
     let mut command_line = tokio::process::Command::new("sh");
-    for (name, _) in std::env::vars_os() {
-        if is_secret(&name.to_string_lossy()) {
-            command_line.env_remove(&name);
-        }
-    }
-    let mut child = command_line
+    command_line
         .arg("-c")
         .arg(command)
-        .current_dir(&settings.workspace)
-        .stdin(Stdio::null())
+        .current_dir(&settings.workspace);
+    run_process(command_line, &[], &[], settings.exec_output_limit, timeout).await
+}
+
+/// Runs a prepared command in its own process group without the credentials of this
+/// process's environment (except the variables named in `keep`), feeds it `stdin`, and
+/// reports its exit code and output (each stream capped at `limit` bytes).
+pub(crate) async fn run_process(
+    mut command: tokio::process::Command,
+    stdin: &[u8],
+    keep: &[String],
+    limit: usize,
+    timeout: Duration,
+) -> Result<String, ToolError> {
+    for (name, _) in std::env::vars_os() {
+        let name_text = name.to_string_lossy();
+        if is_secret(&name_text) && !keep.iter().any(|k| *k == name_text) {
+            command.env_remove(&name);
+        }
+    }
+    let program = command.as_std().get_program().to_owned();
+    let mut child = command
+        .stdin(if stdin.is_empty() {
+            Stdio::null()
+        } else {
+            Stdio::piped()
+        })
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .process_group(0)
         .kill_on_drop(true)
         .spawn()
-        .map_err(|e| ToolError::io("run sh in", &settings.workspace, e))?;
+        .map_err(|e| ToolError::io("run", std::path::Path::new(&program), e))?;
     // Declared after `child`, so on cancellation it drops first and the whole group is
     // killed while the shell is still unreaped, i.e. while the group id cannot be reused.
     let mut group = ProcessGroup(child.id().and_then(|id| i32::try_from(id).ok()));
+    if let Some(mut input) = child.stdin.take() {
+        let bytes = stdin.to_vec();
+        // Written concurrently: a program that prints before reading must not deadlock.
+        tokio::spawn(async move {
+            use tokio::io::AsyncWriteExt as _;
+            if let Err(e) = input.write_all(&bytes).await {
+                tracing::debug!(error = %e, "the program did not read all of its input");
+            }
+        });
+    }
     let stdout = child.stdout.take();
     let stderr = child.stderr.take();
-    let limit = settings.exec_output_limit;
     let mut out = CappedBuf::new(limit);
     let mut err = CappedBuf::new(limit);
 
@@ -152,10 +181,12 @@ async fn run_command(
     .await;
 
     let status = match finished {
-        Ok(status) => status.map_err(|e| ToolError::io("wait for", &settings.workspace, e))?,
+        Ok(status) => {
+            status.map_err(|e| ToolError::io("wait for", std::path::Path::new(&program), e))?
+        }
         Err(_) => {
             group.kill();
-            tracing::debug!(?timeout, "exec: command timed out");
+            tracing::debug!(?timeout, ?program, "command timed out");
             return Err(ToolError::TimedOut(timeout));
         }
     };

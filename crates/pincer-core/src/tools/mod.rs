@@ -42,6 +42,16 @@ pub enum Access {
         kind: DesktopAccess,
         summary: String,
     },
+    /// Loads a skill's instructions into the conversation.
+    Skill { name: String },
+    /// Runs a tool a skill declares. `trusted`: the skill ships with Pincer or the user
+    /// wrote it.
+    SkillTool {
+        skill: String,
+        tool: String,
+        trusted: bool,
+        summary: String,
+    },
 }
 
 /// What a desktop automation call does, each with its own policy setting.
@@ -167,8 +177,8 @@ pub fn parse_args<T: DeserializeOwned>(args: &serde_json::Value) -> Result<T, To
 }
 
 pub trait Tool: Send + Sync {
-    fn name(&self) -> &'static str;
-    fn description(&self) -> &'static str;
+    fn name(&self) -> &str;
+    fn description(&self) -> &str;
     /// JSON Schema of the arguments object.
     fn parameters(&self) -> serde_json::Value;
     /// What this call would touch. Fails on arguments that do not parse.
@@ -196,7 +206,7 @@ pub trait Tool: Send + Sync {
 /// The tools of a session, kept sorted by name so the tool list is byte-stable.
 #[derive(Clone, Default)]
 pub struct ToolRegistry {
-    tools: BTreeMap<&'static str, Arc<dyn Tool>>,
+    tools: BTreeMap<String, Arc<dyn Tool>>,
 }
 
 impl ToolRegistry {
@@ -211,15 +221,15 @@ impl ToolRegistry {
 
     /// Adds a tool; one with the same name is replaced.
     pub fn register(&mut self, tool: Arc<dyn Tool>) {
-        self.tools.insert(tool.name(), tool);
+        self.tools.insert(tool.name().to_owned(), tool);
     }
 
     pub fn get(&self, name: &str) -> Option<&Arc<dyn Tool>> {
         self.tools.get(name)
     }
 
-    pub fn names(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.tools.keys().copied()
+    pub fn names(&self) -> impl Iterator<Item = &str> + '_ {
+        self.tools.keys().map(String::as_str)
     }
 
     /// Tool specs in name order.

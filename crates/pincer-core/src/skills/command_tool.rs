@@ -1,0 +1,132 @@
+//! A tool a skill declares in `metadata.pincer.tools`: a program in (or named by) the skill
+//! that receives the call's arguments as JSON on stdin, runs in the skill's folder under a
+//! timeout, and answers with its output. The policy sees which skill and tool it is.
+
+use std::path::{Path, PathBuf};
+
+use futures::future::BoxFuture;
+
+use super::catalog::Skill;
+use super::definition::ToolDecl;
+use crate::tools::exec::run_process;
+use crate::tools::{Access, Tool, ToolError, ToolOutput, ToolSettings};
+
+pub struct CommandTool {
+    skill: String,
+    dir: PathBuf,
+    decl: ToolDecl,
+    trusted: bool,
+    /// Environment variables the skill declares it needs; kept although they look secret.
+    keep_env: Vec<String>,
+    home: Option<PathBuf>,
+}
+
+impl CommandTool {
+    pub fn new(skill: &Skill, decl: &ToolDecl, home: Option<&Path>) -> Self {
+        let mut keep_env = skill.def.requires.env.clone();
+        keep_env.extend(skill.def.primary_env.clone());
+        Self {
+            skill: skill.def.name.clone(),
+            dir: skill.dir.clone(),
+            decl: decl.clone(),
+            trusted: skill.trusted(),
+            keep_env,
+            home: home.map(Path::to_path_buf),
+        }
+    }
+
+    /// The program: a path with a separator is inside the skill folder, a bare name is
+    /// looked up on PATH.
+    fn program(&self) -> PathBuf {
+        let first = self
+            .decl
+            .command
+            .first()
+            .map(String::as_str)
+            .unwrap_or_default();
+        let first = first.replace("{baseDir}", &self.dir.to_string_lossy());
+        let path = PathBuf::from(&first);
+        if path.is_absolute() || !first.contains(['/', '\\']) {
+            path
+        } else {
+            self.dir.join(path)
+        }
+    }
+
+    fn command_line(&self) -> String {
+        self.decl.command.join(" ")
+    }
+}
+
+impl Tool for CommandTool {
+    fn name(&self) -> &str {
+        &self.decl.name
+    }
+
+    fn description(&self) -> &str {
+        &self.decl.description
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        self.decl.parameters.clone()
+    }
+
+    fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
+        let mut shown = args.to_string();
+        if shown.len() > 200 {
+            let cut = (0..=200)
+                .rev()
+                .find(|i| shown.is_char_boundary(*i))
+                .unwrap_or(0);
+            shown.truncate(cut);
+            shown.push('…');
+        }
+        Ok(Access::SkillTool {
+            skill: self.skill.clone(),
+            tool: self.decl.name.clone(),
+            trusted: self.trusted,
+            summary: format!(
+                "run `{}` of the skill `{}` ({}) with {shown}",
+                self.decl.name,
+                self.skill,
+                self.command_line()
+            ),
+        })
+    }
+
+    fn run<'a>(
+        &'a self,
+        args: serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(async move {
+            let mut command = tokio::process::Command::new(self.program());
+            let base = self.dir.to_string_lossy();
+            command
+                .args(
+                    self.decl
+                        .command
+                        .iter()
+                        .skip(1)
+                        .map(|a| a.replace("{baseDir}", &base)),
+                )
+                .current_dir(&self.dir)
+                .env("PINCER_SKILL_DIR", &self.dir)
+                .env("PINCER_WORKSPACE", &settings.workspace);
+            if let Some(home) = &self.home {
+                command.env("PINCER_HOME", home);
+            }
+            let input = serde_json::to_vec(&args)
+                .map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
+            let output = run_process(
+                command,
+                &input,
+                &self.keep_env,
+                settings.exec_output_limit,
+                self.decl.timeout,
+            )
+            .await?;
+            Ok(ToolOutput::from(output))
+        })
+    }
+}

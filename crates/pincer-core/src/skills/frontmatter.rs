@@ -1,0 +1,230 @@
+//! Splits a `SKILL.md` into its YAML frontmatter and Markdown body, and reads the
+//! frontmatter's fields. Every failure names the line it is on.
+
+use serde_json::Value;
+
+/// Why a `SKILL.md` could not be read, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParseError {
+    /// 1-based line in the file, when the problem has one.
+    pub line: Option<u32>,
+    pub message: String,
+}
+
+impl ParseError {
+    fn at(line: usize, message: impl Into<String>) -> Self {
+        Self {
+            line: Some(u32::try_from(line).unwrap_or(u32::MAX)),
+            message: message.into(),
+        }
+    }
+}
+
+/// The frontmatter as a JSON value (a mapping), and the body after it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    pub fields: serde_json::Map<String, Value>,
+    pub body: String,
+}
+
+/// Longest description kept; the AgentSkills format allows 1,024 characters.
+pub const MAX_DESCRIPTION: usize = 1024;
+
+/// Reads the raw bytes of a `SKILL.md`.
+pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count()
+            + 1;
+        ParseError::at(
+            line,
+            format!(
+                "the file is not UTF-8 text (byte {}); save it as UTF-8",
+                e.valid_up_to()
+            ),
+        )
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let mut lines = text.split_inclusive('\n');
+    let first = lines.next().unwrap_or_default();
+    if first.trim_end() != "---" {
+        return Err(ParseError::at(
+            1,
+            "the file must start with a `---` line that opens the YAML frontmatter",
+        ));
+    }
+    let mut yaml = String::new();
+    let mut offset = first.len();
+    let mut closed = None;
+    for (index, line) in lines.enumerate() {
+        offset += line.len();
+        let trimmed = line.trim_end();
+        if trimmed == "---" || trimmed == "..." {
+            closed = Some(index + 2);
+            break;
+        }
+        yaml.push_str(line);
+    }
+    if closed.is_none() {
+        return Err(ParseError::at(
+            1,
+            "the frontmatter opened on line 1 is never closed with a `---` line",
+        ));
+    }
+    let value: serde_norway::Value = serde_norway::from_str(&yaml).map_err(|e| {
+        // The YAML starts on the file's second line.
+        let line = e.location().map_or(1, |l| l.line() + 1);
+        ParseError::at(line, format!("invalid YAML: {}", yaml_reason(&e)))
+    })?;
+    let fields = match serde_json::to_value(&value) {
+        Ok(Value::Object(map)) => map,
+        Ok(Value::Null) => serde_json::Map::new(),
+        Ok(_) => {
+            return Err(ParseError::at(
+                2,
+                "the frontmatter must be a mapping of keys to values",
+            ));
+        }
+        Err(e) => {
+            return Err(ParseError::at(
+                2,
+                format!("the frontmatter has values JSON cannot hold: {e}"),
+            ));
+        }
+    };
+    let body = text.get(offset..).unwrap_or_default().to_owned();
+    Ok(Parsed { fields, body })
+}
+
+/// serde_norway's message without its own "at line N column M" suffix (we add the line).
+fn yaml_reason(e: &serde_norway::Error) -> String {
+    let text = e.to_string();
+    match text.find(" at line ") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
+/// The line a top-level frontmatter key is written on (for errors about its value).
+pub fn key_line(bytes: &[u8], key: &str) -> Option<u32> {
+    let text = String::from_utf8_lossy(bytes);
+    text.lines()
+        .enumerate()
+        .skip(1)
+        .take_while(|(_, line)| line.trim_end() != "---")
+        .find(|(_, line)| {
+            line.strip_prefix(key)
+                .is_some_and(|rest| rest.trim_start().starts_with(':'))
+        })
+        .and_then(|(index, _)| u32::try_from(index + 1).ok())
+}
+
+/// A string field, or an error saying it must be one.
+pub fn string_field(
+    fields: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<String>, String> {
+    match fields.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(Value::Number(n)) => Ok(Some(n.to_string())),
+        Some(Value::Bool(b)) => Ok(Some(b.to_string())),
+        Some(_) => Err(format!("`{key}` must be text")),
+    }
+}
+
+/// A boolean field; YAML's `true`/`false` and the strings "true"/"false".
+pub fn bool_field(
+    fields: &serde_json::Map<String, Value>,
+    key: &str,
+) -> Result<Option<bool>, String> {
+    match fields.get(key) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("true") => Ok(Some(true)),
+        Some(Value::String(s)) if s.eq_ignore_ascii_case("false") => Ok(Some(false)),
+        Some(_) => Err(format!("`{key}` must be true or false")),
+    }
+}
+
+/// A list of strings written as a YAML list, or as one string separated by spaces or commas.
+pub fn string_list(value: Option<&Value>) -> Vec<String> {
+    match value {
+        Some(Value::Array(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                Value::String(s) => Some(s.trim().to_owned()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            })
+            .filter(|s| !s.is_empty())
+            .collect(),
+        Some(Value::String(s)) => s
+            .split(|c: char| c.is_whitespace() || c == ',')
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn splits_frontmatter_and_body() {
+        let parsed = parse(b"---\nname: a\ndescription: b\n---\n# Body\ntext\n").unwrap();
+        assert_eq!(parsed.fields["name"], "a");
+        assert_eq!(parsed.body, "# Body\ntext\n");
+    }
+
+    #[test]
+    fn crlf_and_bom_are_fine() {
+        let parsed =
+            parse("\u{feff}---\r\nname: a\r\ndescription: b\r\n---\r\nbody".as_bytes()).unwrap();
+        assert_eq!(parsed.fields["description"], "b");
+        assert_eq!(parsed.body, "body");
+    }
+
+    #[test]
+    fn yaml_errors_name_the_file_line() {
+        let err = parse(b"---\nname: a\ndescription: [unclosed\nother: 1\n---\n").unwrap_err();
+        assert!(err.line.unwrap() >= 3, "{err:?}");
+        assert!(err.message.starts_with("invalid YAML"), "{err:?}");
+    }
+
+    #[test]
+    fn non_utf8_names_the_line() {
+        let err = parse(b"---\nname: a\ndescription: caf\xe9\n---\n").unwrap_err();
+        assert_eq!(err.line, Some(3));
+        assert!(err.message.contains("UTF-8"), "{err:?}");
+    }
+
+    #[test]
+    fn unclosed_and_missing_frontmatter() {
+        assert!(
+            parse(b"# just markdown\n")
+                .unwrap_err()
+                .message
+                .contains("start with")
+        );
+        assert!(
+            parse(b"---\nname: a\n")
+                .unwrap_err()
+                .message
+                .contains("never closed")
+        );
+    }
+
+    #[test]
+    fn lists_from_yaml_or_strings() {
+        let v = serde_json::json!(["Read", "Bash(git:*)"]);
+        assert_eq!(string_list(Some(&v)), ["Read", "Bash(git:*)"]);
+        let v = serde_json::json!("Read, Grep  Bash");
+        assert_eq!(string_list(Some(&v)), ["Read", "Grep", "Bash"]);
+    }
+}

@@ -1,0 +1,297 @@
+//! The live set of skills: loaded at start, reloaded when a skill folder, `skills.json` or
+//! `config.toml` changes (debounced), and published as immutable catalogs. A turn takes the
+//! catalog current when it starts, so a session's index only changes between turns.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Duration;
+
+use notify::RecursiveMode;
+use notify_debouncer_mini::{DebounceEventResult, Debouncer, new_debouncer};
+use tokio::sync::watch;
+
+use super::approvals::{Approvals, ApprovalsError};
+use super::bundled;
+use super::catalog::{Catalog, LoadInput, Root, SkillSource, SkillView};
+use super::gating::{self, Environment};
+use crate::config::{CONFIG_FILE, ProcessEnv, Settings};
+
+/// How long file events are gathered before one reload.
+const DEBOUNCE: Duration = Duration::from_millis(200);
+
+#[derive(Debug, thiserror::Error)]
+pub enum SkillsError {
+    #[error("there is no skill named `{0}`")]
+    NotFound(String),
+    #[error(transparent)]
+    Approvals(#[from] ApprovalsError),
+    #[error("could not watch the skill folders: {0}")]
+    Watch(#[from] notify::Error),
+    #[error("{0}")]
+    Invalid(String),
+    #[error("could not write {path}: {source}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+#[derive(Clone)]
+pub struct Library {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    home: PathBuf,
+    roots: RwLock<Vec<Root>>,
+    /// Tools the engine has without skills.
+    tools: BTreeSet<String>,
+    current: watch::Sender<Arc<Catalog>>,
+    watcher: Mutex<Option<Debouncer<notify::RecommendedWatcher>>>,
+    /// Serializes reloads, so an older one never publishes over a newer one.
+    reloading: Mutex<()>,
+}
+
+/// The folders skills are read from for `settings`, highest precedence first.
+pub fn roots(settings: &Settings) -> Vec<Root> {
+    let mut roots = vec![
+        Root {
+            source: SkillSource::Workspace,
+            dir: settings.workspace.join("skills"),
+        },
+        Root {
+            source: SkillSource::Home,
+            dir: settings.home.join("skills"),
+        },
+    ];
+    if let Some(dir) = &settings.skills.agents_dir {
+        roots.push(Root {
+            source: SkillSource::Agents,
+            dir: dir.clone(),
+        });
+    }
+    for dir in &settings.skills.extra_dirs {
+        roots.push(Root {
+            source: SkillSource::Extra,
+            dir: dir.clone(),
+        });
+    }
+    if settings.skills.bundled {
+        match bundled::materialize(&settings.home) {
+            Ok(dir) => roots.push(Root {
+                source: SkillSource::Bundled,
+                dir,
+            }),
+            Err(e) => tracing::error!(error = %e, "could not write out the bundled skills"),
+        }
+    }
+    // One folder listed twice (a workspace inside the home, say) counts once, highest.
+    let mut seen = BTreeSet::new();
+    roots.retain(|root| seen.insert(root.dir.canonicalize().unwrap_or_else(|_| root.dir.clone())));
+    roots
+}
+
+impl Library {
+    /// Loads the skills for `settings`; `tools` are the names of the engine's other tools.
+    pub fn open(settings: &Settings, tools: BTreeSet<String>) -> Self {
+        for dir in [
+            settings.home.join("skills"),
+            settings.workspace.join("skills"),
+        ] {
+            if let Err(e) = std::fs::create_dir_all(&dir) {
+                tracing::warn!(dir = %dir.display(), error = %e, "could not create a skills folder");
+            }
+        }
+        let roots = roots(settings);
+        let inner = Inner {
+            home: settings.home.clone(),
+            roots: RwLock::new(roots),
+            tools,
+            current: watch::Sender::new(Arc::new(Catalog::default())),
+            watcher: Mutex::new(None),
+            reloading: Mutex::new(()),
+        };
+        let library = Self {
+            inner: Arc::new(inner),
+        };
+        library.reload();
+        library
+    }
+
+    /// The catalog as of now.
+    pub fn current(&self) -> Arc<Catalog> {
+        self.inner.current.borrow().clone()
+    }
+
+    /// Fires whenever a reload changed what the catalog holds.
+    pub fn subscribe(&self) -> watch::Receiver<Arc<Catalog>> {
+        self.inner.current.subscribe()
+    }
+
+    pub fn roots(&self) -> Vec<Root> {
+        read(&self.inner.roots).clone()
+    }
+
+    pub fn home(&self) -> &Path {
+        &self.inner.home
+    }
+
+    /// Reads every skill again; publishes the result if anything a user could see changed.
+    pub fn reload(&self) -> Arc<Catalog> {
+        self.inner.reload()
+    }
+
+    /// New settings: other folders maybe. Restarts the watcher if one runs.
+    pub fn reconfigure(&self, settings: &Settings) -> Result<(), SkillsError> {
+        *write(&self.inner.roots) = roots(settings);
+        self.reload();
+        let watching = lock(&self.inner.watcher).is_some();
+        if watching {
+            self.watch()?;
+        }
+        Ok(())
+    }
+
+    /// Starts reloading on file changes in the skill folders, `skills.json` and
+    /// `config.toml`. Folders that do not exist yet are not watched.
+    pub fn watch(&self) -> Result<(), SkillsError> {
+        let weak = Arc::downgrade(&self.inner);
+        let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| {
+            let Some(inner) = weak.upgrade() else {
+                return;
+            };
+            match result {
+                Ok(events) => {
+                    let relevant = events.iter().any(|e| inner.is_relevant(&e.path));
+                    if relevant {
+                        inner.reload();
+                    }
+                }
+                Err(e) => tracing::warn!(error = %e, "skill folder watch error"),
+            }
+        })?;
+        for root in read(&self.inner.roots).iter() {
+            if root.source == SkillSource::Bundled || !root.dir.is_dir() {
+                continue;
+            }
+            debouncer
+                .watcher()
+                .watch(&root.dir, RecursiveMode::Recursive)?;
+        }
+        debouncer
+            .watcher()
+            .watch(&self.inner.home, RecursiveMode::NonRecursive)?;
+        *lock(&self.inner.watcher) = Some(debouncer);
+        Ok(())
+    }
+
+    /// Turns a skill on (recording its current content as reviewed) or off.
+    pub fn set_enabled(&self, name: &str, enabled: bool) -> Result<SkillView, SkillsError> {
+        let catalog = self.current();
+        let skill = catalog
+            .get(name)
+            .ok_or_else(|| SkillsError::NotFound(name.to_owned()))?;
+        let mut approvals = Approvals::load(&self.inner.home)?;
+        let decision = approvals.entry(&skill.dir, name);
+        decision.enabled = Some(enabled);
+        if enabled {
+            decision.approved_hash = Some(skill.hash.clone());
+        }
+        approvals.save(&self.inner.home)?;
+        let catalog = self.reload();
+        catalog
+            .get(name)
+            .map(|s| s.view())
+            .ok_or_else(|| SkillsError::NotFound(name.to_owned()))
+    }
+
+    /// Records that the user wrote the skill in `dir` (its tools then run without asking).
+    pub fn mark_authored(&self, dir: &Path, name: &str) -> Result<(), SkillsError> {
+        let mut approvals = Approvals::load(&self.inner.home)?;
+        approvals.entry(dir, name).authored = true;
+        approvals.save(&self.inner.home)?;
+        self.reload();
+        Ok(())
+    }
+}
+
+impl Inner {
+    fn is_relevant(&self, path: &Path) -> bool {
+        if path.parent() == Some(self.home.as_path()) {
+            let name = path
+                .file_name()
+                .and_then(|n| n.to_str())
+                .unwrap_or_default();
+            return name == super::approvals::FILE || name == CONFIG_FILE;
+        }
+        true
+    }
+
+    fn reload(&self) -> Arc<Catalog> {
+        let _serial = lock(&self.reloading);
+        let (approvals, unreadable) = match Approvals::load(&self.home) {
+            Ok(approvals) => (approvals, None),
+            Err(e) => {
+                tracing::error!(error = %e, "skill decisions unreadable; treating every skill as undecided");
+                (Approvals::default(), Some(e))
+            }
+        };
+        let config = std::fs::read_to_string(self.home.join(CONFIG_FILE))
+            .ok()
+            .and_then(|text| text.parse::<toml::Value>().ok());
+        let here = Environment {
+            env: &ProcessEnv,
+            os: gating::current_os(),
+            config: config.as_ref(),
+            tools: &self.tools,
+        };
+        let roots = read(&self.roots).clone();
+        let mut catalog = Catalog::load(&LoadInput {
+            roots: &roots,
+            approvals: &approvals,
+            here: &here,
+            home: Some(&self.home),
+        });
+        if let Some(e) = unreadable {
+            catalog.problems.push(super::catalog::Problem {
+                path: self
+                    .home
+                    .join(super::approvals::FILE)
+                    .to_string_lossy()
+                    .into_owned(),
+                line: None,
+                message: e.to_string(),
+            });
+        }
+        let catalog = Arc::new(catalog);
+        self.current.send_if_modified(|current| {
+            let same = current.views() == catalog.views()
+                && current.problems == catalog.problems
+                && current.prompt == catalog.prompt;
+            if !same {
+                tracing::info!(
+                    skills = catalog.skills.len(),
+                    problems = catalog.problems.len(),
+                    "skills loaded"
+                );
+                *current = Arc::clone(&catalog);
+            }
+            !same
+        });
+        self.current.borrow().clone()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
+    m.read().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
+    m.write().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
