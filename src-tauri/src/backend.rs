@@ -85,6 +85,9 @@ impl Backend {
         let mut tools = ToolRegistry::builtin();
         pincer_desktop::register_tools(&mut tools, &options.control);
         let engine = Engine::start_with_tools(settings, tools, ApprovalMode::Ask)?;
+        if let Err(e) = engine.watch_skills() {
+            tracing::warn!(error = %e, "skill folders are not watched");
+        }
         let gateway_options = |listen| GatewayOptions {
             listen,
             allow_remote: false,

@@ -46,6 +46,50 @@ pub enum Command {
     Daemon(DaemonArgs),
     /// Print a one-time login link for the running daemon's web UI.
     Login,
+    /// List, check, create, enable and disable skills.
+    Skills(SkillsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SkillsArgs {
+    #[command(subcommand)]
+    pub command: SkillsCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SkillsCommand {
+    /// Every skill with its status, source and what it shadows.
+    List {
+        /// Print JSON (an array of skills) instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One skill: its details, findings and instructions.
+    Show {
+        name: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Report every problem: files that do not load, missing requirements, vetting
+    /// findings. Exits 1 when a file does not load or a skill waits for review.
+    Check {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a skill to fill in, in the data home's skills/ (or the workspace's).
+    New {
+        name: String,
+        /// Its one-line description.
+        #[arg(long, short)]
+        description: Option<String>,
+        /// Create it in the workspace's skills/ instead.
+        #[arg(long)]
+        in_workspace: bool,
+    },
+    /// Turn a skill on; for one vetting flagged, after you have read why.
+    Enable { name: String },
+    /// Turn a skill off.
+    Disable { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -27,6 +27,10 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
     )?;
     let no_provider = settings.providers.is_empty();
     let engine = Engine::start(settings, ApprovalMode::Ask)?;
+    if let Err(e) = engine.watch_skills() {
+        // Skills still load; they just need a restart (or Skills → Reload) to change.
+        tracing::warn!(error = %e, "skill folders are not watched");
+    }
     let gateway = Gateway::bind(
         engine,
         home.clone(),

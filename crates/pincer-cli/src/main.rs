@@ -16,6 +16,7 @@ mod login;
 mod render;
 mod run;
 mod sessions;
+mod skills;
 mod usage;
 
 use cli::{Cli, Command};
@@ -52,6 +53,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor => doctor::doctor(&global).await,
         Command::Daemon(args) => daemon::daemon(&global, args).await,
         Command::Login => login::login(&global).await,
+        Command::Skills(args) => skills::skills(&global, args),
     }
 }
 

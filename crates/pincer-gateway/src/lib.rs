@@ -144,6 +144,7 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(api::settings::routes())
         .merge(api::usage::routes())
         .merge(api::approvals::routes())
+        .merge(api::skills::routes())
         .merge(api::desktop::routes())
         .merge(api::images::routes())
         .merge(auth::protected_routes())

@@ -6,6 +6,7 @@ use pincer_core::agent::LiveTurn;
 use pincer_core::policy::PolicyConfig;
 use pincer_core::protocol::{Event, Op};
 use pincer_core::provider::Dialect;
+use pincer_core::skills::{Problem, SkillSource, SkillView};
 use pincer_core::store::{SessionSummary, StoredMessage, UsageBucket};
 use serde::{Deserialize, Serialize};
 
@@ -36,6 +37,8 @@ pub enum ServerMessage {
     },
     /// Sessions were created, renamed or deleted (by any client): reload the list.
     SessionsChanged,
+    /// Skills were added, changed, removed, enabled or disabled: reload the Skills page.
+    SkillsChanged,
     /// An op could not be applied (unknown session, empty message …).
     Error {
         session: Option<String>,
@@ -249,4 +252,31 @@ pub struct OpenSession {
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ApiError {
     pub error: String,
+}
+
+/// `GET /api/skills`: every skill, the files that did not load, and the folders searched.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SkillsReport {
+    pub skills: Vec<SkillView>,
+    pub problems: Vec<Problem>,
+    /// Highest precedence first.
+    pub folders: Vec<SkillFolder>,
+}
+
+/// A folder skills are read from.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SkillFolder {
+    pub source: SkillSource,
+    pub path: String,
+    pub exists: bool,
+}
+
+/// `GET /api/skills/{name}`: one skill and its instructions as written.
+#[derive(Debug, Clone, Serialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SkillDetail {
+    pub skill: SkillView,
+    pub body: String,
 }

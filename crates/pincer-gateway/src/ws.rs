@@ -28,6 +28,8 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
     let (mut sink, mut incoming) = socket.split();
     let (turns, mut events) = state.engine.subscribe_live();
     let mut changes = state.sessions_changed.subscribe();
+    let mut skills = state.engine.skills().subscribe();
+    skills.mark_unchanged();
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
     if send(&mut sink, &ServerMessage::Snapshot { turns })
@@ -52,6 +54,11 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
             change = changes.recv() => match change {
                 Ok(()) | Err(RecvError::Lagged(_)) => ServerMessage::SessionsChanged,
                 Err(RecvError::Closed) => break,
+            },
+            changed = skills.changed() => match changed {
+                Ok(()) => ServerMessage::SkillsChanged,
+                // The engine is gone; the connection ends with it.
+                Err(_) => break,
             },
             message = incoming.next() => match message {
                 Some(Ok(Message::Text(text))) => match handle(&state, text.as_str()) {

@@ -8,6 +8,9 @@ use pincer_core::model::{ImageRef, Message, Role, ToolCall, Usage};
 use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
 use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, Op, SessionEvent};
 use pincer_core::provider::Dialect;
+use pincer_core::skills::{
+    Finding, FindingKind, Problem, Shadowed, SkillSource, SkillStatus, SkillView,
+};
 use pincer_core::store::{
     SessionSummary, StoredMessage, TurnOutcome, TurnRecord, UsageBucket, UsageTotals,
 };
@@ -74,6 +77,16 @@ fn render() -> String {
         DesktopStatus,
         DesktopUpdate,
         OpenSession,
+        SkillsReport,
+        SkillFolder,
+        SkillDetail,
+        SkillView,
+        SkillSource,
+        SkillStatus,
+        Shadowed,
+        Problem,
+        Finding,
+        FindingKind,
         ApiError,
     );
     format!("{}\n", out.trim_end())

@@ -94,6 +94,11 @@ input: Verdict,
  */
 notify: Verdict, 
 /**
+ * Tools declared by skills the user did not write (ones shipped with Pincer and ones
+ * made with `pincer skills new` run without asking unless this is `deny`).
+ */
+skill_tools: Verdict, 
+/**
  * Rules by command prefix; the longest matching prefix wins.
  */
 exec_rules: Array<ExecRule>, };
@@ -138,7 +143,7 @@ avg_ttft_ms: number | null, avg_duration_ms: number | null, };
 
 export type ClientMessage = { session: string, op: Op, };
 
-export type ServerMessage = { "type": "snapshot", turns: Array<LiveTurn>, } | { "type": "event", session: string, event: Event, } | { "type": "sessions_changed" } | { "type": "error", session: string | null, message: string, };
+export type ServerMessage = { "type": "snapshot", turns: Array<LiveTurn>, } | { "type": "event", session: string, event: Event, } | { "type": "sessions_changed" } | { "type": "skills_changed" } | { "type": "error", session: string | null, message: string, };
 
 export type SessionInfo = { 
 /**
@@ -263,5 +268,57 @@ automation_unavailable: string | null, };
 export type DesktopUpdate = { autostart?: boolean, quick_ask_shortcut?: string, };
 
 export type OpenSession = { session: string, };
+
+export type SkillsReport = { skills: Array<SkillView>, problems: Array<Problem>, 
+/**
+ * Highest precedence first.
+ */
+folders: Array<SkillFolder>, };
+
+export type SkillFolder = { source: SkillSource, path: string, exists: boolean, };
+
+export type SkillDetail = { skill: SkillView, body: string, };
+
+export type SkillView = { name: string, description: string, source: SkillSource, 
+/**
+ * The skill's folder.
+ */
+path: string, status: SkillStatus, 
+/**
+ * Why it is unavailable, one reason each ("needs the `gh` binary").
+ */
+unmet: Array<string>, findings: Array<Finding>, 
+/**
+ * Enabled by the user with its current findings.
+ */
+approved: boolean, shadows: Array<Shadowed>, emoji: string | null, homepage: string | null, license: string | null, compatibility: string | null, allowed_tools: Array<string>, user_invocable: boolean, model_invocable: boolean, always: boolean, primary_env: string | null, 
+/**
+ * How to install what it needs, as the skill suggests (never run by Pincer).
+ */
+install: Array<string>, 
+/**
+ * Names of the tools it adds.
+ */
+tools: Array<string>, warnings: Array<string>, authored: boolean, hash: string, };
+
+export type SkillSource = "workspace" | "home" | "agents" | "extra" | "bundled";
+
+export type SkillStatus = "ready" | "unavailable" | "needs_review" | "disabled";
+
+export type Shadowed = { source: SkillSource, path: string, };
+
+export type Problem = { path: string, line: number | null, message: string, };
+
+export type Finding = { kind: FindingKind, 
+/**
+ * The file, relative to the skill folder.
+ */
+file: string, line: number, 
+/**
+ * The line, trimmed and cut to 160 characters.
+ */
+excerpt: string, why: string, };
+
+export type FindingKind = "pipe_to_shell" | "base64_exec" | "credentials" | "env_dump" | "shell_startup";
 
 export type ApiError = { error: string, };

@@ -9,6 +9,7 @@ use crate::config::Settings;
 use crate::model::ToolSpec;
 use crate::protocol::{Event, Op, SessionEvent};
 use crate::provider::{self, Provider, ProviderError};
+use crate::skills::{Library, SkillsError};
 use crate::store::{Store, StoreError};
 use crate::tools::{ToolRegistry, ToolSettings};
 
@@ -62,6 +63,8 @@ pub(crate) struct Shared {
     pub(crate) store: Store,
     pub(crate) tools: ToolRegistry,
     pub(crate) tool_specs: Vec<ToolSpec>,
+    /// The skills; each turn takes the catalog current when it starts.
+    pub(crate) skills: Library,
     pub(crate) mode: ApprovalMode,
     /// Patterns granted "always", loaded from and saved to the store.
     pub(crate) always: Mutex<HashSet<String>>,
@@ -146,11 +149,13 @@ impl Engine {
     ) -> Result<Self, EngineError> {
         let config = Config::build(settings)?;
         let always = store.grants()?;
+        let skills = Library::open(&config.settings, tools.names().map(str::to_owned).collect());
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
         Ok(Self {
             shared: Arc::new(Shared {
                 config: RwLock::new(Arc::new(config)),
                 tool_specs: tools.specs(),
+                skills,
                 store,
                 tools,
                 mode,
@@ -167,11 +172,27 @@ impl Engine {
     /// Replaces settings and providers. Running turns finish with what they started with.
     pub fn reconfigure(&self, settings: Settings) -> Result<(), EngineError> {
         let config = Arc::new(Config::build(settings)?);
+        if let Err(e) = self.shared.skills.reconfigure(&config.settings) {
+            tracing::warn!(error = %e, "skills: could not apply the new settings");
+        }
         *self
             .shared
             .config
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
+        Ok(())
+    }
+
+    /// The skills this engine offers.
+    pub fn skills(&self) -> &Library {
+        &self.shared.skills
+    }
+
+    /// Reloads skills when their files change, if the settings ask for it (`[skills] watch`).
+    pub fn watch_skills(&self) -> Result<(), SkillsError> {
+        if self.shared.config().settings.skills.watch {
+            self.shared.skills.watch()?;
+        }
         Ok(())
     }
 

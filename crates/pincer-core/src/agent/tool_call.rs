@@ -13,6 +13,7 @@ use super::{ApprovalMode, Config, Shared, lock};
 use crate::model::{Message, ToolCall};
 use crate::policy::Verdict;
 use crate::protocol::{ApprovalDecision, DecidedBy, Event};
+use crate::skills::Catalog;
 use crate::store::AuditRecord;
 use crate::tools::ToolOutput;
 use crate::tools::offload::offload;
@@ -27,6 +28,8 @@ pub(crate) struct ToolRun<'a> {
     pub(crate) shared: &'a Shared,
     pub(crate) config: &'a Config,
     pub(crate) session: &'a SessionShared,
+    /// The skills of this turn: their tools are looked up after the engine's own.
+    pub(crate) catalog: &'a Catalog,
     pub(crate) session_id: &'a str,
     pub(crate) turn_id: &'a str,
     pub(crate) cancel: &'a CancellationToken,
@@ -105,8 +108,18 @@ impl ToolRun<'_> {
             by: DecidedBy::Policy,
             reason: String::new(),
         };
-        let Some(tool) = self.shared.tools.get(&call.name) else {
-            let known: Vec<_> = self.shared.tools.names().collect();
+        let tool = self
+            .shared
+            .tools
+            .get(&call.name)
+            .or_else(|| self.catalog.tools.get(&call.name));
+        let Some(tool) = tool else {
+            let known: Vec<&str> = self
+                .shared
+                .tools
+                .names()
+                .chain(self.catalog.tools.keys().map(String::as_str))
+                .collect();
             let message = format!(
                 "error: there is no tool named `{}`; available tools: {}",
                 call.name,

@@ -9,8 +9,9 @@ use super::model_call::{Call, CallError};
 use super::session::{SessionShared, SessionState};
 use super::tool_call::ToolRun;
 use super::{Config, Shared, history};
-use crate::model::{ChatRequest, Message, Usage};
+use crate::model::{ChatRequest, Message, ToolCall, Usage};
 use crate::protocol::Event;
+use crate::skills::{self, Catalog, skill_tool};
 use crate::store::TurnOutcome;
 
 /// Why a turn fails when no provider is set up; surfaces show it as is.
@@ -33,9 +34,12 @@ pub(crate) async fn run(
         },
     );
     let config = shared.config();
+    // The skills as of now, for the whole turn: the index never changes mid-turn.
+    let catalog = shared.skills.current();
     let turn = Turn {
         shared: &shared,
         config: &config,
+        catalog: &catalog,
         session: &session,
         turn_id: &turn_id,
         cancel: &cancel,
@@ -74,6 +78,7 @@ fn record_end(shared: &Shared, session: &str, end: &Event) {
 struct Turn<'a> {
     shared: &'a Shared,
     config: &'a Config,
+    catalog: &'a Catalog,
     session: &'a SessionShared,
     turn_id: &'a str,
     cancel: &'a CancellationToken,
@@ -82,17 +87,21 @@ struct Turn<'a> {
 impl Turn<'_> {
     /// Runs the turn; returns its closing event, or an error message for `TurnFailed`.
     async fn drive(&self, state: &mut SessionState, text: String) -> Result<Event, String> {
-        self.append(state, Message::user(text))?;
+        self.append(state, Message::user(text.clone()))?;
         if self.config.providers.is_empty() {
             return Err(NO_PROVIDER.to_owned());
         }
+        self.force_skill(state, &text)?;
+        let system = format!("{}{}", self.config.system_prompt, self.catalog.prompt);
+        let mut tools = self.shared.tool_specs.clone();
+        tools.extend(self.catalog.tool_specs());
         let mut usage = Usage::default();
         let max_steps = self.config.settings.max_steps;
         for step in 1..=max_steps {
             let request = ChatRequest {
-                system: self.config.system_prompt.clone(),
+                system: system.clone(),
                 messages: state.history.clone(),
-                tools: self.shared.tool_specs.clone(),
+                tools: tools.clone(),
                 max_tokens: self.config.settings.max_tokens,
             };
             let call = Call {
@@ -135,6 +144,7 @@ impl Turn<'_> {
                 shared: self.shared,
                 config: self.config,
                 session: self.session,
+                catalog: self.catalog,
                 session_id: &session_id,
                 turn_id: self.turn_id,
                 cancel: self.cancel,
@@ -160,6 +170,49 @@ impl Turn<'_> {
             turn_id: self.turn_id.to_owned(),
             limit: max_steps,
         })
+    }
+
+    /// `/name args` names a skill: load it for the model as if it had called the `skill`
+    /// tool, so the user's wish is followed and the surfaces show a tool card for it.
+    fn force_skill(&self, state: &mut SessionState, text: &str) -> Result<(), String> {
+        let Some((name, args)) = skills::slash_command(text) else {
+            return Ok(());
+        };
+        if self.catalog.get(name).is_none() {
+            return Ok(());
+        }
+        let call = ToolCall {
+            id: format!("skill_{}", uuid::Uuid::new_v4().simple()),
+            name: skill_tool::NAME.to_owned(),
+            arguments: serde_json::json!({ "name": name }).to_string(),
+        };
+        let session = state.id.clone();
+        self.shared.emit(
+            &session,
+            Event::ToolCallRequested {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                arguments: call.arguments.clone(),
+            },
+        );
+        let (output, ok) = match skill_tool::load_for_user(&self.catalog.skills, name, args) {
+            Ok(text) => (text, true),
+            Err(why) => (format!("error: {why}"), false),
+        };
+        self.shared.emit(
+            &session,
+            Event::ToolCallFinished {
+                call_id: call.id.clone(),
+                name: call.name.clone(),
+                ok,
+                output: output.clone(),
+                images: Vec::new(),
+                duration_ms: 0,
+            },
+        );
+        let id = call.id.clone();
+        self.append(state, Message::assistant(String::new(), vec![call]))?;
+        self.append(state, Message::tool_result(id, output, !ok))
     }
 
     fn cancelled(&self) -> Event {

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 
+use super::blocking;
 use crate::desktop::{DesktopHooks, DesktopStatus, DesktopUpdate};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -28,7 +29,7 @@ async fn show(State(state): State<Arc<AppState>>) -> ApiResult<Json<DesktopInfo>
             status: None,
         }));
     };
-    let status = blocking(move || hooks.status()).await?;
+    let status = blocking("the desktop app", move || hooks.status()).await?;
     Ok(Json(DesktopInfo {
         app: true,
         status: Some(status),
@@ -40,7 +41,7 @@ async fn update(
     Json(update): Json<DesktopUpdate>,
 ) -> ApiResult<Json<DesktopStatus>> {
     let hooks = hooks(&state)?;
-    match blocking(move || hooks.update(update)).await? {
+    match blocking("the desktop app", move || hooks.update(update)).await? {
         Ok(status) => Ok(Json(status)),
         Err(message) if message.trim().is_empty() => Err(ApiError::bad_request(
             "the desktop app refused the change without saying why",
@@ -65,7 +66,7 @@ async fn open(
             body.session
         )));
     }
-    blocking(move || hooks.open_session(&body.session)).await?;
+    blocking("the desktop app", move || hooks.open_session(&body.session)).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -73,11 +74,4 @@ fn hooks(state: &AppState) -> ApiResult<Arc<dyn DesktopHooks>> {
     state.desktop.clone().ok_or_else(|| {
         ApiError::not_found("this Pincer runs without the desktop app (headless daemon)")
     })
-}
-
-/// Runs a hook off the async workers: the shell may wait for its GUI thread.
-async fn blocking<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> ApiResult<T> {
-    tokio::task::spawn_blocking(work)
-        .await
-        .map_err(|e| ApiError::internal(format!("the desktop app failed to answer: {e}")))
 }
