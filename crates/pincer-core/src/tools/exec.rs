@@ -118,9 +118,15 @@ pub(crate) async fn run_process(
     limit: usize,
     timeout: Duration,
 ) -> Result<String, ToolError> {
+    // Variables the caller set on the command are meant for it; only inherited ones go.
+    let set: Vec<std::ffi::OsString> = command
+        .as_std()
+        .get_envs()
+        .map(|(name, _)| name.to_owned())
+        .collect();
     for (name, _) in std::env::vars_os() {
         let name_text = name.to_string_lossy();
-        if is_secret(&name_text) && !keep.iter().any(|k| *k == name_text) {
+        if is_secret(&name_text) && !keep.iter().any(|k| *k == name_text) && !set.contains(&name) {
             command.env_remove(&name);
         }
     }
