@@ -131,7 +131,7 @@ fn every_bundled_skill_loads_cleanly() {
     assert!(catalog.tools.contains_key("skill"));
     for name in NAMES {
         assert_eq!(
-            catalog.prompt.contains(&format!("\n- {name}: ")),
+            catalog.prompt.contains(&format!("\n{name}: ")),
             name != "screenshot-explain",
             "{name} in the index: {}",
             catalog.prompt
@@ -162,7 +162,7 @@ fn screenshot_explain_needs_the_desktop_app() {
     let skill = desktop.get("screenshot-explain").unwrap();
     assert_eq!(skill.status, SkillStatus::Ready, "{:?}", skill.unmet);
     assert!(skill.unmet.is_empty());
-    assert!(desktop.prompt.contains("\n- screenshot-explain: "));
+    assert!(desktop.prompt.contains("\nscreenshot-explain: "));
 }
 
 #[test]

@@ -93,15 +93,19 @@ impl Turn<'_> {
         }
         self.force_skill(state, &text)?;
         let system = format!("{}{}", self.config.system_prompt, self.catalog.prompt);
-        let mut tools = self.shared.tool_specs.clone();
-        tools.extend(self.catalog.tool_specs());
         let mut usage = Usage::default();
         let max_steps = self.config.settings.max_steps;
         for step in 1..=max_steps {
+            // A skill loaded in an earlier step brings its tools from the next one on.
+            let mut tools = self.shared.tool_specs.clone();
+            tools.extend(
+                self.catalog
+                    .offered_tool_specs(&skills::loaded_in(&state.history)),
+            );
             let request = ChatRequest {
                 system: system.clone(),
                 messages: state.history.clone(),
-                tools: tools.clone(),
+                tools,
                 max_tokens: self.config.settings.max_tokens,
             };
             let call = Call {

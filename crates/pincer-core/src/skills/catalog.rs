@@ -236,9 +236,30 @@ impl Catalog {
         self.skills.iter().map(Skill::view).collect()
     }
 
-    /// Specs of the catalog's tools, in name order.
-    pub fn tool_specs(&self) -> Vec<ToolSpec> {
-        self.tools.values().map(|t| t.spec()).collect()
+    /// The tool specs offered to the model: the `skill` tool, then the tools of the skills
+    /// already loaded in the conversation (`loaded`) and of `always` skills, in name order.
+    /// A skill's tools stay out of the prompt until its instructions, which explain them,
+    /// are in the conversation.
+    pub fn offered_tool_specs(&self, loaded: &BTreeSet<String>) -> Vec<ToolSpec> {
+        let mut specs: Vec<ToolSpec> = self
+            .tools
+            .get(super::skill_tool::NAME)
+            .map(|t| t.spec())
+            .into_iter()
+            .collect();
+        let first = specs.len();
+        for skill in self.skills.iter() {
+            if !(loaded.contains(&skill.def.name) || skill.def.always) {
+                continue;
+            }
+            for decl in &skill.def.tools {
+                if let Some(tool) = self.tools.get(&decl.name) {
+                    specs.push(tool.spec());
+                }
+            }
+        }
+        specs[first..].sort_by(|a, b| a.name.cmp(&b.name));
+        specs
     }
 
     /// Reads every root. Never fails: what cannot be read becomes a [`Problem`].

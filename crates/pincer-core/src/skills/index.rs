@@ -12,7 +12,7 @@ use super::skill_tool::{self, SkillTool};
 use crate::tools::Tool;
 
 /// Characters of a description the index keeps; the rest is one `skill` call away.
-pub const INDEX_DESCRIPTION_CHARS: usize = 90;
+pub const INDEX_DESCRIPTION_CHARS: usize = 60;
 
 /// The system prompt's skills part: empty without skills.
 pub fn prompt_section(skills: &[Skill]) -> String {
@@ -30,7 +30,7 @@ pub fn prompt_section(skills: &[Skill]) -> String {
             "\n\nSkills (before a task one covers, load it with the `skill` tool and follow it):",
         );
         for skill in listed {
-            out.push_str("\n- ");
+            out.push('\n');
             out.push_str(&skill.def.name);
             out.push_str(": ");
             out.push_str(&one_line(&skill.def.description, INDEX_DESCRIPTION_CHARS));
@@ -55,6 +55,10 @@ pub fn one_line(text: &str, max: usize) -> String {
     }
     let cut = line.char_indices().nth(max).map_or(line.len(), |(i, _)| i);
     let head = &line[..cut];
+    // A whole first sentence reads better than a cut one.
+    if let Some(end) = head.find(". ").filter(|end| *end >= max / 3) {
+        return line[..=end].to_owned();
+    }
     let head = match head.rfind(' ') {
         Some(space) if space > max / 2 => &head[..space],
         _ => head,
@@ -110,6 +114,13 @@ mod tests {
     #[test]
     fn one_line_cuts_at_a_word() {
         assert_eq!(one_line("Short.\nMore", 90), "Short.");
+        assert_eq!(
+            one_line(
+                "Forecasts for any city. Use when asked about the weather.",
+                40
+            ),
+            "Forecasts for any city."
+        );
         let long = "Search the web for sources, read them and write a summary with citations for every claim made";
         let cut = one_line(long, 40);
         assert!(cut.ends_with('…') && cut.chars().count() <= 41, "{cut}");

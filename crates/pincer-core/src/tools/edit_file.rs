@@ -29,9 +29,9 @@ impl Tool for EditFile {
         json!({
             "type": "object",
             "properties": {
-                "path": {"type": "string", "description": "File path, relative to the workspace or absolute"},
+                "path": {"type": "string"},
                 "old_text": {"type": "string", "description": "Exact text to replace; include enough context to be unique"},
-                "new_text": {"type": "string", "description": "Replacement text"}
+                "new_text": {"type": "string"}
             },
             "required": ["path", "old_text", "new_text"],
             "additionalProperties": false

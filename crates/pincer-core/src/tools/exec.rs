@@ -45,8 +45,8 @@ impl Tool for Exec {
         json!({
             "type": "object",
             "properties": {
-                "command": {"type": "string", "description": "Shell command line"},
-                "timeout_secs": {"type": "integer", "minimum": 1, "description": "Kill the command after this many seconds (capped by the configured maximum)"}
+                "command": {"type": "string"},
+                "timeout_secs": {"type": "integer", "minimum": 1, "description": "Kill it after this many seconds"}
             },
             "required": ["command"],
             "additionalProperties": false

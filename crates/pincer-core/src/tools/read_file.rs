@@ -29,7 +29,7 @@ impl Tool for ReadFile {
         json!({
             "type": "object",
             "properties": {
-                "path": {"type": "string", "description": "File path, relative to the workspace or absolute"},
+                "path": {"type": "string"},
                 "offset": {"type": "integer", "minimum": 1, "description": "First line to return (1-based)"},
                 "limit": {"type": "integer", "minimum": 1, "description": "Maximum number of lines to return"}
             },

@@ -55,8 +55,8 @@ impl Tool for WebFetch {
         json!({
             "type": "object",
             "properties": {
-                "url": {"type": "string", "description": "http:// or https:// URL"},
-                "max_bytes": {"type": "integer", "minimum": 1, "description": "Read at most this many bytes of the body (capped by the configured maximum)"}
+                "url": {"type": "string"},
+                "max_bytes": {"type": "integer", "minimum": 1, "description": "Read at most this many bytes"}
             },
             "required": ["url"],
             "additionalProperties": false

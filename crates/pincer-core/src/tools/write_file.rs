@@ -28,8 +28,8 @@ impl Tool for WriteFile {
         json!({
             "type": "object",
             "properties": {
-                "path": {"type": "string", "description": "File path, relative to the workspace or absolute"},
-                "content": {"type": "string", "description": "The complete new file content"}
+                "path": {"type": "string"},
+                "content": {"type": "string", "description": "The whole new content"}
             },
             "required": ["path", "content"],
             "additionalProperties": false
