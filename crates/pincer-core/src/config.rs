@@ -412,12 +412,11 @@ impl Settings {
     }
 }
 
-/// The user's home folder: `HOME` (`USERPROFILE` on Windows), else the platform's answer.
+/// The user's home folder: `HOME` (`USERPROFILE` on Windows).
 fn user_home(env: &dyn Env) -> Option<PathBuf> {
     env.var("HOME")
         .or_else(|| env.var("USERPROFILE"))
         .map(PathBuf::from)
-        .or_else(dirs::home_dir)
 }
 
 /// `~/x` → `<home>/x`; other paths as written.

@@ -222,7 +222,7 @@ impl std::fmt::Debug for Catalog {
 
 /// SKILL.md files larger than this are refused.
 const MAX_SKILL_FILE: u64 = 1 << 20;
-const SKILL_FILE: &str = "SKILL.md";
+const SKILL_FILES: &[&str] = &["SKILL.md", "skill.md"];
 
 impl Catalog {
     pub fn get(&self, name: &str) -> Option<&Skill> {
@@ -318,20 +318,16 @@ fn skill_dirs(root: &Path, problems: &mut Vec<Problem>) -> Vec<PathBuf> {
         })
         .collect();
     dirs.sort();
-    dirs.retain(|dir| {
-        if dir.join(SKILL_FILE).is_file() {
-            return true;
-        }
-        if dir.join("skill.md").is_file() || dir.join("Skill.md").is_file() {
-            problems.push(Problem {
-                path: dir.to_string_lossy().into_owned(),
-                line: None,
-                message: "the skill file must be named SKILL.md (in capitals)".to_owned(),
-            });
-        }
-        false
-    });
+    dirs.retain(|dir| skill_file(dir).is_some());
     dirs
+}
+
+/// The skill's file: `SKILL.md`, or `skill.md` as OpenClaw also accepts.
+fn skill_file(dir: &Path) -> Option<PathBuf> {
+    SKILL_FILES
+        .iter()
+        .map(|name| dir.join(name))
+        .find(|path| path.is_file())
 }
 
 fn load_one(
@@ -340,7 +336,7 @@ fn load_one(
     input: &LoadInput<'_>,
     problems: &mut Vec<Problem>,
 ) -> Option<Skill> {
-    let file = dir.join(SKILL_FILE);
+    let file = skill_file(dir).unwrap_or_else(|| dir.join(SKILL_FILES[0]));
     let problem = |line: Option<u32>, message: String| Problem {
         path: file.to_string_lossy().into_owned(),
         line,
@@ -382,6 +378,13 @@ fn load_one(
             return None;
         }
     };
+    if let Some(e) = &parsed.tolerated {
+        def.warnings.push(format!(
+            "line {}: {}; read line by line instead (quote values that contain \": \")",
+            e.line.unwrap_or(1),
+            e.message
+        ));
+    }
     if let Some(folder) = dir.file_name().map(|n| n.to_string_lossy().into_owned())
         && folder != def.name
     {

@@ -25,6 +25,9 @@ impl ParseError {
 pub struct Parsed {
     pub fields: serde_json::Map<String, Value>,
     pub body: String,
+    /// The YAML error the frontmatter has, when it was read line by line instead (as
+    /// OpenClaw does: `description: Use it when: …` is common and not valid YAML).
+    pub tolerated: Option<ParseError>,
 }
 
 /// Longest description kept; the AgentSkills format allows 1,024 characters.
@@ -73,11 +76,23 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
             "the frontmatter opened on line 1 is never closed with a `---` line",
         ));
     }
-    let value: serde_norway::Value = serde_norway::from_str(&yaml).map_err(|e| {
-        // The YAML starts on the file's second line.
-        let line = e.location().map_or(1, |l| l.line() + 1);
-        ParseError::at(line, format!("invalid YAML: {}", yaml_reason(&e)))
-    })?;
+    let body = text.get(offset..).unwrap_or_default().to_owned();
+    let value: serde_norway::Value = match serde_norway::from_str(&yaml) {
+        Ok(value) => value,
+        Err(e) => {
+            // The YAML starts on the file's second line.
+            let line = e.location().map_or(1, |l| l.line() + 1);
+            let error = ParseError::at(line, format!("invalid YAML: {}", yaml_reason(&e)));
+            return match line_by_line(&yaml) {
+                Some(fields) => Ok(Parsed {
+                    fields,
+                    body,
+                    tolerated: Some(error),
+                }),
+                None => Err(error),
+            };
+        }
+    };
     let fields = match serde_json::to_value(&value) {
         Ok(Value::Object(map)) => map,
         Ok(Value::Null) => serde_json::Map::new(),
@@ -94,8 +109,80 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
             ));
         }
     };
-    let body = text.get(offset..).unwrap_or_default().to_owned();
-    Ok(Parsed { fields, body })
+    Ok(Parsed {
+        fields,
+        body,
+        tolerated: None,
+    })
+}
+
+/// Reads frontmatter that is not valid YAML the way OpenClaw's loader does: one `key:
+/// value` per line, the value being the rest of the line; indented lines continue the
+/// key above (OpenClaw's multi-line JSON `metadata`). `None` unless it yields both a name
+/// and a description, so real mistakes are still reported.
+fn line_by_line(yaml: &str) -> Option<serde_json::Map<String, Value>> {
+    let mut entries: Vec<(String, String)> = Vec::new();
+    for line in yaml.lines() {
+        let continued = line.starts_with([' ', '\t']) || line.trim().is_empty();
+        if continued {
+            if let Some((_, value)) = entries.last_mut() {
+                value.push('\n');
+                value.push_str(line);
+            }
+            continue;
+        }
+        if line.starts_with('#') {
+            continue;
+        }
+        let (key, value) = line.split_once(':')?;
+        let key = key.trim();
+        if key.is_empty()
+            || !key
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+        {
+            return None;
+        }
+        entries.push((key.to_owned(), value.trim().to_owned()));
+    }
+    let mut fields = serde_json::Map::new();
+    for (key, value) in entries {
+        fields.insert(key, loose_value(value.trim()));
+    }
+    let has = |key: &str| {
+        fields
+            .get(key)
+            .is_some_and(|v| v.as_str().is_some_and(|s| !s.is_empty()))
+    };
+    (has("name") && has("description")).then_some(fields)
+}
+
+/// One value of a line-by-line frontmatter: quoted text unquoted, `{…}`/`[…]` parsed,
+/// anything else the text itself.
+fn loose_value(text: &str) -> Value {
+    if text.is_empty() {
+        return Value::Null;
+    }
+    if text.starts_with(['{', '[']) {
+        if let Ok(value) = serde_norway::from_str::<serde_norway::Value>(text)
+            && let Ok(json) = serde_json::to_value(value)
+        {
+            return json;
+        }
+    }
+    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') {
+        if let Ok(Value::String(s)) = serde_json::from_str(text) {
+            return Value::String(s);
+        }
+    }
+    if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
+        return Value::String(text[1..text.len() - 1].replace("''", "'"));
+    }
+    match text {
+        "true" => Value::Bool(true),
+        "false" => Value::Bool(false),
+        _ => Value::String(text.to_owned()),
+    }
 }
 
 /// serde_norway's message without its own "at line N column M" suffix (we add the line).
@@ -192,9 +279,25 @@ mod tests {
 
     #[test]
     fn yaml_errors_name_the_file_line() {
-        let err = parse(b"---\nname: a\ndescription: [unclosed\nother: 1\n---\n").unwrap_err();
-        assert!(err.line.unwrap() >= 3, "{err:?}");
+        let err = parse(b"---\nname: a\ndescription: b\nlist: [1, 2\n: bad\n---\n").unwrap_err();
+        assert!(err.line.unwrap() >= 4, "{err:?}");
         assert!(err.message.starts_with("invalid YAML"), "{err:?}");
+    }
+
+    #[test]
+    fn openclaw_style_lines_that_are_not_yaml_still_load() {
+        let parsed = parse(
+            b"---\nname: gh\ndescription: Use when: the user asks about PRs\nmetadata:\n  {\n    \"openclaw\": {\"emoji\": \"x\"}\n  }\n---\nbody\n",
+        )
+        .unwrap();
+        assert_eq!(
+            parsed.fields["description"],
+            "Use when: the user asks about PRs"
+        );
+        assert_eq!(parsed.fields["metadata"]["openclaw"]["emoji"], "x");
+        assert_eq!(parsed.tolerated.unwrap().line, Some(3));
+        // Without a name and a description it stays an error.
+        assert!(parse(b"---\nname: a: b\n---\n").is_err());
     }
 
     #[test]
