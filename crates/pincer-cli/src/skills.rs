@@ -209,9 +209,9 @@ fn print_details(skill: &Skill) {
     }
     if !skill.findings.is_empty() {
         let state = if skill.approved {
-            "you enabled it with these"
+            "you enabled it with these".to_owned()
         } else {
-            "off until you enable it: `pincer skills enable NAME`"
+            format!("off until you enable it: `pincer skills enable {}`", d.name)
         };
         println!("  vetting ({state}):");
         for f in &skill.findings {

@@ -163,17 +163,18 @@ fn loose_value(text: &str) -> Value {
     if text.is_empty() {
         return Value::Null;
     }
-    if text.starts_with(['{', '[']) {
-        if let Ok(value) = serde_norway::from_str::<serde_norway::Value>(text)
-            && let Ok(json) = serde_json::to_value(value)
-        {
-            return json;
-        }
+    if text.starts_with(['{', '['])
+        && let Ok(value) = serde_norway::from_str::<serde_norway::Value>(text)
+        && let Ok(json) = serde_json::to_value(value)
+    {
+        return json;
     }
-    if text.len() >= 2 && text.starts_with('"') && text.ends_with('"') {
-        if let Ok(Value::String(s)) = serde_json::from_str(text) {
-            return Value::String(s);
-        }
+    if text.len() >= 2
+        && text.starts_with('"')
+        && text.ends_with('"')
+        && let Ok(Value::String(s)) = serde_json::from_str(text)
+    {
+        return Value::String(s);
     }
     if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
         return Value::String(text[1..text.len() - 1].replace("''", "'"));
