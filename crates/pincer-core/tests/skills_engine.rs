@@ -404,3 +404,59 @@ async fn hello_with_50_skills_stays_within_2000_prompt_tokens() {
     assert!(system_of(&request.body).contains("\nskill-49: "));
     assert!(tokens <= 2000, "{tokens} tokens");
 }
+
+/// Waits (bounded) until the library's catalog satisfies `check`.
+async fn until_catalog(
+    library: &pincer_core::skills::Library,
+    what: &str,
+    check: impl Fn(&pincer_core::skills::Catalog) -> bool,
+) {
+    let mut changes = library.subscribe();
+    let wait = async {
+        loop {
+            if check(&library.current()) {
+                return;
+            }
+            changes.changed().await.unwrap();
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(5), wait)
+        .await
+        .unwrap_or_else(|_| panic!("timed out waiting for {what}"));
+}
+
+#[tokio::test]
+async fn a_workspace_skills_folder_created_later_is_watched_too() {
+    let llm = ScriptedLlm::start().await;
+    let h = harness(&llm, ApprovalMode::Deny, "");
+    let skills = workspace_skills(&h);
+    assert!(
+        !skills.exists(),
+        "a workspace gets no skills/ folder it did not ask for"
+    );
+    let library = h.engine.skills();
+    h.engine.watch_skills().unwrap();
+
+    write_skill(
+        &skills,
+        "tides",
+        "---\nname: tides\ndescription: Tide tables.\n---\nLook them up.\n",
+    );
+    until_catalog(library, "the new folder's skill", |c| {
+        c.get("tides").is_some()
+    })
+    .await;
+    // The folder is watched recursively now: an edit inside it is seen as well.
+    write_skill(
+        &skills,
+        "tides",
+        "---\nname: tides\ndescription: Tide tables for any harbour.\n---\nLook them up.\n",
+    );
+    until_catalog(library, "the edited description", |c| {
+        c.get("tides")
+            .is_some_and(|s| s.def.description == "Tide tables for any harbour.")
+    })
+    .await;
+    std::fs::remove_dir_all(skills.join("tides")).unwrap();
+    until_catalog(library, "the removal", |c| c.get("tides").is_none()).await;
+}

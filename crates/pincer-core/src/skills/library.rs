@@ -50,6 +50,8 @@ struct Inner {
     tools: BTreeSet<String>,
     current: watch::Sender<Arc<Catalog>>,
     watcher: Mutex<Option<Debouncer<notify::RecommendedWatcher>>>,
+    /// The skill folders the watcher covers (recursively).
+    watched: Mutex<BTreeSet<PathBuf>>,
     /// Serializes reloads, so an older one never publishes over a newer one.
     reloading: Mutex<()>,
 }
@@ -96,13 +98,11 @@ pub fn roots(settings: &Settings) -> Vec<Root> {
 impl Library {
     /// Loads the skills for `settings`; `tools` are the names of the engine's other tools.
     pub fn open(settings: &Settings, tools: BTreeSet<String>) -> Self {
-        for dir in [
-            settings.home.join("skills"),
-            settings.workspace.join("skills"),
-        ] {
-            if let Err(e) = std::fs::create_dir_all(&dir) {
-                tracing::warn!(dir = %dir.display(), error = %e, "could not create a skills folder");
-            }
+        // The data home is ours: its skills folder is where `pincer skills new` writes. The
+        // workspace may be the user's project, so its skills/ is only used if it exists.
+        let dir = settings.home.join("skills");
+        if let Err(e) = std::fs::create_dir_all(&dir) {
+            tracing::warn!(dir = %dir.display(), error = %e, "could not create the skills folder");
         }
         let roots = roots(settings);
         let inner = Inner {
@@ -111,6 +111,7 @@ impl Library {
             tools,
             current: watch::Sender::new(Arc::new(Catalog::default())),
             watcher: Mutex::new(None),
+            watched: Mutex::new(BTreeSet::new()),
             reloading: Mutex::new(()),
         };
         let library = Self {
@@ -155,7 +156,8 @@ impl Library {
     }
 
     /// Starts reloading on file changes in the skill folders, `skills.json` and
-    /// `config.toml`. Folders that do not exist yet are not watched.
+    /// `config.toml`. A skill folder that does not exist yet is watched for through its
+    /// nearest existing parent; once it appears, the watch is set up again to include it.
     pub fn watch(&self) -> Result<(), SkillsError> {
         let weak = Arc::downgrade(&self.inner);
         let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| {
@@ -164,25 +166,46 @@ impl Library {
             };
             match result {
                 Ok(events) => {
-                    let relevant = events.iter().any(|e| inner.is_relevant(&e.path));
-                    if relevant {
-                        inner.reload();
+                    if !events.iter().any(|e| inner.is_relevant(&e.path)) {
+                        return;
+                    }
+                    inner.reload();
+                    if inner.missing_root_appeared() {
+                        // Not from this callback's thread: replacing the watcher drops
+                        // the debouncer that runs it.
+                        let library = Library { inner };
+                        std::thread::spawn(move || {
+                            if let Err(e) = library.watch() {
+                                tracing::warn!(error = %e, "could not watch a new skill folder");
+                            }
+                            // What changed while the new watch was being set up.
+                            library.reload();
+                        });
                     }
                 }
                 Err(e) => tracing::warn!(error = %e, "skill folder watch error"),
             }
         })?;
+        let mut watched = BTreeSet::new();
         for root in read(&self.inner.roots).iter() {
-            if root.source == SkillSource::Bundled || !root.dir.is_dir() {
+            if root.source == SkillSource::Bundled {
                 continue;
             }
-            debouncer
-                .watcher()
-                .watch(&root.dir, RecursiveMode::Recursive)?;
+            if root.dir.is_dir() {
+                debouncer
+                    .watcher()
+                    .watch(&root.dir, RecursiveMode::Recursive)?;
+                watched.insert(root.dir.clone());
+            } else if let Some(parent) = root.dir.ancestors().skip(1).find(|a| a.is_dir()) {
+                debouncer
+                    .watcher()
+                    .watch(parent, RecursiveMode::NonRecursive)?;
+            }
         }
         debouncer
             .watcher()
             .watch(&self.inner.home, RecursiveMode::NonRecursive)?;
+        *lock(&self.inner.watched) = watched;
         *lock(&self.inner.watcher) = Some(debouncer);
         Ok(())
     }
@@ -218,15 +241,25 @@ impl Library {
 }
 
 impl Inner {
+    /// Whether a changed path can change the catalog: anything in or above a skill folder
+    /// (one being created), `skills.json` and `config.toml`.
     fn is_relevant(&self, path: &Path) -> bool {
-        if path.parent() == Some(self.home.as_path()) {
-            let name = path
-                .file_name()
-                .and_then(|n| n.to_str())
-                .unwrap_or_default();
-            return name == super::approvals::FILE || name == CONFIG_FILE;
-        }
-        true
+        let in_or_above_a_root = read(&self.roots)
+            .iter()
+            .any(|root| path.starts_with(&root.dir) || root.dir.starts_with(path));
+        in_or_above_a_root
+            || (path.parent() == Some(self.home.as_path())
+                && path
+                    .file_name()
+                    .is_some_and(|n| n == super::approvals::FILE || n == CONFIG_FILE))
+    }
+
+    /// A skill folder exists now that the watch does not cover.
+    fn missing_root_appeared(&self) -> bool {
+        let watched = lock(&self.watched);
+        read(&self.roots).iter().any(|root| {
+            root.source != SkillSource::Bundled && root.dir.is_dir() && !watched.contains(&root.dir)
+        })
     }
 
     fn reload(&self) -> Arc<Catalog> {
