@@ -80,9 +80,7 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
     let value: serde_norway::Value = match serde_norway::from_str(&yaml) {
         Ok(value) => value,
         Err(e) => {
-            // The YAML starts on the file's second line.
-            let line = e.location().map_or(1, |l| l.line() + 1);
-            let error = ParseError::at(line, format!("invalid YAML: {}", yaml_reason(&e)));
+            let error = yaml_error(&e);
             return match line_by_line(&yaml) {
                 Some(fields) => Ok(Parsed {
                     fields,
@@ -147,7 +145,7 @@ fn line_by_line(yaml: &str) -> Option<serde_json::Map<String, Value>> {
     }
     let mut fields = serde_json::Map::new();
     for (key, value) in entries {
-        fields.insert(key, loose_value(value.trim()));
+        fields.insert(key, loose_value(&value)?);
     }
     let has = |key: &str| {
         fields
@@ -157,41 +155,62 @@ fn line_by_line(yaml: &str) -> Option<serde_json::Map<String, Value>> {
     (has("name") && has("description")).then_some(fields)
 }
 
-/// One value of a line-by-line frontmatter: quoted text unquoted, `{…}`/`[…]` parsed,
-/// anything else the text itself.
-fn loose_value(text: &str) -> Value {
+/// One value of a line-by-line frontmatter. `{…}`, `[…]` and a value written only on the
+/// indented lines below its key are YAML (OpenClaw's JSON is YAML too); one of those that
+/// does not parse is a real mistake, so `None`, and the YAML error is reported instead.
+fn loose_value(value: &str) -> Option<Value> {
+    let text = value.trim();
     if text.is_empty() {
-        return Value::Null;
+        return Some(Value::Null);
     }
-    if text.starts_with(['{', '['])
-        && let Ok(value) = serde_norway::from_str::<serde_norway::Value>(text)
-        && let Ok(json) = serde_json::to_value(value)
-    {
-        return json;
+    if text.starts_with(['{', '[']) || value.starts_with('\n') {
+        let parsed: serde_norway::Value = serde_norway::from_str(value).ok()?;
+        return serde_json::to_value(parsed).ok();
     }
     if text.len() >= 2
         && text.starts_with('"')
         && text.ends_with('"')
         && let Ok(Value::String(s)) = serde_json::from_str(text)
     {
-        return Value::String(s);
+        return Some(Value::String(s));
     }
     if text.len() >= 2 && text.starts_with('\'') && text.ends_with('\'') {
-        return Value::String(text[1..text.len() - 1].replace("''", "'"));
+        return Some(Value::String(text[1..text.len() - 1].replace("''", "'")));
     }
-    match text {
+    Some(match text {
         "true" => Value::Bool(true),
         "false" => Value::Bool(false),
         _ => Value::String(text.to_owned()),
-    }
+    })
 }
 
-/// serde_norway's message without its own "at line N column M" suffix (we add the line).
-fn yaml_reason(e: &serde_norway::Error) -> String {
+/// serde_norway's error with its YAML lines turned into the file's (the YAML starts on the
+/// file's second line); an unclosed bracket, brace or quote is reported where it opened.
+fn yaml_error(e: &serde_norway::Error) -> ParseError {
+    // "did not find expected ',' or ']' at line 7 column 10, while parsing a flow sequence
+    // at line 6 column 13"
     let text = e.to_string();
-    match text.find(" at line ") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
+    let noticed = e.location().map_or(1, |l| l.line() + 1);
+    let (problem, context) = match text.split_once(", while ") {
+        Some((problem, context)) => (problem, Some(context)),
+        None => (text.as_str(), None),
+    };
+    let problem = problem
+        .find(" at line ")
+        .map_or(problem, |at| &problem[..at]);
+    let opened = context.and_then(|context| {
+        let (what, at) = context.split_once(" at line ")?;
+        let line: usize = at.split_whitespace().next()?.parse().ok()?;
+        Some((what, line + 1))
+    });
+    match opened {
+        Some((what, line)) if line != noticed => ParseError::at(
+            line,
+            format!(
+                "invalid YAML: {problem} (while {what} that starts here; noticed on line {noticed})"
+            ),
+        ),
+        _ => ParseError::at(noticed, format!("invalid YAML: {problem}")),
     }
 }
 
@@ -249,11 +268,35 @@ pub fn string_list(value: Option<&Value>) -> Vec<String> {
             })
             .filter(|s| !s.is_empty())
             .collect(),
-        Some(Value::String(s)) => s
-            .split(|c: char| c.is_whitespace() || c == ',')
-            .filter(|s| !s.is_empty())
-            .map(str::to_owned)
-            .collect(),
+        // Separated by spaces or commas, except inside parentheses: Claude's
+        // `Bash(git add:*), Bash(git status:*)` is two entries.
+        Some(Value::String(s)) => {
+            let mut items = Vec::new();
+            let mut current = String::new();
+            let mut depth = 0usize;
+            for c in s.chars() {
+                match c {
+                    '(' => {
+                        depth += 1;
+                        current.push(c);
+                    }
+                    ')' => {
+                        depth = depth.saturating_sub(1);
+                        current.push(c);
+                    }
+                    c if depth == 0 && (c.is_whitespace() || c == ',') => {
+                        if !current.is_empty() {
+                            items.push(std::mem::take(&mut current));
+                        }
+                    }
+                    c => current.push(c),
+                }
+            }
+            if !current.is_empty() {
+                items.push(current);
+            }
+            items
+        }
         _ => Vec::new(),
     }
 }

@@ -118,7 +118,7 @@ fn listed_files(dir: &Path) -> Vec<String> {
         for entry in entries {
             let path = entry.path();
             let name = entry.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') || name == "SKILL.md" && depth == 0 {
+            if name.starts_with('.') || name.eq_ignore_ascii_case("SKILL.md") && depth == 0 {
                 continue;
             }
             if path.is_dir() {
