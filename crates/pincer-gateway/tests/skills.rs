@@ -70,7 +70,7 @@ async fn the_skills_page_api_lists_reviews_and_announces() {
             .ends_with("broken/SKILL.md"),
         "{problem}"
     );
-    assert_eq!(problem["line"], 5);
+    assert_eq!(problem["line"], 4, "where the bracket opened");
     assert!(
         problem["message"]
             .as_str()
