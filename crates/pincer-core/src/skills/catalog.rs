@@ -393,13 +393,10 @@ fn load_one(
             def.name
         ));
     }
-    let scan = vetting::scan_dir(dir);
-    // Pincer's own skills are reviewed with the code; only others are vetted.
-    let findings = if source == SkillSource::Bundled {
-        Vec::new()
-    } else {
-        scan.findings
-    };
+    // Pincer's own skills are reviewed with the code (and a test scans them); only others
+    // are vetted.
+    let scan = vetting::read_dir(dir, source != SkillSource::Bundled);
+    let findings = scan.findings;
     let decision = input.approvals.get(dir);
     let approved = !findings.is_empty()
         && decision.is_some_and(|d| {

@@ -211,6 +211,12 @@ fn excerpt(line: &str) -> String {
 
 /// Hashes and scans every file under `dir`.
 pub fn scan_dir(dir: &Path) -> Scan {
+    read_dir(dir, true)
+}
+
+/// Hashes every file under `dir`, and scans them when `vet` is set (the patterns cost a
+/// few milliseconds to compile, which a skill that is not vetted need not pay).
+pub fn read_dir(dir: &Path, vet: bool) -> Scan {
     let mut files = Vec::new();
     collect(dir, dir, 0, &mut files);
     files.sort();
@@ -227,7 +233,7 @@ pub fn scan_dir(dir: &Path) -> Scan {
         hasher.update((bytes.len() as u64).to_le_bytes());
         hasher.update(&bytes);
         let binary = bytes.iter().take(8192).any(|b| *b == 0);
-        if !binary && (bytes.len() as u64) <= MAX_SCAN_BYTES {
+        if vet && !binary && (bytes.len() as u64) <= MAX_SCAN_BYTES {
             findings.extend(scan_text(&name, &String::from_utf8_lossy(&bytes)));
         }
     }
