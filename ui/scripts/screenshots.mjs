@@ -205,7 +205,20 @@ async function main() {
     await page.evaluate(() => document.querySelector(".page")?.scrollTo(0, 99999));
     await shot("13-usage-bottom");
 
-    // Other states: no usage, providers overridden by the environment.
+    // Skills: a skill waiting for review (and its confirmation), the list, one skill.
+    await page.goto(`${BASE}/#/skills`);
+    await page.getByTestId("skill-review").first().waitFor();
+    await shot("13b-skills");
+    await page.getByTestId("skill-review").first().getByTestId("skill-enable").click();
+    await page.getByTestId("skill-enable-confirm").waitFor();
+    await shot("13c-skills-confirm");
+    await page.evaluate(() => document.querySelector(".page")?.scrollTo(0, 99999));
+    await shot("13d-skills-bottom");
+    await page.goto(`${BASE}/#/skills/github`);
+    await page.getByTestId("skill-body").waitFor();
+    await shot("13e-skill-detail");
+
+    // Other states: no usage, providers overridden by the environment, no skills.
     await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?usage=empty&env=1`);
     await page.getByTestId("nav-settings").click();
     await page.getByText("The environment overrides these settings.").waitFor();
@@ -213,6 +226,10 @@ async function main() {
     await page.getByTestId("nav-usage").click();
     await page.getByText(/No usage in the last/).waitFor();
     await shot("15-usage-empty");
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?skills=empty`);
+    await page.getByTestId("nav-skills").click();
+    await page.getByTestId("skills-empty").waitFor();
+    await shot("15b-skills-empty");
     await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode`);
 
     // Inside the desktop app: the Desktop section of Settings and the quick-ask window

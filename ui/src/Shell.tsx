@@ -5,13 +5,14 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { api } from "./api/endpoints";
 import { HttpError } from "./api/rest";
 import { ConnectionStatus } from "./components/ConnectionStatus";
-import { ChartIcon, ChatIcon, CloseIcon, GearIcon, HandIcon, LogoIcon, MenuIcon } from "./components/Icons";
+import { ChartIcon, ChatIcon, CloseIcon, GearIcon, HandIcon, LogoIcon, MenuIcon, SparkIcon } from "./components/Icons";
 import { Sidebar } from "./components/Sidebar";
 import { useToast } from "./components/Toasts";
 import type { SessionInfo } from "./generated/protocol";
 import { navigate, routeHref, useRoute } from "./lib/router";
 import { ChatPage, clearHistoryCache } from "./pages/Chat";
 import { SettingsPage } from "./pages/Settings";
+import { SkillsPage } from "./pages/Skills";
 import { isRunning, waitingApprovals } from "./state/live";
 import { useLive } from "./state/LiveProvider";
 import { useSessions } from "./state/useSessions";
@@ -105,7 +106,15 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
 
   // The tab title says where you are, and that something waits for you.
   const pageTitle =
-    route.page === "settings" ? "Settings" : route.page === "usage" ? "Usage" : current?.title || (currentChat ? "Chat" : "New chat");
+    route.page === "settings"
+      ? "Settings"
+      : route.page === "usage"
+        ? "Usage"
+        : route.page === "skills"
+          ? route.skill
+            ? `${route.skill} · Skills`
+            : "Skills"
+          : current?.title || (currentChat ? "Chat" : "New chat");
   useEffect(() => {
     const waiting = approvals.length ? `(${approvals.length}) ` : "";
     document.title = `${waiting}${pageTitle} · Pincer`;
@@ -136,6 +145,10 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
           <a href={chatHref} data-testid="nav-chat" aria-current={route.page === "chat" ? "page" : undefined}>
             <ChatIcon size={16} />
             <span>Chat</span>
+          </a>
+          <a href="#/skills" data-testid="nav-skills" aria-current={route.page === "skills" ? "page" : undefined}>
+            <SparkIcon size={16} />
+            <span>Skills</span>
           </a>
           <a href="#/settings" data-testid="nav-settings" aria-current={route.page === "settings" ? "page" : undefined}>
             <GearIcon size={16} />
@@ -187,6 +200,7 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
           {route.page === "chat" && (
             <ChatPage key={route.session ?? "new"} sessionId={route.session} session={current} onSessionCreated={reload} />
           )}
+          {route.page === "skills" && <SkillsPage skill={route.skill} />}
           {route.page === "settings" && <SettingsPage onLogout={onLogout} />}
           {route.page === "usage" && (
             <Suspense

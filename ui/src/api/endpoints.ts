@@ -17,6 +17,8 @@ import type {
   RenameSession,
   SessionInfo,
   SettingsView,
+  SkillDetail,
+  SkillsReport,
   TurnRecord,
   UsageReport,
 } from "../generated/protocol";
@@ -56,6 +58,14 @@ export const api = {
     request<SettingsView>("/api/settings/policy", { method: "PUT", body }),
   testProvider: (body: ProviderInput) =>
     request<ConnectionTest>("/api/settings/test", { method: "POST", body }),
+
+  skills: (signal?: AbortSignal) => request<SkillsReport>("/api/skills", signal ? { signal } : {}),
+  skill: (name: string, signal?: AbortSignal) =>
+    request<SkillDetail>(`/api/skills/${enc(name)}`, signal ? { signal } : {}),
+  /** On a skill waiting for review this records its current content as reviewed. */
+  enableSkill: (name: string) => request<SkillDetail>(`/api/skills/${enc(name)}/enable`, { method: "POST" }),
+  disableSkill: (name: string) => request<SkillDetail>(`/api/skills/${enc(name)}/disable`, { method: "POST" }),
+  reloadSkills: () => request<SkillsReport>("/api/skills/reload", { method: "POST" }),
 
   usage: (days: number) => request<UsageReport>(`/api/usage?days=${days}`),
 

@@ -73,6 +73,23 @@ export const AlertIcon = make(
     <path d="M12 10v5M12 18v.01" />
   </>,
 );
+/** Skills: a spark. */
+export const SparkIcon = make(
+  <>
+    <path d="M11 3l1.9 5.6L18.5 10.5l-5.6 1.9L11 18l-1.9-5.6L3.5 10.5l5.6-1.9z" />
+    <path d="M18.5 15.5l.8 2.2 2.2.8-2.2.8-.8 2.2-.8-2.2-2.2-.8 2.2-.8z" />
+  </>,
+);
+export const RefreshIcon = make(<path d="M20 11a8 8 0 0 0-14.3-4.9L4 8M4 4v4h4M4 13a8 8 0 0 0 14.3 4.9L20 16M20 20v-4h-4" />);
+export const ShieldIcon = make(
+  <>
+    <path d="M12 3l7.5 3v5.5c0 4.6-3.2 8.1-7.5 9.5-4.3-1.4-7.5-4.9-7.5-9.5V6L12 3z" />
+    <path d="M12 8.5v4.5M12 16.2v.01" />
+  </>,
+);
+export const FolderIcon = make(<path d="M3.5 6.5a1.5 1.5 0 0 1 1.5-1.5h4.2l2 2.2H19a1.5 1.5 0 0 1 1.5 1.5v9.3a1.5 1.5 0 0 1-1.5 1.5H5a1.5 1.5 0 0 1-1.5-1.5z" />);
+export const BackIcon = make(<path d="M19 12H5M11 6l-6 6 6 6" />);
+export const ExternalIcon = make(<path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />);
 /** A claw that is also a speech bubble. */
 export function LogoIcon({ size = 18, ...rest }: IconProps) {
   return (

@@ -1,4 +1,4 @@
-// Hash routes: #/chat, #/chat/ID, #/settings, #/usage, and #/quick (the desktop app's
+// Hash routes: #/chat, #/chat/ID, #/skills, #/skills/NAME, #/settings, #/usage, and #/quick (the desktop app's
 // quick-ask window). `#login=CODE` is not a route: it is consumed (and removed) by
 // loginHash.ts before routing starts; a route written before it (`#/quick&login=…`) is
 // still recognized.
@@ -7,6 +7,7 @@ import { useEffect, useState } from "react";
 
 export type Route =
   | { page: "chat"; session: string | null }
+  | { page: "skills"; skill: string | null }
   | { page: "settings" }
   | { page: "usage" }
   | { page: "quick" };
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
   const [head, ...rest] = path.split("/");
   if (head === "settings") return { page: "settings" };
   if (head === "usage") return { page: "usage" };
+  if (head === "skills") return { page: "skills", skill: rest[0] ? decodeURIComponent(rest[0]) : null };
   if (head === "quick") return { page: "quick" };
   if (head === "chat" && rest[0]) return { page: "chat", session: decodeURIComponent(rest[0]) };
   return { page: "chat", session: null };
@@ -25,6 +27,8 @@ export function routeHref(route: Route): string {
   switch (route.page) {
     case "chat":
       return route.session ? `#/chat/${encodeURIComponent(route.session)}` : "#/chat";
+    case "skills":
+      return route.skill ? `#/skills/${encodeURIComponent(route.skill)}` : "#/skills";
     case "settings":
       return "#/settings";
     case "usage":

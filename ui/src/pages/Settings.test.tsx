@@ -13,7 +13,7 @@ const view: SettingsView = {
   ],
   active: ["deepseek", "local"],
   env_override: null,
-  policy: { outside_read: "ask", outside_write: "deny", write: "allow", exec: "ask", web_fetch: "allow", screenshot: "ask", input: "ask", notify: "allow", exec_rules: [{ prefix: "git status", action: "allow" }] },
+  policy: { outside_read: "ask", outside_write: "deny", write: "allow", exec: "ask", web_fetch: "allow", screenshot: "ask", input: "ask", notify: "allow", skill_tools: "ask", exec_rules: [{ prefix: "git status", action: "allow" }] },
   presets: [
     { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },
     { name: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", default_model: "deepseek-chat", key_env: "DEEPSEEK_API_KEY" },
@@ -118,6 +118,9 @@ describe("Settings: approval rules", () => {
     renderPage();
     await userEvent.selectOptions(await screen.findByTestId("policy-exec"), "deny");
     await userEvent.selectOptions(screen.getByTestId("policy-web-fetch"), "ask");
+    expect(screen.getByTestId("policy-skill-tools")).toHaveValue("ask");
+    expect(screen.getByLabelText("Tools added by skills you did not write")).toBe(screen.getByTestId("policy-skill-tools"));
+    await userEvent.selectOptions(screen.getByTestId("policy-skill-tools"), "deny");
     await userEvent.click(screen.getByTestId("exec-rule-add"));
     const rules = screen.getAllByTestId("exec-rule");
     await userEvent.type(within(rules[1]!).getByRole("textbox"), "cargo test");
@@ -127,6 +130,7 @@ describe("Settings: approval rules", () => {
       ...view.policy,
       exec: "deny",
       web_fetch: "ask",
+      skill_tools: "deny",
       exec_rules: [
         { prefix: "git status", action: "allow" },
         { prefix: "cargo test", action: "allow" },

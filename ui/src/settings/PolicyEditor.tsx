@@ -18,6 +18,12 @@ const FIELDS: { key: VerdictField; label: string; help: string; testId: string }
   { key: "screenshot", label: "Look at the screen", help: "Take a screenshot of the desktop (desktop app).", testId: "policy-screenshot" },
   { key: "input", label: "Control mouse and keyboard", help: "Move and click the mouse, type, press keys (desktop app).", testId: "policy-input" },
   { key: "notify", label: "Show notifications", help: "Pop up a desktop notification.", testId: "policy-notify" },
+  {
+    key: "skill_tools",
+    label: "Tools added by skills you did not write",
+    help: "Tools that come with skills from other people. Pincer's bundled skills and ones you made with “pincer skills new” run theirs without asking unless this is Deny.",
+    testId: "policy-skill-tools",
+  },
 ];
 
 const VERDICTS: { value: Verdict; label: string }[] = [

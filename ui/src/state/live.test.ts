@@ -443,3 +443,16 @@ describe("session list reloads", () => {
     expect(s.listSeq).toBe(3);
   });
 });
+
+describe("skills reloads", () => {
+  it("asks for a skills refetch on skills_changed and on every snapshot, nothing else", () => {
+    let s = run([{ type: "server", message: { type: "skills_changed" } }]);
+    expect(s.skillsSeq).toBe(1);
+    expect(s.listSeq).toBe(0);
+    s = run([ev(started("t1")), ev(delta("x")), { type: "server", message: { type: "sessions_changed" } }], s);
+    expect(s.skillsSeq).toBe(1);
+    // A reconnect may have missed changes.
+    s = run([{ type: "server", message: { type: "snapshot", turns: [] } }], s);
+    expect(s.skillsSeq).toBe(2);
+  });
+});

@@ -24,6 +24,7 @@ export const initialLiveState: LiveState = {
   endSeq: {},
   snapshotSeq: 0,
   listSeq: 0,
+  skillsSeq: 0,
 };
 
 const EMPTY_SESSION: SessionLive = { turns: [], queued: [] };
@@ -82,7 +83,16 @@ function applySnapshot(state: LiveState, turns: { session: string; events: Event
     }
     if (live.turns.length || live.queued.length) sessions[id] = live;
   }
-  return { ...state, synced: true, sessions, outcomes, snapshotSeq: state.snapshotSeq + 1, listSeq: state.listSeq + 1 };
+  return {
+    ...state,
+    synced: true,
+    sessions,
+    outcomes,
+    snapshotSeq: state.snapshotSeq + 1,
+    listSeq: state.listSeq + 1,
+    // Skills may have changed while the socket was down.
+    skillsSeq: state.skillsSeq + 1,
+  };
 }
 
 function applyServer(state: LiveState, message: ServerMessage): LiveState {
@@ -120,6 +130,8 @@ function applyServer(state: LiveState, message: ServerMessage): LiveState {
     }
     case "sessions_changed":
       return { ...state, listSeq: state.listSeq + 1 };
+    case "skills_changed":
+      return { ...state, skillsSeq: state.skillsSeq + 1 };
     default:
       // Message types added later carry no live state.
       return state;

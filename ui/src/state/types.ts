@@ -77,4 +77,6 @@ export interface LiveState {
   snapshotSeq: number;
   /** Counts changes that reorder or retitle the session list (reload it). */
   listSeq: number;
+  /** Counts `skills_changed` messages and snapshots: a change means "refetch the skills". */
+  skillsSeq: number;
 }
