@@ -89,9 +89,16 @@ pub fn roots(settings: &Settings) -> Vec<Root> {
             Err(e) => tracing::error!(error = %e, "could not write out the bundled skills"),
         }
     }
+    // Canonical paths, so decisions in skills.json (keyed by folder) mean the same folder
+    // whether the CLI, the daemon or the app wrote them, however the home was spelled.
+    for root in &mut roots {
+        if let Ok(canonical) = root.dir.canonicalize() {
+            root.dir = canonical;
+        }
+    }
     // One folder listed twice (a workspace inside the home, say) counts once, highest.
     let mut seen = BTreeSet::new();
-    roots.retain(|root| seen.insert(root.dir.canonicalize().unwrap_or_else(|_| root.dir.clone())));
+    roots.retain(|root| seen.insert(root.dir.clone()));
     roots
 }
 
