@@ -3,6 +3,9 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use pincer_core::agent::Engine;
+use pincer_core::skills::{self, SkillStatus, index};
+
 use crate::cli::{ChatArgs, Global};
 use crate::context;
 use crate::input::Input;
@@ -10,7 +13,7 @@ use crate::interrupts::Interrupts;
 use crate::render::Renderer;
 use crate::run::{TurnEnd, drive};
 
-const HELP: &str = "commands: /new (fresh session)  /sessions  /usage  /help  /quit";
+const HELP: &str = "commands: /new (fresh session)  /sessions  /usage  /skills  /<skill> [what to do]  /help  /quit";
 
 pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
     let engine = context::engine(global, args.approve)?;
@@ -72,7 +75,27 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                     t.requests, t.input_tokens, t.cached_input_tokens, t.output_tokens
                 );
             }
-            command if command.starts_with('/') => eprintln!("unknown command {command}; {HELP}"),
+            "/skills" => {
+                let catalog = engine.skills().current();
+                let usable: Vec<_> = catalog
+                    .skills
+                    .iter()
+                    .filter(|s| s.status == SkillStatus::Ready && s.def.user_invocable)
+                    .collect();
+                if usable.is_empty() {
+                    eprintln!("no skills to start (see `pincer skills list`)");
+                }
+                for skill in usable {
+                    eprintln!(
+                        "  /{}  {}",
+                        skill.def.name,
+                        index::one_line(&skill.def.description, 70)
+                    );
+                }
+            }
+            command if command.starts_with('/') && !names_a_skill(&engine, command) => {
+                eprintln!("unknown command {command}; {HELP}");
+            }
             _ => {
                 let end = drive(
                     &engine,
@@ -93,4 +116,10 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
             }
         }
     }
+}
+
+/// `/name …` where `name` is a skill: a message for the engine, which starts that skill.
+fn names_a_skill(engine: &Engine, text: &str) -> bool {
+    skills::slash_command(text)
+        .is_some_and(|(name, _)| engine.skills().current().get(name).is_some())
 }

@@ -192,3 +192,57 @@ fn check_reports_problems_and_vetting_until_reviewed() {
     std::fs::write(skills.join("backup/extra.sh"), "echo more\n").unwrap();
     assert_eq!(find(&home.list(), "backup")["status"], "needs_review");
 }
+
+#[test]
+fn chat_lists_skills_and_starts_one_with_slash_name() {
+    use std::io::Write as _;
+    let llm = pincer_testkit::ScriptedLlm::start_in_background();
+    llm.push(pincer_testkit::Reply::text("Researching."));
+    let home = Home::new();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pincer"))
+        .args(["chat", "--session", "s"])
+        .env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("HOME", home.user.path())
+        .env("PINCER_HOME", home.dir.path())
+        .env("PINCER_PROVIDER", "openai")
+        .env("PINCER_BASE_URL", llm.base_url())
+        .env("PINCER_API_KEY", "sk-test")
+        .env("PINCER_MODEL", "scripted-model")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(b"/skills\n/web-research what is new in Rust 2024\n/not-a-skill\n/quit\n")
+        .unwrap();
+    let out = child.wait_with_output().unwrap();
+    let stderr = text(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(
+        stderr.contains("/web-research  Answer a question"),
+        "{stderr}"
+    );
+    assert!(stderr.contains("unknown command /not-a-skill"), "{stderr}");
+    assert_eq!(text(&out.stdout), "Researching.\n");
+    let requests = llm.requests();
+    assert_eq!(requests.len(), 1);
+    let tool = requests[0].body["messages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|m| m["role"] == "tool")
+        .expect("the skill was loaded before the model was asked")["content"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert!(tool.contains("<skill name=\"web-research\""), "{tool}");
+    assert!(
+        tool.ends_with("The user started this skill with: what is new in Rust 2024"),
+        "{tool}"
+    );
+}
