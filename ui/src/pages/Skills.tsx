@@ -43,7 +43,7 @@ function Folders({ folders }: { folders: SkillFolder[] }) {
       </h2>
       <p className="muted small">
         Pincer reads skills from these folders and notices changes within a second. When two folders have a skill of the
-        same name, the one higher in this list wins. A folder created later counts from the next Reload.
+        same name, the one higher in this list wins. A folder created later is picked up too.
       </p>
       <ol className="folder-list">
         {folders.map((f) => (
@@ -186,7 +186,7 @@ export function SkillsPage({ skill }: { skill: string | null }) {
             )}
 
             {report.skills.length === 0 ? (
-              // The first folder that exists: one that does not is not watched yet.
+              // The first folder that exists (the data home's is always there) is where to drop one.
               <Empty folder={(report.folders.find((f) => f.exists) ?? report.folders[0])?.path ?? null} />
             ) : (
               list.length > 0 && (
