@@ -36,6 +36,7 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
         p.outside_write,
         p.exec_rules.len()
     );
+    println!("skills      {}", skills_summary(&settings));
     let mut healthy = true;
     for (index, endpoint) in settings.providers.iter().enumerate() {
         let role = if index == 0 { "provider" } else { "fallback" };
@@ -71,4 +72,34 @@ fn redact(key: Option<&str>) -> String {
             None => "set (redacted)".to_owned(),
         },
     }
+}
+
+/// "7 ready, 1 unavailable, 1 needs review; 1 file does not load (`pincer skills check`)".
+fn skills_summary(settings: &pincer_core::config::Settings) -> String {
+    use pincer_core::skills::{Library, SkillStatus};
+    let tools = pincer_core::tools::ToolRegistry::builtin()
+        .names()
+        .map(str::to_owned)
+        .collect();
+    let catalog = Library::open(settings, tools).current();
+    let count = |status| catalog.skills.iter().filter(|s| s.status == status).count();
+    let mut parts = vec![format!("{} ready", count(SkillStatus::Ready))];
+    for (status, label) in [
+        (SkillStatus::Unavailable, "unavailable"),
+        (SkillStatus::NeedsReview, "need review"),
+        (SkillStatus::Disabled, "disabled"),
+    ] {
+        let n = count(status);
+        if n > 0 {
+            parts.push(format!("{n} {label}"));
+        }
+    }
+    let mut line = parts.join(", ");
+    if !catalog.problems.is_empty() {
+        line.push_str(&format!("; {} file(s) do not load", catalog.problems.len()));
+    }
+    if catalog.problems.len() + count(SkillStatus::NeedsReview) > 0 {
+        line.push_str(" (`pincer skills check`)");
+    }
+    line
 }

@@ -395,6 +395,11 @@ fn doctor_redacts_the_key_and_checks_the_provider() {
         stdout.contains("…1234 (redacted)") && stdout.contains("✓ answers"),
         "{stdout}"
     );
+    // The bundled skills, one of which needs the desktop app.
+    assert!(
+        stdout.contains("skills      4 ready, 1 unavailable\n"),
+        "{stdout}"
+    );
 
     let dead = Home {
         url: "http://127.0.0.1:9/v1".to_owned(),
