@@ -460,3 +460,42 @@ async fn a_workspace_skills_folder_created_later_is_watched_too() {
     std::fs::remove_dir_all(skills.join("tides")).unwrap();
     until_catalog(library, "the removal", |c| c.get("tides").is_none()).await;
 }
+
+#[tokio::test]
+async fn a_tool_name_two_skills_declare_is_offered_once() {
+    let llm = ScriptedLlm::start().await;
+    let mut h = harness(&llm, ApprovalMode::Deny, "");
+    let skills = workspace_skills(&h);
+    for name in ["alpha", "beta"] {
+        write_skill(
+            &skills,
+            name,
+            &format!(
+                "---\nname: {name}\ndescription: Skill {name}.\nmetadata: {{\"pincer\": {{\"tools\": [{{\"name\": \"lookup\", \"description\": \"Look up.\", \"command\": [\"true\"]}}]}}}}\n---\nUse lookup.\n"
+            ),
+        );
+    }
+    let catalog = h.engine.skills().reload();
+    assert_eq!(catalog.tool_owners["lookup"], "alpha");
+    assert!(
+        catalog
+            .problems
+            .iter()
+            .any(|p| p.path.contains("beta") && p.message.contains("`lookup` is already taken")),
+        "{:?}",
+        catalog.problems
+    );
+
+    llm.push(Reply::tool_calls(&[
+        ("a", "skill", r#"{"name":"alpha"}"#),
+        ("b", "skill", r#"{"name":"beta"}"#),
+    ]));
+    llm.push(Reply::text("Both loaded."));
+    h.turn("s", "load both").await;
+    let names = tool_names(&llm.requests()[1].body);
+    assert_eq!(
+        names.iter().filter(|n| *n == "lookup").count(),
+        1,
+        "{names:?}"
+    );
+}

@@ -206,6 +206,8 @@ pub struct Catalog {
     pub prompt: String,
     /// The `skill` tool (when any skill is listed) and the skills' own tools.
     pub tools: BTreeMap<String, Arc<dyn Tool>>,
+    /// Which skill each skill tool belongs to, by tool name.
+    pub tool_owners: BTreeMap<String, String>,
 }
 
 impl std::fmt::Debug for Catalog {
@@ -247,18 +249,19 @@ impl Catalog {
             .map(|t| t.spec())
             .into_iter()
             .collect();
-        let first = specs.len();
-        for skill in self.skills.iter() {
-            if !(loaded.contains(&skill.def.name) || skill.def.always) {
-                continue;
-            }
-            for decl in &skill.def.tools {
-                if let Some(tool) = self.tools.get(&decl.name) {
-                    specs.push(tool.spec());
-                }
+        let always: BTreeSet<&str> = self
+            .skills
+            .iter()
+            .filter(|s| s.def.always)
+            .map(|s| s.def.name.as_str())
+            .collect();
+        for (name, owner) in &self.tool_owners {
+            if (loaded.contains(owner) || always.contains(owner.as_str()))
+                && let Some(tool) = self.tools.get(name)
+            {
+                specs.push(tool.spec());
             }
         }
-        specs[first..].sort_by(|a, b| a.name.cmp(&b.name));
         specs
     }
 
@@ -284,12 +287,14 @@ impl Catalog {
         }
         let skills = Arc::new(by_name.into_values().collect::<Vec<Skill>>());
         let prompt = super::index::prompt_section(&skills);
-        let tools = super::index::tools(&skills, input.here.tools, input.home, &mut problems);
+        let (tools, tool_owners) =
+            super::index::tools(&skills, input.here.tools, input.home, &mut problems);
         Catalog {
             skills,
             problems,
             prompt,
             tools,
+            tool_owners,
         }
     }
 }

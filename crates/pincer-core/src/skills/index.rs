@@ -66,15 +66,16 @@ pub fn one_line(text: &str, max: usize) -> String {
     format!("{}…", head.trim_end_matches([',', ';', ':', '.', ' ']))
 }
 
-/// The `skill` tool (when the index lists any skill, or a skill can be forced) and the tools
-/// of ready skills. A tool whose name is taken is left out and reported.
+/// The `skill` tool (when the index lists any skill) and the tools of ready skills, with the
+/// skill each belongs to. A tool whose name is taken is left out and reported.
 pub fn tools(
     skills: &Arc<Vec<Skill>>,
     taken: &BTreeSet<String>,
     home: Option<&Path>,
     problems: &mut Vec<Problem>,
-) -> BTreeMap<String, Arc<dyn Tool>> {
+) -> (BTreeMap<String, Arc<dyn Tool>>, BTreeMap<String, String>) {
     let mut tools: BTreeMap<String, Arc<dyn Tool>> = BTreeMap::new();
+    let mut owners = BTreeMap::new();
     let ready: Vec<&Skill> = skills
         .iter()
         .filter(|s| s.status == SkillStatus::Ready)
@@ -102,9 +103,10 @@ pub fn tools(
                 decl.name.clone(),
                 Arc::new(CommandTool::new(skill, decl, home)),
             );
+            owners.insert(decl.name.clone(), skill.def.name.clone());
         }
     }
-    tools
+    (tools, owners)
 }
 
 #[cfg(test)]
