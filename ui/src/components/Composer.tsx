@@ -1,8 +1,10 @@
 // The message box: grows with its text, Enter sends, Shift+Enter adds a line, Esc stops
 // the running turn. The Send button becomes Stop while a turn runs (Enter still queues).
+// Typing `/` offers the skills to start (SlashSuggestions), above the box.
 
 import { forwardRef, useCallback, useEffect, useImperativeHandle, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
 import { SendIcon, StopIcon } from "./Icons";
+import { SLASH_HINT, useSlashSuggestions } from "./SlashSuggestions";
 
 export interface ComposerProps {
   running: boolean;
@@ -32,6 +34,7 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
     changed.current?.(text);
   }, [text]);
   const area = useRef<HTMLTextAreaElement>(null);
+  const slash = useSlashSuggestions({ text, setText, area, disabled });
 
   useImperativeHandle(handle, () => ({
     focus: () => area.current?.focus(),
@@ -63,6 +66,7 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.nativeEvent.isComposing || e.keyCode === 229) return;
+    if (slash.onKeyDown(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();
       send();
@@ -95,7 +99,9 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
         onChange={(e) => setText(e.target.value)}
         onKeyDown={onKeyDown}
         aria-describedby="composer-hint"
+        {...slash.inputProps}
       />
+      {slash.list}
       {running ? (
         <button type="button" className="composer-btn stop" data-testid="stop" onClick={onStop} aria-label="Stop">
           <StopIcon size={16} />
@@ -111,8 +117,12 @@ export const Composer = forwardRef<ComposerHandle, ComposerProps>(function Compo
           <SendIcon size={18} />
         </button>
       )}
-      <p id="composer-hint" className="composer-hint">
-        {running ? "Enter queues your message · Esc stops the answer" : "Enter to send · Shift+Enter for a new line"}
+      <p id="composer-hint" className="composer-hint" data-testid="composer-hint">
+        {slash.open
+          ? SLASH_HINT
+          : running
+            ? "Enter queues your message · Esc stops the answer"
+            : `Enter to send · Shift+Enter for a new line${slash.hasSkills ? " · / for skills" : ""}`}
       </p>
     </form>
   );

@@ -1,135 +1,33 @@
 // One tool call: name, argument summary, live status, approval buttons when a person is
-// asked, and the (truncated) output once it finished.
+// asked, and the (truncated) output once it finished. A `skill` call gets its own card
+// (SkillCard): the skill's name and instructions rather than JSON.
 
 import { useId, useMemo, useState } from "react";
-import { imageUrl } from "../api/endpoints";
-import type { ApprovalDecision, DecidedBy } from "../generated/protocol";
+import type { ApprovalDecision } from "../generated/protocol";
 import { formatDuration } from "../lib/format";
+import { SKILL_TOOL } from "../lib/skillCall";
 import { prettyArgs, summarizeArgs } from "../lib/toolArgs";
-import type { ToolCallView, ToolStatus } from "../state/types";
-import { ApprovalButtons } from "./ApprovalButtons";
-import { BanIcon, CheckIcon, ChevronIcon, CrossIcon, HandIcon } from "./Icons";
-import { Spinner } from "./Spinner";
+import type { ToolCallView } from "../state/types";
+import { ChevronIcon } from "./Icons";
+import { SkillCard } from "./SkillCard";
+import { ApprovalPanel, Output, STATUS_LABEL, StatusIcon, Thumbnail } from "./ToolParts";
 
-export const OUTPUT_PREVIEW_CHARS = 2000;
-export const OUTPUT_PREVIEW_LINES = 40;
-
-const STATUS_LABEL: Record<ToolStatus, string> = {
-  approval: "waiting for approval",
-  running: "running",
-  ok: "done",
-  error: "failed",
-  denied: "denied",
-};
-
-/** The first part of a long output, cut at a line end where possible. */
-export function truncateOutput(output: string): { text: string; truncated: boolean; hiddenLines: number } {
-  const lines = output.split("\n");
-  let text = output;
-  if (lines.length > OUTPUT_PREVIEW_LINES) text = lines.slice(0, OUTPUT_PREVIEW_LINES).join("\n");
-  if (text.length > OUTPUT_PREVIEW_CHARS) text = text.slice(0, OUTPUT_PREVIEW_CHARS);
-  const truncated = text.length < output.length;
-  const shownLines = text.split("\n").length;
-  return { text, truncated, hiddenLines: truncated ? Math.max(0, lines.length - shownLines) : 0 };
-}
-
-function StatusIcon({ status }: { status: ToolStatus }) {
-  switch (status) {
-    case "running":
-      return <Spinner label="running" />;
-    case "approval":
-      return <HandIcon size={16} />;
-    case "ok":
-      return <CheckIcon size={16} />;
-    case "error":
-      return <CrossIcon size={16} />;
-    case "denied":
-      return <BanIcon size={16} />;
-  }
-}
-
-function Output({ output }: { output: string }) {
-  const [all, setAll] = useState(false);
-  const preview = useMemo(() => truncateOutput(output), [output]);
-  const lineCount = output ? output.replace(/\n$/, "").split("\n").length : 0;
-  return (
-    <div className="tool-section">
-      <div className="tool-section-label">
-        Output <span className="muted">· {output ? `${lineCount} line${lineCount === 1 ? "" : "s"}` : "empty"}</span>
-      </div>
-      <pre className="tool-output" data-testid="tool-output">
-        {all || !preview.truncated ? output : preview.text}
-      </pre>
-      {preview.truncated && (
-        <button type="button" className="btn btn-link" onClick={() => setAll((v) => !v)}>
-          {all
-            ? "Show less"
-            : `Show all (${preview.hiddenLines > 0 ? `${preview.hiddenLines} more lines` : `${output.length - preview.text.length} more characters`})`}
-        </button>
-      )}
-    </div>
-  );
-}
-
-/** The file name of an absolute path (either separator). */
-function fileName(path: string): string {
-  return path.split(/[\\/]/).filter(Boolean).pop() ?? path;
-}
-
-/** One image the tool made: a thumbnail that opens the full image in a new tab. */
-function Thumbnail({ path }: { path: string }) {
-  const [broken, setBroken] = useState(false);
-  const name = fileName(path);
-  const url = imageUrl(path);
-  if (broken) {
-    return (
-      <span className="tool-image-missing muted" data-testid="tool-image-missing">
-        {name}: the image is no longer available
-      </span>
-    );
-  }
-  return (
-    <a className="tool-image-link" href={url} target="_blank" rel="noopener noreferrer" title={`Open ${name}`}>
-      <img
-        className="tool-image"
-        data-testid="tool-image"
-        src={url}
-        alt={`Screenshot ${name}`}
-        loading="lazy"
-        decoding="async"
-        onError={() => setBroken(true)}
-      />
-    </a>
-  );
-}
-
-const USER_DECISION: Record<ApprovalDecision, string> = {
-  once: "You allowed this once.",
-  session: "You allowed this for the session.",
-  always: "You allowed this for good.",
-  deny: "You denied this.",
-};
-
-function decisionNote(decision: ApprovalDecision, by: DecidedBy): string {
-  switch (by) {
-    case "user":
-      return USER_DECISION[decision];
-    case "remembered":
-      return decision === "deny" ? "Denied by a remembered answer." : "Allowed by a remembered answer.";
-    case "mode":
-      return decision === "deny" ? "Denied by the approval mode." : "Allowed by the approval mode.";
-    case "policy":
-      return decision === "deny" ? "Denied by the approval rules." : "Allowed by the approval rules.";
-  }
-}
+export { OUTPUT_PREVIEW_CHARS, OUTPUT_PREVIEW_LINES, truncateOutput } from "./ToolParts";
 
 export interface ToolCardProps {
   tool: ToolCallView;
   onDecide?: (decision: ApprovalDecision) => void;
   autoFocusApproval?: boolean;
+  /** For a `skill` call: the first block of a turn whose message is this text. */
+  turnText?: string | null;
+  firstInTurn?: boolean;
 }
 
-export function ToolCard({ tool, onDecide, autoFocusApproval = true }: ToolCardProps) {
+export function ToolCard(props: ToolCardProps) {
+  return props.tool.name === SKILL_TOOL ? <SkillCard {...props} /> : <GenericToolCard {...props} />;
+}
+
+function GenericToolCard({ tool, onDecide, autoFocusApproval = true }: ToolCardProps) {
   const summary = useMemo(() => summarizeArgs(tool.arguments), [tool.arguments]);
   const pretty = useMemo(() => prettyArgs(tool.arguments), [tool.arguments]);
   const headId = useId();
@@ -173,25 +71,7 @@ export function ToolCard({ tool, onDecide, autoFocusApproval = true }: ToolCardP
         <ChevronIcon size={14} className="chev" />
       </button>
 
-      {tool.status === "approval" && tool.approval && (
-        <div className="approval">
-          <p className="approval-summary">
-            <strong>Allow?</strong> {tool.approval.summary}
-          </p>
-          {onDecide ? (
-            <ApprovalButtons onDecide={onDecide} autoFocus={autoFocusApproval} label={`Answer for ${tool.name}`} />
-          ) : null}
-          {tool.approval.pattern && (
-            <p className="approval-pattern muted">
-              “This session” and “Always” cover <code>{tool.approval.pattern}</code>
-            </p>
-          )}
-        </div>
-      )}
-
-      {tool.decision && tool.decidedBy && tool.status !== "approval" && (
-        <p className="tool-note muted">{decisionNote(tool.decision, tool.decidedBy)}</p>
-      )}
+      <ApprovalPanel tool={tool} onDecide={onDecide} autoFocus={autoFocusApproval} />
 
       {tool.images.length > 0 && (
         <div className="tool-images">

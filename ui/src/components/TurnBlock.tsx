@@ -39,6 +39,8 @@ export const TurnBlock = memo(function TurnBlock({ turn, onDecide }: TurnBlockPr
               <ToolCard
                 key={key}
                 tool={b.tool}
+                turnText={turn.userText}
+                firstInTurn={i === 0}
                 {...(onDecide && turn.live ? { onDecide: (d: ApprovalDecision) => onDecide(b.tool.callId, d) } : {})}
               />
             );

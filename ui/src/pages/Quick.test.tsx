@@ -4,8 +4,10 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
 import type { Event, ServerMessage, SessionInfo } from "../generated/protocol";
 import { parseRoute, routeHref } from "../lib/router";
+import { resetSkillCommands } from "../skills/commands";
 import { FakeWebSocket } from "../test/fakeWebSocket";
 import { type Handler, mockApi, ok } from "../test/mockApi";
+import { skillView, skillsReport } from "../test/skillView";
 
 function info(id: string): SessionInfo {
   return { id, title: "", created_at: "2025-01-01T10:00:00Z", updated_at: "2025-01-01T10:00:00Z", messages: 0, running: false };
@@ -51,6 +53,7 @@ function serverSends(session: string, ...events: Event[]) {
 beforeEach(() => {
   FakeWebSocket.reset();
   vi.stubGlobal("WebSocket", FakeWebSocket);
+  resetSkillCommands();
 });
 
 afterEach(() => {
@@ -182,5 +185,31 @@ describe("quick-ask window", () => {
     expect(await screen.findByTestId("quick-error")).toHaveTextContent("Could not ask: database is locked");
     expect(screen.getByTestId("quick-input")).toHaveValue("hello");
     expect(socket().sent).toEqual([]);
+  });
+
+  it("offers skills after a slash below the box; Esc closes the list first, then clears", async () => {
+    mockApi(routes({ "GET /api/skills": ok(skillsReport([skillView("web-research", { emoji: "🔎" }), skillView("notes")])) }));
+    window.history.replaceState(null, "", "/#/quick");
+    render(<App />);
+    await connect();
+    const input = await screen.findByTestId("quick-input");
+    await waitFor(() => expect(screen.getByText(/· \/ for skills/)).toBeInTheDocument());
+    await userEvent.type(input, "/web");
+    const list = await screen.findByTestId("slash-suggestions");
+    expect(list).toHaveClass("slash-below");
+    expect(within(list).getAllByRole("option").map((o) => o.dataset.skillName)).toEqual(["web-research"]);
+    expect(input).toHaveAttribute("aria-expanded", "true");
+    await userEvent.keyboard("{Escape}");
+    expect(screen.queryByTestId("slash-suggestions")).toBeNull();
+    expect(input).toHaveValue("/web");
+    await userEvent.keyboard("{Escape}");
+    expect(input).toHaveValue("");
+
+    await userEvent.type(input, "/no");
+    await screen.findByTestId("slash-suggestions");
+    await userEvent.keyboard("{Tab}");
+    expect(input).toHaveValue("/notes ");
+    await userEvent.type(input, "today{Enter}");
+    await waitFor(() => expect(sent().at(-1)).toEqual({ session: "q1", op: { type: "user_turn", text: "/notes today" } }));
   });
 });

@@ -1,13 +1,15 @@
 // The quick-ask window (#/quick): the desktop app opens it with a global shortcut as a
 // small always-on-top window. One box; Enter asks in a new chat and the answer streams
 // below (approvals included); "Open in Pincer" shows the chat in the main window; Esc
-// clears everything for the next question. No sidebar, no header.
+// clears everything for the next question. No sidebar, no header. Typing `/` offers the
+// skills to start, below the box.
 
 import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
 import { api } from "../api/endpoints";
 import { HttpError } from "../api/rest";
 import { ConnectionStatus } from "../components/ConnectionStatus";
 import { CloseIcon, LogoIcon, StopIcon } from "../components/Icons";
+import { SLASH_HINT, useSlashSuggestions } from "../components/SlashSuggestions";
 import { Spinner } from "../components/Spinner";
 import { TurnBlock } from "../components/TurnBlock";
 import { UserMessage } from "../components/UserMessage";
@@ -42,6 +44,7 @@ export function QuickAsk() {
   const [error, setError] = useState<string | null>(null);
   /** Snapshots seen when the session was made: only later ones can hide a turn's end. */
   const snapshotAtStart = useRef(0);
+  const slash = useSlashSuggestions({ text, setText, area: input, disabled: creating, placement: "below" });
 
   useEffect(() => {
     document.title = "Ask Pincer";
@@ -149,6 +152,7 @@ export function QuickAsk() {
 
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.nativeEvent.isComposing || e.keyCode === 229) return;
+    if (slash.onKeyDown(e)) return;
     if (e.key === "Enter" && !e.shiftKey && !e.altKey && !e.ctrlKey && !e.metaKey) {
       e.preventDefault();
       void ask();
@@ -204,8 +208,10 @@ export function QuickAsk() {
           disabled={creating}
           onChange={(e) => setText(e.target.value)}
           onKeyDown={onKeyDown}
+          {...slash.inputProps}
         />
         {creating && <Spinner size={16} label="Starting a chat" />}
+        {slash.list}
       </form>
 
       {(session || error || status !== "connected") && (
@@ -231,7 +237,11 @@ export function QuickAsk() {
       )}
 
       {!session && !error && (
-        <p className="quick-hint muted">Enter asks in a new chat · Shift+Enter adds a line · Esc clears</p>
+        <p className="quick-hint muted">
+          {slash.open
+            ? SLASH_HINT
+            : `Enter asks in a new chat · Shift+Enter adds a line · Esc clears${slash.hasSkills ? " · / for skills" : ""}`}
+        </p>
       )}
 
       {(session || error) && (

@@ -24,6 +24,11 @@ export function useLive(): LiveContextValue {
   return ctx;
 }
 
+/** The same, or null outside <LiveProvider> (for parts that also work on their own). */
+export function useLiveOptional(): LiveContextValue | null {
+  return useContext(LiveContext);
+}
+
 async function stillLoggedIn(): Promise<boolean> {
   try {
     await api.approvals();
