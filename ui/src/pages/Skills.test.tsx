@@ -8,36 +8,10 @@ import { countByStatus, sections } from "../skills/model";
 import { LiveProvider } from "../state/LiveProvider";
 import { FakeWebSocket } from "../test/fakeWebSocket";
 import { mockApi, ok } from "../test/mockApi";
+import { skillView } from "../test/skillView";
 import { SkillsPage } from "./Skills";
 
-function skill(name: string, over: Partial<SkillView> = {}): SkillView {
-  return {
-    name,
-    description: `What ${name} does.`,
-    source: "home",
-    path: `/data/skills/${name}`,
-    status: "ready",
-    unmet: [],
-    findings: [],
-    approved: false,
-    shadows: [],
-    emoji: null,
-    homepage: null,
-    license: null,
-    compatibility: null,
-    allowed_tools: [],
-    user_invocable: true,
-    model_invocable: true,
-    always: false,
-    primary_env: null,
-    install: [],
-    tools: [],
-    warnings: [],
-    authored: false,
-    hash: "0123456789abcdef0123",
-    ...over,
-  };
-}
+const skill = skillView;
 
 const curlFinding = {
   kind: "pipe_to_shell" as const,
