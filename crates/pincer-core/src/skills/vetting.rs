@@ -139,7 +139,7 @@ const PATTERNS: &[(FindingKind, &str)] = &[
     // writes to shell start-up files
     (
         FindingKind::ShellStartup,
-        r#"(?i)(>>?|\btee\s+(-a\s+|--append\s+)?)\s*["']?(~|\$home|\$\{home\}|/home/[^/\s]+|/root)?/?\.?(bashrc|bash_profile|bash_login|profile|zshrc|zprofile|zshenv|zlogin|config/fish/config\.fish)\b"#,
+        r#"(?i)(>>?|\btee\s+(-a\s+|--append\s+)?)\s*["']?(~|\$home|\$\{home\}|/home/[^/\s]+|/root)?/?\.(bashrc|bash_profile|bash_login|profile|zshrc|zprofile|zshenv|zlogin|config/fish/config\.fish)\b"#,
     ),
     (
         FindingKind::ShellStartup,
@@ -347,6 +347,7 @@ mod tests {
             "os.environ.get('API_KEY')",
             "base64 -d encoded.txt > decoded.bin",
             "Put the key in your `env` file, or export it in the shell.",
+            "gh api user > profile.json",
         ] {
             assert!(
                 kinds(line).is_empty(),
