@@ -72,15 +72,7 @@ impl Tool for CommandTool {
     }
 
     fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
-        let mut shown = args.to_string();
-        if shown.len() > 200 {
-            let cut = (0..=200)
-                .rev()
-                .find(|i| shown.is_char_boundary(*i))
-                .unwrap_or(0);
-            shown.truncate(cut);
-            shown.push('…');
-        }
+        let shown = crate::store::first_line(&args.to_string(), 200);
         Ok(Access::SkillTool {
             skill: self.skill.clone(),
             tool: self.decl.name.clone(),

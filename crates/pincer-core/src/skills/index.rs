@@ -45,14 +45,11 @@ pub fn prompt_section(skills: &[Skill]) -> String {
 
 /// The first line of `text`, cut at a word boundary to at most `max` characters.
 pub fn one_line(text: &str, max: usize) -> String {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
+    let line = crate::store::first_line(text, usize::MAX);
     if line.chars().count() <= max {
-        return line.to_owned();
+        return line;
     }
+    let line = line.as_str();
     let cut = line.char_indices().nth(max).map_or(line.len(), |(i, _)| i);
     let head = &line[..cut];
     // A whole first sentence reads better than a cut one.

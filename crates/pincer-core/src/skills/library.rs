@@ -15,6 +15,7 @@ use super::approvals::{Approvals, ApprovalsError};
 use super::bundled;
 use super::catalog::{Catalog, LoadInput, Root, SkillSource, SkillView};
 use super::gating::{self, Environment};
+use crate::agent::lock;
 use crate::config::{CONFIG_FILE, ProcessEnv, Settings};
 
 /// How long file events are gathered before one reload.
@@ -322,10 +323,6 @@ impl Inner {
         });
         self.current.borrow().clone()
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {

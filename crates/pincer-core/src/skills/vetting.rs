@@ -195,20 +195,12 @@ pub fn scan_text(file: &str, text: &str) -> Vec<Finding> {
                 kind,
                 file: file.to_owned(),
                 line: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                excerpt: excerpt(line),
+                excerpt: crate::store::first_line(line, 160),
                 why: kind.why().to_owned(),
             });
         }
     }
     findings
-}
-
-fn excerpt(line: &str) -> String {
-    let line = line.trim();
-    match line.char_indices().nth(160) {
-        Some((cut, _)) => format!("{}…", &line[..cut]),
-        None => line.to_owned(),
-    }
 }
 
 /// Hashes and scans every file under `dir`.
