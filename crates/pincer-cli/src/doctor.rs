@@ -76,12 +76,8 @@ fn redact(key: Option<&str>) -> String {
 
 /// "7 ready, 1 unavailable, 1 needs review; 1 file does not load (`pincer skills check`)".
 fn skills_summary(settings: &pincer_core::config::Settings) -> String {
-    use pincer_core::skills::{Library, SkillStatus};
-    let tools = pincer_core::tools::ToolRegistry::builtin()
-        .names()
-        .map(str::to_owned)
-        .collect();
-    let catalog = Library::open(settings, tools).current();
+    use pincer_core::skills::SkillStatus;
+    let catalog = crate::skills::library(settings).current();
     let count = |status| catalog.skills.iter().filter(|s| s.status == status).count();
     let mut parts = vec![format!("{} ready", count(SkillStatus::Ready))];
     for (status, label) in [

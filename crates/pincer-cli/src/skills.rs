@@ -10,17 +10,17 @@ use pincer_core::tools::ToolRegistry;
 use crate::cli::{Global, SkillsArgs, SkillsCommand};
 
 /// The skills as the headless engine sees them (desktop-only tools count as missing).
-fn library(global: &Global) -> anyhow::Result<(Library, Settings)> {
+pub fn library(settings: &Settings) -> Library {
+    let tools = ToolRegistry::builtin().names().map(str::to_owned).collect();
+    Library::open(settings, tools)
+}
+
+pub fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCode> {
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
     let file = FileConfig::load(&home)?;
     let settings =
         Settings::resolve_allowing_no_provider(home, file, &ProcessEnv, global.workspace.clone())?;
-    let tools = ToolRegistry::builtin().names().map(str::to_owned).collect();
-    Ok((Library::open(&settings, tools), settings))
-}
-
-pub fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCode> {
-    let (library, settings) = library(global)?;
+    let library = library(&settings);
     let catalog = library.current();
     match args.command {
         SkillsCommand::List { json } => {

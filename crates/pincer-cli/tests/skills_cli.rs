@@ -21,16 +21,21 @@ impl Home {
         }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
-        Command::new(env!("CARGO_BIN_EXE_pincer"))
+    /// `pincer ARGS` with nothing from this machine's environment but PATH.
+    fn command(&self, args: &[&str]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pincer"));
+        command
             .args(args)
             .env_clear()
             .env("PATH", std::env::var("PATH").unwrap_or_default())
             .env("HOME", self.user.path())
             .env("PINCER_HOME", self.dir.path())
-            .stdin(Stdio::null())
-            .output()
-            .unwrap()
+            .stdin(Stdio::null());
+        command
+    }
+
+    fn run(&self, args: &[&str]) -> Output {
+        self.command(args).output().unwrap()
     }
 
     fn ok(&self, args: &[&str]) -> String {
@@ -199,12 +204,8 @@ fn chat_lists_skills_and_starts_one_with_slash_name() {
     let llm = pincer_testkit::ScriptedLlm::start_in_background();
     llm.push(pincer_testkit::Reply::text("Researching."));
     let home = Home::new();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pincer"))
-        .args(["chat", "--session", "s"])
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("HOME", home.user.path())
-        .env("PINCER_HOME", home.dir.path())
+    let mut child = home
+        .command(&["chat", "--session", "s"])
         .env("PINCER_PROVIDER", "openai")
         .env("PINCER_BASE_URL", llm.base_url())
         .env("PINCER_API_KEY", "sk-test")
