@@ -13,10 +13,13 @@ use tokio::sync::watch;
 
 use super::approvals::{Approvals, ApprovalsError};
 use super::bundled;
-use super::catalog::{Catalog, LoadInput, Root, SkillSource, SkillView};
+use super::catalog::{Catalog, LoadInput, Problem, Root, SkillSource, SkillView};
 use super::gating::{self, Environment};
 use crate::agent::lock;
 use crate::config::{CONFIG_FILE, ProcessEnv, Settings};
+
+/// How a watch failure starts, so a later successful watch can clear it.
+const NOT_WATCHED: &str = "skill folders are not watched for changes";
 
 /// How long file events are gathered before one reload.
 const DEBOUNCE: Duration = Duration::from_millis(200);
@@ -55,10 +58,19 @@ struct Inner {
     watched: Mutex<BTreeSet<PathBuf>>,
     /// Serializes reloads, so an older one never publishes over a newer one.
     reloading: Mutex<()>,
+    /// What went wrong setting up (bundled skills not written out, folders not watched),
+    /// shown with every catalog's problems until it is fixed.
+    setup: Mutex<Vec<Problem>>,
 }
 
 /// The folders skills are read from for `settings`, highest precedence first.
 pub fn roots(settings: &Settings) -> Vec<Root> {
+    resolve_roots(settings).0
+}
+
+/// The roots, and the problem writing out the bundled skills had, if any.
+fn resolve_roots(settings: &Settings) -> (Vec<Root>, Option<Problem>) {
+    let mut trouble = None;
     let mut roots = vec![
         Root {
             source: SkillSource::Workspace,
@@ -87,7 +99,15 @@ pub fn roots(settings: &Settings) -> Vec<Root> {
                 source: SkillSource::Bundled,
                 dir,
             }),
-            Err(e) => tracing::error!(error = %e, "could not write out the bundled skills"),
+            Err(e) => {
+                let dir = settings.home.join(bundled::DIR);
+                tracing::error!(error = %e, "could not write out the bundled skills");
+                trouble = Some(Problem {
+                    path: dir.to_string_lossy().into_owned(),
+                    line: None,
+                    message: format!("could not write out the bundled skills: {e}"),
+                });
+            }
         }
     }
     // Canonical paths, so decisions in skills.json (keyed by folder) mean the same folder
@@ -100,7 +120,7 @@ pub fn roots(settings: &Settings) -> Vec<Root> {
     // One folder listed twice (a workspace inside the home, say) counts once, highest.
     let mut seen = BTreeSet::new();
     roots.retain(|root| seen.insert(root.dir.clone()));
-    roots
+    (roots, trouble)
 }
 
 impl Library {
@@ -112,7 +132,7 @@ impl Library {
         if let Err(e) = std::fs::create_dir_all(&dir) {
             tracing::warn!(dir = %dir.display(), error = %e, "could not create the skills folder");
         }
-        let roots = roots(settings);
+        let (roots, trouble) = resolve_roots(settings);
         let inner = Inner {
             home: settings.home.clone(),
             roots: RwLock::new(roots),
@@ -121,6 +141,7 @@ impl Library {
             watcher: Mutex::new(None),
             watched: Mutex::new(BTreeSet::new()),
             reloading: Mutex::new(()),
+            setup: Mutex::new(trouble.into_iter().collect()),
         };
         let library = Self {
             inner: Arc::new(inner),
@@ -154,7 +175,9 @@ impl Library {
 
     /// New settings: other folders maybe. Restarts the watcher if one runs.
     pub fn reconfigure(&self, settings: &Settings) -> Result<(), SkillsError> {
-        *write(&self.inner.roots) = roots(settings);
+        let (roots, trouble) = resolve_roots(settings);
+        *write(&self.inner.roots) = roots;
+        *lock(&self.inner.setup) = trouble.into_iter().collect();
         self.reload();
         let watching = lock(&self.inner.watcher).is_some();
         if watching {
@@ -167,6 +190,29 @@ impl Library {
     /// `config.toml`. A skill folder that does not exist yet is watched for through its
     /// nearest existing parent; once it appears, the watch is set up again to include it.
     pub fn watch(&self) -> Result<(), SkillsError> {
+        let watched = self.start_watching();
+        let mut setup = lock(&self.inner.setup);
+        setup.retain(|p| !p.message.starts_with(NOT_WATCHED));
+        if let Err(e) = &watched {
+            setup.push(Problem {
+                path: self
+                    .inner
+                    .home
+                    .join("skills")
+                    .to_string_lossy()
+                    .into_owned(),
+                line: None,
+                message: format!("{NOT_WATCHED}: {e}; use Reload to see changes"),
+            });
+        }
+        drop(setup);
+        if watched.is_err() {
+            self.reload();
+        }
+        watched
+    }
+
+    fn start_watching(&self) -> Result<(), SkillsError> {
         let weak = Arc::downgrade(&self.inner);
         let mut debouncer = new_debouncer(DEBOUNCE, move |result: DebounceEventResult| {
             let Some(inner) = weak.upgrade() else {
@@ -295,8 +341,9 @@ impl Inner {
             here: &here,
             home: Some(&self.home),
         });
+        catalog.problems.extend(lock(&self.setup).iter().cloned());
         if let Some(e) = unreadable {
-            catalog.problems.push(super::catalog::Problem {
+            catalog.problems.push(Problem {
                 path: self
                     .home
                     .join(super::approvals::FILE)
