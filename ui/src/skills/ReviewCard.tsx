@@ -3,9 +3,9 @@
 
 import { useState } from "react";
 import { Spinner } from "../components/Spinner";
-import type { SkillView } from "../generated/protocol";
 import { routeHref } from "../lib/router";
-import { EnableConfirm, FindingList, SkillEmoji, SourceBadge } from "./parts";
+import type { SkillView } from "../generated/protocol";
+import { EnableConfirm, FindingList, SkillSummary } from "./parts";
 import type { SkillActions } from "./SkillItem";
 
 export function ReviewCard({ skill, actions, folder }: { skill: SkillView; actions: SkillActions; folder?: string | undefined }) {
@@ -14,18 +14,7 @@ export function ReviewCard({ skill, actions, folder }: { skill: SkillView; actio
   return (
     <li className="card review-card" data-testid="skill-review" data-skill-name={skill.name} data-status={skill.status}>
       <div className="review-head">
-        <SkillEmoji emoji={skill.emoji} />
-        <div className="skill-main">
-          <div className="skill-title">
-            <a className="skill-name" href={routeHref({ page: "skills", skill: skill.name })}>
-              {skill.name}
-            </a>
-            <span className="skill-badges">
-              <SourceBadge source={skill.source} folder={folder} />
-            </span>
-          </div>
-          <p className="skill-desc">{skill.description}</p>
-        </div>
+        <SkillSummary skill={skill} folder={folder} showStatus={false} />
       </div>
       <FindingList findings={skill.findings} />
       {confirming ? (

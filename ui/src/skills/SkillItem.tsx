@@ -5,9 +5,8 @@ import { useState } from "react";
 import { AlertIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
 import type { SkillDetail, SkillView } from "../generated/protocol";
-import { routeHref } from "../lib/router";
 import { enableNeedsConfirm, sentenceCase } from "./model";
-import { EnableConfirm, FindingList, Inline, Shadows, SkillEmoji, SourceBadge, StatusBadge } from "./parts";
+import { EnableConfirm, FindingList, Inline, Shadows, SkillSummary } from "./parts";
 
 export interface SkillActions {
   /** The skill a request is running for. */
@@ -67,32 +66,13 @@ export function ToggleButton({ skill, actions, onAskConfirm }: { skill: SkillVie
 
 export function SkillItem({ skill, actions, folder }: { skill: SkillView; actions: SkillActions; folder?: string | undefined }) {
   const [confirming, setConfirming] = useState(false);
-  const reviewed = skill.approved && skill.findings.length > 0;
   return (
     <li className="skill-item" data-testid="skill-item" data-skill-name={skill.name} data-status={skill.status}>
       <div className="skill-row">
-        <SkillEmoji emoji={skill.emoji} />
-        <div className="skill-main">
-          <div className="skill-title">
-            <a className="skill-name" href={routeHref({ page: "skills", skill: skill.name })}>
-              {skill.name}
-            </a>
-            <span className="skill-badges">
-              <StatusBadge status={skill.status} />
-              <SourceBadge source={skill.source} folder={folder} />
-              {reviewed && (
-                <span className="badge" title="You enabled it after reading what vetting found">
-                  reviewed
-                </span>
-              )}
-            </span>
-          </div>
-          <p className="skill-desc" title={skill.description}>
-            {skill.description}
-          </p>
+        <SkillSummary skill={skill} folder={folder}>
           {skill.status === "unavailable" && <Unmet reasons={skill.unmet} />}
           <Shadows shadows={skill.shadows} />
-        </div>
+        </SkillSummary>
         <div className="skill-actions">
           <ToggleButton skill={skill} actions={actions} onAskConfirm={() => setConfirming(true)} />
         </div>

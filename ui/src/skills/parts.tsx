@@ -4,6 +4,7 @@ import { useEffect, useId, useRef, useState, type ReactNode } from "react";
 import type { Finding, Shadowed, SkillSource, SkillStatus, SkillView } from "../generated/protocol";
 import { ChevronIcon, SparkIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
+import { routeHref } from "../lib/router";
 import { FINDING_LABEL, SOURCE_HELP, SOURCE_LABEL, STATUS_LABEL, location } from "./model";
 
 /** Text with `backticked` parts as inline code, as the daemon writes its reasons. */
@@ -164,5 +165,46 @@ export function Shadows({ shadows }: { shadows: Shadowed[] }) {
         </ul>
       )}
     </div>
+  );
+}
+
+/** A skill's emoji, linked name, badges and description, as the list and the review cards
+ * show it; `children` go under the description. */
+export function SkillSummary({
+  skill,
+  folder,
+  showStatus = true,
+  children,
+}: {
+  skill: SkillView;
+  folder?: string | undefined;
+  showStatus?: boolean;
+  children?: ReactNode;
+}) {
+  const reviewed = skill.approved && skill.findings.length > 0;
+  return (
+    <>
+      <SkillEmoji emoji={skill.emoji} />
+      <div className="skill-main">
+        <div className="skill-title">
+          <a className="skill-name" href={routeHref({ page: "skills", skill: skill.name })}>
+            {skill.name}
+          </a>
+          <span className="skill-badges">
+            {showStatus && <StatusBadge status={skill.status} />}
+            <SourceBadge source={skill.source} folder={folder} />
+            {reviewed && (
+              <span className="badge" title="You enabled it after reading what vetting found">
+                reviewed
+              </span>
+            )}
+          </span>
+        </div>
+        <p className="skill-desc" title={skill.description}>
+          {skill.description}
+        </p>
+        {children}
+      </div>
+    </>
   );
 }
