@@ -152,6 +152,13 @@ async fn slash_name_forces_a_skill_and_respects_user_invocable() {
         tool.ends_with("The user started this skill with: staging please"),
         "{tool}"
     );
+    // Like any tool call, it is in the audit trail.
+    let audit = h.engine.store().audit("s").unwrap();
+    let calls: Vec<(&str, &str)> = audit
+        .iter()
+        .map(|a| (a.tool.as_str(), a.outcome.as_str()))
+        .collect();
+    assert_eq!(calls, [("skill", "ok")]);
 
     llm.push(Reply::text("Plain answer."));
     h.turn("t", "/internal go").await;

@@ -3,6 +3,7 @@
 //! Nothing here fails the turn: unknown tools, bad arguments, refusals and tool errors all
 //! become a tool result the model can read and react to.
 
+use std::sync::Arc;
 use std::time::Instant;
 
 use tokio::sync::oneshot;
@@ -15,8 +16,8 @@ use crate::policy::Verdict;
 use crate::protocol::{ApprovalDecision, DecidedBy, Event};
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
-use crate::tools::ToolOutput;
 use crate::tools::offload::offload;
+use crate::tools::{Tool, ToolOutput};
 
 /// The result message and whether the call was cut short by cancellation.
 pub(crate) struct Outcome {
@@ -44,7 +45,20 @@ struct Decision {
 }
 
 impl ToolRun<'_> {
+    /// Runs a call the model made, with the tool of that name.
     pub(crate) async fn run(&self, call: &ToolCall) -> Outcome {
+        let tool = self
+            .shared
+            .tools
+            .get(&call.name)
+            .or_else(|| self.catalog.tools.get(&call.name))
+            .cloned();
+        self.run_with(call, tool).await
+    }
+
+    /// Runs `call` with `tool` (`None`: there is no such tool): policy, approval, events,
+    /// offload and audit, as for every call.
+    pub(crate) async fn run_with(&self, call: &ToolCall, tool: Option<Arc<dyn Tool>>) -> Outcome {
         let started = Instant::now();
         self.shared.emit(
             self.session_id,
@@ -54,7 +68,7 @@ impl ToolRun<'_> {
                 arguments: call.arguments.clone(),
             },
         );
-        let (output, ok, decision, outcome) = self.execute(call).await;
+        let (output, ok, decision, outcome) = self.execute(call, tool).await;
         let cancelled = outcome == "cancelled";
         let ToolOutput {
             text: content,
@@ -102,17 +116,16 @@ impl ToolRun<'_> {
     }
 
     /// Returns (output, ok, decision, outcome label).
-    async fn execute(&self, call: &ToolCall) -> (ToolOutput, bool, Decision, &'static str) {
+    async fn execute(
+        &self,
+        call: &ToolCall,
+        tool: Option<Arc<dyn Tool>>,
+    ) -> (ToolOutput, bool, Decision, &'static str) {
         let policy_decision = |allowed| Decision {
             allowed,
             by: DecidedBy::Policy,
             reason: String::new(),
         };
-        let tool = self
-            .shared
-            .tools
-            .get(&call.name)
-            .or_else(|| self.catalog.tools.get(&call.name));
         let Some(tool) = tool else {
             let known: Vec<&str> = self
                 .shared

@@ -91,7 +91,7 @@ impl Turn<'_> {
         if self.config.providers.is_empty() {
             return Err(NO_PROVIDER.to_owned());
         }
-        self.force_skill(state, &text)?;
+        self.force_skill(state, &text).await?;
         let system = format!("{}{}", self.config.system_prompt, self.catalog.prompt);
         let mut usage = Usage::default();
         let max_steps = self.config.settings.max_steps;
@@ -144,15 +144,7 @@ impl Turn<'_> {
                 });
             }
             let session_id = state.id.clone();
-            let runner = ToolRun {
-                shared: self.shared,
-                config: self.config,
-                session: self.session,
-                catalog: self.catalog,
-                session_id: &session_id,
-                turn_id: self.turn_id,
-                cancel: self.cancel,
-            };
+            let runner = self.tool_run(&session_id);
             let mut cancelled = false;
             for call in &calls {
                 // After a cancellation the remaining calls still get a result, so the
@@ -177,8 +169,8 @@ impl Turn<'_> {
     }
 
     /// `/name args` names a skill: load it for the model as if it had called the `skill`
-    /// tool, so the user's wish is followed and the surfaces show a tool card for it.
-    fn force_skill(&self, state: &mut SessionState, text: &str) -> Result<(), String> {
+    /// tool, through the same tool-call path (events, audit), so surfaces show it.
+    async fn force_skill(&self, state: &mut SessionState, text: &str) -> Result<(), String> {
         let Some((name, args)) = skills::slash_command(text) else {
             return Ok(());
         };
@@ -190,33 +182,26 @@ impl Turn<'_> {
             name: skill_tool::NAME.to_owned(),
             arguments: serde_json::json!({ "name": name }).to_string(),
         };
-        let session = state.id.clone();
-        self.shared.emit(
-            &session,
-            Event::ToolCallRequested {
-                call_id: call.id.clone(),
-                name: call.name.clone(),
-                arguments: call.arguments.clone(),
-            },
-        );
-        let (output, ok) = match skill_tool::load_for_user(&self.catalog.skills, name, args) {
-            Ok(text) => (text, true),
-            Err(why) => (format!("error: {why}"), false),
-        };
-        self.shared.emit(
-            &session,
-            Event::ToolCallFinished {
-                call_id: call.id.clone(),
-                name: call.name.clone(),
-                ok,
-                output: output.clone(),
-                images: Vec::new(),
-                duration_ms: 0,
-            },
-        );
-        let id = call.id.clone();
-        self.append(state, Message::assistant(String::new(), vec![call]))?;
-        self.append(state, Message::tool_result(id, output, !ok))
+        self.append(state, Message::assistant(String::new(), vec![call.clone()]))?;
+        let tool = skill_tool::UserSkill::new(Arc::clone(&self.catalog.skills), args);
+        let session_id = state.id.clone();
+        let outcome = self
+            .tool_run(&session_id)
+            .run_with(&call, Some(Arc::new(tool)))
+            .await;
+        self.append(state, outcome.message)
+    }
+
+    fn tool_run<'s>(&'s self, session_id: &'s str) -> ToolRun<'s> {
+        ToolRun {
+            shared: self.shared,
+            config: self.config,
+            session: self.session,
+            catalog: self.catalog,
+            session_id,
+            turn_id: self.turn_id,
+            cancel: self.cancel,
+        }
     }
 
     fn cancelled(&self) -> Event {

@@ -38,6 +38,15 @@ impl SkillTool {
     }
 }
 
+/// The arguments both forms of the tool take: the skill's name.
+fn name_parameter() -> serde_json::Value {
+    json!({
+        "type": "object",
+        "properties": {"name": {"type": "string"}},
+        "required": ["name"]
+    })
+}
+
 /// Why a skill cannot be loaded now, or `None` if it can.
 fn refusal(skill: &Skill, by_user: bool) -> Option<String> {
     let name = &skill.def.name;
@@ -151,6 +160,54 @@ pub fn load_for_user(skills: &[Skill], name: &str, args: &str) -> Result<String,
     }
 }
 
+/// The `skill` tool as a `/name args` message uses it: it may start skills only the user
+/// may start, and passes on what the user wrote after the name.
+pub struct UserSkill {
+    skills: Arc<Vec<Skill>>,
+    args: String,
+}
+
+impl UserSkill {
+    pub fn new(skills: Arc<Vec<Skill>>, args: &str) -> Self {
+        Self {
+            skills,
+            args: args.to_owned(),
+        }
+    }
+}
+
+impl Tool for UserSkill {
+    fn name(&self) -> &str {
+        NAME
+    }
+
+    fn description(&self) -> &str {
+        "Starts the skill the user named with /name."
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        name_parameter()
+    }
+
+    fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
+        let args: Args = parse_args(args)?;
+        Ok(Access::Skill { name: args.name })
+    }
+
+    fn run<'a>(
+        &'a self,
+        args: serde_json::Value,
+        _: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(async move {
+            let args: Args = parse_args(&args)?;
+            load_for_user(&self.skills, &args.name, &self.args)
+                .map(ToolOutput::from)
+                .map_err(ToolError::Failed)
+        })
+    }
+}
+
 impl Tool for SkillTool {
     fn name(&self) -> &str {
         NAME
@@ -161,11 +218,7 @@ impl Tool for SkillTool {
     }
 
     fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {"name": {"type": "string"}},
-            "required": ["name"]
-        })
+        name_parameter()
     }
 
     fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
