@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use pincer_core::protocol::{Op, Reply, Submission};
 use tauri::{AppHandle, Manager};
 
 use crate::backend::Backend;
@@ -45,7 +46,12 @@ impl Shell {
             .backend
             .get()
             .and_then(|b| b.engine.as_ref())
-            .map(|engine| engine.interrupt_all())
+            .map(|engine| {
+                match engine.submit(Submission::fresh(Op::InterruptAll)) {
+                    Ok(Reply::Interrupted { turns }) => turns,
+                    _ => 0,
+                }
+            })
             .unwrap_or(0);
         tracing::warn!(turns = stopped, "emergency stop");
     }

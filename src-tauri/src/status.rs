@@ -98,6 +98,7 @@ impl Tracker {
             for event in &turn.events {
                 tracker.apply(&SessionEvent {
                     session: turn.session.clone(),
+                    submission: turn.submission.clone(),
                     event: event.clone(),
                 });
             }
@@ -150,7 +151,7 @@ impl Tracker {
                     }),
                     Event::TurnFailed { error, .. } => Some(Notice::Failed {
                         session: session.clone(),
-                        error: error.clone(),
+                        error: error.message.clone(),
                     }),
                     Event::StepLimitReached { limit, .. } => Some(Notice::Failed {
                         session: session.clone(),
@@ -177,6 +178,7 @@ mod tests {
     fn ev(session: &str, event: Event) -> SessionEvent {
         SessionEvent {
             session: session.to_owned(),
+            submission: "sub".to_owned(),
             event,
         }
     }
@@ -280,7 +282,10 @@ mod tests {
             "b",
             Event::TurnFailed {
                 turn_id: "t".into(),
-                error: long,
+                error: pincer_core::protocol::Failure::new(
+                    pincer_core::protocol::FailureKind::Server,
+                    long,
+                ),
             },
         ));
         let (summary, body) = notice.unwrap().text();

@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use pincer_core::protocol::{Op, Submission};
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -97,7 +98,12 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
         "stop" => shell(app).emergency_stop(),
         "pause" => {
             if let Some(engine) = shell(app).backend.get().and_then(|b| b.engine.clone()) {
-                engine.set_paused(!engine.is_paused());
+                let op = Op::SetPaused {
+                    paused: !engine.is_paused(),
+                };
+                if let Err(e) = engine.submit(Submission::fresh(op)) {
+                    tracing::warn!(error = %e, "could not pause or resume");
+                }
             }
         }
         "quit" => shell(app).quit(app),

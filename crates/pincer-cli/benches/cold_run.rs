@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use pincer_core::agent::{ApprovalMode, Engine};
 use pincer_core::config::{FileConfig, Settings};
-use pincer_core::protocol::{Event, Op};
+use pincer_core::protocol::Event;
 use pincer_core::store::Store;
 use pincer_core::tools::ToolRegistry;
 use pincer_testkit::{Reply, ScriptedLlm};
@@ -101,9 +101,7 @@ fn engine_overhead(turns: usize) {
             let session = engine.session(&format!("s{i}"));
             llm.push(Reply::text("ok"));
             let started = Instant::now();
-            session.submit(Op::UserTurn {
-                text: "hi".to_owned(),
-            });
+            session.user_turn("hi").unwrap();
             loop {
                 let event = events.recv().await.unwrap();
                 if let Event::TurnCompleted { .. } = event.event {

@@ -16,9 +16,8 @@ use crate::run::{TurnEnd, drive};
 const HELP: &str = "commands: /new (fresh session)  /sessions  /usage  /skills  /<skill> [what to do]  /help  /quit";
 
 pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
-    let engine = context::engine(global, args.approve)?;
+    let engine = context::engine(global)?;
     let mut id = args.session.unwrap_or_else(context::new_session_id);
-    let mut session = engine.session(&id);
     let mut input = Input::stdin();
     let mut interrupts = Interrupts::listen();
     let mut renderer = Renderer::new();
@@ -47,7 +46,6 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
             "/help" => eprintln!("{HELP}"),
             "/new" => {
                 id = context::new_session_id();
-                session = engine.session(&id);
                 eprintln!("new session {id}");
             }
             "/sessions" => {
@@ -99,8 +97,9 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
             _ => {
                 let end = drive(
                     &engine,
-                    &session,
+                    &id,
                     text.to_owned(),
+                    args.approve.mode(),
                     &mut input,
                     &mut interrupts,
                     &mut renderer,

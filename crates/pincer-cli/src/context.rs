@@ -27,14 +27,20 @@ pub fn store(global: &Global) -> anyhow::Result<Store> {
     Ok(Store::open(&home.join("pincer.db"))?)
 }
 
-pub fn engine(global: &Global, approve: Approve) -> anyhow::Result<Engine> {
+/// The engine, in this process. Each turn says how its approvals are answered.
+pub fn engine(global: &Global) -> anyhow::Result<Engine> {
     let settings = settings(global)?;
-    let mode = match approve {
-        Approve::Ask => ApprovalMode::Ask,
-        Approve::Auto => ApprovalMode::Auto,
-        Approve::Deny => ApprovalMode::Deny,
-    };
-    Ok(Engine::start(settings, mode)?)
+    Ok(Engine::start(settings, ApprovalMode::Ask)?)
+}
+
+impl Approve {
+    pub fn mode(self) -> ApprovalMode {
+        match self {
+            Approve::Ask => ApprovalMode::Ask,
+            Approve::Auto => ApprovalMode::Auto,
+            Approve::Deny => ApprovalMode::Deny,
+        }
+    }
 }
 
 pub use pincer_core::store::new_session_id;

@@ -10,6 +10,7 @@ mod cli;
 mod context;
 mod daemon;
 mod doctor;
+mod hints;
 mod input;
 mod interrupts;
 mod login;

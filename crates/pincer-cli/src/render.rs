@@ -41,13 +41,14 @@ impl Renderer {
             }
             Event::ToolCallFinished {
                 name,
-                ok,
+                outcome,
                 output,
                 duration_ms,
                 ..
             } => {
-                let mark = if *ok { "✓" } else { "✗" };
-                let detail = if *ok {
+                let ok = outcome.is_ok();
+                let mark = if ok { "✓" } else { "✗" };
+                let detail = if ok {
                     String::new()
                 } else {
                     format!(": {}", short(output, 200))
@@ -62,12 +63,16 @@ impl Renderer {
             } => {
                 self.stop_spinner();
                 self.note(&format!(
-                    "↻ {provider} failed (attempt {attempt}): {reason}; retrying in {delay_ms} ms"
+                    "↻ {provider} failed (attempt {attempt}): {}; retrying in {delay_ms} ms",
+                    reason.message
                 ));
             }
             Event::ProviderFallback { from, to, reason } => {
                 self.stop_spinner();
-                self.note(&format!("↪ {from} gave up ({reason}); switching to {to}"));
+                self.note(&format!(
+                    "↪ {from} gave up ({}); switching to {to}",
+                    reason.message
+                ));
             }
             Event::ApprovalResolved { decision, by, .. } if *by != DecidedBy::User => {
                 self.note(&format!(

@@ -3,12 +3,13 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use pincer_core::agent::{Engine, SessionHandle};
-use pincer_core::protocol::{ApprovalDecision, Event, Op};
+use pincer_core::agent::{ApprovalMode, Engine};
+use pincer_core::protocol::{ApprovalDecision, Event, Failure, Op, Submission};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::cli::{Global, RunArgs};
 use crate::context;
+use crate::hints::hint;
 use crate::input::Input;
 use crate::interrupts::Interrupts;
 use crate::render::Renderer;
@@ -19,7 +20,7 @@ pub enum TurnEnd {
     Completed,
     Cancelled,
     StepLimit(u32),
-    Failed(String),
+    Failed(Failure),
 }
 
 impl TurnEnd {
@@ -42,22 +43,25 @@ impl TurnEnd {
             TurnEnd::StepLimit(limit) => Some(format!(
                 "stopped after {limit} model steps (agent.max_steps); continue the session to go on"
             )),
-            TurnEnd::Failed(error) => Some(error.clone()),
+            TurnEnd::Failed(failure) => Some(match hint(failure.kind) {
+                Some(hint) => format!("{} — {hint}", failure.message),
+                None => failure.message.clone(),
+            }),
         }
     }
 }
 
 pub async fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let engine = context::engine(global, args.approve)?;
+    let engine = context::engine(global)?;
     let id = args.session.unwrap_or_else(context::new_session_id);
-    let session = engine.session(&id);
     let mut input = Input::stdin();
     let mut interrupts = Interrupts::listen();
     let mut renderer = Renderer::new();
     let end = drive(
         &engine,
-        &session,
+        &id,
         args.prompt.join(" "),
+        args.approve.mode(),
         &mut input,
         &mut interrupts,
         &mut renderer,
@@ -78,18 +82,29 @@ pub async fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
 
 /// Submits one user turn and follows its events to the end, answering approvals from
 /// `input` and turning Ctrl-C into an interrupt (a second Ctrl-C stops waiting).
+#[allow(clippy::too_many_arguments)]
 pub async fn drive(
     engine: &Engine,
-    session: &SessionHandle,
+    session: &str,
     text: String,
+    approvals: ApprovalMode,
     input: &mut Input,
     interrupts: &mut Interrupts,
     renderer: &mut Renderer,
     json: bool,
 ) -> TurnEnd {
     let mut events = engine.subscribe();
-    if !session.submit(Op::UserTurn { text }) {
-        return TurnEnd::Failed("the session stopped unexpectedly".to_owned());
+    let submission = Submission::fresh(Op::UserTurn {
+        session: session.to_owned(),
+        text,
+        approvals: Some(approvals),
+    });
+    let id = submission.id.clone();
+    if let Err(e) = engine.submit(submission) {
+        return TurnEnd::Failed(Failure::new(
+            pincer_core::protocol::FailureKind::Internal,
+            e.message,
+        ));
     }
     let mut interrupted = false;
     loop {
@@ -100,19 +115,25 @@ pub async fn drive(
                 }
                 interrupted = true;
                 renderer.note("interrupting… (Ctrl-C again to stop waiting)");
-                session.submit(Op::Interrupt);
+                let _ = engine.submit(Submission::fresh(Op::Interrupt { session: session.to_owned() }));
                 continue;
             }
             received = events.recv() => received,
         };
         let event = match received {
-            Ok(event) if event.session == session.id() => event,
+            // Only this submission's turn: other surfaces may run turns in this session too.
+            Ok(event) if event.submission == id => event,
             Ok(_) => continue,
             Err(RecvError::Lagged(missed)) => {
                 tracing::warn!(missed, "the terminal fell behind; some events were skipped");
                 continue;
             }
-            Err(RecvError::Closed) => return TurnEnd::Failed("the engine stopped".to_owned()),
+            Err(RecvError::Closed) => {
+                return TurnEnd::Failed(Failure::new(
+                    pincer_core::protocol::FailureKind::Internal,
+                    "the engine stopped",
+                ));
+            }
         };
         if json {
             let mut out = std::io::stdout().lock();
@@ -128,7 +149,15 @@ pub async fn drive(
                 call_id, summary, ..
             } => {
                 let decision = ask(input, &summary).await;
-                session.submit(Op::Approve { call_id, decision });
+                let answer = Submission::fresh(Op::Approve {
+                    session: session.to_owned(),
+                    call_id,
+                    decision,
+                });
+                // Refused when another surface answered first: that answer stands.
+                if let Err(e) = engine.submit(answer) {
+                    renderer.note(&format!("({})", e.message));
+                }
             }
             Event::TurnCompleted { .. } => return TurnEnd::Completed,
             Event::TurnCancelled { .. } => return TurnEnd::Cancelled,

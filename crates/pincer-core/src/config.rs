@@ -210,6 +210,9 @@ impl Default for ToolsSection {
 pub struct Settings {
     pub home: PathBuf,
     pub workspace: PathBuf,
+    /// The workspace given on the command line (`--workspace`), which wins over the file
+    /// and the environment; kept so settings read again later still honour it.
+    pub workspace_override: Option<PathBuf>,
     /// The first is used; the others take over in order when it fails.
     pub providers: Vec<Endpoint>,
     pub max_steps: u32,
@@ -368,6 +371,7 @@ impl Settings {
         workspace: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
         let providers = resolve_providers(&file.providers, env)?;
+        let workspace_override = workspace.clone();
         let workspace = workspace
             .or_else(|| env.var("PINCER_WORKSPACE").map(PathBuf::from))
             .or(file.workspace)
@@ -383,6 +387,7 @@ impl Settings {
         Ok(Self {
             home,
             workspace,
+            workspace_override,
             providers,
             max_steps: file.agent.max_steps.max(1),
             max_tokens: file.agent.max_tokens,

@@ -26,9 +26,63 @@ impl Role {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct ToolCall {
+    /// The engine's own id, unique in the data home: events, audit, approvals and the UI use
+    /// it. (Rows stored before engine ids existed hold the provider's id here.)
     pub id: String,
+    /// The id the provider gave the call, kept only to echo it back to that provider:
+    /// providers reuse theirs (`call_0` every turn), so it identifies nothing of ours.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub provider_id: Option<String>,
     pub name: String,
     pub arguments: String,
+}
+
+impl ToolCall {
+    /// A call as a provider sent it, before the engine gives it an id of its own.
+    pub fn from_provider(
+        provider_id: impl Into<String>,
+        name: impl Into<String>,
+        arguments: impl Into<String>,
+    ) -> Self {
+        let provider_id = provider_id.into();
+        Self {
+            id: provider_id.clone(),
+            provider_id: Some(provider_id),
+            name: name.into(),
+            arguments: arguments.into(),
+        }
+    }
+
+    /// The id to send the provider for this call and its result.
+    pub fn echo_id(&self) -> &str {
+        self.provider_id.as_deref().unwrap_or(&self.id)
+    }
+}
+
+/// A fresh engine id for a tool call.
+pub fn new_call_id() -> String {
+    format!("tc-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// For every tool call in `history`: the engine's id → the id to echo to the provider.
+pub fn echo_ids(history: &[Message]) -> std::collections::HashMap<&str, &str> {
+    history
+        .iter()
+        .flat_map(|m| &m.tool_calls)
+        .map(|call| (call.id.as_str(), call.echo_id()))
+        .collect()
+}
+
+impl Message {
+    /// The provider's id of the call this tool result answers (see [`echo_ids`]).
+    pub fn echo_call_id<'a>(
+        &'a self,
+        ids: &std::collections::HashMap<&str, &'a str>,
+    ) -> &'a str {
+        let ours = self.tool_call_id.as_deref().unwrap_or_default();
+        ids.get(ours).copied().unwrap_or(ours)
+    }
 }
 
 /// One message of a conversation, in the shape every provider dialect can be rendered from.

@@ -1,27 +1,170 @@
-//! The one protocol every surface speaks: surfaces submit [`Op`]s and receive [`Event`]s.
+//! The one protocol every surface speaks: surfaces send [`Submission`]s and receive
+//! [`SessionEvent`]s (and a [`Reply`] or an [`OpError`] per submission).
 //!
-//! The CLI, the gateway, bridges and tests drive the engine only through these types. Both
-//! enums are `non_exhaustive` so surfaces keep compiling as the protocol grows.
+//! The CLI, the gateway's WebSocket and REST handlers, the desktop shell, bridges and tests
+//! drive the engine only through these types, in-process or as JSON over the WebSocket.
+//! Every submission carries an id the surface chose; the reply and every event of the turn
+//! it started name that id, so no surface ever pairs a request with its answer by text.
+//! The enums are `non_exhaustive` so surfaces keep compiling as the protocol grows.
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent::LiveTurn;
 use crate::model::Usage;
 
-/// What a surface asks of a session.
+/// One request of a surface: an op and the id the surface chose for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Submission {
+    /// Chosen by the surface: 1–64 letters, digits, '-', '_', '.' or ':'.
+    pub id: String,
+    pub op: Op,
+}
+
+impl Submission {
+    pub fn new(id: impl Into<String>, op: Op) -> Self {
+        Self { id: id.into(), op }
+    }
+
+    /// A submission with a fresh random id, for surfaces that need not choose one.
+    pub fn fresh(op: Op) -> Self {
+        Self::new(new_submission_id(), op)
+    }
+}
+
+/// A fresh submission id.
+pub fn new_submission_id() -> String {
+    format!("sub-{}", uuid::Uuid::new_v4().simple())
+}
+
+/// What a surface asks of the engine.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Op {
-    /// Run a turn with this user text. Turns of one session run one after another.
-    UserTurn { text: String },
-    /// Stop the running turn; what happened so far is kept.
-    Interrupt,
+    /// Run a turn with this user text in `session` (created if new). Turns of one session
+    /// run one after another.
+    UserTurn {
+        session: String,
+        text: String,
+        /// How this turn's approval requests are answered; default: the engine's (ask).
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        approvals: Option<ApprovalMode>,
+    },
+    /// Stop the session's running turn; what happened so far is kept.
+    Interrupt { session: String },
     /// Answer a pending [`Event::ApprovalRequested`].
     Approve {
+        session: String,
         call_id: String,
         decision: ApprovalDecision,
     },
+    /// The emergency stop: interrupt every running turn.
+    InterruptAll,
+    /// Pause or resume work: while paused no new turn starts (messages wait in their
+    /// session's queue); running turns finish.
+    SetPaused { paused: bool },
+    /// Delete a session, its messages and its grants. Refused while a turn runs in it.
+    DeleteSession { session: String },
+    /// Read the settings again from the data home (config.toml, secrets, environment) and
+    /// apply them to new turns; running turns finish with what they started with.
+    ReloadSettings,
+    /// Turn a skill on or off.
+    SetSkillEnabled { name: String, enabled: bool },
+    /// Read the skill folders again.
+    ReloadSkills,
+    /// What a surface needs to draw itself: running turns and whether work is paused.
+    Status,
+}
+
+impl Op {
+    /// The session this op is about, if it is about one.
+    pub fn session(&self) -> Option<&str> {
+        match self {
+            Op::UserTurn { session, .. }
+            | Op::Interrupt { session }
+            | Op::Approve { session, .. }
+            | Op::DeleteSession { session } => Some(session),
+            Op::InterruptAll
+            | Op::SetPaused { .. }
+            | Op::ReloadSettings
+            | Op::SetSkillEnabled { .. }
+            | Op::ReloadSkills
+            | Op::Status => None,
+        }
+    }
+}
+
+/// The engine's answer to an accepted submission. A turn's progress follows as events.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum Reply {
+    /// Done, or queued (a user turn starts when the session is free and work not paused).
+    Accepted,
+    /// [`Op::InterruptAll`]: how many running turns were told to stop.
+    Interrupted { turns: u32 },
+    /// [`Op::Status`].
+    Status(EngineStatus),
+}
+
+/// What a surface draws: the running turns with their events so far, and pause.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EngineStatus {
+    pub turns: Vec<LiveTurn>,
+    pub paused: bool,
+}
+
+/// Why a submission was refused. Nothing was changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, thiserror::Error)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[error("{message}")]
+pub struct OpError {
+    pub kind: OpErrorKind,
+    pub message: String,
+}
+
+impl OpError {
+    pub fn new(kind: OpErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum OpErrorKind {
+    /// The submission id or session id is not well formed, or the message is empty.
+    Invalid,
+    /// No such session, skill or waiting approval.
+    NotFound,
+    /// The session has a running turn (delete it after the turn ends).
+    Busy,
+    /// The settings on disk do not resolve (the message says where).
+    Settings,
+    /// The engine could not do it (storage, a stopped actor); the message says why.
+    Internal,
+}
+
+/// How approval requests of a turn are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ApprovalMode {
+    /// Publish [`Event::ApprovalRequested`] and wait for an [`Op::Approve`].
+    Ask,
+    /// Allow everything the policy would ask about (never what it denies).
+    Auto,
+    /// Refuse everything the policy would ask about.
+    Deny,
 }
 
 /// The user's answer to an approval request.
@@ -77,6 +220,125 @@ impl DecidedBy {
             DecidedBy::Mode => "mode",
         }
     }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Policy, Self::Remembered, Self::User, Self::Mode]
+            .into_iter()
+            .find(|by| by.as_str() == name)
+    }
+}
+
+/// Whether a tool call was allowed to run; recorded in the audit table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ToolDecision {
+    Allow,
+    Deny,
+}
+
+impl ToolDecision {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolDecision::Allow => "allow",
+            ToolDecision::Deny => "deny",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Allow, Self::Deny]
+            .into_iter()
+            .find(|d| d.as_str() == name)
+    }
+}
+
+/// How a tool call ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ToolOutcome {
+    /// It ran and succeeded.
+    Ok,
+    /// It ran (or could not start: unknown tool, bad arguments) and failed.
+    Error,
+    /// Refused by the policy or a person.
+    Denied,
+    /// The turn was stopped before or while it ran.
+    Cancelled,
+}
+
+impl ToolOutcome {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ToolOutcome::Ok => "ok",
+            ToolOutcome::Error => "error",
+            ToolOutcome::Denied => "denied",
+            ToolOutcome::Cancelled => "cancelled",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Self> {
+        [Self::Ok, Self::Error, Self::Denied, Self::Cancelled]
+            .into_iter()
+            .find(|o| o.as_str() == name)
+    }
+
+    pub fn is_ok(self) -> bool {
+        self == ToolOutcome::Ok
+    }
+}
+
+/// What kind of failure ended a turn (or made a provider retry or fall back), so a surface
+/// can offer the right fix ("open Settings to replace the key", "wait a minute", …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// The API key was missing or rejected.
+    Auth,
+    /// Too many requests for now.
+    RateLimit,
+    /// The account is out of credit or over its quota.
+    Quota,
+    /// The model or endpoint does not exist.
+    NotFound,
+    /// The conversation is longer than the model's context window.
+    ContextTooLong,
+    /// The provider could not be reached, or the connection broke.
+    Network,
+    /// The provider failed on its side, or sent something malformed.
+    Server,
+    /// The provider refused the request as malformed (a bug, or a setting it rejects).
+    BadRequest,
+    /// No model provider is configured.
+    NoProvider,
+    Cancelled,
+    /// Pincer itself failed (storage, a bug).
+    Internal,
+}
+
+/// A failure: its kind and the human message.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct Failure {
+    pub kind: FailureKind,
+    pub message: String,
+}
+
+impl Failure {
+    pub fn new(kind: FailureKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            message: message.into(),
+        }
+    }
+}
+
+impl std::fmt::Display for Failure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
 }
 
 /// Something that happened in a session; every step of a turn is one of these.
@@ -86,23 +348,16 @@ impl DecidedBy {
 #[non_exhaustive]
 pub enum Event {
     /// A turn began; `text` is what the user sent, so every surface can show it.
-    TurnStarted {
-        turn_id: String,
-        text: String,
-    },
+    TurnStarted { turn_id: String, text: String },
     /// A request to a model is about to be sent (step counts from 1 within a turn).
     ModelRequest {
         step: u32,
         provider: String,
         model: String,
     },
-    TextDelta {
-        text: String,
-    },
-    ReasoningDelta {
-        text: String,
-    },
-    /// The model asked for a tool.
+    TextDelta { text: String },
+    ReasoningDelta { text: String },
+    /// The model asked for a tool. `call_id` is the engine's own, unique in the data home.
     ToolCallRequested {
         call_id: String,
         name: String,
@@ -123,10 +378,11 @@ pub enum Event {
     ToolCallFinished {
         call_id: String,
         name: String,
-        ok: bool,
+        outcome: ToolOutcome,
         output: String,
         /// Absolute paths of images the tool produced (screenshots).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         images: Vec<String>,
         duration_ms: u64,
     },
@@ -135,13 +391,13 @@ pub enum Event {
         provider: String,
         attempt: u32,
         delay_ms: u64,
-        reason: String,
+        reason: Failure,
     },
     /// The provider gave up; the next configured one takes over.
     ProviderFallback {
         from: String,
         to: String,
-        reason: String,
+        reason: Failure,
     },
     Usage {
         provider: String,
@@ -155,18 +411,10 @@ pub enum Event {
         usage: Usage,
         steps: u32,
     },
-    TurnCancelled {
-        turn_id: String,
-    },
+    TurnCancelled { turn_id: String },
     /// The turn stopped because it reached the configured step limit.
-    StepLimitReached {
-        turn_id: String,
-        limit: u32,
-    },
-    TurnFailed {
-        turn_id: String,
-        error: String,
-    },
+    StepLimitReached { turn_id: String, limit: u32 },
+    TurnFailed { turn_id: String, error: Failure },
 }
 
 impl Event {
@@ -182,11 +430,70 @@ impl Event {
     }
 }
 
-/// An event together with the session it belongs to, as published on the bus.
+/// An event with the session it belongs to and the submission that started its turn, as
+/// published on the bus.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SessionEvent {
     pub session: String,
+    /// The id of the [`Op::UserTurn`] submission whose turn this event belongs to.
+    pub submission: String,
     #[serde(flatten)]
     pub event: Event,
+}
+
+/// Checks an id a surface chose (submission ids, session ids).
+pub fn valid_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | ':'))
+}
+
+/// Checks a session id: 1–64 letters, digits, '-' or '_'.
+pub fn valid_session_id(id: &str) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_submission_reads_as_the_wire_shows_it() {
+        let text = r#"{"id":"web-1","op":{"type":"user_turn","session":"s1","text":"hi"}}"#;
+        let submission: Submission = serde_json::from_str(text).unwrap();
+        assert_eq!(
+            submission,
+            Submission::new(
+                "web-1",
+                Op::UserTurn {
+                    session: "s1".into(),
+                    text: "hi".into(),
+                    approvals: None
+                }
+            )
+        );
+        assert_eq!(serde_json::to_string(&submission).unwrap(), text);
+    }
+
+    #[test]
+    fn names_round_trip() {
+        for outcome in [
+            ToolOutcome::Ok,
+            ToolOutcome::Error,
+            ToolOutcome::Denied,
+            ToolOutcome::Cancelled,
+        ] {
+            assert_eq!(ToolOutcome::parse(outcome.as_str()), Some(outcome));
+        }
+        assert_eq!(DecidedBy::parse("remembered"), Some(DecidedBy::Remembered));
+        assert_eq!(ToolDecision::parse("deny"), Some(ToolDecision::Deny));
+        assert!(valid_id("web-1:2.x"));
+        assert!(!valid_id(""));
+        assert!(!valid_id("a b"));
+    }
 }

@@ -73,6 +73,21 @@ impl From<pincer_core::store::StoreError> for ApiError {
     }
 }
 
+/// A refused submission as an HTTP status: the REST handlers and the WebSocket apply ops
+/// through the same `Engine::submit`, so they refuse for the same reasons.
+impl From<pincer_core::protocol::OpError> for ApiError {
+    fn from(error: pincer_core::protocol::OpError) -> Self {
+        use pincer_core::protocol::OpErrorKind;
+        let status = match error.kind {
+            OpErrorKind::Invalid | OpErrorKind::Settings => StatusCode::BAD_REQUEST,
+            OpErrorKind::NotFound => StatusCode::NOT_FOUND,
+            OpErrorKind::Busy => StatusCode::CONFLICT,
+            _ => return Self::internal(error),
+        };
+        Self::new(status, error.message)
+    }
+}
+
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let mut response = (

@@ -22,6 +22,7 @@ mod desktop;
 mod error;
 mod guard;
 pub mod instance;
+pub mod link;
 mod pricing;
 mod settings_file;
 mod state;

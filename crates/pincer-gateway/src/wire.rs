@@ -4,7 +4,8 @@
 
 use pincer_core::agent::LiveTurn;
 use pincer_core::policy::PolicyConfig;
-use pincer_core::protocol::{Event, Op};
+use pincer_core::protocol::{Event, OpErrorKind, Reply};
+pub use pincer_core::protocol::{Submission, ToolOutcome};
 use pincer_core::provider::Dialect;
 use pincer_core::skills::{Problem, SkillSource, SkillView};
 use pincer_core::store::{SessionSummary, StoredMessage, UsageBucket};
@@ -12,13 +13,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::desktop::DesktopStatus;
 
-/// Client → server on the WebSocket: one op for one session.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-pub struct ClientMessage {
-    pub session: String,
-    pub op: Op,
-}
+/// Client → server on the WebSocket: a [`Submission`] (an op with the client's id for it).
+pub type ClientMessage = Submission;
 
 /// Server → client on the WebSocket.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -30,18 +26,34 @@ pub enum ServerMessage {
     /// replaces its live state with this, so it never shows a silent gap.
     Snapshot {
         turns: Vec<LiveTurn>,
+        /// Whether work is paused (no new turn starts).
+        paused: bool,
     },
+    /// An event of a turn; `submission` is the id of the `user_turn` that started it.
     Event {
         session: String,
+        submission: String,
         event: Event,
+    },
+    /// A submission was accepted (and, for queries, its answer).
+    Reply {
+        submission: String,
+        reply: Reply,
+    },
+    /// Work was paused or resumed (by any surface).
+    Paused {
+        paused: bool,
     },
     /// Sessions were created, renamed or deleted (by any client): reload the list.
     SessionsChanged,
     /// Skills were added, changed, removed, enabled or disabled: reload the Skills page.
     SkillsChanged,
-    /// An op could not be applied (unknown session, empty message …).
+    /// A submission was refused (bad id, empty message, no such approval …), or a message
+    /// could not be read at all (`submission` is then absent). Nothing was changed.
     Error {
+        submission: Option<String>,
         session: Option<String>,
+        kind: OpErrorKind,
         message: String,
     },
 }
@@ -80,30 +92,6 @@ pub struct HistoryMessage {
     pub duration_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tool_outcome: Option<ToolOutcome>,
-}
-
-/// How a tool call ended, from the audit trail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(rename_all = "snake_case")]
-pub enum ToolOutcome {
-    Ok,
-    Error,
-    /// Refused by the policy or a person.
-    Denied,
-    Cancelled,
-}
-
-impl ToolOutcome {
-    pub fn from_audit(outcome: &str) -> Option<Self> {
-        Some(match outcome {
-            "ok" => ToolOutcome::Ok,
-            "error" => ToolOutcome::Error,
-            "denied" => ToolOutcome::Denied,
-            "cancelled" => ToolOutcome::Cancelled,
-            _ => return None,
-        })
-    }
 }
 
 /// An approval request nobody has answered yet.

@@ -8,11 +8,11 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt as _, StreamExt as _};
-use pincer_core::protocol::{Event, Op};
+use pincer_core::protocol::{Event, Op, OpErrorKind, Submission};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
-use crate::wire::{ClientMessage, ServerMessage};
+use crate::wire::ServerMessage;
 
 /// Pings keep idle connections alive through proxies and reveal dead ones.
 const PING_EVERY: Duration = Duration::from_secs(30);
@@ -30,24 +30,30 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
     let mut changes = state.sessions_changed.subscribe();
     let mut skills = state.engine.skills().subscribe();
     skills.mark_unchanged();
+    let mut paused = state.engine.watch_paused();
+    let snapshot = ServerMessage::Snapshot {
+        turns,
+        paused: *paused.borrow_and_update(),
+    };
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
-    if send(&mut sink, &ServerMessage::Snapshot { turns })
-        .await
-        .is_err()
-    {
+    if send(&mut sink, &snapshot).await.is_err() {
         return;
     }
     loop {
         let outgoing = tokio::select! {
             event = events.recv() => match event {
-                Ok(event) => ServerMessage::Event { session: event.session, event: event.event },
+                Ok(event) => ServerMessage::Event {
+                    session: event.session,
+                    submission: event.submission,
+                    event: event.event,
+                },
                 Err(RecvError::Lagged(missed)) => {
                     // Too slow to keep up: start over from a fresh snapshot, never a gap.
                     tracing::warn!(missed, "a client fell behind; sending a new snapshot");
                     let (turns, fresh) = state.engine.subscribe_live();
                     events = fresh;
-                    ServerMessage::Snapshot { turns }
+                    ServerMessage::Snapshot { turns, paused: state.engine.is_paused() }
                 }
                 Err(RecvError::Closed) => break,
             },
@@ -55,16 +61,17 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
                 Ok(()) | Err(RecvError::Lagged(_)) => ServerMessage::SessionsChanged,
                 Err(RecvError::Closed) => break,
             },
+            changed = paused.changed() => match changed {
+                Ok(()) => ServerMessage::Paused { paused: *paused.borrow_and_update() },
+                Err(_) => break,
+            },
             changed = skills.changed() => match changed {
                 Ok(()) => ServerMessage::SkillsChanged,
                 // The engine is gone; the connection ends with it.
                 Err(_) => break,
             },
             message = incoming.next() => match message {
-                Some(Ok(Message::Text(text))) => match handle(&state, text.as_str()) {
-                    Some(reply) => reply,
-                    None => continue,
-                },
+                Some(Ok(Message::Text(text))) => handle(&state, text.as_str()),
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
@@ -111,58 +118,44 @@ where
     sink.send(Message::Text(text.into())).await.map_err(|_| ())
 }
 
-/// Applies one client message; returns an error message for the client if it was refused.
-fn handle(state: &AppState, text: &str) -> Option<ServerMessage> {
-    let message: ClientMessage = match serde_json::from_str(text) {
-        Ok(message) => message,
+/// Applies one submission through the engine (which validates it) and answers with its
+/// reply or why it was refused, naming the submission either way.
+fn handle(state: &AppState, text: &str) -> ServerMessage {
+    let submission: Submission = match serde_json::from_str(text) {
+        Ok(submission) => submission,
         Err(e) => {
-            return Some(ServerMessage::Error {
+            let id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
+            return ServerMessage::Error {
+                submission: id,
                 session: None,
+                kind: OpErrorKind::Invalid,
                 message: format!("could not read that message: {e}"),
-            });
+            };
         }
     };
-    let refuse = |message: &str| {
-        Some(ServerMessage::Error {
-            session: Some(message_session(text)),
-            message: message.to_owned(),
-        })
-    };
-    if !valid_session_id(&message.session) {
-        return refuse("a session id is 1–64 letters, digits, '-' or '_'");
-    }
-    if let Op::UserTurn { text } = &message.op {
-        if text.trim().is_empty() {
-            return refuse("the message is empty");
-        }
-        let store = state.engine.store();
-        match store.session_exists(&message.session) {
-            Ok(true) => {}
-            Ok(false) => {
-                if let Err(e) = store.ensure_session(&message.session) {
-                    return refuse(&e.to_string());
-                }
+    let id = submission.id.clone();
+    let session = submission.op.session().map(str::to_owned);
+    let deletes = matches!(submission.op, Op::DeleteSession { .. });
+    let turn = matches!(submission.op, Op::UserTurn { .. });
+    match state.engine.submit(submission) {
+        Ok(reply) => {
+            // A turn may have created its session (it shows once the turn starts, but a
+            // paused engine starts nothing); a delete removed one.
+            if turn || deletes {
                 state.notify_sessions_changed();
             }
-            Err(e) => return refuse(&e.to_string()),
+            ServerMessage::Reply {
+                submission: id,
+                reply,
+            }
         }
+        Err(error) => ServerMessage::Error {
+            submission: Some(id),
+            session,
+            kind: error.kind,
+            message: error.message,
+        },
     }
-    if !state.engine.session(&message.session).submit(message.op) {
-        return refuse("this session has stopped; reload the page");
-    }
-    None
-}
-
-fn message_session(text: &str) -> String {
-    serde_json::from_str::<serde_json::Value>(text)
-        .ok()
-        .and_then(|v| v.get("session")?.as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-pub(crate) fn valid_session_id(id: &str) -> bool {
-    (1..=64).contains(&id.len())
-        && id
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
 }

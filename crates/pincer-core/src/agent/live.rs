@@ -13,6 +13,8 @@ use crate::protocol::Event;
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct LiveTurn {
     pub session: String,
+    /// The submission that started the turn; its events name it.
+    pub submission: String,
     pub events: Vec<Event>,
 }
 
@@ -28,24 +30,41 @@ impl LiveTurn {
     }
 }
 
+/// The running turns as a stream of events builds them: the engine keeps one, and so does a
+/// surface attached from another process (to rebuild a snapshot of its own).
 #[derive(Debug, Default)]
-pub(crate) struct LiveTurns {
-    /// Session id → events of its running turn. Ordered so snapshots are stable.
-    turns: BTreeMap<String, Vec<Event>>,
+pub struct LiveTurns {
+    /// Session id → the submission and events of its running turn. Ordered so snapshots
+    /// are stable.
+    turns: BTreeMap<String, (String, Vec<Event>)>,
 }
 
 impl LiveTurns {
-    pub(crate) fn record(&mut self, session: &str, event: &Event) {
+    /// Starts from the turns of a snapshot.
+    pub fn from_snapshot(turns: &[LiveTurn]) -> Self {
+        let mut live = Self::default();
+        for turn in turns {
+            for event in &turn.events {
+                live.record(&turn.session, &turn.submission, event);
+            }
+        }
+        live
+    }
+
+    pub fn record(&mut self, session: &str, submission: &str, event: &Event) {
         match event {
             Event::TurnStarted { .. } => {
-                self.turns.insert(session.to_owned(), vec![event.clone()]);
+                self.turns.insert(
+                    session.to_owned(),
+                    (submission.to_owned(), vec![event.clone()]),
+                );
             }
             event if event.ends_turn() => {
                 self.turns.remove(session);
             }
             _ => {
                 // Events outside a turn (none today) are not part of any catch-up.
-                let Some(events) = self.turns.get_mut(session) else {
+                let Some((_, events)) = self.turns.get_mut(session) else {
                     return;
                 };
                 match (events.last_mut(), event) {
@@ -62,17 +81,18 @@ impl LiveTurns {
         }
     }
 
-    pub(crate) fn snapshot(&self) -> Vec<LiveTurn> {
+    pub fn snapshot(&self) -> Vec<LiveTurn> {
         self.turns
             .iter()
-            .map(|(session, events)| LiveTurn {
+            .map(|(session, (submission, events))| LiveTurn {
                 session: session.clone(),
+                submission: submission.clone(),
                 events: events.clone(),
             })
             .collect()
     }
 
-    pub(crate) fn is_running(&self, session: &str) -> bool {
+    pub fn is_running(&self, session: &str) -> bool {
         self.turns.contains_key(session)
     }
 }
@@ -92,9 +112,9 @@ mod tests {
     #[test]
     fn merges_deltas_and_forgets_finished_turns() {
         let mut live = LiveTurns::default();
-        live.record("s", &started());
-        live.record("s", &Event::TextDelta { text: "Hel".into() });
-        live.record("s", &Event::TextDelta { text: "lo".into() });
+        live.record("s", "sub", &started());
+        live.record("s", "sub", &Event::TextDelta { text: "Hel".into() });
+        live.record("s", "sub", &Event::TextDelta { text: "lo".into() });
         let snapshot = live.snapshot();
         assert_eq!(snapshot.len(), 1);
         assert_eq!(
@@ -109,6 +129,7 @@ mod tests {
         assert!(live.is_running("s"));
         live.record(
             "s",
+            "sub",
             &Event::TurnCancelled {
                 turn_id: "t".into(),
             },
@@ -120,10 +141,11 @@ mod tests {
     #[test]
     fn pending_approvals_exclude_answered_ones() {
         let mut live = LiveTurns::default();
-        live.record("s", &started());
+        live.record("s", "sub", &started());
         for id in ["a", "b"] {
             live.record(
                 "s",
+                "sub",
                 &Event::ApprovalRequested {
                     call_id: id.into(),
                     tool: "exec".into(),
@@ -134,6 +156,7 @@ mod tests {
         }
         live.record(
             "s",
+            "sub",
             &Event::ApprovalResolved {
                 call_id: "a".into(),
                 decision: ApprovalDecision::Deny,

@@ -5,9 +5,13 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
 
-use crate::config::Settings;
+use crate::config::{FileConfig, ProcessEnv, Settings};
 use crate::model::ToolSpec;
-use crate::protocol::{Event, Op, SessionEvent};
+pub use crate::protocol::ApprovalMode;
+use crate::protocol::{
+    EngineStatus, Event, Op, OpError, OpErrorKind, Reply, SessionEvent, Submission,
+    valid_id, valid_session_id,
+};
 use crate::provider::{self, Provider, ProviderError};
 use crate::skills::{Library, SkillsError};
 use crate::store::{Store, StoreError};
@@ -21,18 +25,7 @@ mod session;
 mod tool_call;
 mod turn;
 
-pub use live::LiveTurn;
-
-/// How approval requests are answered.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ApprovalMode {
-    /// Publish [`Event::ApprovalRequested`] and wait for an [`Op::Approve`].
-    Ask,
-    /// Allow everything the policy would ask about (never what it denies).
-    Auto,
-    /// Refuse everything the policy would ask about.
-    Deny,
-}
+pub use live::{LiveTurn, LiveTurns};
 
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
@@ -65,6 +58,7 @@ pub(crate) struct Shared {
     pub(crate) tool_specs: Vec<ToolSpec>,
     /// The skills; each turn takes the catalog current when it starts.
     pub(crate) skills: Library,
+    /// How a turn's approvals are answered when its submission does not say.
     pub(crate) mode: ApprovalMode,
     /// Patterns granted "always", loaded from and saved to the store.
     pub(crate) always: Mutex<HashSet<String>>,
@@ -74,7 +68,7 @@ pub(crate) struct Shared {
     live: Mutex<live::LiveTurns>,
     /// Running session actors. Ops are sent under this lock, and an idle actor removes
     /// itself under it, so no op can reach an actor that is stopping.
-    sessions: Mutex<HashMap<String, mpsc::UnboundedSender<Op>>>,
+    sessions: Mutex<HashMap<String, mpsc::UnboundedSender<session::Command>>>,
     /// What outlives a session's actor: grants "for this session", pending approvals.
     session_shared: Mutex<HashMap<String, Arc<session::SessionShared>>>,
     /// While true, queued turns wait instead of starting (running ones finish).
@@ -170,6 +164,8 @@ impl Engine {
     }
 
     /// Replaces settings and providers. Running turns finish with what they started with.
+    /// Surfaces use [`Op::ReloadSettings`]; this is for hosts that resolve settings
+    /// themselves (tests).
     pub fn reconfigure(&self, settings: Settings) -> Result<(), EngineError> {
         let config = Arc::new(Config::build(settings)?);
         if let Err(e) = self.shared.skills.reconfigure(&config.settings) {
@@ -232,20 +228,13 @@ impl Engine {
     pub fn session(&self, id: &str) -> SessionHandle {
         SessionHandle {
             id: id.to_owned(),
-            shared: self.shared.clone(),
+            engine: self.clone(),
         }
     }
 
     /// How many session actors are running (idle ones stop after a while).
     pub fn active_sessions(&self) -> usize {
         lock(&self.shared.sessions).len()
-    }
-
-    /// Pauses or resumes work: while paused, no new turn starts (messages wait in their
-    /// session's queue and start on resume); running turns finish.
-    pub fn set_paused(&self, paused: bool) {
-        self.shared.paused.send_replace(paused);
-        tracing::info!(paused, "work paused or resumed");
     }
 
     pub fn is_paused(&self) -> bool {
@@ -257,25 +246,156 @@ impl Engine {
         self.shared.paused.subscribe()
     }
 
-    /// Stops every running turn (the emergency stop); returns how many were running.
-    pub fn interrupt_all(&self) -> usize {
-        let running: Vec<String> = self
-            .live_turns()
-            .into_iter()
-            .map(|turn| turn.session)
-            .collect();
-        for id in &running {
-            self.session(id).submit(Op::Interrupt);
+    /// Applies one submission: the single entry point of every surface, in-process or over
+    /// the WebSocket. Validates it (ids, sessions, text), creates the session a user turn
+    /// names, and answers at once; a turn's progress follows on the bus, each event naming
+    /// `submission.id`. Needs a tokio runtime (a session's actor is a task).
+    pub fn submit(&self, submission: Submission) -> Result<Reply, OpError> {
+        let Submission { id, op } = submission;
+        if !valid_id(&id) {
+            return Err(OpError::new(
+                OpErrorKind::Invalid,
+                "a submission id is 1–64 letters, digits, '-', '_', '.' or ':'",
+            ));
         }
-        running.len()
+        if let Some(session) = op.session()
+            && !valid_session_id(session)
+        {
+            return Err(OpError::new(
+                OpErrorKind::Invalid,
+                "a session id is 1–64 letters, digits, '-' or '_'",
+            ));
+        }
+        match op {
+            Op::UserTurn {
+                session,
+                text,
+                approvals,
+            } => {
+                if text.trim().is_empty() {
+                    return Err(OpError::new(OpErrorKind::Invalid, "the message is empty"));
+                }
+                self.shared
+                    .store
+                    .ensure_session(&session)
+                    .map_err(internal)?;
+                let queued = session::Queued {
+                    submission: id,
+                    text,
+                    approvals: approvals.unwrap_or(self.shared.mode),
+                };
+                self.shared
+                    .send(&session, session::Command::Turn(queued))
+                    .then_some(Reply::Accepted)
+                    .ok_or_else(|| OpError::new(OpErrorKind::Internal, "the session stopped"))
+            }
+            Op::Interrupt { session } => {
+                self.shared.interrupt(&session);
+                Ok(Reply::Accepted)
+            }
+            Op::Approve {
+                session,
+                call_id,
+                decision,
+            } => {
+                let shared = lock(&self.shared.session_shared).get(&session).cloned();
+                let waiting = shared.and_then(|s| lock(&s.pending).remove(&call_id));
+                match waiting {
+                    Some(answer) => {
+                        // The turn may end (cancelled) between the lookup and the send;
+                        // then there is nobody left to answer, which is fine.
+                        let _ = answer.send(decision);
+                        Ok(Reply::Accepted)
+                    }
+                    None => Err(OpError::new(
+                        OpErrorKind::NotFound,
+                        format!("no approval is waiting for call {call_id} in session {session}"),
+                    )),
+                }
+            }
+            Op::InterruptAll => {
+                let running: Vec<String> = self
+                    .live_turns()
+                    .into_iter()
+                    .map(|turn| turn.session)
+                    .collect();
+                for session in &running {
+                    self.shared.interrupt(session);
+                }
+                tracing::warn!(turns = running.len(), "every running turn was told to stop");
+                Ok(Reply::Interrupted {
+                    turns: u32::try_from(running.len()).unwrap_or(u32::MAX),
+                })
+            }
+            Op::SetPaused { paused } => {
+                self.shared.paused.send_replace(paused);
+                tracing::info!(paused, "work paused or resumed");
+                Ok(Reply::Accepted)
+            }
+            Op::DeleteSession { session } => {
+                if self.is_busy(&session) {
+                    return Err(OpError::new(
+                        OpErrorKind::Busy,
+                        "a turn is running in this session: stop it first",
+                    ));
+                }
+                if !self.shared.store.delete_session(&session).map_err(internal)? {
+                    return Err(OpError::new(
+                        OpErrorKind::NotFound,
+                        format!("there is no session {session:?}"),
+                    ));
+                }
+                // A later message to this id starts afresh, without the old grants.
+                lock(&self.shared.sessions).remove(&session);
+                lock(&self.shared.session_shared).remove(&session);
+                Ok(Reply::Accepted)
+            }
+            Op::ReloadSettings => {
+                let settings = self.settings_from_home()?;
+                self.reconfigure(settings)
+                    .map_err(|e| OpError::new(OpErrorKind::Settings, e.to_string()))?;
+                tracing::info!("settings reloaded");
+                Ok(Reply::Accepted)
+            }
+            Op::SetSkillEnabled { name, enabled } => {
+                match self.shared.skills.set_enabled(&name, enabled) {
+                    Ok(_) => Ok(Reply::Accepted),
+                    Err(SkillsError::NotFound(_)) => Err(OpError::new(
+                        OpErrorKind::NotFound,
+                        format!("there is no skill named `{name}`"),
+                    )),
+                    Err(e) => Err(internal(e)),
+                }
+            }
+            Op::ReloadSkills => {
+                self.shared.skills.reload();
+                Ok(Reply::Accepted)
+            }
+            Op::Status => Ok(Reply::Status(EngineStatus {
+                turns: self.live_turns(),
+                paused: self.is_paused(),
+            })),
+        }
     }
 
-    /// Stops session `id`'s actor (after its running turn, if any) and forgets it and its
-    /// grants; used when a session is deleted so a later message starts afresh.
-    pub fn close_session(&self, id: &str) {
-        lock(&self.shared.sessions).remove(id);
-        lock(&self.shared.session_shared).remove(id);
+    /// The settings as the data home says now: config.toml with its secrets, the
+    /// environment, and the workspace the engine was started with if it was given.
+    fn settings_from_home(&self) -> Result<Settings, OpError> {
+        let current = self.settings();
+        let invalid = |e: &dyn std::fmt::Display| OpError::new(OpErrorKind::Settings, e.to_string());
+        let file = FileConfig::load(&current.home).map_err(|e| invalid(&e))?;
+        Settings::resolve_allowing_no_provider(
+            current.home.clone(),
+            file,
+            &ProcessEnv,
+            current.workspace_override.clone(),
+        )
+        .map_err(|e| invalid(&e))
     }
+}
+
+fn internal(error: impl std::fmt::Display) -> OpError {
+    OpError::new(OpErrorKind::Internal, error.to_string())
 }
 
 impl Shared {
@@ -286,44 +406,53 @@ impl Shared {
             .clone()
     }
 
-    pub(crate) fn emit(&self, session: &str, event: Event) {
-        tracing::debug!(session, ?event, "event");
+    pub(crate) fn emit(&self, session: &str, submission: &str, event: Event) {
+        tracing::debug!(session, submission, ?event, "event");
         let mut live = lock(&self.live);
-        live.record(session, &event);
+        live.record(session, submission, &event);
         // No subscriber is not an error: a job may run with nobody watching.
         let _ = self.bus.send(SessionEvent {
             session: session.to_owned(),
+            submission: submission.to_owned(),
             event,
         });
     }
 
-    /// Sends `op` to session `id`'s actor, starting one if none runs. Needs a tokio runtime.
-    fn submit(self: &Arc<Self>, id: &str, op: Op) -> bool {
+    /// Sends `command` to session `id`'s actor, starting one if none runs. Needs a tokio
+    /// runtime.
+    fn send(self: &Arc<Self>, id: &str, command: session::Command) -> bool {
         let mut sessions = lock(&self.sessions);
-        if let Some(ops) = sessions.get(id).filter(|ops| !ops.is_closed()) {
-            return ops.send(op).is_ok();
+        if let Some(commands) = sessions.get(id).filter(|c| !c.is_closed()) {
+            return commands.send(command).is_ok();
         }
-        let (ops, receiver) = mpsc::unbounded_channel();
-        let sent = ops.send(op).is_ok();
+        let (commands, receiver) = mpsc::unbounded_channel();
+        let sent = commands.send(command).is_ok();
         let shared = lock(&self.session_shared)
             .entry(id.to_owned())
             .or_default()
             .clone();
         tokio::spawn(session::run(self.clone(), id.to_owned(), receiver, shared));
-        sessions.insert(id.to_owned(), ops);
+        sessions.insert(id.to_owned(), commands);
         sent
     }
 
-    /// Called by an idle actor: takes an op that arrived meanwhile, or else deregisters
-    /// the actor, atomically with respect to [`Shared::submit`].
+    /// Tells session `id`'s running turn to stop; nothing to do when no actor runs.
+    fn interrupt(&self, id: &str) {
+        if let Some(commands) = lock(&self.sessions).get(id) {
+            let _ = commands.send(session::Command::Interrupt);
+        }
+    }
+
+    /// Called by an idle actor: takes a command that arrived meanwhile, or else
+    /// deregisters the actor, atomically with respect to [`Shared::send`].
     pub(crate) fn retire_or_take(
         &self,
         id: &str,
-        ops: &mut mpsc::UnboundedReceiver<Op>,
-    ) -> Option<Op> {
+        commands: &mut mpsc::UnboundedReceiver<session::Command>,
+    ) -> Option<session::Command> {
         let mut sessions = lock(&self.sessions);
-        match ops.try_recv() {
-            Ok(op) => Some(op),
+        match commands.try_recv() {
+            Ok(command) => Some(command),
             Err(_) => {
                 sessions.remove(id);
                 None
@@ -332,12 +461,13 @@ impl Shared {
     }
 }
 
-/// Submits ops to one session. Cheap to clone; never goes stale: if the session's actor
-/// stopped while idle, the next op starts a new one that reloads the history.
+/// Submits ops about one session through [`Engine::submit`], each with a fresh submission
+/// id. Cheap to clone; never goes stale: if the session's actor stopped while idle, the
+/// next op starts a new one that reloads the history.
 #[derive(Clone)]
 pub struct SessionHandle {
     id: String,
-    shared: Arc<Shared>,
+    engine: Engine,
 }
 
 impl std::fmt::Debug for SessionHandle {
@@ -353,9 +483,45 @@ impl SessionHandle {
         &self.id
     }
 
-    /// Queues an op. Returns false only if the op could not be delivered at all.
-    pub fn submit(&self, op: Op) -> bool {
-        self.shared.submit(&self.id, op)
+    /// Queues a user turn; returns its submission id, which its events name.
+    pub fn user_turn(&self, text: impl Into<String>) -> Result<String, OpError> {
+        self.user_turn_with(text, None)
+    }
+
+    /// Queues a user turn whose approvals are answered by `approvals` (`None`: ask).
+    pub fn user_turn_with(
+        &self,
+        text: impl Into<String>,
+        approvals: Option<ApprovalMode>,
+    ) -> Result<String, OpError> {
+        let submission = Submission::fresh(Op::UserTurn {
+            session: self.id.clone(),
+            text: text.into(),
+            approvals,
+        });
+        let id = submission.id.clone();
+        self.engine.submit(submission).map(|_| id)
+    }
+
+    pub fn interrupt(&self) {
+        // An interrupt of a well-formed session id is never refused.
+        let _ = self.engine.submit(Submission::fresh(Op::Interrupt {
+            session: self.id.clone(),
+        }));
+    }
+
+    pub fn approve(
+        &self,
+        call_id: impl Into<String>,
+        decision: crate::protocol::ApprovalDecision,
+    ) -> Result<(), OpError> {
+        self.engine
+            .submit(Submission::fresh(Op::Approve {
+                session: self.id.clone(),
+                call_id: call_id.into(),
+                decision,
+            }))
+            .map(|_| ())
     }
 }
 

@@ -35,6 +35,7 @@ pub(crate) struct Call<'a> {
     pub(crate) shared: &'a Shared,
     pub(crate) config: &'a Config,
     pub(crate) session: &'a str,
+    pub(crate) submission: &'a str,
     pub(crate) turn_id: &'a str,
     pub(crate) step: u32,
     pub(crate) cancel: &'a CancellationToken,
@@ -55,10 +56,11 @@ impl Call<'_> {
                         {
                             self.shared.emit(
                                 self.session,
+                                self.submission,
                                 Event::ProviderFallback {
                                     from: provider.name().to_owned(),
                                     to: next.name().to_owned(),
-                                    reason: error.to_string(),
+                                    reason: error.failure(),
                                 },
                             );
                             last_error = Some(failure);
@@ -101,11 +103,12 @@ impl Call<'_> {
             };
             self.shared.emit(
                 self.session,
+                self.submission,
                 Event::ProviderRetry {
                     provider: provider.name().to_owned(),
                     attempt,
                     delay_ms: delay.as_millis() as u64,
-                    reason: error.to_string(),
+                    reason: error.failure(),
                 },
             );
             tokio::select! {
@@ -124,6 +127,7 @@ impl Call<'_> {
     ) -> Result<ModelResponse, Failure> {
         self.shared.emit(
             self.session,
+            self.submission,
             Event::ModelRequest {
                 step: self.step,
                 provider: provider.name().to_owned(),
@@ -156,11 +160,15 @@ impl Call<'_> {
             match event {
                 StreamEvent::TextDelta(text) => {
                     response.text.push_str(&text);
-                    self.shared.emit(self.session, Event::TextDelta { text });
+                    self.shared
+                        .emit(self.session, self.submission, Event::TextDelta { text });
                 }
                 StreamEvent::ReasoningDelta(text) => {
-                    self.shared
-                        .emit(self.session, Event::ReasoningDelta { text });
+                    self.shared.emit(
+                        self.session,
+                        self.submission,
+                        Event::ReasoningDelta { text },
+                    );
                 }
                 StreamEvent::ToolCall(call) => response.tool_calls.push(call),
                 StreamEvent::Usage(usage) => {
@@ -221,6 +229,7 @@ impl Call<'_> {
         if outcome.is_ok() {
             self.shared.emit(
                 self.session,
+                self.submission,
                 Event::Usage {
                     provider: provider.name().to_owned(),
                     model: provider.model().to_owned(),

@@ -7,9 +7,25 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::{Shared, history, lock, turn};
+use super::{Shared, history, turn};
 use crate::model::Message;
-use crate::protocol::{ApprovalDecision, Event, Op};
+use crate::protocol::{ApprovalDecision, ApprovalMode, Event, Failure, FailureKind};
+
+/// What the engine sends a session's actor, after [`super::Engine::submit`] validated it.
+#[derive(Debug)]
+pub(crate) enum Command {
+    Turn(Queued),
+    Interrupt,
+}
+
+/// A user turn waiting for its session to be free.
+#[derive(Debug)]
+pub(crate) struct Queued {
+    /// The submission that asked for it; every event of the turn names it.
+    pub(crate) submission: String,
+    pub(crate) text: String,
+    pub(crate) approvals: ApprovalMode,
+}
 
 /// What a running turn shares with its actor.
 #[derive(Default)]
@@ -31,7 +47,7 @@ type Running = Pin<Box<dyn Future<Output = SessionState> + Send>>;
 pub(crate) async fn run(
     shared: Arc<Shared>,
     id: String,
-    mut ops: mpsc::UnboundedReceiver<Op>,
+    mut ops: mpsc::UnboundedReceiver<Command>,
     session: Arc<SessionShared>,
 ) {
     let mut state = match history::load(&shared.store, &id) {
@@ -41,11 +57,11 @@ pub(crate) async fn run(
         }),
         Err(e) => {
             tracing::error!(session = id, error = %e, "could not load session");
-            fail_all(&shared, &id, &mut ops, &e.to_string()).await;
+            fail_all(&shared, &id, &mut ops, &format!("could not load the session: {e}")).await;
             return;
         }
     };
-    let mut queue: VecDeque<String> = VecDeque::new();
+    let mut queue: VecDeque<Queued> = VecDeque::new();
     let mut running: Option<(Running, CancellationToken)> = None;
     let mut paused = shared.paused.subscribe();
     loop {
@@ -53,10 +69,10 @@ pub(crate) async fn run(
             && !queue.is_empty()
             && !*paused.borrow_and_update()
             && let Some(idle) = state.take()
+            && let Some(queued) = queue.pop_front()
         {
-            let text = queue.pop_front().unwrap_or_default();
             let cancel = CancellationToken::new();
-            let future = turn::run(shared.clone(), session.clone(), idle, text, cancel.clone());
+            let future = turn::run(shared.clone(), session.clone(), idle, queued, cancel.clone());
             running = Some((Box::pin(future), cancel));
         }
         let op = match running.as_mut() {
@@ -106,35 +122,31 @@ pub(crate) async fn run(
             return;
         };
         match op {
-            Op::UserTurn { text } => queue.push_back(text),
-            Op::Interrupt => {
+            Command::Turn(queued) => queue.push_back(queued),
+            Command::Interrupt => {
                 if let Some((_, cancel)) = &running {
                     cancel.cancel();
                 }
             }
-            Op::Approve { call_id, decision } => match lock(&session.pending).remove(&call_id) {
-                Some(answer) => {
-                    let _ = answer.send(decision);
-                }
-                None => tracing::warn!(
-                    session = id,
-                    call_id,
-                    "approval for a call that is not waiting"
-                ),
-            },
         }
     }
 }
 
-async fn fail_all(shared: &Shared, id: &str, ops: &mut mpsc::UnboundedReceiver<Op>, error: &str) {
+async fn fail_all(
+    shared: &Shared,
+    id: &str,
+    ops: &mut mpsc::UnboundedReceiver<Command>,
+    error: &str,
+) {
     while let Some(op) = ops.recv().await {
-        if let Op::UserTurn { .. } = op {
+        if let Command::Turn(queued) = op {
             let turn_id = uuid::Uuid::new_v4().simple().to_string();
             shared.emit(
                 id,
+                &queued.submission,
                 Event::TurnFailed {
                     turn_id,
-                    error: error.to_owned(),
+                    error: Failure::new(FailureKind::Internal, error),
                 },
             );
         }

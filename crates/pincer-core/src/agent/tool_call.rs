@@ -10,10 +10,10 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::session::SessionShared;
-use super::{ApprovalMode, Config, Shared, lock};
+use super::{Config, Shared, lock};
 use crate::model::{Message, ToolCall};
 use crate::policy::Verdict;
-use crate::protocol::{ApprovalDecision, DecidedBy, Event};
+use crate::protocol::{ApprovalDecision, ApprovalMode, DecidedBy, Event, ToolDecision, ToolOutcome};
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
 use crate::tools::offload::offload;
@@ -32,7 +32,11 @@ pub(crate) struct ToolRun<'a> {
     /// The skills of this turn: their tools are looked up after the engine's own.
     pub(crate) catalog: &'a Catalog,
     pub(crate) session_id: &'a str,
+    /// The submission whose turn this is; its events name it.
+    pub(crate) submission: &'a str,
     pub(crate) turn_id: &'a str,
+    /// How this turn's approval requests are answered.
+    pub(crate) approvals: ApprovalMode,
     pub(crate) cancel: &'a CancellationToken,
 }
 
@@ -60,16 +64,14 @@ impl ToolRun<'_> {
     /// offload and audit, as for every call.
     pub(crate) async fn run_with(&self, call: &ToolCall, tool: Option<Arc<dyn Tool>>) -> Outcome {
         let started = Instant::now();
-        self.shared.emit(
-            self.session_id,
-            Event::ToolCallRequested {
-                call_id: call.id.clone(),
-                name: call.name.clone(),
-                arguments: call.arguments.clone(),
-            },
-        );
-        let (output, ok, decision, outcome) = self.execute(call, tool).await;
-        let cancelled = outcome == "cancelled";
+        self.emit(Event::ToolCallRequested {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            arguments: call.arguments.clone(),
+        });
+        let (output, decision, outcome) = self.execute(call, tool).await;
+        let ok = outcome.is_ok();
+        let cancelled = outcome == ToolOutcome::Cancelled;
         let ToolOutput {
             text: content,
             images,
@@ -91,36 +93,41 @@ impl ToolRun<'_> {
             call_id: call.id.clone(),
             tool: call.name.clone(),
             arguments: call.arguments.clone(),
-            decision: if decision.allowed { "allow" } else { "deny" }.to_owned(),
-            decided_by: decision.by.as_str().to_owned(),
-            outcome: outcome.to_owned(),
+            decision: if decision.allowed {
+                ToolDecision::Allow
+            } else {
+                ToolDecision::Deny
+            },
+            decided_by: decision.by,
+            outcome,
             duration_ms,
         };
         if let Err(e) = self.shared.store.record_audit(&audit) {
             tracing::error!(error = %e, "could not write the audit record");
         }
-        self.shared.emit(
-            self.session_id,
-            Event::ToolCallFinished {
-                call_id: call.id.clone(),
-                name: call.name.clone(),
-                ok,
-                output: content.clone(),
-                images: images.iter().map(|image| image.path.clone()).collect(),
-                duration_ms,
-            },
-        );
+        self.emit(Event::ToolCallFinished {
+            call_id: call.id.clone(),
+            name: call.name.clone(),
+            outcome,
+            output: content.clone(),
+            images: images.iter().map(|image| image.path.clone()).collect(),
+            duration_ms,
+        });
         let mut message = Message::tool_result(&call.id, content, !ok);
         message.images = images;
         Outcome { message, cancelled }
     }
 
-    /// Returns (output, ok, decision, outcome label).
+    fn emit(&self, event: Event) {
+        self.shared.emit(self.session_id, self.submission, event);
+    }
+
+    /// Returns the output, how the policy check ended and how the call ended.
     async fn execute(
         &self,
         call: &ToolCall,
         tool: Option<Arc<dyn Tool>>,
-    ) -> (ToolOutput, bool, Decision, &'static str) {
+    ) -> (ToolOutput, Decision, ToolOutcome) {
         let policy_decision = |allowed| Decision {
             allowed,
             by: DecidedBy::Policy,
@@ -138,7 +145,7 @@ impl ToolRun<'_> {
                 call.name,
                 known.join(", ")
             );
-            return (message.into(), false, policy_decision(false), "error");
+            return (message.into(), policy_decision(false), ToolOutcome::Error);
         };
         let arguments = if call.arguments.trim().is_empty() {
             "{}"
@@ -149,13 +156,13 @@ impl ToolRun<'_> {
             Ok(args @ serde_json::Value::Object(_)) => args,
             Ok(_) => {
                 let message = "error: invalid arguments: expected a JSON object".to_owned();
-                return (message.into(), false, policy_decision(false), "error");
+                return (message.into(), policy_decision(false), ToolOutcome::Error);
             }
             Err(e) => {
                 let message = format!(
                     "error: invalid arguments: not valid JSON ({e}); send the arguments as one JSON object"
                 );
-                return (message.into(), false, policy_decision(false), "error");
+                return (message.into(), policy_decision(false), ToolOutcome::Error);
             }
         };
         let settings = &self.config.tool_settings;
@@ -164,9 +171,8 @@ impl ToolRun<'_> {
             Err(e) => {
                 return (
                     format!("error: {e}").into(),
-                    false,
                     policy_decision(false),
-                    "error",
+                    ToolOutcome::Error,
                 );
             }
         };
@@ -187,21 +193,21 @@ impl ToolRun<'_> {
                         by: DecidedBy::User,
                         reason: String::new(),
                     };
-                    return (message.into(), false, decision, "cancelled");
+                    return (message.into(), decision, ToolOutcome::Cancelled);
                 }
             },
         };
         if !decision.allowed {
             let message = format!("error: denied: {}", decision.reason);
-            return (message.into(), false, decision, "denied");
+            return (message.into(), decision, ToolOutcome::Denied);
         }
         tokio::select! {
             () = self.cancel.cancelled() => {
-                ("error: cancelled by the user while running".to_owned().into(), false, decision, "cancelled")
+                ("error: cancelled by the user while running".to_owned().into(), decision, ToolOutcome::Cancelled)
             }
             result = tool.run(args, settings) => match result {
-                Ok(output) => (output, true, decision, "ok"),
-                Err(e) => (format!("error: {e}").into(), false, decision, "error"),
+                Ok(output) => (output, decision, ToolOutcome::Ok),
+                Err(e) => (format!("error: {e}").into(), decision, ToolOutcome::Error),
             }
         }
     }
@@ -213,7 +219,7 @@ impl ToolRun<'_> {
         let (decision, by) = if remembered {
             (ApprovalDecision::Once, DecidedBy::Remembered)
         } else {
-            match self.shared.mode {
+            match self.approvals {
                 ApprovalMode::Auto => (ApprovalDecision::Once, DecidedBy::Mode),
                 ApprovalMode::Deny => (ApprovalDecision::Deny, DecidedBy::Mode),
                 ApprovalMode::Ask => (
@@ -235,14 +241,11 @@ impl ToolRun<'_> {
             ApprovalDecision::Once | ApprovalDecision::Deny => {}
         }
         if by != DecidedBy::User {
-            self.shared.emit(
-                self.session_id,
-                Event::ApprovalResolved {
-                    call_id: call.id.clone(),
-                    decision,
-                    by,
-                },
-            );
+            self.emit(Event::ApprovalResolved {
+                call_id: call.id.clone(),
+                decision,
+                by,
+            });
         }
         let reason = match by {
             DecidedBy::Mode => format!("approvals are set to deny; {summary} needs approval"),
@@ -263,29 +266,23 @@ impl ToolRun<'_> {
     ) -> Option<ApprovalDecision> {
         let (answer, answered) = oneshot::channel();
         lock(&self.session.pending).insert(call.id.clone(), answer);
-        self.shared.emit(
-            self.session_id,
-            Event::ApprovalRequested {
-                call_id: call.id.clone(),
-                tool: call.name.clone(),
-                summary: summary.to_owned(),
-                pattern: pattern.to_owned(),
-            },
-        );
+        self.emit(Event::ApprovalRequested {
+            call_id: call.id.clone(),
+            tool: call.name.clone(),
+            summary: summary.to_owned(),
+            pattern: pattern.to_owned(),
+        });
         let decision = tokio::select! {
             () = self.cancel.cancelled() => None,
             decision = answered => decision.ok(),
         };
         lock(&self.session.pending).remove(&call.id);
         if let Some(decision) = decision {
-            self.shared.emit(
-                self.session_id,
-                Event::ApprovalResolved {
-                    call_id: call.id.clone(),
-                    decision,
-                    by: DecidedBy::User,
-                },
-            );
+            self.emit(Event::ApprovalResolved {
+                call_id: call.id.clone(),
+                decision,
+                by: DecidedBy::User,
+            });
         }
         decision
     }

@@ -6,11 +6,11 @@ use std::sync::Arc;
 use tokio_util::sync::CancellationToken;
 
 use super::model_call::{Call, CallError};
-use super::session::{SessionShared, SessionState};
+use super::session::{Queued, SessionShared, SessionState};
 use super::tool_call::ToolRun;
 use super::{Config, Shared, history};
-use crate::model::{ChatRequest, Message, ToolCall, Usage};
-use crate::protocol::Event;
+use crate::model::{ChatRequest, Message, ToolCall, Usage, new_call_id};
+use crate::protocol::{ApprovalMode, Event, Failure, FailureKind};
 use crate::skills::{self, Catalog, skill_tool};
 use crate::store::TurnOutcome;
 
@@ -22,12 +22,18 @@ pub(crate) async fn run(
     shared: Arc<Shared>,
     session: Arc<SessionShared>,
     mut state: SessionState,
-    text: String,
+    queued: Queued,
     cancel: CancellationToken,
 ) -> SessionState {
+    let Queued {
+        submission,
+        text,
+        approvals,
+    } = queued;
     let turn_id = uuid::Uuid::new_v4().simple().to_string();
     shared.emit(
         &state.id,
+        &submission,
         Event::TurnStarted {
             turn_id: turn_id.clone(),
             text: text.clone(),
@@ -41,7 +47,9 @@ pub(crate) async fn run(
         config: &config,
         catalog: &catalog,
         session: &session,
+        submission: &submission,
         turn_id: &turn_id,
+        approvals,
         cancel: &cancel,
     };
     let end = match turn.drive(&mut state, text).await {
@@ -52,7 +60,7 @@ pub(crate) async fn run(
         },
     };
     record_end(&shared, &state.id, &end);
-    shared.emit(&state.id, end);
+    shared.emit(&state.id, &submission, end);
     state
 }
 
@@ -64,7 +72,9 @@ fn record_end(shared: &Shared, session: &str, end: &Event) {
         Event::StepLimitReached { turn_id, limit } => {
             (turn_id, TurnOutcome::StepLimit, Some(limit.to_string()))
         }
-        Event::TurnFailed { turn_id, error } => (turn_id, TurnOutcome::Failed, Some(error.clone())),
+        Event::TurnFailed { turn_id, error } => {
+            (turn_id, TurnOutcome::Failed, Some(error.message.clone()))
+        }
         _ => return,
     };
     if let Err(e) = shared
@@ -80,16 +90,18 @@ struct Turn<'a> {
     config: &'a Config,
     catalog: &'a Catalog,
     session: &'a SessionShared,
+    submission: &'a str,
     turn_id: &'a str,
+    approvals: ApprovalMode,
     cancel: &'a CancellationToken,
 }
 
 impl Turn<'_> {
-    /// Runs the turn; returns its closing event, or an error message for `TurnFailed`.
-    async fn drive(&self, state: &mut SessionState, text: String) -> Result<Event, String> {
+    /// Runs the turn; returns its closing event, or the failure for `TurnFailed`.
+    async fn drive(&self, state: &mut SessionState, text: String) -> Result<Event, Failure> {
         self.append(state, Message::user(text.clone()))?;
         if self.config.providers.is_empty() {
-            return Err(NO_PROVIDER.to_owned());
+            return Err(Failure::new(FailureKind::NoProvider, NO_PROVIDER));
         }
         self.force_skill(state, &text).await?;
         let system = format!("{}{}", self.config.system_prompt, self.catalog.prompt);
@@ -112,6 +124,7 @@ impl Turn<'_> {
                 shared: self.shared,
                 config: self.config,
                 session: &state.id,
+                submission: self.submission,
                 turn_id: self.turn_id,
                 step,
                 cancel: self.cancel,
@@ -125,15 +138,26 @@ impl Turn<'_> {
                     }
                     return match failure.error {
                         CallError::Cancelled => Ok(self.cancelled()),
-                        CallError::Failed(error) => Err(error.to_string()),
+                        CallError::Failed(error) => Err(error.failure()),
                     };
                 }
             };
             usage.add(response.usage);
-            let calls = response.tool_calls.clone();
+            // Providers reuse their call ids (`call_0` every turn): every call gets an id
+            // of ours, and theirs is kept only to echo back to them.
+            let calls: Vec<ToolCall> = response
+                .tool_calls
+                .into_iter()
+                .map(|call| ToolCall {
+                    id: new_call_id(),
+                    provider_id: Some(call.id),
+                    name: call.name,
+                    arguments: call.arguments,
+                })
+                .collect();
             self.append(
                 state,
-                Message::assistant(response.text.clone(), response.tool_calls),
+                Message::assistant(response.text.clone(), calls.clone()),
             )?;
             if calls.is_empty() {
                 return Ok(Event::TurnCompleted {
@@ -170,7 +194,7 @@ impl Turn<'_> {
 
     /// `/name args` names a skill: load it for the model as if it had called the `skill`
     /// tool, through the same tool-call path (events, audit), so surfaces show it.
-    async fn force_skill(&self, state: &mut SessionState, text: &str) -> Result<(), String> {
+    async fn force_skill(&self, state: &mut SessionState, text: &str) -> Result<(), Failure> {
         let Some((name, args)) = skills::slash_command(text) else {
             return Ok(());
         };
@@ -178,7 +202,8 @@ impl Turn<'_> {
             return Ok(());
         }
         let call = ToolCall {
-            id: format!("skill_{}", uuid::Uuid::new_v4().simple()),
+            id: new_call_id(),
+            provider_id: None,
             name: skill_tool::NAME.to_owned(),
             arguments: serde_json::json!({ "name": name }).to_string(),
         };
@@ -199,7 +224,9 @@ impl Turn<'_> {
             session: self.session,
             catalog: self.catalog,
             session_id,
+            submission: self.submission,
             turn_id: self.turn_id,
+            approvals: self.approvals,
             cancel: self.cancel,
         }
     }
@@ -210,12 +237,17 @@ impl Turn<'_> {
         }
     }
 
-    fn append(&self, state: &mut SessionState, message: Message) -> Result<(), String> {
+    fn append(&self, state: &mut SessionState, message: Message) -> Result<(), Failure> {
         let stored = self
             .shared
             .store
             .append_message(&state.id, self.turn_id, &message)
-            .map_err(|e| format!("could not save the conversation: {e}"))?;
+            .map_err(|e| {
+                Failure::new(
+                    FailureKind::Internal,
+                    format!("could not save the conversation: {e}"),
+                )
+            })?;
         state.history.push(history::render(&stored));
         Ok(())
     }

@@ -6,7 +6,9 @@ use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{Endpoint, EventStream, Provider, ProviderError, sse};
-use crate::model::{ChatRequest, Message, Role, StopReason, StreamEvent, ToolCall, Usage};
+use crate::model::{
+    ChatRequest, Message, Role, StopReason, StreamEvent, ToolCall, Usage, echo_ids,
+};
 
 const API_VERSION: &str = "2023-06-01";
 const DEFAULT_MAX_TOKENS: u32 = 8192;
@@ -93,6 +95,7 @@ impl Provider for Anthropic {
                             Some("thinking") => Block::Thinking,
                             Some("tool_use") => Block::ToolUse(ToolCall {
                                 id: str_field(block, "id"),
+                                provider_id: None,
                                 name: str_field(block, "name"),
                                 arguments: String::new(),
                             }),
@@ -234,6 +237,7 @@ pub fn request_body(model: &str, images: bool, request: &ChatRequest) -> Value {
 
 /// Renders history as alternating user/assistant turns; tool results ride in user turns.
 fn messages(history: &[Message], images: bool) -> Vec<Value> {
+    let ids = echo_ids(history);
     let mut out: Vec<Value> = Vec::new();
     for message in history {
         let (role, blocks) = match message.role {
@@ -245,7 +249,7 @@ fn messages(history: &[Message], images: bool) -> Vec<Value> {
                 "user",
                 vec![json!({
                     "type": "tool_result",
-                    "tool_use_id": message.tool_call_id.as_deref().unwrap_or_default(),
+                    "tool_use_id": message.echo_call_id(&ids),
                     "content": tool_content(message, images),
                     "is_error": message.is_error,
                 })],
@@ -260,7 +264,7 @@ fn messages(history: &[Message], images: bool) -> Vec<Value> {
                         .ok()
                         .filter(Value::is_object)
                         .unwrap_or_else(|| json!({}));
-                    blocks.push(json!({"type": "tool_use", "id": call.id, "name": call.name, "input": input}));
+                    blocks.push(json!({"type": "tool_use", "id": call.echo_id(), "name": call.name, "input": input}));
                 }
                 if blocks.is_empty() {
                     blocks.push(json!({"type": "text", "text": "(no answer)"}));

@@ -1,5 +1,7 @@
 use std::time::Duration;
 
+use crate::protocol::{Failure, FailureKind};
+
 /// Why a model request failed, with what a caller needs to decide on a retry.
 #[derive(Debug, thiserror::Error)]
 pub enum ProviderError {
@@ -13,6 +15,18 @@ pub enum ProviderError {
     NotFound { provider: String, message: String },
     #[error("{provider} rejected the request (HTTP {status}): {message}")]
     Rejected {
+        provider: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{provider} says this conversation is too long for the model (HTTP {status}): {message}")]
+    ContextTooLong {
+        provider: String,
+        status: u16,
+        message: String,
+    },
+    #[error("{provider} says the account is out of credit or over its quota (HTTP {status}): {message}")]
+    Quota {
         provider: String,
         status: u16,
         message: String,
@@ -58,8 +72,30 @@ impl ProviderError {
             ProviderError::Auth { .. }
             | ProviderError::NotFound { .. }
             | ProviderError::Rejected { .. }
+            | ProviderError::ContextTooLong { .. }
+            | ProviderError::Quota { .. }
             | ProviderError::Client { .. } => false,
         }
+    }
+
+    /// The kind of failure, for a surface to choose its hint from.
+    pub fn kind(&self) -> FailureKind {
+        match self {
+            ProviderError::Auth { .. } => FailureKind::Auth,
+            ProviderError::NotFound { .. } => FailureKind::NotFound,
+            ProviderError::Rejected { .. } => FailureKind::BadRequest,
+            ProviderError::ContextTooLong { .. } => FailureKind::ContextTooLong,
+            ProviderError::Quota { .. } => FailureKind::Quota,
+            ProviderError::RateLimited { .. } => FailureKind::RateLimit,
+            ProviderError::Server { .. } | ProviderError::Malformed { .. } => FailureKind::Server,
+            ProviderError::Connect { .. } | ProviderError::StreamCut { .. } => FailureKind::Network,
+            ProviderError::Client { .. } => FailureKind::Internal,
+        }
+    }
+
+    /// The kind and the human message together, as events carry them.
+    pub fn failure(&self) -> Failure {
+        Failure::new(self.kind(), self.to_string())
     }
 
     /// Whether another provider may do better; the request itself was not at fault.
@@ -102,6 +138,23 @@ impl ProviderError {
     ) -> Self {
         let provider = provider.to_owned();
         let message = error_message(body);
+        // Vendors say "context too long" and "out of quota" with a 400 or a 429 and a code
+        // in the body; the user's fix differs from a plain refusal or a rate limit.
+        let lowered = body.to_ascii_lowercase();
+        if matches!(status, 400 | 413 | 422) && CONTEXT_MARKERS.iter().any(|m| lowered.contains(m)) {
+            return ProviderError::ContextTooLong {
+                provider,
+                status,
+                message,
+            };
+        }
+        if status == 402 || (status == 429 && QUOTA_MARKERS.iter().any(|m| lowered.contains(m))) {
+            return ProviderError::Quota {
+                provider,
+                status,
+                message,
+            };
+        }
         match status {
             401 | 403 => ProviderError::Auth {
                 provider,
@@ -128,6 +181,20 @@ impl ProviderError {
         }
     }
 }
+
+/// What OpenAI, Anthropic, DeepSeek, llama.cpp and Ollama put in a context-length error.
+const CONTEXT_MARKERS: &[&str] = &[
+    "context_length_exceeded",
+    "context length",
+    "context window",
+    "prompt is too long",
+    "too many tokens",
+    "exceeds the context",
+    "maximum context",
+];
+
+/// What OpenAI, Anthropic and others put in an out-of-credit error.
+const QUOTA_MARKERS: &[&str] = &["insufficient_quota", "quota", "billing", "credit balance"];
 
 /// Pulls the human message out of an OpenAI- or Anthropic-style error body.
 fn error_message(body: &str) -> String {
@@ -172,5 +239,29 @@ mod tests {
         let err = ProviderError::from_status("x", 503, Some(Duration::from_secs(2)), "");
         assert!(err.is_retryable());
         assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn each_status_has_its_kind() {
+        let kind = |status, body: &str| ProviderError::from_status("p", status, None, body).kind();
+        assert_eq!(kind(401, ""), FailureKind::Auth);
+        assert_eq!(kind(403, ""), FailureKind::Auth);
+        assert_eq!(kind(404, ""), FailureKind::NotFound);
+        assert_eq!(kind(429, r#"{"error":{"message":"slow down"}}"#), FailureKind::RateLimit);
+        assert_eq!(
+            kind(429, r#"{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}"#),
+            FailureKind::Quota
+        );
+        assert_eq!(kind(402, ""), FailureKind::Quota);
+        assert_eq!(
+            kind(400, r#"{"error":{"code":"context_length_exceeded","message":"This model's maximum context length is 8192 tokens"}}"#),
+            FailureKind::ContextTooLong
+        );
+        assert_eq!(
+            kind(400, r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}"#),
+            FailureKind::ContextTooLong
+        );
+        assert_eq!(kind(400, "bad field"), FailureKind::BadRequest);
+        assert_eq!(kind(502, ""), FailureKind::Server);
     }
 }

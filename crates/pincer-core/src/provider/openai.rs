@@ -1,14 +1,14 @@
 //! OpenAI-compatible chat completions (OpenAI, DeepSeek, Qwen, Kimi, OpenRouter, Ollama,
 //! LM Studio, llama.cpp).
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
 use futures::StreamExt;
 use serde_json::{Value, json};
 
 use super::{Endpoint, EventStream, Provider, ProviderError, sse};
 use crate::model::{
-    ChatRequest, ImageRef, Message, Role, StopReason, StreamEvent, ToolCall, Usage,
+    ChatRequest, ImageRef, Message, Role, StopReason, StreamEvent, ToolCall, Usage, echo_ids,
 };
 
 pub struct OpenAi {
@@ -136,6 +136,7 @@ impl ToolCallAssembler {
             .unwrap_or(self.calls.len() as u64);
         let call = self.calls.entry(index).or_insert_with(|| ToolCall {
             id: String::new(),
+            provider_id: None,
             name: String::new(),
             arguments: String::new(),
         });
@@ -211,11 +212,12 @@ pub fn request_body(model: &str, images: bool, request: &ChatRequest) -> Value {
     // Tool messages cannot carry images in this dialect, and nothing may come between the
     // results of one batch of tool calls: a batch's images follow it as one user message.
     let mut pending_images = Vec::new();
+    let ids = echo_ids(&request.messages);
     for entry in &request.messages {
         if entry.role != Role::Tool && !pending_images.is_empty() {
             messages.push(image_message(std::mem::take(&mut pending_images)));
         }
-        messages.push(message(entry));
+        messages.push(message(entry, &ids));
         if images && entry.role == Role::Tool {
             pending_images.extend(entry.images.iter().map(image_part));
         }
@@ -247,7 +249,7 @@ fn image_message(mut parts: Vec<Value>) -> Value {
     json!({"role": "user", "content": parts})
 }
 
-fn message(message: &Message) -> Value {
+fn message(message: &Message, ids: &HashMap<&str, &str>) -> Value {
     match message.role {
         Role::User => json!({"role": "user", "content": message.content}),
         Role::Assistant => {
@@ -259,7 +261,7 @@ fn message(message: &Message) -> Value {
                     .iter()
                     .map(|call| {
                         json!({
-                            "id": call.id,
+                            "id": call.echo_id(),
                             "type": "function",
                             "function": {"name": call.name, "arguments": call.arguments},
                         })
@@ -270,7 +272,7 @@ fn message(message: &Message) -> Value {
         }
         Role::Tool => json!({
             "role": "tool",
-            "tool_call_id": message.tool_call_id.as_deref().unwrap_or_default(),
+            "tool_call_id": message.echo_call_id(ids),
             "content": message.content,
         }),
     }

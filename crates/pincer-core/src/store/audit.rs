@@ -4,6 +4,7 @@ use rusqlite::params;
 use serde::Serialize;
 
 use super::{Store, StoreError, now};
+use crate::protocol::{DecidedBy, ToolDecision, ToolOutcome};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct AuditRecord {
@@ -12,12 +13,12 @@ pub struct AuditRecord {
     pub call_id: String,
     pub tool: String,
     pub arguments: String,
-    /// "allow" or "deny".
-    pub decision: String,
-    /// policy, remembered, user or mode (see `DecidedBy`).
-    pub decided_by: String,
-    /// ok, error, denied or cancelled.
-    pub outcome: String,
+    /// Stored by name: "allow" or "deny".
+    pub decision: ToolDecision,
+    /// Stored by name: policy, remembered, user or mode.
+    pub decided_by: DecidedBy,
+    /// Stored by name: ok, error, denied or cancelled.
+    pub outcome: ToolOutcome,
     pub duration_ms: u64,
 }
 
@@ -33,9 +34,9 @@ impl Store {
                 record.call_id,
                 record.tool,
                 record.arguments,
-                record.decision,
-                record.decided_by,
-                record.outcome,
+                record.decision.as_str(),
+                record.decided_by.as_str(),
+                record.outcome.as_str(),
                 record.duration_ms,
                 now()
             ],
@@ -56,12 +57,28 @@ impl Store {
                 call_id: row.get(2)?,
                 tool: row.get(3)?,
                 arguments: row.get(4)?,
-                decision: row.get(5)?,
-                decided_by: row.get(6)?,
-                outcome: row.get(7)?,
+                decision: named(row, 5, ToolDecision::parse)?,
+                decided_by: named(row, 6, DecidedBy::parse)?,
+                outcome: named(row, 7, ToolOutcome::parse)?,
                 duration_ms: row.get(8)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Reads a column stored by name into its enum; an unknown name is a conversion error.
+fn named<T>(
+    row: &rusqlite::Row<'_>,
+    index: usize,
+    parse: fn(&str) -> Option<T>,
+) -> rusqlite::Result<T> {
+    let name: String = row.get(index)?;
+    parse(&name).ok_or_else(|| {
+        rusqlite::Error::FromSqlConversionFailure(
+            index,
+            rusqlite::types::Type::Text,
+            format!("unknown value {name:?}").into(),
+        )
+    })
 }

@@ -14,7 +14,7 @@ use crate::desktop::{DesktopHooks, DesktopStatus, DesktopUpdate};
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{DesktopInfo, OpenSession};
-use crate::ws::valid_session_id;
+use pincer_core::protocol::valid_session_id;
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()

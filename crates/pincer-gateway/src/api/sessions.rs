@@ -13,7 +13,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use pincer_core::store::TurnRecord;
 
-use crate::wire::{HistoryMessage, NewSession, RenameSession, SessionInfo, ToolOutcome};
+use crate::wire::{HistoryMessage, NewSession, RenameSession, SessionInfo};
+use pincer_core::protocol::{Op, Submission, ToolOutcome};
 
 /// Titles longer than this are cut; a title is a label, not a document.
 const MAX_TITLE_CHARS: usize = 200;
@@ -98,16 +99,9 @@ async fn delete(
     State(state): State<Arc<AppState>>,
     Path(id): Path<String>,
 ) -> ApiResult<StatusCode> {
-    if state.engine.is_busy(&id) {
-        return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "a turn is running in this session: stop it first",
-        ));
-    }
-    if !state.engine.store().delete_session(&id)? {
-        return Err(no_session(&id));
-    }
-    state.engine.close_session(&id);
+    state
+        .engine
+        .submit(Submission::fresh(Op::DeleteSession { session: id }))?;
     state.notify_sessions_changed();
     Ok(StatusCode::NO_CONTENT)
 }
@@ -120,13 +114,10 @@ async fn messages(
     if !store.session_exists(&id)? {
         return Err(no_session(&id));
     }
-    let audit: HashMap<String, (u64, Option<ToolOutcome>)> = store
+    let audit: HashMap<String, (u64, ToolOutcome)> = store
         .audit(&id)?
         .into_iter()
-        .map(|record| {
-            let outcome = ToolOutcome::from_audit(&record.outcome);
-            (record.call_id, (record.duration_ms, outcome))
-        })
+        .map(|record| (record.call_id, (record.duration_ms, record.outcome)))
         .collect();
     let messages = store.messages(&id)?;
     Ok(Json(
@@ -140,7 +131,7 @@ async fn messages(
                     .and_then(|call| audit.get(call).copied());
                 HistoryMessage {
                     duration_ms: audited.map(|(ms, _)| ms),
-                    tool_outcome: audited.and_then(|(_, outcome)| outcome),
+                    tool_outcome: audited.map(|(_, outcome)| outcome),
                     stored,
                 }
             })

@@ -8,6 +8,7 @@ use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use pincer_core::config::{Env, ProcessEnv, ProviderEntry};
 use pincer_core::policy::PolicyConfig;
+use pincer_core::protocol::{Op, Submission};
 use pincer_core::provider::{self, presets};
 
 use crate::error::{ApiError, ApiResult};
@@ -101,10 +102,11 @@ async fn apply(state: &AppState, text: String, current: Current) -> ApiResult<Js
         text,
         current.secrets,
     )?;
+    // The file is written; the engine reads it again, as it would for any surface.
+    drop(settings);
     state
         .engine
-        .reconfigure(settings)
-        .map_err(ApiError::internal)?;
+        .submit(Submission::fresh(Op::ReloadSettings))?;
     tracing::info!("settings saved and applied");
     Ok(Json(view(state, &saved)))
 }

@@ -6,7 +6,8 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use pincer_core::skills::{Catalog, Library, SkillsError};
+use pincer_core::protocol::{Op, Submission};
+use pincer_core::skills::{Catalog, Library};
 
 use super::blocking;
 use crate::error::{ApiError, ApiResult};
@@ -44,13 +45,13 @@ async fn list(State(state): State<Arc<AppState>>) -> Json<SkillsReport> {
 }
 
 async fn reload(State(state): State<Arc<AppState>>) -> ApiResult<Json<SkillsReport>> {
-    let library = state.engine.skills().clone();
-    let (library, catalog) = blocking("reading the skills", move || {
-        let catalog = library.reload();
-        (library, catalog)
+    let engine = state.engine.clone();
+    blocking("reading the skills", move || {
+        engine.submit(Submission::fresh(Op::ReloadSkills))
     })
-    .await?;
-    Ok(Json(report(&library, &catalog)))
+    .await??;
+    let library = state.engine.skills();
+    Ok(Json(report(library, &library.current())))
 }
 
 async fn show(
@@ -82,22 +83,21 @@ async fn disable(
 }
 
 async fn set(state: Arc<AppState>, name: String, enabled: bool) -> ApiResult<Json<SkillDetail>> {
-    let library = state.engine.skills().clone();
-    let lookup = name.clone();
-    let view = blocking("reading the skills", move || {
-        library.set_enabled(&lookup, enabled)
+    let engine = state.engine.clone();
+    let op = Op::SetSkillEnabled {
+        name: name.clone(),
+        enabled,
+    };
+    blocking("reading the skills", move || {
+        engine.submit(Submission::fresh(op))
     })
-    .await?
-    .map_err(|e| match e {
-        SkillsError::NotFound(_) => ApiError::not_found(e.to_string()),
-        other => ApiError::internal(other),
-    })?;
-    let body = state
-        .engine
-        .skills()
-        .current()
+    .await??;
+    let catalog = state.engine.skills().current();
+    let skill = catalog
         .get(&name)
-        .map(|s| s.body.clone())
-        .unwrap_or_default();
-    Ok(Json(SkillDetail { skill: view, body }))
+        .ok_or_else(|| ApiError::not_found(format!("there is no skill named `{name}`")))?;
+    Ok(Json(SkillDetail {
+        skill: skill.view(),
+        body: skill.body.clone(),
+    }))
 }
