@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use pincer_core::tools::paths::resolve;
-use pincer_core::tools::{Access, Tool, ToolError, ToolRegistry, ToolSettings};
+use pincer_core::tools::{Access, Tool, ToolError, ToolExt, ToolRegistry, ToolSettings};
 use serde_json::{Value, json};
 
 struct Workspace {
@@ -43,7 +43,7 @@ impl Workspace {
 
     async fn run(&self, name: &str, args: Value) -> Result<String, ToolError> {
         self.tool(name)
-            .run(args, &self.settings)
+            .call(args, &self.settings)
             .await
             .map(|output| output.text)
     }

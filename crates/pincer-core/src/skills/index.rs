@@ -12,7 +12,7 @@ use super::skill_tool::{self, SkillTool};
 use crate::tools::Tool;
 
 /// Characters of a description the index keeps; the rest is one `skill` call away.
-pub const INDEX_DESCRIPTION_CHARS: usize = 60;
+pub const INDEX_DESCRIPTION_CHARS: usize = 40;
 
 /// The system prompt's skills part: empty without skills.
 pub fn prompt_section(skills: &[Skill]) -> String {
