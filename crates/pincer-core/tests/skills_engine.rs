@@ -431,8 +431,8 @@ async fn hello_with_50_skills_stays_within_1500_prompt_tokens() {
     }
     println!("{}", system_of(&request.body));
     assert!(system_of(&request.body).contains("\nskill-49: "));
-    // Was ~1,965 before disclosure; the goal is 1,500 (not reached yet).
-    assert!(tokens <= 1700, "{tokens} tokens");
+    // Was ~1,965 before disclosure; the goal is 1,500 (not reached yet: 1,646 now).
+    assert!(tokens <= 1650, "{tokens} tokens");
 }
 
 /// Waits (bounded) until the library's catalog satisfies `check`.

@@ -12,7 +12,7 @@ use super::skill_tool::{self, SkillTool};
 use crate::tools::Tool;
 
 /// Characters of a description the index keeps; the rest is one `skill` call away.
-pub const INDEX_DESCRIPTION_CHARS: usize = 40;
+pub const INDEX_DESCRIPTION_CHARS: usize = 36;
 
 /// The system prompt's skills part: empty without skills.
 pub fn prompt_section(skills: &[Skill]) -> String {
@@ -27,7 +27,7 @@ pub fn prompt_section(skills: &[Skill]) -> String {
     let mut out = String::new();
     if !listed.is_empty() {
         out.push_str(
-            "\n\nSkills (before a task one covers, load it with the `skill` tool and follow it):",
+            "\n\nSkills (load one with `skill` before a task it covers, and follow it):",
         );
         for skill in listed {
             out.push('\n');

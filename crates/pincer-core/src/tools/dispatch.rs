@@ -113,7 +113,7 @@ impl TypedTool for DescribeTools {
     }
 
     fn description(&self) -> &str {
-        "The descriptions and argument schemas of tools for use_tool."
+        "Schemas of tools for use_tool."
     }
 
     fn plan(
