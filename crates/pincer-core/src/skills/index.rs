@@ -26,9 +26,7 @@ pub fn prompt_section(skills: &[Skill]) -> String {
         .collect();
     let mut out = String::new();
     if !listed.is_empty() {
-        out.push_str(
-            "\n\nSkills (load one with `skill` before a task it covers, and follow it):",
-        );
+        out.push_str("\n\nSkills (load one with `skill` before a task it covers, and follow it):");
         for skill in listed {
             out.push('\n');
             out.push_str(&skill.def.name);
