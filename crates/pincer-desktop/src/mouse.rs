@@ -405,6 +405,7 @@ fn perform(
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
 
     use super::*;
     use crate::mapping::Rect;
