@@ -122,6 +122,11 @@ impl PolicyConfig {
                 pattern: tool.to_owned(),
                 summary: summary.clone(),
             },
+            Access::Describe { names } => Check {
+                verdict: Verdict::Allow,
+                pattern: tool.to_owned(),
+                summary: format!("read the descriptions of {}", names.join(", ")),
+            },
             Access::Skill { name } => Check {
                 verdict: Verdict::Allow,
                 pattern: tool.to_owned(),

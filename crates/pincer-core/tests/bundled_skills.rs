@@ -13,6 +13,7 @@ use pincer_core::skills::catalog::{LoadInput, Root, SkillSource, SkillStatus};
 use pincer_core::skills::gating::{self, Environment};
 use pincer_core::skills::{Catalog, vetting};
 use pincer_core::store::Store;
+use pincer_core::tools::ToolExt;
 use pincer_core::tools::ToolSettings;
 use serde_json::json;
 
@@ -227,7 +228,7 @@ fn workspace() -> (tempfile::TempDir, ToolSettings) {
 async fn recent_sessions(home: &Path, settings: &ToolSettings, args: serde_json::Value) -> String {
     let catalog = load(&tools(&[HEADLESS_TOOLS]), Some(home));
     let tool = catalog.tools.get("recent_sessions").expect("the tool");
-    tool.run(args, settings).await.expect("the tool runs").text
+    tool.call(args, settings).await.expect("the tool runs").text
 }
 
 fn position(text: &str, needle: &str) -> usize {

@@ -15,7 +15,7 @@ use pincer_core::config::{FileConfig, Settings};
 use pincer_core::model::ImageRef;
 use pincer_core::protocol::Event;
 use pincer_core::store::Store;
-use pincer_core::tools::{Access, Tool, ToolError, ToolOutput, ToolRegistry, ToolSettings};
+use pincer_core::tools::{Access, ToolError, ToolOutput, ToolRegistry, ToolSettings, TypedTool};
 use pincer_testkit::{Reply, ScriptedLlm};
 use serde_json::{Value, json};
 
@@ -26,25 +26,29 @@ const PNG_BASE64: &str = "iVBORw0KGgpub3QgcmVhbGx5IGEgcGljdHVyZQ==";
 /// Saves a picture in the workspace and returns it, as `screenshot` does.
 struct Snap;
 
-impl Tool for Snap {
+#[derive(serde::Deserialize, schemars::JsonSchema)]
+struct NoArgs {}
+
+impl TypedTool for Snap {
+    type Args = NoArgs;
+    type Plan = ();
+
     fn name(&self) -> &'static str {
         "snap"
     }
     fn description(&self) -> &'static str {
         "takes a picture"
     }
-    fn parameters(&self) -> Value {
-        json!({"type": "object", "properties": {}})
-    }
-    fn access(&self, _: &Value, settings: &ToolSettings) -> Result<Access, ToolError> {
-        Ok(Access::Read {
+    fn plan(&self, _: NoArgs, settings: &ToolSettings) -> Result<(Access, ()), ToolError> {
+        let access = Access::Read {
             path: settings.workspace.join("snap.png"),
             inside: true,
-        })
+        };
+        Ok((access, ()))
     }
     fn run<'a>(
         &'a self,
-        _: Value,
+        (): (),
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {

@@ -226,8 +226,8 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
     llm.push(Reply::tool_call("c0", "skill", r#"{"name":"counter"}"#));
     llm.push(Reply::tool_call(
         "c1",
-        "count_words",
-        r#"{"text":"one two three"}"#,
+        "use_tool",
+        r#"{"name":"count_words","arguments":{"text":"one two three"}}"#,
     ));
     llm.push(Reply::text("Three."));
     let session = h.session("s");
@@ -239,21 +239,34 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
         .await;
     let Some(Event::ApprovalRequested {
         call_id,
+        tool,
         pattern,
         summary,
-        ..
     }) = seen.last()
     else {
         unreachable!()
     };
+    // The dispatcher is unwrapped first: the user is asked about the skill's tool itself.
+    assert_eq!(tool, "count_words");
     assert_eq!(pattern, "skill:counter/count_words");
+    assert!(
+        seen.iter().any(|e| matches!(e, Event::ToolCallRequested { call_id, name, arguments }
+            if call_id == "c1" && name == "count_words" && arguments == r#"{"text":"one two three"}"#)),
+        "{seen:#?}"
+    );
     assert!(
         summary.contains("count_words") && summary.contains("counter"),
         "{summary}"
     );
-    // Its tools are offered once the skill is loaded, not before.
-    assert!(!tool_names(&llm.requests()[0].body).contains(&"count_words".to_owned()));
-    assert!(tool_names(&llm.requests()[1].body).contains(&"count_words".to_owned()));
+    // Loading the skill lists its tools in the conversation; the tools array stays as it was.
+    let requests = llm.requests();
+    assert!(!tool_names(&requests[0].body).contains(&"count_words".to_owned()));
+    assert_eq!(requests[0].body["tools"], requests[1].body["tools"]);
+    let loaded = common::tool_results(&requests[1].body);
+    assert!(
+        loaded[0].1.contains("\ncount_words: "),
+        "the skill's result indexes its tools: {loaded:?}"
+    );
     session.submit(Op::Approve {
         call_id: call_id.clone(),
         decision: ApprovalDecision::Once,
@@ -267,6 +280,15 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
             dir.display()
         )),
         "{results:?}"
+    );
+    let audit = pincer_core::store::Store::open(&h.home.path().join("pincer.db"))
+        .unwrap()
+        .audit("s")
+        .unwrap();
+    let row = audit.iter().find(|r| r.call_id == "c1").unwrap();
+    assert_eq!(
+        (row.tool.as_str(), row.arguments.as_str()),
+        ("count_words", r#"{"text":"one two three"}"#)
     );
 }
 
@@ -363,7 +385,7 @@ fn realistic_description(i: usize) -> String {
 }
 
 #[tokio::test]
-async fn hello_with_50_skills_stays_within_2000_prompt_tokens() {
+async fn hello_with_50_skills_stays_within_1500_prompt_tokens() {
     let llm = ScriptedLlm::start().await;
     let home = tempfile::tempdir().unwrap();
     let mut s = settings(home.path(), &llm, "openai", FAST);
@@ -409,7 +431,8 @@ async fn hello_with_50_skills_stays_within_2000_prompt_tokens() {
     }
     println!("{}", system_of(&request.body));
     assert!(system_of(&request.body).contains("\nskill-49: "));
-    assert!(tokens <= 2000, "{tokens} tokens");
+    // Was ~1,965 before disclosure; the goal is 1,500 (not reached yet: 1,646 now).
+    assert!(tokens <= 1650, "{tokens} tokens");
 }
 
 /// Waits (bounded) until the library's catalog satisfies `check`.
@@ -497,12 +520,17 @@ async fn a_tool_name_two_skills_declare_is_offered_once() {
         ("a", "skill", r#"{"name":"alpha"}"#),
         ("b", "skill", r#"{"name":"beta"}"#),
     ]));
+    llm.push(Reply::tool_call(
+        "c",
+        "describe_tools",
+        r#"{"names":["lookup"]}"#,
+    ));
     llm.push(Reply::text("Both loaded."));
-    h.turn("s", "load both").await;
-    let names = tool_names(&llm.requests()[1].body);
+    let events = h.turn("s", "load both").await;
+    let described = outputs(&events).pop().unwrap();
     assert_eq!(
-        names.iter().filter(|n| *n == "lookup").count(),
+        described.matches(r#""name":"lookup""#).count(),
         1,
-        "{names:?}"
+        "{described}"
     );
 }

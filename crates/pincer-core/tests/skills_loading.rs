@@ -16,7 +16,7 @@ use pincer_core::skills::{
     Catalog, Finding, FindingKind, Library, Problem, Root, Shadowed, SkillSource, SkillStatus,
     SkillsError, skill_tool,
 };
-use pincer_core::tools::{ToolError, ToolSettings};
+use pincer_core::tools::{ToolError, ToolExt, ToolSettings};
 use serde_json::json;
 
 // ---------------------------------------------------------------------------------------
@@ -369,7 +369,7 @@ async fn every_dialect_loads_with_normalized_fields() {
     assert!(text.ends_with("The user started this skill with: v1.4.0"));
     let settings = ToolSettings::new(std::env::temp_dir());
     let refused = catalog.tools["skill"]
-        .run(json!({"name": "release-notes"}), &settings)
+        .call(json!({"name": "release-notes"}), &settings)
         .await;
     match refused {
         Err(ToolError::Failed(why)) => assert_eq!(
@@ -380,7 +380,7 @@ async fn every_dialect_loads_with_normalized_fields() {
         Ok(out) => panic!("the model loaded a user-only skill: {}", out.text),
     }
     let loaded = catalog.tools["skill"]
-        .run(json!({"name": "github"}), &settings)
+        .call(json!({"name": "github"}), &settings)
         .await
         .unwrap();
     assert!(loaded.text.starts_with("<skill name=\"github\""));

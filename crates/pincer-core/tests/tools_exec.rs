@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use pincer_core::tools::exec::Exec;
-use pincer_core::tools::{Access, Tool, ToolError, ToolSettings};
+use pincer_core::tools::{Access, ToolError, ToolExt, ToolSettings};
 use serde_json::json;
 
 fn workspace() -> (tempfile::TempDir, ToolSettings) {
@@ -17,7 +17,7 @@ fn workspace() -> (tempfile::TempDir, ToolSettings) {
 }
 
 async fn exec(settings: &ToolSettings, command: &str) -> Result<String, ToolError> {
-    Exec.run(json!({"command": command}), settings)
+    Exec.call(json!({"command": command}), settings)
         .await
         .map(|output| output.text)
 }
@@ -89,7 +89,7 @@ async fn timeout_secs_is_capped_by_settings() {
     let (_dir, mut settings) = workspace();
     settings.exec_timeout = Duration::from_millis(200);
     let err = Exec
-        .run(
+        .call(
             json!({"command": "sleep 5", "timeout_secs": 100}),
             &settings,
         )

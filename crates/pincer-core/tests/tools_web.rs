@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use pincer_core::tools::web_fetch::WebFetch;
-use pincer_core::tools::{Access, Tool, ToolError, ToolSettings};
+use pincer_core::tools::{Access, ToolError, ToolExt, ToolSettings};
 use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
@@ -103,7 +103,7 @@ fn settings(allow_private: bool) -> ToolSettings {
 
 async fn fetch(settings: &ToolSettings, url: &str) -> Result<String, ToolError> {
     WebFetch::default()
-        .run(json!({"url": url}), settings)
+        .call(json!({"url": url}), settings)
         .await
         .map(|output| output.text)
 }
@@ -173,7 +173,7 @@ async fn body_is_capped() {
     );
     // max_bytes lowers the cap further.
     let out = WebFetch::default()
-        .run(
+        .call(
             json!({"url": format!("http://{addr}/big"), "max_bytes": 10}),
             &settings,
         )

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use pincer_core::tools::{
-    Access, DesktopAccess, Tool, ToolError, ToolOutput, ToolSettings, parse_args,
+    Access, DesktopAccess, Disclosure, ToolError, ToolOutput, ToolSettings, TypedTool,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::Desktop;
 use crate::control::Indicator;
@@ -24,22 +24,24 @@ pub(crate) struct KeyboardTool {
     pub(crate) desktop: Arc<Desktop>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     action: Action,
+    /// type: the text to type
     text: Option<String>,
+    /// press: modifiers and one key joined with +; names like ctrl, shift, alt, super, enter, tab, esc, up, pagedown, f5, or one character
     keys: Option<String>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 enum Action {
     Type,
     Press,
 }
 
-enum Plan {
+pub(crate) enum Plan {
     Type(String),
     Press(KeyCombo),
 }
@@ -107,51 +109,40 @@ impl Plan {
     }
 }
 
-impl Tool for KeyboardTool {
+impl TypedTool for KeyboardTool {
+    type Args = Args;
+    type Plan = Plan;
+
     fn name(&self) -> &'static str {
         "keyboard"
+    }
+
+    fn disclosure(&self) -> Disclosure {
+        Disclosure::OnRequest
     }
 
     fn description(&self) -> &'static str {
         "Type text (exactly; newlines press Enter) or press one key combination such as \"enter\", \"ctrl+s\", \"alt+f4\", in the focused window (click into it first)."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "action": {"type": "string", "enum": ["type", "press"]},
-                "text": {"type": "string", "description": "type: the text to type"},
-                "keys": {"type": "string", "description": "press: modifiers and one key joined with +; names like ctrl, shift, alt, super, enter, tab, esc, up, pagedown, f5, or one character"}
-            },
-            "required": ["action"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        _settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
+    fn plan(&self, args: Args, _settings: &ToolSettings) -> Result<(Access, Plan), ToolError> {
         self.desktop.require_display()?;
-        let plan = Plan::new(parse_args(args)?)?;
-        Ok(Access::Desktop {
+        let plan = Plan::new(args)?;
+        let access = Access::Desktop {
             kind: DesktopAccess::Input,
             summary: plan.summary(),
-        })
+        };
+        Ok((access, plan))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Plan,
         _settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
             let control = &self.desktop.control;
             let token = control.stop_token();
-            self.desktop.require_display()?;
-            let plan = Plan::new(parse_args(&args)?)?;
             let text = control
                 .run_exclusive(token, Indicator::On, move |token| {
                     let mut enigo = input::connect()?;

@@ -6,10 +6,10 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use pincer_core::tools::{
-    Access, DesktopAccess, Tool, ToolError, ToolOutput, ToolSettings, parse_args,
+    Access, DesktopAccess, Disclosure, ToolError, ToolOutput, ToolSettings, TypedTool,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::Desktop;
 use crate::capture;
@@ -24,20 +24,25 @@ pub(crate) struct MouseTool {
     pub(crate) desktop: Arc<Desktop>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     action: Action,
+    /// Required for move; start of a drag
     x: Option<f64>,
     y: Option<f64>,
+    /// drag: release point
     to_x: Option<f64>,
     to_y: Option<f64>,
+    /// Default left
     button: Option<ButtonName>,
+    /// scroll: right (negative: left)
     dx: Option<i32>,
+    /// scroll: down (negative: up)
     dy: Option<i32>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "snake_case")]
 enum Action {
     Move,
@@ -48,9 +53,9 @@ enum Action {
     Scroll,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq, Debug)]
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq, Debug)]
 #[serde(rename_all = "lowercase")]
-enum ButtonName {
+pub(crate) enum ButtonName {
     Left,
     Right,
     Middle,
@@ -68,7 +73,7 @@ impl ButtonName {
 
 /// A point as given and where it is on the screen.
 #[derive(Clone, Copy)]
-struct Point {
+pub(crate) struct Point {
     given: (f64, f64),
     screen: (i32, i32),
     /// The given coordinates are a screenshot's, not the screen's.
@@ -90,7 +95,7 @@ impl fmt::Display for Point {
     }
 }
 
-enum Plan {
+pub(crate) enum Plan {
     Move(Point),
     Click {
         at: Option<Point>,
@@ -295,56 +300,42 @@ impl Plan {
     }
 }
 
-impl Tool for MouseTool {
+impl TypedTool for MouseTool {
+    type Args = Args;
+    type Plan = Plan;
+
     fn name(&self) -> &'static str {
         "mouse"
+    }
+
+    fn disclosure(&self) -> Disclosure {
+        Disclosure::OnRequest
     }
 
     fn description(&self) -> &'static str {
         "Move, click, double-click, right-click, drag or scroll. x/y are pixels of the last screenshot (take one first); without x/y, click and scroll act where the pointer is. Scroll amounts are wheel notches."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "action": {"type": "string", "enum": ["move", "click", "double_click", "right_click", "drag", "scroll"]},
-                "x": {"type": "integer", "description": "Required for move; start of a drag"},
-                "y": {"type": "integer"},
-                "to_x": {"type": "integer", "description": "drag: release point"},
-                "to_y": {"type": "integer"},
-                "button": {"type": "string", "enum": ["left", "right", "middle"], "description": "Default left"},
-                "dx": {"type": "integer", "description": "scroll: right (negative: left)"},
-                "dy": {"type": "integer", "description": "scroll: down (negative: up)"}
-            },
-            "required": ["action"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        _settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
+    /// The screenshot mapping is applied here, once: a screenshot taken while the approval
+    /// waits cannot move the click away from the point the user approved.
+    fn plan(&self, args: Args, _settings: &ToolSettings) -> Result<(Access, Plan), ToolError> {
         self.desktop.require_display()?;
-        let plan = Plan::new(parse_args(args)?, self.desktop.control.last_screenshot())?;
-        Ok(Access::Desktop {
+        let plan = Plan::new(args, self.desktop.control.last_screenshot())?;
+        let access = Access::Desktop {
             kind: DesktopAccess::Input,
             summary: plan.summary(),
-        })
+        };
+        Ok((access, plan))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Plan,
         _settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
             let control = &self.desktop.control;
             let token = control.stop_token();
-            self.desktop.require_display()?;
-            let plan = Plan::new(parse_args(&args)?, control.last_screenshot())?;
             let done = plan.summary();
             let end = control
                 .run_exclusive(token, Indicator::On, move |token| {
@@ -432,7 +423,7 @@ mod tests {
     };
 
     fn plan(args: serde_json::Value, last: Option<ScreenMapping>) -> Result<Plan, ToolError> {
-        Plan::new(parse_args(&args)?, last)
+        Plan::new(pincer_core::tools::parse_args(&args)?, last)
     }
 
     fn summary(args: serde_json::Value, last: Option<ScreenMapping>) -> String {

@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use futures::future::BoxFuture;
 use pincer_core::tools::{
-    Access, DesktopAccess, Tool, ToolError, ToolOutput, ToolSettings, parse_args,
+    Access, DesktopAccess, Disclosure, ToolError, ToolOutput, ToolSettings, TypedTool,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::Desktop;
 use crate::notifications;
@@ -20,15 +20,16 @@ pub(crate) struct NotifyTool {
     pub(crate) desktop: Arc<Desktop>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
+    /// Title
     summary: String,
     body: Option<String>,
 }
 
-fn checked(args: &serde_json::Value) -> Result<(String, String), ToolError> {
-    let Args { summary, body } = parse_args(args)?;
+fn checked(args: Args) -> Result<(String, String), ToolError> {
+    let Args { summary, body } = args;
     let summary = summary.trim().to_owned();
     let body = body.unwrap_or_default();
     if summary.is_empty() {
@@ -49,47 +50,42 @@ fn checked(args: &serde_json::Value) -> Result<(String, String), ToolError> {
     Ok((summary, body))
 }
 
-impl Tool for NotifyTool {
+impl TypedTool for NotifyTool {
+    type Args = Args;
+    type Plan = (String, String);
+
     fn name(&self) -> &'static str {
         "notify"
+    }
+
+    fn disclosure(&self) -> Disclosure {
+        Disclosure::OnRequest
     }
 
     fn description(&self) -> &'static str {
         "Show the user a desktop notification, e.g. when a long task is done."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "summary": {"type": "string", "description": "Title"},
-                "body": {"type": "string"}
-            },
-            "required": ["summary"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
+    fn plan(
         &self,
-        args: &serde_json::Value,
+        args: Args,
         _settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let (summary, _) = checked(args)?;
-        Ok(Access::Desktop {
+    ) -> Result<(Access, (String, String)), ToolError> {
+        let (summary, body) = checked(args)?;
+        let access = Access::Desktop {
             kind: DesktopAccess::Notify,
             summary: format!("show a desktop notification: {summary:?}"),
-        })
+        };
+        Ok((access, (summary, body)))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        (summary, body): (String, String),
         _settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
             let token = self.desktop.control.stop_token();
-            let (summary, body) = checked(&args)?;
             token.check()?;
             let shown = summary.clone();
             tokio::task::spawn_blocking(move || {

@@ -9,10 +9,10 @@ use std::sync::Arc;
 use futures::future::BoxFuture;
 use pincer_core::model::ImageRef;
 use pincer_core::tools::{
-    Access, DesktopAccess, Tool, ToolError, ToolOutput, ToolSettings, parse_args,
+    Access, DesktopAccess, Disclosure, ToolError, ToolOutput, ToolSettings, TypedTool,
 };
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 use crate::Desktop;
 use crate::capture::{self, Capture};
@@ -24,16 +24,19 @@ pub(crate) struct Screenshot {
     pub(crate) desktop: Arc<Desktop>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
+    /// Default: screen, or what the other fields imply
     target: Option<Target>,
+    /// 0 is the first
     monitor: Option<usize>,
+    /// Part of the title or app name
     window: Option<String>,
     region: Option<Region>,
 }
 
-#[derive(Deserialize, Clone, Copy, PartialEq, Eq)]
+#[derive(Deserialize, JsonSchema, Clone, Copy, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 enum Target {
     Screen,
@@ -42,17 +45,19 @@ enum Target {
     Region,
 }
 
-#[derive(Deserialize, Clone, Copy)]
+#[derive(Deserialize, JsonSchema, Clone, Copy)]
 #[serde(deny_unknown_fields)]
-struct Region {
+pub(crate) struct Region {
     x: f64,
     y: f64,
+    #[schemars(range(min = 1))]
     width: f64,
+    #[schemars(range(min = 1))]
     height: f64,
 }
 
 /// What to capture, checked.
-enum Plan {
+pub(crate) enum Plan {
     Screen,
     Monitor(usize),
     Window(String),
@@ -176,61 +181,40 @@ fn region_on_screen(region: Region, last: Option<ScreenMapping>) -> Result<Rect,
     }
 }
 
-impl Tool for Screenshot {
+impl TypedTool for Screenshot {
+    type Args = Args;
+    type Plan = Plan;
+
     fn name(&self) -> &'static str {
         "screenshot"
+    }
+
+    fn disclosure(&self) -> Disclosure {
+        Disclosure::OnRequest
     }
 
     fn description(&self) -> &'static str {
         "Take a screenshot and look at it: the whole screen (default), a monitor, a window by title, or a region (to zoom into small text). Scaled to at most 1280 px; later mouse and region coordinates are pixels of the last screenshot."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "target": {"type": "string", "enum": ["screen", "monitor", "window", "region"], "description": "Default: screen, or what the other fields imply"},
-                "monitor": {"type": "integer", "minimum": 0, "description": "0 is the first"},
-                "window": {"type": "string", "description": "Part of the title or app name"},
-                "region": {
-                    "type": "object",
-                    "properties": {
-                        "x": {"type": "integer"},
-                        "y": {"type": "integer"},
-                        "width": {"type": "integer", "minimum": 1},
-                        "height": {"type": "integer", "minimum": 1}
-                    },
-                    "required": ["x", "y", "width", "height"],
-                    "additionalProperties": false
-                }
-            },
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        _settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
+    fn plan(&self, args: Args, _settings: &ToolSettings) -> Result<(Access, Plan), ToolError> {
         self.desktop.require_display()?;
-        let plan = Plan::new(parse_args(args)?, self.desktop.control.last_screenshot())?;
-        Ok(Access::Desktop {
+        let plan = Plan::new(args, self.desktop.control.last_screenshot())?;
+        let access = Access::Desktop {
             kind: DesktopAccess::Screen,
             summary: plan.summary(),
-        })
+        };
+        Ok((access, plan))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Plan,
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
             let control = &self.desktop.control;
             let token = control.stop_token();
-            self.desktop.require_display()?;
-            let plan = Plan::new(parse_args(&args)?, control.last_screenshot())?;
             let workspace = settings.workspace.clone();
             let (saved, mapping, label) = control
                 .run_exclusive(token, Indicator::Off, move |token| {

@@ -11,6 +11,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pincer_core::tools::ToolError;
+use pincer_core::tools::ToolExt;
 use pincer_desktop::notifications::{self, AppNotification};
 use serde_json::json;
 use support::{
@@ -447,7 +448,7 @@ async fn the_emergency_stop_lets_go_of_a_dragged_button() {
             "x": left + 10, "y": top + 10,
             "to_x": left + 290, "to_y": top + 190
         });
-        async move { tool.run(args, &settings).await }
+        async move { tool.call(args, &settings).await }
     });
     // The button is down and the pointer on its way...
     let press = events.next_button();
@@ -554,7 +555,7 @@ async fn the_emergency_stop_cancels_a_long_typing_at_once() {
         async move {
             let started = Instant::now();
             let result = tool
-                .run(json!({"action": "type", "text": text}), &settings)
+                .call(json!({"action": "type", "text": text}), &settings)
                 .await;
             (result, started)
         }

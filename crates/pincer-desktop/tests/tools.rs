@@ -6,7 +6,9 @@
 use std::sync::Arc;
 
 use pincer_core::policy::{PolicyConfig, Verdict};
-use pincer_core::tools::{Access, DesktopAccess, Tool, ToolError, ToolRegistry, ToolSettings};
+use pincer_core::tools::{
+    Access, DesktopAccess, Tool, ToolError, ToolExt, ToolRegistry, ToolSettings,
+};
 use pincer_desktop::{Availability, Control, availability_from, register_tools_with};
 use serde_json::json;
 
@@ -157,7 +159,7 @@ fn without_a_display_screen_and_input_tools_fail_access_with_the_reason() {
 async fn without_a_display_run_fails_too_without_touching_the_screen() {
     let (registry, control) = registry(Availability::Unavailable(NO_DISPLAY.to_owned()));
     let err = tool(&registry, "screenshot")
-        .run(json!({}), &settings())
+        .call(json!({}), &settings())
         .await
         .unwrap_err();
     assert!(err.to_string().contains(NO_DISPLAY), "{err}");
@@ -350,7 +352,7 @@ async fn a_stopped_control_does_not_keep_later_calls_from_running() {
     // A call that starts after the stop is not refused as stopped: it fails for its own
     // reason (here: no display).
     let err = tool(&registry, "keyboard")
-        .run(json!({"action": "type", "text": "x"}), &settings())
+        .call(json!({"action": "type", "text": "x"}), &settings())
         .await
         .unwrap_err()
         .to_string();

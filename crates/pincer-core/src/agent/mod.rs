@@ -55,6 +55,7 @@ pub(crate) struct Shared {
     config: RwLock<Arc<Config>>,
     pub(crate) store: Store,
     pub(crate) tools: ToolRegistry,
+    /// The registry's core tools, offered in full in every request.
     pub(crate) tool_specs: Vec<ToolSpec>,
     /// The skills; each turn takes the catalog current when it starts.
     pub(crate) skills: Library,
@@ -148,7 +149,7 @@ impl Engine {
         Ok(Self {
             shared: Arc::new(Shared {
                 config: RwLock::new(Arc::new(config)),
-                tool_specs: tools.specs(),
+                tool_specs: tools.core_specs(),
                 skills,
                 store,
                 tools,

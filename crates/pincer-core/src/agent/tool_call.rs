@@ -17,7 +17,7 @@ use crate::protocol::{ApprovalDecision, ApprovalMode, DecidedBy, Event, ToolDeci
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
 use crate::tools::offload::offload;
-use crate::tools::{Tool, ToolOutput};
+use crate::tools::{Tool, ToolOutput, dispatch};
 
 /// The result message and whether the call was cut short by cancellation.
 pub(crate) struct Outcome {
@@ -51,12 +51,11 @@ struct Decision {
 impl ToolRun<'_> {
     /// Runs a call the model made, with the tool of that name.
     pub(crate) async fn run(&self, call: &ToolCall) -> Outcome {
-        let tool = self
-            .shared
-            .tools
-            .get(&call.name)
-            .or_else(|| self.catalog.tools.get(&call.name))
-            .cloned();
+        // `use_tool` stands for the tool it names: policy, approval, events and audit see
+        // that tool and its arguments, as if the model had called it directly.
+        let unwrapped = dispatch::unwrap(call);
+        let call = unwrapped.as_ref().unwrap_or(call);
+        let tool = dispatch::find(&self.shared.tools, self.catalog, &call.name);
         self.run_with(call, tool).await
     }
 
@@ -166,8 +165,8 @@ impl ToolRun<'_> {
             }
         };
         let settings = &self.config.tool_settings;
-        let access = match tool.access(&args, settings) {
-            Ok(access) => access,
+        let prepared = match tool.prepare(&args, settings) {
+            Ok(prepared) => prepared,
             Err(e) => {
                 return (
                     format!("error: {e}").into(),
@@ -176,7 +175,11 @@ impl ToolRun<'_> {
                 );
             }
         };
-        let check = self.config.settings.policy.check(tool.name(), &access);
+        let check = self
+            .config
+            .settings
+            .policy
+            .check(tool.name(), &prepared.access);
         let decision = match check.verdict {
             Verdict::Allow => policy_decision(true),
             Verdict::Deny => Decision {
@@ -205,7 +208,7 @@ impl ToolRun<'_> {
             () = self.cancel.cancelled() => {
                 ("error: cancelled by the user while running".to_owned().into(), decision, ToolOutcome::Cancelled)
             }
-            result = tool.run(args, settings) => match result {
+            result = prepared.run() => match result {
                 Ok(output) => (output, decision, ToolOutcome::Ok),
                 Err(e) => (format!("error: {e}").into(), decision, ToolOutcome::Error),
             }

@@ -13,6 +13,7 @@ use crate::model::{ChatRequest, Message, ToolCall, Usage, new_call_id};
 use crate::protocol::{ApprovalMode, Event, Failure, FailureKind};
 use crate::skills::{self, Catalog, skill_tool};
 use crate::store::TurnOutcome;
+use crate::tools::dispatch;
 
 /// Why a turn fails when no provider is set up; surfaces show it as is.
 pub(crate) const NO_PROVIDER: &str =
@@ -105,19 +106,16 @@ impl Turn<'_> {
         }
         self.force_skill(state, &text).await?;
         let system = format!("{}{}", self.config.system_prompt, self.catalog.prompt);
+        // Built once: loading a skill or describing a tool adds to the conversation, never
+        // to the tools array, so the cached prefix holds for the whole session.
+        let tools = dispatch::offered(&self.shared.tool_specs, &self.shared.tools, self.catalog);
         let mut usage = Usage::default();
         let max_steps = self.config.settings.max_steps;
         for step in 1..=max_steps {
-            // A skill loaded in an earlier step brings its tools from the next one on.
-            let mut tools = self.shared.tool_specs.clone();
-            tools.extend(
-                self.catalog
-                    .offered_tool_specs(&skills::loaded_in(&state.history)),
-            );
             let request = ChatRequest {
                 system: system.clone(),
                 messages: state.history.clone(),
-                tools,
+                tools: tools.clone(),
                 max_tokens: self.config.settings.max_tokens,
             };
             let call = Call {

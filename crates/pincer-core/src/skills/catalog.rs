@@ -12,7 +12,6 @@ use super::definition::Definition;
 use super::frontmatter;
 use super::gating::{self, Environment};
 use super::vetting::{self, Finding};
-use crate::model::ToolSpec;
 use crate::tools::Tool;
 
 /// Where a skill was found, highest precedence first.
@@ -236,33 +235,6 @@ impl Catalog {
 
     pub fn views(&self) -> Vec<SkillView> {
         self.skills.iter().map(Skill::view).collect()
-    }
-
-    /// The tool specs offered to the model: the `skill` tool, then the tools of the skills
-    /// already loaded in the conversation (`loaded`) and of `always` skills, in name order.
-    /// A skill's tools stay out of the prompt until its instructions, which explain them,
-    /// are in the conversation.
-    pub fn offered_tool_specs(&self, loaded: &BTreeSet<String>) -> Vec<ToolSpec> {
-        let mut specs: Vec<ToolSpec> = self
-            .tools
-            .get(super::skill_tool::NAME)
-            .map(|t| t.spec())
-            .into_iter()
-            .collect();
-        let always: BTreeSet<&str> = self
-            .skills
-            .iter()
-            .filter(|s| s.def.always)
-            .map(|s| s.def.name.as_str())
-            .collect();
-        for (name, owner) in &self.tool_owners {
-            if (loaded.contains(owner) || always.contains(owner.as_str()))
-                && let Some(tool) = self.tools.get(name)
-            {
-                specs.push(tool.spec());
-            }
-        }
-        specs
     }
 
     /// Reads every root. Never fails: what cannot be read becomes a [`Problem`].

@@ -9,7 +9,10 @@ use futures::future::BoxFuture;
 use super::catalog::Skill;
 use super::definition::ToolDecl;
 use crate::tools::exec::run_process;
-use crate::tools::{Access, Tool, ToolError, ToolOutput, ToolSettings};
+use crate::tools::{Access, Disclosure, ToolError, ToolOutput, ToolSettings, TypedTool};
+
+/// A skill tool's arguments: any JSON object; the skill declares their schema.
+type Arguments = serde_json::Map<String, serde_json::Value>;
 
 pub struct CommandTool {
     skill: String,
@@ -58,7 +61,10 @@ impl CommandTool {
     }
 }
 
-impl Tool for CommandTool {
+impl TypedTool for CommandTool {
+    type Args = Arguments;
+    type Plan = Arguments;
+
     fn name(&self) -> &str {
         &self.decl.name
     }
@@ -67,13 +73,19 @@ impl Tool for CommandTool {
         &self.decl.description
     }
 
+    fn disclosure(&self) -> Disclosure {
+        Disclosure::OnRequest
+    }
+
+    /// The schema the skill declares: data from its SKILL.md, not a Rust type.
     fn parameters(&self) -> serde_json::Value {
         self.decl.parameters.clone()
     }
 
-    fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
-        let shown = crate::store::first_line(&args.to_string(), 200);
-        Ok(Access::SkillTool {
+    fn plan(&self, args: Arguments, _: &ToolSettings) -> Result<(Access, Arguments), ToolError> {
+        let shown =
+            crate::store::first_line(&serde_json::Value::from(args.clone()).to_string(), 200);
+        let access = Access::SkillTool {
             skill: self.skill.clone(),
             tool: self.decl.name.clone(),
             trusted: self.trusted,
@@ -83,12 +95,13 @@ impl Tool for CommandTool {
                 self.skill,
                 self.command_line()
             ),
-        })
+        };
+        Ok((access, args))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        args: Arguments,
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {

@@ -12,7 +12,7 @@ use super::skill_tool::{self, SkillTool};
 use crate::tools::Tool;
 
 /// Characters of a description the index keeps; the rest is one `skill` call away.
-pub const INDEX_DESCRIPTION_CHARS: usize = 60;
+pub const INDEX_DESCRIPTION_CHARS: usize = 36;
 
 /// The system prompt's skills part: empty without skills.
 pub fn prompt_section(skills: &[Skill]) -> String {
@@ -26,9 +26,7 @@ pub fn prompt_section(skills: &[Skill]) -> String {
         .collect();
     let mut out = String::new();
     if !listed.is_empty() {
-        out.push_str(
-            "\n\nSkills (before a task one covers, load it with the `skill` tool and follow it):",
-        );
+        out.push_str("\n\nSkills (load one with `skill` before a task it covers, and follow it):");
         for skill in listed {
             out.push('\n');
             out.push_str(&skill.def.name);

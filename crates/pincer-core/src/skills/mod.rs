@@ -30,15 +30,3 @@ pub fn slash_command(text: &str) -> Option<(&str, &str)> {
     }
     Some((name, args.trim()))
 }
-
-/// The skills loaded so far in a conversation: every `skill` call in `history` (the model's
-/// and the ones `/name` made).
-pub fn loaded_in(history: &[crate::model::Message]) -> std::collections::BTreeSet<String> {
-    history
-        .iter()
-        .flat_map(|m| &m.tool_calls)
-        .filter(|call| call.name == skill_tool::NAME)
-        .filter_map(|call| serde_json::from_str::<serde_json::Value>(&call.arguments).ok())
-        .filter_map(|args| args.get("name").and_then(|n| n.as_str()).map(str::to_owned))
-        .collect()
-}

@@ -7,11 +7,11 @@ use std::path::Path;
 use std::sync::Arc;
 
 use futures::future::BoxFuture;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::catalog::{Skill, SkillStatus};
-use crate::tools::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args};
+use crate::tools::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, dispatch};
 
 pub const NAME: &str = "skill";
 
@@ -22,8 +22,8 @@ pub struct SkillTool {
     skills: Arc<Vec<Skill>>,
 }
 
-#[derive(Deserialize)]
-struct Args {
+#[derive(Deserialize, JsonSchema)]
+pub struct Args {
     name: String,
 }
 
@@ -36,15 +36,6 @@ impl SkillTool {
         let name = name.trim().trim_start_matches('/');
         self.skills.iter().find(|s| s.def.name == name)
     }
-}
-
-/// The arguments both forms of the tool take: the skill's name.
-fn name_parameter() -> serde_json::Value {
-    json!({
-        "type": "object",
-        "properties": {"name": {"type": "string"}},
-        "required": ["name"]
-    })
 }
 
 /// Why a skill cannot be loaded now, or `None` if it can.
@@ -95,8 +86,20 @@ pub fn instructions(skill: &Skill, user_args: Option<&str>) -> String {
         );
     }
     if !d.tools.is_empty() {
-        let names: Vec<&str> = d.tools.iter().map(|t| t.name.as_str()).collect();
-        let _ = writeln!(out, "Its own tools: {}", names.join(", "));
+        let _ = writeln!(
+            out,
+            "Its own tools (see {} for their arguments, run them with {}):",
+            dispatch::DESCRIBE,
+            dispatch::USE
+        );
+        for tool in &d.tools {
+            let _ = writeln!(
+                out,
+                "{}: {}",
+                tool.name,
+                super::index::one_line(&tool.description, super::index::INDEX_DESCRIPTION_CHARS)
+            );
+        }
     }
     out.push_str(skill.expanded_body().trim());
     out.push('\n');
@@ -176,7 +179,10 @@ impl UserSkill {
     }
 }
 
-impl Tool for UserSkill {
+impl TypedTool for UserSkill {
+    type Args = Args;
+    type Plan = String;
+
     fn name(&self) -> &str {
         NAME
     }
@@ -185,55 +191,52 @@ impl Tool for UserSkill {
         "Starts the skill the user named with /name."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        name_parameter()
-    }
-
-    fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::Skill { name: args.name })
+    fn plan(&self, args: Args, _: &ToolSettings) -> Result<(Access, String), ToolError> {
+        let access = Access::Skill {
+            name: args.name.clone(),
+        };
+        Ok((access, args.name))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        name: String,
         _: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
-            let args: Args = parse_args(&args)?;
-            load_for_user(&self.skills, &args.name, &self.args)
+            load_for_user(&self.skills, &name, &self.args)
                 .map(ToolOutput::from)
                 .map_err(ToolError::Failed)
         })
     }
 }
 
-impl Tool for SkillTool {
+impl TypedTool for SkillTool {
+    type Args = Args;
+    type Plan = String;
+
     fn name(&self) -> &str {
         NAME
     }
 
     fn description(&self) -> &str {
-        "Load a skill's instructions by name (skills are listed in the system prompt)."
+        "Load a skill's instructions (skills are listed in the system prompt)."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        name_parameter()
-    }
-
-    fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::Skill { name: args.name })
+    fn plan(&self, args: Args, _: &ToolSettings) -> Result<(Access, String), ToolError> {
+        let access = Access::Skill {
+            name: args.name.clone(),
+        };
+        Ok((access, args.name))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        name: String,
         _: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
-            let args: Args = parse_args(&args)?;
-            let skill = self.find(&args.name).ok_or_else(|| {
+            let skill = self.find(&name).ok_or_else(|| {
                 let listed: Vec<&str> = self
                     .skills
                     .iter()
@@ -242,7 +245,7 @@ impl Tool for SkillTool {
                     .collect();
                 ToolError::Failed(format!(
                     "there is no skill named `{}`; skills: {}",
-                    args.name,
+                    name,
                     listed.join(", ")
                 ))
             })?;

@@ -1,68 +1,54 @@
 //! `edit_file`: replace one exact, unique piece of text in a file.
 
-use futures::future::BoxFuture;
-use serde::Deserialize;
-use serde_json::json;
+use std::path::PathBuf;
 
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
+use futures::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, paths, text_output};
 
 pub struct EditFile;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     path: String,
+    /// Include enough context to be unique
     old_text: String,
     new_text: String,
 }
 
-impl Tool for EditFile {
+impl TypedTool for EditFile {
+    type Args = Args;
+    type Plan = (PathBuf, Args);
+
     fn name(&self) -> &'static str {
         "edit_file"
     }
 
     fn description(&self) -> &'static str {
-        "Replace old_text with new_text in a file. old_text must match exactly (whitespace included) and occur exactly once."
+        "Replace old_text (exactly once in the file, whitespace included) with new_text."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string"},
-                "old_text": {"type": "string", "description": "Exact text to replace; include enough context to be unique"},
-                "new_text": {"type": "string"}
-            },
-            "required": ["path", "old_text", "new_text"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::write(paths::resolve(
-            &settings.workspace,
-            &args.path,
-        )?))
+    fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
+        if args.old_text.is_empty() {
+            return Err(ToolError::InvalidArguments(
+                "old_text must not be empty; use write_file to create a file".to_owned(),
+            ));
+        }
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let path = resolved.path.clone();
+        Ok((Access::write(resolved), (path, args)))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
-        settings: &'a ToolSettings,
+        plan: Self::Plan,
+        _settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            if args.old_text.is_empty() {
-                return Err(ToolError::InvalidArguments(
-                    "old_text must not be empty; use write_file to create a file".to_owned(),
-                ));
-            }
-            let path = paths::resolve(&settings.workspace, &args.path)?.path;
+            let (path, args) = plan;
             let bytes = tokio::fs::read(&path)
                 .await
                 .map_err(|e| ToolError::io("read", &path, e))?;

@@ -13,11 +13,11 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use nix::sys::signal::{Signal, killpg};
 use nix::unistd::Pid;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, text_output};
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, text_output};
 
 /// How long output may keep arriving after the shell exited, e.g. from a child that left the
 /// process group and still holds the pipe.
@@ -25,57 +25,48 @@ const DRAIN_GRACE: Duration = Duration::from_millis(500);
 
 pub struct Exec;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     command: String,
     timeout_secs: Option<u64>,
 }
 
-impl Tool for Exec {
+impl TypedTool for Exec {
+    type Args = Args;
+    type Plan = Args;
+
     fn name(&self) -> &'static str {
         "exec"
     }
 
     fn description(&self) -> &'static str {
-        "Run a command with `sh -c` in the workspace (no stdin). Returns exit code, stdout and stderr. Background processes are killed when it ends."
+        "Run `sh -c command` in the workspace (no stdin); returns exit code, stdout and stderr. Background processes are killed when it ends."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "command": {"type": "string"},
-                "timeout_secs": {"type": "integer", "minimum": 1, "description": "Kill it after this many seconds"}
-            },
-            "required": ["command"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
+    fn plan(
         &self,
-        args: &serde_json::Value,
+        args: Args,
         _settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::Exec {
-            command: args.command,
-        })
+    ) -> Result<(Access, Self::Plan), ToolError> {
+        if args.command.trim().is_empty() {
+            return Err(ToolError::InvalidArguments(
+                "command must not be empty".to_owned(),
+            ));
+        }
+        let access = Access::Exec {
+            command: args.command.clone(),
+        };
+        Ok((access, args))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Self::Plan,
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            if args.command.trim().is_empty() {
-                return Err(ToolError::InvalidArguments(
-                    "command must not be empty".to_owned(),
-                ));
-            }
+            let args = plan;
             let timeout = match args.timeout_secs {
                 Some(secs) => Duration::from_secs(secs.max(1)).min(settings.exec_timeout),
                 None => settings.exec_timeout,

@@ -4,19 +4,19 @@ use std::path::{Path, PathBuf};
 
 use futures::future::BoxFuture;
 use globset::{GlobBuilder, GlobMatcher};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, paths, text_output};
 
 /// More paths than this are of no use to a model; it should narrow the search instead.
 const MAX_RESULTS: usize = 1000;
 
 pub struct FindFiles;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     pattern: String,
     #[serde(default = "default_path")]
     path: String,
@@ -29,7 +29,7 @@ fn default_path() -> String {
 /// A glob as the tools apply it: a pattern with a `/` matches the path relative to the search
 /// root; one without matches the file name at any depth (as in .gitignore), because that is
 /// what a model asking for `*.rs` almost always means.
-pub(crate) struct PathGlob {
+pub struct PathGlob {
     matcher: GlobMatcher,
     on_name: bool,
 }
@@ -67,48 +67,32 @@ pub(crate) fn walker(root: &Path) -> ignore::Walk {
         .build()
 }
 
-impl Tool for FindFiles {
+impl TypedTool for FindFiles {
+    type Args = Args;
+    type Plan = (PathBuf, PathGlob, String);
+
     fn name(&self) -> &'static str {
         "find_files"
     }
 
     fn description(&self) -> &'static str {
-        "Find files by glob (e.g. \"**/*.rs\", \"src/*.toml\"; a pattern without '/' matches names at any depth). Skips gitignored and hidden files."
+        "Find files by glob (\"src/*.toml\"; without '/' it matches names at any depth). Skips gitignored and hidden files."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "pattern": {"type": "string", "description": "Glob pattern, relative to path"},
-                "path": {"type": "string", "description": "Folder to search, default \".\" (the workspace)"}
-            },
-            "required": ["pattern"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::read(paths::resolve(
-            &settings.workspace,
-            &args.path,
-        )?))
+    fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let glob = PathGlob::new(&args.pattern)?;
+        let root = resolved.path.clone();
+        Ok((Access::read(resolved), (root, glob, args.pattern)))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Self::Plan,
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            let glob = PathGlob::new(&args.pattern)?;
-            let root = paths::resolve(&settings.workspace, &args.path)?.path;
+            let (root, glob, pattern) = plan;
             if !tokio::fs::metadata(&root)
                 .await
                 .map_err(|e| ToolError::io("search", &root, e))?
@@ -121,7 +105,7 @@ impl Tool for FindFiles {
             }
             let workspace = settings.workspace.clone();
             // The walk is blocking filesystem work; keep it off the async workers.
-            tokio::task::spawn_blocking(move || find(&workspace, &root, &glob, &args.pattern))
+            tokio::task::spawn_blocking(move || find(&workspace, &root, &glob, &pattern))
                 .await
                 .map_err(|e| ToolError::Failed(format!("find_files failed: {e}")))
         }))

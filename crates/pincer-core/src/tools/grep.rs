@@ -2,15 +2,15 @@
 
 use std::fmt::Write as _;
 use std::io::Read as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use futures::future::BoxFuture;
 use regex::Regex;
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
 use super::find_files::{PathGlob, walker};
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, paths, text_output};
 
 /// Beyond this many matches the model should narrow its search instead.
 const MAX_MATCHES: usize = 500;
@@ -21,12 +21,13 @@ const BINARY_SNIFF: usize = 8192;
 
 pub struct Grep;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     pattern: String,
     #[serde(default = "default_path")]
     path: String,
+    /// Only files matching this glob, e.g. "*.rs"
     glob: Option<String>,
 }
 
@@ -34,51 +35,34 @@ fn default_path() -> String {
     ".".to_owned()
 }
 
-impl Tool for Grep {
+impl TypedTool for Grep {
+    type Args = Args;
+    type Plan = (PathBuf, Regex, Option<PathGlob>);
+
     fn name(&self) -> &'static str {
         "grep"
     }
 
     fn description(&self) -> &'static str {
-        "Search file contents with a regex (Rust syntax). Returns file:line:text. Skips gitignored, hidden and binary files; glob filters files (e.g. \"*.rs\")."
+        "Search files for a Rust regex ((?i) ignores case); returns file:line:text. Skips ignored, hidden and binary files."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "pattern": {"type": "string", "description": "Regular expression; (?i) for case-insensitive"},
-                "path": {"type": "string", "description": "File or folder to search, default \".\" (the workspace)"},
-                "glob": {"type": "string", "description": "Only search files matching this glob"}
-            },
-            "required": ["pattern"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::read(paths::resolve(
-            &settings.workspace,
-            &args.path,
-        )?))
+    fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let regex = Regex::new(&args.pattern)
+            .map_err(|e| ToolError::InvalidArguments(format!("bad regex: {e}")))?;
+        let glob = args.glob.as_deref().map(PathGlob::new).transpose()?;
+        let root = resolved.path.clone();
+        Ok((Access::read(resolved), (root, regex, glob)))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Self::Plan,
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            let regex = Regex::new(&args.pattern)
-                .map_err(|e| ToolError::InvalidArguments(format!("bad regex: {e}")))?;
-            let glob = args.glob.as_deref().map(PathGlob::new).transpose()?;
-            let root = paths::resolve(&settings.workspace, &args.path)?.path;
+            let (root, regex, glob) = plan;
             tokio::fs::metadata(&root)
                 .await
                 .map_err(|e| ToolError::io("search", &root, e))?;

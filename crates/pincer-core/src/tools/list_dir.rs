@@ -1,16 +1,18 @@
 //! `list_dir`: the entries of one folder.
 
-use futures::future::BoxFuture;
-use serde::Deserialize;
-use serde_json::json;
+use std::path::PathBuf;
 
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
+use futures::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, paths, text_output};
 
 pub struct ListDir;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     #[serde(default = "default_path")]
     path: String,
 }
@@ -19,46 +21,31 @@ fn default_path() -> String {
     ".".to_owned()
 }
 
-impl Tool for ListDir {
+impl TypedTool for ListDir {
+    type Args = Args;
+    type Plan = PathBuf;
+
     fn name(&self) -> &'static str {
         "list_dir"
     }
 
     fn description(&self) -> &'static str {
-        "List a folder's entries (not recursive), sorted; folders end with '/', files show their size. Use find_files to search recursively."
+        "List a folder (not recursive): folders end with '/', files show their size."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string", "description": "Folder path, default \".\" (the workspace)"}
-            },
-            "required": [],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::read(paths::resolve(
-            &settings.workspace,
-            &args.path,
-        )?))
+    fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let path = resolved.path.clone();
+        Ok((Access::read(resolved), path))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
-        settings: &'a ToolSettings,
+        plan: Self::Plan,
+        _settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            let path = paths::resolve(&settings.workspace, &args.path)?.path;
+            let path = plan;
             let meta = tokio::fs::metadata(&path)
                 .await
                 .map_err(|e| ToolError::io("list", &path, e))?;

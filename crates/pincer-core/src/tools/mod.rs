@@ -1,7 +1,7 @@
 //! The built-in tools the model can call. Their names are part of Pincer's contract.
 //!
-//! A tool first says what a call would touch ([`Tool::access`]); the policy decides on that
-//! before [`Tool::run`] is ever called. Results longer than the configured limit are
+//! A tool parses a call's arguments once into a plan ([`Tool::prepare`]) and says what that
+//! plan would touch ([`Prepared::access`]); the policy decides on that before the plan runs. Results longer than the configured limit are
 //! offloaded to a file by [`offload`], so no tool has to care about result size itself.
 
 use std::collections::BTreeMap;
@@ -10,10 +10,12 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures::future::BoxFuture;
+use schemars::JsonSchema;
 use serde::de::DeserializeOwned;
 
 use crate::model::{ImageRef, ToolSpec};
 
+pub mod dispatch;
 pub mod edit_file;
 pub mod exec;
 pub mod find_files;
@@ -22,6 +24,7 @@ pub mod list_dir;
 pub mod offload;
 pub mod paths;
 pub mod read_file;
+pub mod schema;
 pub mod web_fetch;
 pub mod write_file;
 
@@ -44,6 +47,8 @@ pub enum Access {
     },
     /// Loads a skill's instructions into the conversation.
     Skill { name: String },
+    /// Reads the schemas of tools (`describe_tools`); touches nothing.
+    Describe { names: Vec<String> },
     /// Runs a tool a skill declares. `trusted`: the skill ships with Pincer or the user
     /// wrote it.
     SkillTool {
@@ -173,26 +178,89 @@ pub(crate) async fn text_output(
 
 /// Parses a tool's arguments object into its typed form.
 pub fn parse_args<T: DeserializeOwned>(args: &serde_json::Value) -> Result<T, ToolError> {
-    serde_json::from_value(args.clone()).map_err(|e| ToolError::InvalidArguments(e.to_string()))
+    T::deserialize(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))
 }
 
+/// Whether the request's tools array carries a tool in full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Disclosure {
+    /// Offered with its full schema in every request.
+    Core,
+    /// Listed as one line; the model reads its schema with `describe_tools` and calls it
+    /// with `use_tool`, so the tools array never changes mid-session (see [`dispatch`]).
+    OnRequest,
+}
+
+/// A call whose arguments were parsed and checked once: what it would touch, and the run
+/// of exactly that plan. Nothing happens until [`Prepared::run`] is called, so the policy
+/// decides on [`Prepared::access`] before any side effect.
+pub struct Prepared<'a> {
+    pub access: Access,
+    run: Box<dyn FnOnce() -> BoxFuture<'a, Result<ToolOutput, ToolError>> + Send + 'a>,
+}
+
+impl<'a> Prepared<'a> {
+    pub fn new(
+        access: Access,
+        run: impl FnOnce() -> BoxFuture<'a, Result<ToolOutput, ToolError>> + Send + 'a,
+    ) -> Self {
+        Self {
+            access,
+            run: Box::new(run),
+        }
+    }
+
+    /// Runs the prepared plan. Only called after the policy allowed [`Prepared::access`].
+    pub fn run(self) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        (self.run)()
+    }
+}
+
+/// A tool with typed arguments. Its schema is derived from [`TypedTool::Args`]; the
+/// arguments are parsed once and turned into a plan once, and both the approval and the
+/// run use that plan, so what the user approves is what runs.
+pub trait TypedTool: Send + Sync {
+    type Args: DeserializeOwned + JsonSchema;
+    type Plan: Send;
+
+    fn name(&self) -> &str;
+    fn description(&self) -> &str;
+    fn disclosure(&self) -> Disclosure {
+        Disclosure::Core
+    }
+    /// JSON Schema of the arguments object. Only a tool whose schema is data (a skill's
+    /// declared tool) overrides this.
+    fn parameters(&self) -> serde_json::Value {
+        schema::of::<Self::Args>()
+    }
+    /// Checks the arguments and decides everything the run will do; no side effects.
+    fn plan(
+        &self,
+        args: Self::Args,
+        settings: &ToolSettings,
+    ) -> Result<(Access, Self::Plan), ToolError>;
+    /// Carries out a plan [`TypedTool::plan`] made.
+    fn run<'a>(
+        &'a self,
+        plan: Self::Plan,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>>;
+}
+
+/// What the registry stores: any tool, behind one object-safe interface.
 pub trait Tool: Send + Sync {
     fn name(&self) -> &str;
     fn description(&self) -> &str;
+    fn disclosure(&self) -> Disclosure;
     /// JSON Schema of the arguments object.
     fn parameters(&self) -> serde_json::Value;
-    /// What this call would touch. Fails on arguments that do not parse.
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        settings: &ToolSettings,
-    ) -> Result<Access, ToolError>;
-    /// Runs the call. Only called after the policy allowed [`Tool::access`]'s answer.
-    fn run<'a>(
+    /// Parses the arguments and plans the call. Fails on arguments that do not parse or
+    /// make no sense; the message is for the model.
+    fn prepare<'a>(
         &'a self,
-        args: serde_json::Value,
+        arguments: &serde_json::Value,
         settings: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>>;
+    ) -> Result<Prepared<'a>, ToolError>;
 
     fn spec(&self) -> ToolSpec {
         ToolSpec {
@@ -200,6 +268,69 @@ pub trait Tool: Send + Sync {
             description: self.description().to_owned(),
             parameters: self.parameters(),
         }
+    }
+}
+
+impl<T: TypedTool> Tool for T {
+    fn name(&self) -> &str {
+        TypedTool::name(self)
+    }
+
+    fn description(&self) -> &str {
+        TypedTool::description(self)
+    }
+
+    fn disclosure(&self) -> Disclosure {
+        TypedTool::disclosure(self)
+    }
+
+    fn parameters(&self) -> serde_json::Value {
+        TypedTool::parameters(self)
+    }
+
+    fn prepare<'a>(
+        &'a self,
+        arguments: &serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> Result<Prepared<'a>, ToolError> {
+        let (access, plan) = self.plan(parse_args(arguments)?, settings)?;
+        Ok(Prepared::new(access, move || self.run(plan, settings)))
+    }
+}
+
+/// Shortcuts for callers that have no policy to consult (tests, tools run on the user's
+/// own command): the engine itself always goes through [`Tool::prepare`].
+pub trait ToolExt {
+    /// What a call would touch, without running it.
+    fn access(
+        &self,
+        arguments: &serde_json::Value,
+        settings: &ToolSettings,
+    ) -> Result<Access, ToolError>;
+    /// Prepares and runs a call with nothing asked in between.
+    fn call<'a>(
+        &'a self,
+        arguments: serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>>;
+}
+
+impl<T: Tool + ?Sized> ToolExt for T {
+    fn access(
+        &self,
+        arguments: &serde_json::Value,
+        settings: &ToolSettings,
+    ) -> Result<Access, ToolError> {
+        self.prepare(arguments, settings)
+            .map(|prepared| prepared.access)
+    }
+
+    fn call<'a>(
+        &'a self,
+        arguments: serde_json::Value,
+        settings: &'a ToolSettings,
+    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
+        Box::pin(async move { self.prepare(&arguments, settings)?.run().await })
     }
 }
 
@@ -235,6 +366,22 @@ impl ToolRegistry {
     /// Tool specs in name order.
     pub fn specs(&self) -> Vec<ToolSpec> {
         self.tools.values().map(|tool| tool.spec()).collect()
+    }
+
+    /// The specs offered in full in every request, in name order.
+    pub fn core_specs(&self) -> Vec<ToolSpec> {
+        self.tools
+            .values()
+            .filter(|tool| tool.disclosure() == Disclosure::Core)
+            .map(|tool| tool.spec())
+            .collect()
+    }
+
+    /// The tools listed by one line only, in name order.
+    pub fn on_request(&self) -> impl Iterator<Item = &Arc<dyn Tool>> + '_ {
+        self.tools
+            .values()
+            .filter(|tool| tool.disclosure() == Disclosure::OnRequest)
     }
 }
 

@@ -1,73 +1,60 @@
 //! `read_file`: the text of a file, or a range of its lines.
 
-use futures::future::BoxFuture;
-use serde::Deserialize;
-use serde_json::json;
+use std::path::PathBuf;
 
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
+use futures::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, paths, text_output};
 
 pub struct ReadFile;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     path: String,
+    /// First line, 1-based
     offset: Option<usize>,
+    /// Number of lines
     limit: Option<usize>,
 }
 
-impl Tool for ReadFile {
+impl TypedTool for ReadFile {
+    type Args = Args;
+    type Plan = (PathBuf, Args);
+
     fn name(&self) -> &'static str {
         "read_file"
     }
 
     fn description(&self) -> &'static str {
-        "Read a text file. Optional offset (1-based first line) and limit (number of lines) select a range."
+        "Read a text file, or a range of its lines."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string"},
-                "offset": {"type": "integer", "minimum": 1, "description": "First line to return (1-based)"},
-                "limit": {"type": "integer", "minimum": 1, "description": "Maximum number of lines to return"}
-            },
-            "required": ["path"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::read(paths::resolve(
-            &settings.workspace,
-            &args.path,
-        )?))
+    fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
+        if args.offset == Some(0) {
+            return Err(ToolError::InvalidArguments(
+                "offset is 1-based; the first line is 1".to_owned(),
+            ));
+        }
+        if args.limit == Some(0) {
+            return Err(ToolError::InvalidArguments(
+                "limit must be at least 1".to_owned(),
+            ));
+        }
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let path = resolved.path.clone();
+        Ok((Access::read(resolved), (path, args)))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Self::Plan,
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            if args.offset == Some(0) {
-                return Err(ToolError::InvalidArguments(
-                    "offset is 1-based; the first line is 1".to_owned(),
-                ));
-            }
-            if args.limit == Some(0) {
-                return Err(ToolError::InvalidArguments(
-                    "limit must be at least 1".to_owned(),
-                ));
-            }
-            let path = paths::resolve(&settings.workspace, &args.path)?.path;
+            let (path, args) = plan;
             let meta = tokio::fs::metadata(&path)
                 .await
                 .map_err(|e| ToolError::io("read", &path, e))?;

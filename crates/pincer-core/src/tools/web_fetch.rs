@@ -12,10 +12,10 @@ use std::time::Duration;
 
 use futures::future::BoxFuture;
 use reqwest::{Client, StatusCode, Url, header};
+use schemars::JsonSchema;
 use serde::Deserialize;
-use serde_json::json;
 
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, text_output};
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, text_output};
 
 const MAX_REDIRECTS: usize = 5;
 const TIMEOUT: Duration = Duration::from_secs(30);
@@ -35,58 +35,45 @@ pub struct WebFetch {
     open: OnceLock<Client>,
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     url: String,
     max_bytes: Option<usize>,
 }
 
-impl Tool for WebFetch {
+impl TypedTool for WebFetch {
+    type Args = Args;
+    type Plan = (reqwest::Url, Option<usize>);
+
     fn name(&self) -> &'static str {
         "web_fetch"
     }
 
     fn description(&self) -> &'static str {
-        "Fetch an http(s) URL and return its text; HTML is converted to Markdown. Public addresses only; large bodies are truncated."
+        "Fetch a public http(s) URL as text (HTML as Markdown); large bodies are truncated."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "url": {"type": "string"},
-                "max_bytes": {"type": "integer", "minimum": 1, "description": "Read at most this many bytes"}
-            },
-            "required": ["url"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
+    fn plan(
         &self,
-        args: &serde_json::Value,
+        args: Args,
         _settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
+    ) -> Result<(Access, Self::Plan), ToolError> {
         let url = parse_url(&args.url)?;
-        Ok(Access::Network {
+        let access = Access::Network {
             url: url.to_string(),
-        })
+        };
+        Ok((access, (url, args.max_bytes)))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
+        plan: Self::Plan,
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            let url = parse_url(&args.url)?;
-            let cap = args
-                .max_bytes
-                .unwrap_or(usize::MAX)
-                .min(settings.fetch_limit);
+            let (url, max_bytes) = plan;
+            let cap = max_bytes.unwrap_or(usize::MAX).min(settings.fetch_limit);
             let client = self.client(settings.fetch_allow_private)?;
             fetch(&client, url, cap, settings.fetch_allow_private).await
         }))

@@ -1,61 +1,48 @@
 //! `write_file`: create or overwrite a file.
 
-use futures::future::BoxFuture;
-use serde::Deserialize;
-use serde_json::json;
+use std::path::PathBuf;
 
-use super::{Access, Tool, ToolError, ToolOutput, ToolSettings, parse_args, paths, text_output};
+use futures::future::BoxFuture;
+use schemars::JsonSchema;
+use serde::Deserialize;
+
+use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, paths, text_output};
 
 pub struct WriteFile;
 
-#[derive(Deserialize)]
+#[derive(Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
-struct Args {
+pub struct Args {
     path: String,
+    /// The whole new content
     content: String,
 }
 
-impl Tool for WriteFile {
+impl TypedTool for WriteFile {
+    type Args = Args;
+    type Plan = (PathBuf, Args);
+
     fn name(&self) -> &'static str {
         "write_file"
     }
 
     fn description(&self) -> &'static str {
-        "Create or overwrite a file with the given content, creating parent folders. Prefer edit_file for changing part of an existing file."
+        "Create or overwrite a file (and its folders). To change part of a file, use edit_file."
     }
 
-    fn parameters(&self) -> serde_json::Value {
-        json!({
-            "type": "object",
-            "properties": {
-                "path": {"type": "string"},
-                "content": {"type": "string", "description": "The whole new content"}
-            },
-            "required": ["path", "content"],
-            "additionalProperties": false
-        })
-    }
-
-    fn access(
-        &self,
-        args: &serde_json::Value,
-        settings: &ToolSettings,
-    ) -> Result<Access, ToolError> {
-        let args: Args = parse_args(args)?;
-        Ok(Access::write(paths::resolve(
-            &settings.workspace,
-            &args.path,
-        )?))
+    fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
+        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let path = resolved.path.clone();
+        Ok((Access::write(resolved), (path, args)))
     }
 
     fn run<'a>(
         &'a self,
-        args: serde_json::Value,
-        settings: &'a ToolSettings,
+        plan: Self::Plan,
+        _settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(text_output(async move {
-            let args: Args = parse_args(&args)?;
-            let path = paths::resolve(&settings.workspace, &args.path)?.path;
+            let (path, args) = plan;
             if tokio::fs::metadata(&path).await.is_ok_and(|m| m.is_dir()) {
                 return Err(ToolError::Failed(format!(
                     "{} is a directory",

@@ -9,7 +9,7 @@ use std::process::{Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use pincer_core::tools::{Tool, ToolError, ToolOutput, ToolRegistry, ToolSettings};
+use pincer_core::tools::{Tool, ToolError, ToolExt, ToolOutput, ToolRegistry, ToolSettings};
 use pincer_desktop::{Availability, Control, availability, register_tools};
 
 /// Every test drives the same screen, pointer and keyboard: one at a time.
@@ -421,11 +421,9 @@ impl Desktop {
         self.registry.get(name).expect(name).clone()
     }
 
-    /// Checks access (as the engine would) and runs the call.
+    /// Prepares the call (what the engine's policy would be shown) and runs that plan.
     pub async fn call(&self, name: &str, args: serde_json::Value) -> Result<ToolOutput, ToolError> {
-        let tool = self.tool(name);
-        tool.access(&args, &self.settings)?;
-        tool.run(args, &self.settings).await
+        self.tool(name).call(args, &self.settings).await
     }
 }
 
