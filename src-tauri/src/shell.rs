@@ -46,12 +46,12 @@ impl Shell {
             .backend
             .get()
             .and_then(|b| b.engine.as_ref())
-            .map(|engine| {
-                match engine.submit(Submission::fresh(Op::InterruptAll)) {
+            .map(
+                |engine| match engine.submit(Submission::fresh(Op::InterruptAll)) {
                     Ok(Reply::Interrupted { turns }) => turns,
                     _ => 0,
-                }
-            })
+                },
+            )
             .unwrap_or(0);
         tracing::warn!(turns = stopped, "emergency stop");
     }

@@ -9,7 +9,9 @@ pub fn hint(kind: FailureKind) -> Option<&'static str> {
             "the API key was refused: set a new one (PINCER_API_KEY or the vendor's variable, or Settings in the web UI) and check it with `pincer doctor`"
         }
         FailureKind::RateLimit => "the provider is rate limiting: wait a minute and try again",
-        FailureKind::Quota => "the account is out of credit: top it up with the provider, or switch provider",
+        FailureKind::Quota => {
+            "the account is out of credit: top it up with the provider, or switch provider"
+        }
         FailureKind::NotFound => {
             "the model or endpoint does not exist: check PINCER_MODEL / PINCER_BASE_URL (or the provider in Settings) with `pincer doctor`"
         }

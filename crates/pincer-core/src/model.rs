@@ -76,10 +76,7 @@ pub fn echo_ids(history: &[Message]) -> std::collections::HashMap<&str, &str> {
 
 impl Message {
     /// The provider's id of the call this tool result answers (see [`echo_ids`]).
-    pub fn echo_call_id<'a>(
-        &'a self,
-        ids: &std::collections::HashMap<&str, &'a str>,
-    ) -> &'a str {
+    pub fn echo_call_id<'a>(&'a self, ids: &std::collections::HashMap<&str, &'a str>) -> &'a str {
         let ours = self.tool_call_id.as_deref().unwrap_or_default();
         ids.get(ours).copied().unwrap_or(ours)
     }

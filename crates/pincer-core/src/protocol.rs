@@ -348,15 +348,22 @@ impl std::fmt::Display for Failure {
 #[non_exhaustive]
 pub enum Event {
     /// A turn began; `text` is what the user sent, so every surface can show it.
-    TurnStarted { turn_id: String, text: String },
+    TurnStarted {
+        turn_id: String,
+        text: String,
+    },
     /// A request to a model is about to be sent (step counts from 1 within a turn).
     ModelRequest {
         step: u32,
         provider: String,
         model: String,
     },
-    TextDelta { text: String },
-    ReasoningDelta { text: String },
+    TextDelta {
+        text: String,
+    },
+    ReasoningDelta {
+        text: String,
+    },
     /// The model asked for a tool. `call_id` is the engine's own, unique in the data home.
     ToolCallRequested {
         call_id: String,
@@ -382,7 +389,6 @@ pub enum Event {
         output: String,
         /// Absolute paths of images the tool produced (screenshots).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[cfg_attr(feature = "ts", ts(optional))]
         images: Vec<String>,
         duration_ms: u64,
     },
@@ -411,10 +417,18 @@ pub enum Event {
         usage: Usage,
         steps: u32,
     },
-    TurnCancelled { turn_id: String },
+    TurnCancelled {
+        turn_id: String,
+    },
     /// The turn stopped because it reached the configured step limit.
-    StepLimitReached { turn_id: String, limit: u32 },
-    TurnFailed { turn_id: String, error: Failure },
+    StepLimitReached {
+        turn_id: String,
+        limit: u32,
+    },
+    TurnFailed {
+        turn_id: String,
+        error: Failure,
+    },
 }
 
 impl Event {

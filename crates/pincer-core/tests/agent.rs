@@ -9,7 +9,7 @@ use std::time::Duration;
 use common::{FAST, Harness, final_text, streamed_text, tool_results};
 use pincer_core::agent::ApprovalMode;
 use pincer_core::model::Usage;
-use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, Op};
+use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, FailureKind, Op, Submission};
 use pincer_testkit::{Reply, ScriptedLlm};
 use pretty_assertions::assert_eq;
 
@@ -119,8 +119,11 @@ async fn one_tool_call_runs_and_its_result_goes_back() {
     assert_eq!(final_text(&events), "The note says hello.");
     let finished = events.iter().find_map(|e| match e {
         Event::ToolCallFinished {
-            name, ok, output, ..
-        } => Some((name.clone(), *ok, output.clone())),
+            name,
+            outcome,
+            output,
+            ..
+        } => Some((name.clone(), outcome.is_ok(), output.clone())),
         _ => None,
     });
     assert_eq!(
@@ -249,7 +252,12 @@ async fn rate_limit_then_success_after_backoff() {
         (1, 0),
         "Retry-After: 0 is honoured"
     );
-    assert!(retries[0].2.contains("HTTP 429"), "{}", retries[0].2);
+    assert!(
+        retries[0].2.message.contains("HTTP 429"),
+        "{}",
+        retries[0].2
+    );
+    assert_eq!(retries[0].2.kind, FailureKind::RateLimit);
     assert_eq!(retries[1].0, 2);
     assert!(
         (5..=10).contains(&retries[1].1),
@@ -273,9 +281,12 @@ async fn auth_errors_fail_fast_with_words_a_user_understands() {
         panic!("{events:?}")
     };
     assert!(
-        error.starts_with("the API key was rejected by openai (HTTP 401)"),
+        error
+            .message
+            .starts_with("the API key was rejected by openai (HTTP 401)"),
         "{error}"
     );
+    assert_eq!(error.kind, FailureKind::Auth);
     assert_eq!(llm.requests().len(), 1, "no retry on 401");
 }
 
@@ -304,7 +315,8 @@ async fn server_errors_fall_back_to_the_next_provider() {
     });
     let (from, to, reason) = fallback.expect("fallback announced");
     assert_eq!((from.as_str(), to.as_str()), ("openai", "backup"));
-    assert!(reason.contains("HTTP 500"), "{reason}");
+    assert!(reason.message.contains("HTTP 500"), "{reason}");
+    assert_eq!(reason.kind, FailureKind::Server);
     assert_eq!(
         primary.requests().len(),
         3,
@@ -330,8 +342,8 @@ async fn stream_cut_before_output_is_retried() {
             _ => None,
         })
         .collect();
-    assert!(reasons[0].contains("cut off"), "{reasons:?}");
-    assert!(reasons[1].contains("malformed"), "{reasons:?}");
+    assert!(reasons[0].message.contains("cut off"), "{reasons:?}");
+    assert!(reasons[1].message.contains("malformed"), "{reasons:?}");
 }
 
 #[tokio::test]
@@ -351,7 +363,8 @@ async fn stream_cut_mid_answer_fails_the_turn_and_keeps_the_partial_text() {
     let Some(Event::TurnFailed { error, .. }) = events.last() else {
         panic!("{events:?}")
     };
-    assert!(error.contains("cut off"), "{error}");
+    assert!(error.message.contains("cut off"), "{error}");
+    assert_eq!(error.kind, FailureKind::Network);
     let partial = streamed_text(&events);
     assert!(
         !partial.is_empty() && "The answer is forty-two, because".starts_with(&partial),
@@ -381,12 +394,10 @@ async fn cancellation_stops_the_stream_and_keeps_what_happened() {
     llm.push(Reply::text("fresh"));
     let mut h = Harness::new(&llm, ApprovalMode::Deny);
     let session = h.session("s");
-    session.submit(Op::UserTurn {
-        text: "long task".to_owned(),
-    });
+    session.user_turn("long task".to_owned()).unwrap();
     let mut seen = h.until("s", |e| matches!(e, Event::TextDelta { .. })).await;
 
-    session.submit(Op::Interrupt);
+    session.interrupt();
     seen.extend(h.until_end("s").await);
 
     assert!(
@@ -426,17 +437,15 @@ async fn cancellation_kills_a_running_command() {
     llm.push(Reply::text("ok"));
     let mut h = Harness::new(&llm, ApprovalMode::Auto);
     let session = h.session("s");
-    session.submit(Op::UserTurn {
-        text: "run it".to_owned(),
-    });
+    session.user_turn("run it".to_owned()).unwrap();
     h.until(
         "s",
-        |e| matches!(e, Event::ToolCallRequested { call_id, .. } if call_id == "slow"),
+        |e| matches!(e, Event::ToolCallRequested { name, .. } if name == "exec"),
     )
     .await;
 
     let started = std::time::Instant::now();
-    session.submit(Op::Interrupt);
+    session.interrupt();
     let events = h.until_end("s").await;
 
     assert!(
@@ -489,9 +498,7 @@ async fn approval_is_asked_and_a_denial_reaches_the_model() {
     llm.push(Reply::text("ok, I did not write it"));
     let mut h = Harness::new(&llm, ApprovalMode::Ask);
     let session = h.session("s");
-    session.submit(Op::UserTurn {
-        text: "write".to_owned(),
-    });
+    session.user_turn("write".to_owned()).unwrap();
 
     let seen = h
         .until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
@@ -506,14 +513,12 @@ async fn approval_is_asked_and_a_denial_reaches_the_model() {
         unreachable!()
     };
     assert_eq!(
-        (call_id.as_str(), tool.as_str(), pattern.as_str()),
-        ("w", "write_file", "write_file")
+        (tool.as_str(), pattern.as_str()),
+        ("write_file", "write_file")
     );
+    assert!(call_id.starts_with("tc-"), "the engine's own id: {call_id}");
     assert!(summary.contains("out.txt"), "{summary}");
-    session.submit(Op::Approve {
-        call_id: "w".to_owned(),
-        decision: ApprovalDecision::Deny,
-    });
+    session.approve(h.asked(), ApprovalDecision::Deny).unwrap();
     let events = h.until_end("s").await;
 
     assert_eq!(final_text(&events), "ok, I did not write it");
@@ -551,15 +556,12 @@ async fn session_grant_is_remembered_for_the_session_only() {
     llm.push(Reply::text("both written"));
     let mut h = Harness::new(&llm, ApprovalMode::Ask);
     let session = h.session("s");
-    session.submit(Op::UserTurn {
-        text: "write two".to_owned(),
-    });
+    session.user_turn("write two".to_owned()).unwrap();
     h.until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
         .await;
-    session.submit(Op::Approve {
-        call_id: "w1".to_owned(),
-        decision: ApprovalDecision::Session,
-    });
+    session
+        .approve(h.asked(), ApprovalDecision::Session)
+        .unwrap();
 
     let events = h.until_end("s").await;
 
@@ -570,11 +572,14 @@ async fn session_grant_is_remembered_for_the_session_only() {
             .any(|e| matches!(e, Event::ApprovalRequested { .. })),
         "second write not asked"
     );
-    assert!(events.contains(&Event::ApprovalResolved {
-        call_id: "w2".to_owned(),
-        decision: ApprovalDecision::Once,
-        by: DecidedBy::Remembered
-    }));
+    assert!(events.iter().any(|e| matches!(
+        e,
+        Event::ApprovalResolved {
+            decision: ApprovalDecision::Once,
+            by: DecidedBy::Remembered,
+            ..
+        }
+    )));
     assert_eq!(
         std::fs::read_to_string(h.workspace().join("b.txt")).unwrap(),
         "2"
@@ -588,15 +593,10 @@ async fn session_grant_is_remembered_for_the_session_only() {
     ));
     llm.push(Reply::text("done"));
     let other = h.session("other");
-    other.submit(Op::UserTurn {
-        text: "write".to_owned(),
-    });
+    other.user_turn("write".to_owned()).unwrap();
     h.until("other", |e| matches!(e, Event::ApprovalRequested { .. }))
         .await;
-    other.submit(Op::Approve {
-        call_id: "w3".to_owned(),
-        decision: ApprovalDecision::Once,
-    });
+    other.approve(h.asked(), ApprovalDecision::Once).unwrap();
     assert_eq!(final_text(&h.until_end("other").await), "done");
 }
 
@@ -607,19 +607,16 @@ async fn always_grant_survives_a_restart() {
     llm.push(Reply::text("ran"));
     let mut h = Harness::new(&llm, ApprovalMode::Ask);
     let session = h.session("s");
-    session.submit(Op::UserTurn {
-        text: "echo".to_owned(),
-    });
+    session.user_turn("echo".to_owned()).unwrap();
     let seen = h
         .until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
         .await;
     assert!(
         matches!(seen.last(), Some(Event::ApprovalRequested { pattern, .. }) if pattern == "exec:pwd")
     );
-    session.submit(Op::Approve {
-        call_id: "e1".to_owned(),
-        decision: ApprovalDecision::Always,
-    });
+    session
+        .approve(h.asked(), ApprovalDecision::Always)
+        .unwrap();
     assert_eq!(final_text(&h.until_end("s").await), "ran");
 
     let mut h = h.restart(ApprovalMode::Ask);
@@ -703,8 +700,18 @@ async fn large_results_are_offloaded_to_a_file() {
     );
     assert!(content.starts_with("line 0\n"), "head kept");
     assert!(content.trim_end().ends_with("line 4999"), "tail kept");
-    assert!(content.contains(".pincer/tool-output/big.txt"), "{content}");
-    let saved = std::fs::read_to_string(h.workspace().join(".pincer/tool-output/big.txt")).unwrap();
+    // Named by the engine's id for the call, never the provider's (which repeats).
+    let call_id = events
+        .iter()
+        .find_map(|e| match e {
+            Event::ToolCallRequested { call_id, .. } => Some(call_id.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(call_id.starts_with("tc-"), "{call_id}");
+    let offloaded = format!(".pincer/tool-output/{call_id}.txt");
+    assert!(content.contains(&offloaded), "{content}");
+    let saved = std::fs::read_to_string(h.workspace().join(&offloaded)).unwrap();
     assert_eq!(saved, big);
 }
 
@@ -801,15 +808,14 @@ async fn an_idle_session_frees_its_actor_and_continues_where_it_was() {
         r#"{"path":"a.txt","content":"1"}"#,
     ));
     llm.push(Reply::text("first done"));
-    session.submit(Op::UserTurn {
-        text: "remember the word kumquat".to_owned(),
-    });
+    session
+        .user_turn("remember the word kumquat".to_owned())
+        .unwrap();
     h.until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
         .await;
-    session.submit(Op::Approve {
-        call_id: "w1".to_owned(),
-        decision: ApprovalDecision::Session,
-    });
+    session
+        .approve(h.asked(), ApprovalDecision::Session)
+        .unwrap();
     assert_eq!(final_text(&h.until_end("s").await), "first done");
     assert_eq!(h.engine.active_sessions(), 1);
 
@@ -831,9 +837,7 @@ async fn an_idle_session_frees_its_actor_and_continues_where_it_was() {
         r#"{"path":"b.txt","content":"2"}"#,
     ));
     llm.push(Reply::text("second done"));
-    assert!(session.submit(Op::UserTurn {
-        text: "what was the word?".to_owned(),
-    }));
+    assert!(session.user_turn("what was the word?".to_owned()).is_ok());
     let events = h.until_end("s").await;
     assert_eq!(final_text(&events), "second done");
     assert!(
@@ -853,18 +857,24 @@ async fn paused_work_waits_in_its_queue_and_starts_on_resume() {
     let llm = ScriptedLlm::start().await;
     llm.push(Reply::text("done after the pause"));
     let mut h = Harness::new(&llm, ApprovalMode::Deny);
-    h.engine.set_paused(true);
+    h.engine
+        .submit(Submission::fresh(Op::SetPaused { paused: true }))
+        .unwrap();
     assert!(h.engine.is_paused());
-    assert!(h.session("s").submit(Op::UserTurn {
-        text: "sort my photos".to_owned()
-    }));
+    assert!(
+        h.session("s")
+            .user_turn("sort my photos".to_owned())
+            .is_ok()
+    );
     // Nothing may start while paused: no event and no model request in this window.
     let quiet = tokio::time::timeout(std::time::Duration::from_millis(300), h.events.recv()).await;
     assert!(quiet.is_err(), "a turn started while paused: {quiet:?}");
     assert_eq!(llm.requests().len(), 0);
     assert!(!h.engine.is_busy("s"));
 
-    h.engine.set_paused(false);
+    h.engine
+        .submit(Submission::fresh(Op::SetPaused { paused: false }))
+        .unwrap();
     let events = h.until_end("s").await;
     assert!(matches!(&events[0], Event::TurnStarted { text, .. } if text == "sort my photos"));
     assert_eq!(final_text(&events), "done after the pause");

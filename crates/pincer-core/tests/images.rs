@@ -88,6 +88,7 @@ fn engine_with_snap(home: tempfile::TempDir, settings: Settings) -> Harness {
         home,
         engine,
         events,
+        asked: None,
     }
 }
 

@@ -231,9 +231,7 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
     ));
     llm.push(Reply::text("Three."));
     let session = h.session("s");
-    session.submit(Op::UserTurn {
-        text: "count".to_owned(),
-    });
+    session.user_turn("count".to_owned()).unwrap();
     let seen = h
         .until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
         .await;
@@ -250,8 +248,10 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
     assert_eq!(tool, "count_words");
     assert_eq!(pattern, "skill:counter/count_words");
     assert!(
-        seen.iter().any(|e| matches!(e, Event::ToolCallRequested { call_id, name, arguments }
-            if call_id == "c1" && name == "count_words" && arguments == r#"{"text":"one two three"}"#)),
+        seen.iter().any(
+            |e| matches!(e, Event::ToolCallRequested { call_id: id, name, arguments }
+            if id == call_id && name == "count_words" && arguments == r#"{"text":"one two three"}"#)
+        ),
         "{seen:#?}"
     );
     assert!(
@@ -267,10 +267,9 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
         loaded[0].1.contains("\ncount_words: "),
         "the skill's result indexes its tools: {loaded:?}"
     );
-    session.submit(Op::Approve {
-        call_id: call_id.clone(),
-        decision: ApprovalDecision::Once,
-    });
+    session
+        .approve(call_id.clone(), ApprovalDecision::Once)
+        .unwrap();
     let events = h.until_end("s").await;
     let results = outputs(&events);
     assert!(
@@ -285,7 +284,7 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
         .unwrap()
         .audit("s")
         .unwrap();
-    let row = audit.iter().find(|r| r.call_id == "c1").unwrap();
+    let row = audit.iter().find(|r| r.call_id == *call_id).unwrap();
     assert_eq!(
         (row.tool.as_str(), row.arguments.as_str()),
         ("count_words", r#"{"text":"one two three"}"#)
@@ -329,9 +328,7 @@ async fn a_skill_added_mid_turn_reaches_the_index_at_the_next_turn() {
     llm.push(Reply::tool_call("c1", "exec", r#"{"command":"true"}"#));
     llm.push(Reply::text("Done."));
     let session = h.session("s");
-    session.submit(Op::UserTurn {
-        text: "go".to_owned(),
-    });
+    session.user_turn("go".to_owned()).unwrap();
     let seen = h
         .until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
         .await;
@@ -345,10 +342,9 @@ async fn a_skill_added_mid_turn_reaches_the_index_at_the_next_turn() {
         "---\nname: tides\ndescription: Tide tables for a harbour.\n---\nLook them up.\n",
     );
     h.engine.skills().reload();
-    session.submit(Op::Approve {
-        call_id: call_id.clone(),
-        decision: ApprovalDecision::Once,
-    });
+    session
+        .approve(call_id.clone(), ApprovalDecision::Once)
+        .unwrap();
     final_text(&h.until_end("s").await);
     llm.push(Reply::text("Next."));
     h.turn("s", "again").await;

@@ -627,7 +627,7 @@ mod engine {
 
     use pincer_core::agent::{ApprovalMode, Engine};
     use pincer_core::config::{FileConfig, Settings};
-    use pincer_core::protocol::{ApprovalDecision, Event, Op, SessionEvent};
+    use pincer_core::protocol::{self, ApprovalDecision, Event, Op, SessionEvent, Submission};
     use pincer_core::store::Store;
     use pincer_core::tools::ToolRegistry;
     use pincer_desktop::{Control, register_tools};
@@ -670,9 +670,7 @@ mod engine {
         }
 
         fn submit(&self, text: &str) {
-            assert!(self.engine.session("s").submit(Op::UserTurn {
-                text: text.to_owned()
-            }));
+            assert!(self.engine.session("s").user_turn(text.to_owned()).is_ok());
         }
 
         async fn until(&mut self, pick: impl Fn(&Event) -> bool) -> Vec<Event> {
@@ -702,7 +700,9 @@ mod engine {
         events
             .iter()
             .find_map(|e| match e {
-                Event::ToolCallFinished { ok, output, .. } => Some((*ok, output.clone())),
+                Event::ToolCallFinished {
+                    outcome, output, ..
+                } => Some((outcome.is_ok(), output.clone())),
                 _ => None,
             })
             .expect("a tool call finished")
@@ -724,10 +724,13 @@ mod engine {
         let mut h = Harness::new(&llm, ApprovalMode::Ask);
 
         h.submit("move the mouse and type");
-        for (call, summary) in [
-            ("m1", "move the mouse pointer to (900, 700) on the screen"),
+        for (tool_name, summary) in [
             (
-                "k1",
+                "mouse",
+                "move the mouse pointer to (900, 700) on the screen",
+            ),
+            (
+                "keyboard",
                 "type \"sneaky\" (6 characters) into the focused window",
             ),
         ] {
@@ -744,15 +747,15 @@ mod engine {
                 unreachable!()
             };
             assert_eq!(
-                (call_id.as_str(), asked.as_str()),
-                (call, summary),
+                (tool.as_str(), asked.as_str()),
+                (tool_name, summary),
                 "{tool}"
             );
             assert!(!h.control.is_controlling(), "nothing runs while waiting");
-            h.engine.session("s").submit(Op::Approve {
-                call_id: call.to_owned(),
-                decision: ApprovalDecision::Deny,
-            });
+            h.engine
+                .session("s")
+                .approve(call_id.clone(), ApprovalDecision::Deny)
+                .unwrap();
         }
         let events = h.until_end().await;
         assert!(
@@ -781,13 +784,17 @@ mod engine {
         let mut h = Harness::new(&llm, ApprovalMode::Ask);
 
         h.submit("move the mouse");
-        h.until(|e| matches!(e, Event::ApprovalRequested { .. }))
+        let seen = h
+            .until(|e| matches!(e, Event::ApprovalRequested { .. }))
             .await;
+        let Some(Event::ApprovalRequested { call_id, .. }) = seen.last() else {
+            unreachable!()
+        };
         assert_eq!(pointer(), (10, 10), "nothing moves before the answer");
-        h.engine.session("s").submit(Op::Approve {
-            call_id: "m1".to_owned(),
-            decision: ApprovalDecision::Once,
-        });
+        h.engine
+            .session("s")
+            .approve(call_id.clone(), ApprovalDecision::Once)
+            .unwrap();
         let events = h.until_end().await;
         let (ok, output) = finished_output(&events);
         assert!(ok, "{output}");
@@ -840,7 +847,10 @@ mod engine {
             .await
             .expect("typing started")
             .unwrap();
-        assert_eq!(h.engine.interrupt_all(), 1);
+        assert_eq!(
+            h.engine.submit(Submission::fresh(Op::InterruptAll)),
+            Ok(protocol::Reply::Interrupted { turns: 1 })
+        );
         h.control.emergency_stop();
         let events = h.until_end().await;
         assert!(

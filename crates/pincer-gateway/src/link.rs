@@ -10,9 +10,7 @@ use std::time::Duration;
 
 use futures::{SinkExt as _, StreamExt as _};
 use pincer_core::agent::{Engine, LiveTurns};
-use pincer_core::protocol::{
-    EngineStatus, OpError, OpErrorKind, Reply, SessionEvent, Submission,
-};
+use pincer_core::protocol::{EngineStatus, OpError, OpErrorKind, Reply, SessionEvent, Submission};
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;

@@ -36,14 +36,9 @@ pub enum ServerMessage {
         event: Event,
     },
     /// A submission was accepted (and, for queries, its answer).
-    Reply {
-        submission: String,
-        reply: Reply,
-    },
+    Reply { submission: String, reply: Reply },
     /// Work was paused or resumed (by any surface).
-    Paused {
-        paused: bool,
-    },
+    Paused { paused: bool },
     /// Sessions were created, renamed or deleted (by any client): reload the list.
     SessionsChanged,
     /// Skills were added, changed, removed, enabled or disabled: reload the Skills page.

@@ -216,7 +216,7 @@ async fn a_session_with_a_running_turn_cannot_be_deleted() {
     let client = gw.logged_in_client().await;
     let mut ws = gw.ws().await;
     ws.user_turn("busy", "write a note").await;
-    ws.approval_requested("busy").await;
+    let call = common::call_id_of(&ws.approval_requested("busy").await);
 
     let (_, sessions) = gw.get(&client, "/api/sessions").await;
     assert_eq!(sessions[0]["id"], "busy");
@@ -235,7 +235,7 @@ async fn a_session_with_a_running_turn_cannot_be_deleted() {
     assert_eq!(status, StatusCode::OK, "still there");
     assert!(!messages.as_array().unwrap().is_empty());
 
-    ws.approve("busy", "call_1", "deny").await;
+    ws.approve("busy", &call, "deny").await;
     ws.until_turn_end("busy").await;
     let response = client
         .delete(gw.url("/api/sessions/busy"))
@@ -501,9 +501,13 @@ async fn approval_rules_are_saved_and_applied() {
         "{events:#?}"
     );
     assert!(
-        events
-            .iter()
-            .any(|e| matches!(e, Event::ToolCallFinished { ok: false, .. })),
+        events.iter().any(|e| matches!(
+            e,
+            Event::ToolCallFinished {
+                outcome: pincer_core::protocol::ToolOutcome::Denied,
+                ..
+            }
+        )),
         "{events:#?}"
     );
 
@@ -716,8 +720,8 @@ async fn history_says_how_turns_and_tool_calls_ended() {
     ));
     gw.llm.push(Reply::text("Fine, I will not."));
     ws.user_turn("h", "run it").await;
-    ws.approval_requested("h").await;
-    ws.approve("h", "call_x", "deny").await;
+    let call = common::call_id_of(&ws.approval_requested("h").await);
+    ws.approve("h", &call, "deny").await;
     ws.until_turn_end("h").await;
     gw.llm.push(Reply::status(401).with_text("bad key"));
     ws.user_turn("h", "again").await;
@@ -731,6 +735,7 @@ async fn history_says_how_turns_and_tool_calls_ended() {
     assert_eq!(turns[1]["outcome"], "failed");
     let detail = turns[1]["detail"].as_str().unwrap();
     assert!(detail.contains("401"), "{detail}");
+    assert_eq!(turns[1]["failure_kind"], "auth", "read back with its kind");
 
     let (_, messages) = gw.get(&client, "/api/sessions/h/messages").await;
     let tool = messages

@@ -6,7 +6,10 @@
 use pincer_core::agent::LiveTurn;
 use pincer_core::model::{ImageRef, Message, Role, ToolCall, Usage};
 use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
-use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, Op, SessionEvent};
+use pincer_core::protocol::{
+    ApprovalDecision, ApprovalMode, DecidedBy, EngineStatus, Event, Failure, FailureKind, Op,
+    OpError, OpErrorKind, Reply, SessionEvent, Submission, ToolDecision,
+};
 use pincer_core::provider::Dialect;
 use pincer_core::skills::{
     Finding, FindingKind, Problem, Shadowed, SkillSource, SkillStatus, SkillView,
@@ -34,7 +37,16 @@ fn render() -> String {
         };
     }
     decl!(
+        Submission,
         Op,
+        ApprovalMode,
+        Reply,
+        EngineStatus,
+        OpError,
+        OpErrorKind,
+        Failure,
+        FailureKind,
+        ToolDecision,
         ApprovalDecision,
         DecidedBy,
         Event,
@@ -53,7 +65,6 @@ fn render() -> String {
         StoredMessage,
         UsageTotals,
         UsageBucket,
-        ClientMessage,
         ServerMessage,
         SessionInfo,
         NewSession,

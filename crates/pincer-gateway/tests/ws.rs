@@ -7,7 +7,7 @@ mod common;
 use std::time::Duration;
 
 use common::{TestGateway, completed_text, live_turn, streamed_text};
-use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event};
+use pincer_core::protocol::{ApprovalDecision, DecidedBy, Event, ToolOutcome};
 use pincer_gateway::wire::ServerMessage;
 use pincer_testkit::Reply;
 use pretty_assertions::assert_eq;
@@ -86,6 +86,7 @@ async fn two_clients_see_an_approval_and_either_can_answer_it() {
     let mut b = gw.ws().await;
     a.user_turn("s1", "save a note").await;
 
+    let mut ids = Vec::new();
     for ws in [&mut a, &mut b] {
         match ws.approval_requested("s1").await {
             Event::ApprovalRequested {
@@ -94,7 +95,9 @@ async fn two_clients_see_an_approval_and_either_can_answer_it() {
                 summary,
                 ..
             } => {
-                assert_eq!(call_id, "call_1");
+                // The engine's own id, not the provider's `call_1`.
+                assert_ne!(call_id, "call_1");
+                ids.push(call_id);
                 assert_eq!(tool, "write_file");
                 assert!(summary.contains("note.txt"), "{summary}");
             }
@@ -106,15 +109,17 @@ async fn two_clients_see_an_approval_and_either_can_answer_it() {
     assert_eq!(status, StatusCode::OK);
     let pending = pending.as_array().unwrap();
     assert_eq!(pending.len(), 1, "{pending:?}");
+    assert_eq!(ids[0], ids[1], "both clients see the same call");
+    let call = ids[0].clone();
     assert_eq!(pending[0]["session"], "s1");
-    assert_eq!(pending[0]["call_id"], "call_1");
+    assert_eq!(pending[0]["call_id"], call.as_str());
     assert_eq!(pending[0]["tool"], "write_file");
     assert!(
         !gw.workspace().join("note.txt").exists(),
         "not before the answer"
     );
 
-    a.approve("s1", "call_1", "once").await;
+    a.approve("s1", &call, "once").await;
     for (name, ws) in [("A", &mut a), ("B", &mut b)] {
         let (resolved, _) = ws
             .next_event_matching("s1", "approval_resolved", |e| {
@@ -124,7 +129,7 @@ async fn two_clients_see_an_approval_and_either_can_answer_it() {
         assert_eq!(
             resolved,
             Event::ApprovalResolved {
-                call_id: "call_1".into(),
+                call_id: call.clone(),
                 decision: ApprovalDecision::Once,
                 by: DecidedBy::User,
             },
@@ -136,9 +141,15 @@ async fn two_clients_see_an_approval_and_either_can_answer_it() {
             })
             .await;
         match finished {
-            Event::ToolCallFinished { call_id, ok, .. } => {
-                assert_eq!(call_id, "call_1");
-                assert!(ok, "client {name}: the write succeeded");
+            Event::ToolCallFinished {
+                call_id, outcome, ..
+            } => {
+                assert_eq!(call_id, call);
+                assert_eq!(
+                    outcome,
+                    ToolOutcome::Ok,
+                    "client {name}: the write succeeded"
+                );
             }
             other => panic!("{other:?}"),
         }
@@ -168,7 +179,8 @@ async fn two_clients_see_an_approval_and_either_can_answer_it() {
         .iter()
         .find(|m| m["role"] == "tool")
         .expect("a tool result");
-    assert_eq!(result["tool_call_id"], "call_1");
+    assert_eq!(result["tool_call_id"], call.as_str());
+    assert_eq!(result["tool_outcome"], "ok");
     assert!(result["duration_ms"].is_u64(), "{result}");
 }
 
@@ -181,9 +193,9 @@ async fn a_denied_write_is_reported_and_leaves_no_file() {
     let mut a = gw.ws().await;
     let mut b = gw.ws().await;
     a.user_turn("s1", "save a note").await;
-    b.approval_requested("s1").await;
+    let call = common::call_id_of(&b.approval_requested("s1").await);
     // The other client answers this time.
-    b.approve("s1", "call_1", "deny").await;
+    b.approve("s1", &call, "deny").await;
 
     let events = a.until_turn_end("s1").await;
     let resolved = events
@@ -193,7 +205,7 @@ async fn a_denied_write_is_reported_and_leaves_no_file() {
     assert_eq!(
         resolved,
         &Event::ApprovalResolved {
-            call_id: "call_1".into(),
+            call_id: call.clone(),
             decision: ApprovalDecision::Deny,
             by: DecidedBy::User,
         }
@@ -203,8 +215,10 @@ async fn a_denied_write_is_reported_and_leaves_no_file() {
         .find(|e| matches!(e, Event::ToolCallFinished { .. }))
         .expect("tool_call_finished")
     {
-        Event::ToolCallFinished { ok, output, .. } => {
-            assert!(!ok, "a denied call is not ok");
+        Event::ToolCallFinished {
+            outcome, output, ..
+        } => {
+            assert_eq!(*outcome, ToolOutcome::Denied);
             assert!(output.contains("denied"), "{output}");
         }
         _ => unreachable!(),
@@ -227,7 +241,7 @@ async fn a_client_connecting_mid_turn_sees_the_text_so_far_and_the_pending_appro
     gw.llm.push(Reply::text("Done."));
     let mut a = gw.ws().await;
     a.user_turn("s1", "note this").await;
-    a.approval_requested("s1").await;
+    let call = common::call_id_of(&a.approval_requested("s1").await);
 
     // A reloaded page: a new connection while the turn waits for the answer.
     let mut b = gw.ws().await;
@@ -240,18 +254,18 @@ async fn a_client_connecting_mid_turn_sees_the_text_so_far_and_the_pending_appro
     assert!(
         turn.events
             .iter()
-            .any(|e| matches!(e, Event::ToolCallRequested { call_id, .. } if call_id == "call_1")),
+            .any(|e| matches!(e, Event::ToolCallRequested { call_id, .. } if *call_id == call)),
         "{:#?}",
         turn.events
     );
     let pending: Vec<&Event> = turn.pending_approvals().collect();
     assert!(
-        matches!(pending.as_slice(), [Event::ApprovalRequested { call_id, tool, .. }] if call_id == "call_1" && tool == "write_file"),
+        matches!(pending.as_slice(), [Event::ApprovalRequested { call_id, tool, .. }] if *call_id == call && tool == "write_file"),
         "{pending:#?}"
     );
 
     // The newcomer can answer it.
-    b.approve("s1", "call_1", "once").await;
+    b.approve("s1", &call, "once").await;
     let events = b.until_turn_end("s1").await;
     assert_eq!(completed_text(&events), "Done.");
     assert!(gw.workspace().join("note.txt").exists());
@@ -398,7 +412,7 @@ async fn a_new_session_from_the_socket_is_announced_to_other_clients() {
     a.user_turn("fresh", "again").await;
     let (_, seen) = b
         .next_matching("the end of the second turn", |m| {
-            matches!(m, ServerMessage::Event { session, event } if session == "fresh" && common::is_turn_end(event))
+            matches!(m, ServerMessage::Event { session, event, .. } if session == "fresh" && common::is_turn_end(event))
         })
         .await;
     let started = seen

@@ -1,23 +1,53 @@
 // Generated from the Rust types by crates/pincer-gateway/tests/ts_types.rs.
 // Do not edit: run `PINCER_UPDATE_TYPES=1 cargo test -p pincer-gateway --test ts_types`.
 
-export type Op = { "type": "user_turn", text: string, } | { "type": "interrupt" } | { "type": "approve", call_id: string, decision: ApprovalDecision, };
+export type Submission = { 
+/**
+ * Chosen by the surface: 1–64 letters, digits, '-', '_', '.' or ':'.
+ */
+id: string, op: Op, };
+
+export type Op = { "type": "user_turn", session: string, text: string, 
+/**
+ * How this turn's approval requests are answered; default: the engine's (ask).
+ */
+approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" };
+
+export type ApprovalMode = "ask" | "auto" | "deny";
+
+export type Reply = { "type": "accepted" } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus;
+
+export type EngineStatus = { turns: Array<LiveTurn>, paused: boolean, };
+
+export type OpError = { kind: OpErrorKind, message: string, };
+
+export type OpErrorKind = "invalid" | "not_found" | "busy" | "settings" | "internal";
+
+export type Failure = { kind: FailureKind, message: string, };
+
+export type FailureKind = "auth" | "rate_limit" | "quota" | "not_found" | "context_too_long" | "network" | "server" | "bad_request" | "no_provider" | "cancelled" | "internal";
+
+export type ToolDecision = "allow" | "deny";
 
 export type ApprovalDecision = "once" | "session" | "always" | "deny";
 
 export type DecidedBy = "policy" | "remembered" | "user" | "mode";
 
-export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, 
+export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
 /**
  * Absolute paths of images the tool produced (screenshots).
  */
-images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, };
+images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: Failure, } | { "type": "provider_fallback", from: string, to: string, reason: Failure, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: Failure, };
 
-export type SessionEvent = { session: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, ok: boolean, output: string, 
+export type SessionEvent = { session: string, 
+/**
+ * The id of the [`Op::UserTurn`] submission whose turn this event belongs to.
+ */
+submission: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
 /**
  * Absolute paths of images the tool produced (screenshots).
  */
-images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: string, } | { "type": "provider_fallback", from: string, to: string, reason: string, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: string, });
+images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: Failure, } | { "type": "provider_fallback", from: string, to: string, reason: Failure, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: Failure, });
 
 export type Usage = { 
 /**
@@ -60,9 +90,23 @@ media_type: string, };
 
 export type Role = "user" | "assistant" | "tool";
 
-export type ToolCall = { id: string, name: string, arguments: string, };
+export type ToolCall = { 
+/**
+ * The engine's own id, unique in the data home: events, audit, approvals and the UI use
+ * it. (Rows stored before engine ids existed hold the provider's id here.)
+ */
+id: string, 
+/**
+ * The id the provider gave the call, kept only to echo it back to that provider:
+ * providers reuse theirs (`call_0` every turn), so it identifies nothing of ours.
+ */
+provider_id?: string, name: string, arguments: string, };
 
-export type LiveTurn = { session: string, events: Array<Event>, };
+export type LiveTurn = { session: string, 
+/**
+ * The submission that started the turn; its events name it.
+ */
+submission: string, events: Array<Event>, };
 
 export type PolicyConfig = { 
 /**
@@ -141,9 +185,11 @@ day: string, provider: string, model: string, totals: UsageTotals,
  */
 avg_ttft_ms: number | null, avg_duration_ms: number | null, };
 
-export type ClientMessage = { session: string, op: Op, };
-
-export type ServerMessage = { "type": "snapshot", turns: Array<LiveTurn>, } | { "type": "event", session: string, event: Event, } | { "type": "sessions_changed" } | { "type": "skills_changed" } | { "type": "error", session: string | null, message: string, };
+export type ServerMessage = { "type": "snapshot", turns: Array<LiveTurn>, 
+/**
+ * Whether work is paused (no new turn starts).
+ */
+paused: boolean, } | { "type": "event", session: string, submission: string, event: Event, } | { "type": "reply", submission: string, reply: Reply, } | { "type": "paused", paused: boolean, } | { "type": "sessions_changed" } | { "type": "skills_changed" } | { "type": "error", submission: string | null, session: string | null, kind: OpErrorKind, message: string, };
 
 export type SessionInfo = { 
 /**
@@ -177,7 +223,11 @@ export type TurnRecord = { turn_id: string, outcome: TurnOutcome,
 /**
  * The error of a failed turn; the limit of a step-limited one.
  */
-detail: string | null, ended_at: string, };
+detail: string | null, 
+/**
+ * What kind of failure ended a failed turn (absent for turns stored before kinds).
+ */
+failure_kind?: FailureKind, ended_at: string, };
 
 export type PendingApproval = { session: string, call_id: string, tool: string, summary: string, pattern: string, };
 

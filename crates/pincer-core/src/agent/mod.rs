@@ -9,8 +9,8 @@ use crate::config::{FileConfig, ProcessEnv, Settings};
 use crate::model::ToolSpec;
 pub use crate::protocol::ApprovalMode;
 use crate::protocol::{
-    EngineStatus, Event, Op, OpError, OpErrorKind, Reply, SessionEvent, Submission,
-    valid_id, valid_session_id,
+    EngineStatus, Event, Op, OpError, OpErrorKind, Reply, SessionEvent, Submission, valid_id,
+    valid_session_id,
 };
 use crate::provider::{self, Provider, ProviderError};
 use crate::skills::{Library, SkillsError};
@@ -340,7 +340,12 @@ impl Engine {
                         "a turn is running in this session: stop it first",
                     ));
                 }
-                if !self.shared.store.delete_session(&session).map_err(internal)? {
+                if !self
+                    .shared
+                    .store
+                    .delete_session(&session)
+                    .map_err(internal)?
+                {
                     return Err(OpError::new(
                         OpErrorKind::NotFound,
                         format!("there is no session {session:?}"),
@@ -383,7 +388,8 @@ impl Engine {
     /// environment, and the workspace the engine was started with if it was given.
     fn settings_from_home(&self) -> Result<Settings, OpError> {
         let current = self.settings();
-        let invalid = |e: &dyn std::fmt::Display| OpError::new(OpErrorKind::Settings, e.to_string());
+        let invalid =
+            |e: &dyn std::fmt::Display| OpError::new(OpErrorKind::Settings, e.to_string());
         let file = FileConfig::load(&current.home).map_err(|e| invalid(&e))?;
         Settings::resolve_allowing_no_provider(
             current.home.clone(),

@@ -57,7 +57,13 @@ pub(crate) async fn run(
         }),
         Err(e) => {
             tracing::error!(session = id, error = %e, "could not load session");
-            fail_all(&shared, &id, &mut ops, &format!("could not load the session: {e}")).await;
+            fail_all(
+                &shared,
+                &id,
+                &mut ops,
+                &format!("could not load the session: {e}"),
+            )
+            .await;
             return;
         }
     };
@@ -72,7 +78,13 @@ pub(crate) async fn run(
             && let Some(queued) = queue.pop_front()
         {
             let cancel = CancellationToken::new();
-            let future = turn::run(shared.clone(), session.clone(), idle, queued, cancel.clone());
+            let future = turn::run(
+                shared.clone(),
+                session.clone(),
+                idle,
+                queued,
+                cancel.clone(),
+            );
             running = Some((Box::pin(future), cancel));
         }
         let op = match running.as_mut() {

@@ -13,7 +13,9 @@ use super::session::SessionShared;
 use super::{Config, Shared, lock};
 use crate::model::{Message, ToolCall};
 use crate::policy::Verdict;
-use crate::protocol::{ApprovalDecision, ApprovalMode, DecidedBy, Event, ToolDecision, ToolOutcome};
+use crate::protocol::{
+    ApprovalDecision, ApprovalMode, DecidedBy, Event, ToolDecision, ToolOutcome,
+};
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
 use crate::tools::offload::offload;

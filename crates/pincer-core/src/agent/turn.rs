@@ -67,20 +67,26 @@ pub(crate) async fn run(
 
 /// Stores how the turn ended, so history read back later can say it.
 fn record_end(shared: &Shared, session: &str, end: &Event) {
-    let (turn_id, outcome, detail) = match end {
-        Event::TurnCompleted { turn_id, .. } => (turn_id, TurnOutcome::Completed, None),
-        Event::TurnCancelled { turn_id } => (turn_id, TurnOutcome::Cancelled, None),
-        Event::StepLimitReached { turn_id, limit } => {
-            (turn_id, TurnOutcome::StepLimit, Some(limit.to_string()))
-        }
-        Event::TurnFailed { turn_id, error } => {
-            (turn_id, TurnOutcome::Failed, Some(error.message.clone()))
-        }
+    let (turn_id, outcome, detail, kind) = match end {
+        Event::TurnCompleted { turn_id, .. } => (turn_id, TurnOutcome::Completed, None, None),
+        Event::TurnCancelled { turn_id } => (turn_id, TurnOutcome::Cancelled, None, None),
+        Event::StepLimitReached { turn_id, limit } => (
+            turn_id,
+            TurnOutcome::StepLimit,
+            Some(limit.to_string()),
+            None,
+        ),
+        Event::TurnFailed { turn_id, error } => (
+            turn_id,
+            TurnOutcome::Failed,
+            Some(error.message.clone()),
+            Some(error.kind),
+        ),
         _ => return,
     };
     if let Err(e) = shared
         .store
-        .record_turn_end(session, turn_id, outcome, detail.as_deref())
+        .record_turn_end(session, turn_id, outcome, detail.as_deref(), kind)
     {
         tracing::error!(error = %e, "could not record how the turn ended");
     }

@@ -19,13 +19,17 @@ pub enum ProviderError {
         status: u16,
         message: String,
     },
-    #[error("{provider} says this conversation is too long for the model (HTTP {status}): {message}")]
+    #[error(
+        "{provider} says this conversation is too long for the model (HTTP {status}): {message}"
+    )]
     ContextTooLong {
         provider: String,
         status: u16,
         message: String,
     },
-    #[error("{provider} says the account is out of credit or over its quota (HTTP {status}): {message}")]
+    #[error(
+        "{provider} says the account is out of credit or over its quota (HTTP {status}): {message}"
+    )]
     Quota {
         provider: String,
         status: u16,
@@ -141,7 +145,8 @@ impl ProviderError {
         // Vendors say "context too long" and "out of quota" with a 400 or a 429 and a code
         // in the body; the user's fix differs from a plain refusal or a rate limit.
         let lowered = body.to_ascii_lowercase();
-        if matches!(status, 400 | 413 | 422) && CONTEXT_MARKERS.iter().any(|m| lowered.contains(m)) {
+        if matches!(status, 400 | 413 | 422) && CONTEXT_MARKERS.iter().any(|m| lowered.contains(m))
+        {
             return ProviderError::ContextTooLong {
                 provider,
                 status,
@@ -247,18 +252,30 @@ mod tests {
         assert_eq!(kind(401, ""), FailureKind::Auth);
         assert_eq!(kind(403, ""), FailureKind::Auth);
         assert_eq!(kind(404, ""), FailureKind::NotFound);
-        assert_eq!(kind(429, r#"{"error":{"message":"slow down"}}"#), FailureKind::RateLimit);
         assert_eq!(
-            kind(429, r#"{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}"#),
+            kind(429, r#"{"error":{"message":"slow down"}}"#),
+            FailureKind::RateLimit
+        );
+        assert_eq!(
+            kind(
+                429,
+                r#"{"error":{"code":"insufficient_quota","message":"You exceeded your current quota"}}"#
+            ),
             FailureKind::Quota
         );
         assert_eq!(kind(402, ""), FailureKind::Quota);
         assert_eq!(
-            kind(400, r#"{"error":{"code":"context_length_exceeded","message":"This model's maximum context length is 8192 tokens"}}"#),
+            kind(
+                400,
+                r#"{"error":{"code":"context_length_exceeded","message":"This model's maximum context length is 8192 tokens"}}"#
+            ),
             FailureKind::ContextTooLong
         );
         assert_eq!(
-            kind(400, r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}"#),
+            kind(
+                400,
+                r#"{"type":"error","error":{"type":"invalid_request_error","message":"prompt is too long: 210000 tokens > 200000 maximum"}}"#
+            ),
             FailureKind::ContextTooLong
         );
         assert_eq!(kind(400, "bad field"), FailureKind::BadRequest);

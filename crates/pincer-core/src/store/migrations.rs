@@ -87,6 +87,11 @@ UPDATE usage SET status = 'cancelled' WHERE status = 'error' AND error = 'cancel
 -- Images a tool produced (JSON list of {path, media_type}); NULL when none.
 ALTER TABLE messages ADD COLUMN images TEXT;
 "#,
+    r#"
+-- The kind of failure of a failed turn (auth, rate_limit, …), so a conversation read back
+-- later offers the same fix as when it happened. NULL for other outcomes and older rows.
+ALTER TABLE turns ADD COLUMN failure_kind TEXT;
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

@@ -5,6 +5,7 @@ use rusqlite::params;
 use serde::{Deserialize, Serialize};
 
 use super::{Store, StoreError, now};
+use crate::protocol::FailureKind;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -45,6 +46,10 @@ pub struct TurnRecord {
     pub outcome: TurnOutcome,
     /// The error of a failed turn; the limit of a step-limited one.
     pub detail: Option<String>,
+    /// What kind of failure ended a failed turn (absent for turns stored before kinds).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub failure_kind: Option<FailureKind>,
     pub ended_at: String,
 }
 
@@ -55,11 +60,17 @@ impl Store {
         turn_id: &str,
         outcome: TurnOutcome,
         detail: Option<&str>,
+        failure_kind: Option<FailureKind>,
     ) -> Result<(), StoreError> {
+        let kind = failure_kind.and_then(|kind| {
+            serde_json::to_value(kind)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        });
         self.conn().execute(
-            "INSERT OR REPLACE INTO turns (turn_id, session_id, outcome, detail, ended_at)
-             VALUES (?1, ?2, ?3, ?4, ?5)",
-            params![turn_id, session, outcome.as_str(), detail, now()],
+            "INSERT OR REPLACE INTO turns (turn_id, session_id, outcome, detail, ended_at, failure_kind)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![turn_id, session, outcome.as_str(), detail, now(), kind],
         )?;
         Ok(())
     }
@@ -68,7 +79,7 @@ impl Store {
     pub fn turn_ends(&self, session: &str) -> Result<Vec<TurnRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare(
-            "SELECT turn_id, outcome, detail, ended_at FROM turns WHERE session_id = ?1 ORDER BY rowid",
+            "SELECT turn_id, outcome, detail, ended_at, failure_kind FROM turns WHERE session_id = ?1 ORDER BY rowid",
         )?;
         let rows = stmt.query_map(params![session], |row| {
             Ok((
@@ -76,17 +87,21 @@ impl Store {
                 row.get::<_, String>(1)?,
                 row.get::<_, Option<String>>(2)?,
                 row.get::<_, String>(3)?,
+                row.get::<_, Option<String>>(4)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (turn_id, outcome, detail, ended_at) = row?;
+            let (turn_id, outcome, detail, ended_at, kind) = row?;
+            // A kind this build does not know reads as none: the message still says it.
+            let failure_kind = kind.and_then(|k| serde_json::from_value(k.into()).ok());
             let outcome = TurnOutcome::parse(&outcome)
                 .ok_or_else(|| StoreError::Corrupt(format!("unknown turn outcome {outcome:?}")))?;
             out.push(TurnRecord {
                 turn_id,
                 outcome,
                 detail,
+                failure_kind,
                 ended_at,
             });
         }
@@ -103,15 +118,23 @@ mod tests {
         let store = Store::in_memory().unwrap();
         store.ensure_session("s").unwrap();
         store
-            .record_turn_end("s", "t1", TurnOutcome::Failed, Some("HTTP 401"))
+            .record_turn_end(
+                "s",
+                "t1",
+                TurnOutcome::Failed,
+                Some("HTTP 401"),
+                Some(FailureKind::Auth),
+            )
             .unwrap();
         store
-            .record_turn_end("s", "t2", TurnOutcome::Cancelled, None)
+            .record_turn_end("s", "t2", TurnOutcome::Cancelled, None, None)
             .unwrap();
         let ends = store.turn_ends("s").unwrap();
         assert_eq!(ends.len(), 2);
         assert_eq!(ends[0].outcome, TurnOutcome::Failed);
         assert_eq!(ends[0].detail.as_deref(), Some("HTTP 401"));
+        assert_eq!(ends[0].failure_kind, Some(FailureKind::Auth));
+        assert_eq!(ends[1].failure_kind, None);
         assert_eq!(ends[1].turn_id, "t2");
         store.delete_session("s").unwrap();
         assert!(store.turn_ends("s").unwrap().is_empty());

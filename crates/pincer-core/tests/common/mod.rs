@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use pincer_core::agent::{ApprovalMode, Engine, SessionHandle};
 use pincer_core::config::{FileConfig, Settings};
-use pincer_core::protocol::{Event, Op, SessionEvent};
+use pincer_core::protocol::{Event, SessionEvent};
 use pincer_core::store::Store;
 use pincer_core::tools::ToolRegistry;
 use pincer_testkit::ScriptedLlm;
@@ -17,6 +17,8 @@ pub struct Harness {
     pub home: tempfile::TempDir,
     pub engine: Engine,
     pub events: broadcast::Receiver<SessionEvent>,
+    /// The engine's id of the last approval requested (in any session).
+    pub asked: Option<String>,
 }
 
 /// Config for fast tests: quick retries, no surprises.
@@ -55,6 +57,7 @@ impl Harness {
             home,
             engine,
             events,
+            asked: None,
         }
     }
 
@@ -63,6 +66,11 @@ impl Harness {
         let settings = self.engine.settings().clone();
         drop(self.engine);
         Self::from_settings(self.home, settings, mode)
+    }
+
+    /// The call id of the last approval requested; fails the test if none was.
+    pub fn asked(&self) -> String {
+        self.asked.clone().expect("an approval was requested")
     }
 
     pub fn workspace(&self) -> PathBuf {
@@ -75,10 +83,10 @@ impl Harness {
 
     /// Runs one turn and returns its events, the closing one last.
     pub async fn turn(&mut self, session: &str, text: &str) -> Vec<Event> {
-        let handle = self.engine.session(session);
-        assert!(handle.submit(Op::UserTurn {
-            text: text.to_owned()
-        }));
+        self.engine
+            .session(session)
+            .user_turn(text)
+            .expect("the engine accepts the turn");
         self.until_end(session).await
     }
 
@@ -102,6 +110,9 @@ impl Harness {
                 .await
                 .expect("no event within 10 s")
                 .expect("bus open");
+            if let Event::ApprovalRequested { call_id, .. } = &received.event {
+                self.asked = Some(call_id.clone());
+            }
             if received.session == session {
                 return received.event;
             }

@@ -104,9 +104,7 @@ async fn apply(state: &AppState, text: String, current: Current) -> ApiResult<Js
     )?;
     // The file is written; the engine reads it again, as it would for any surface.
     drop(settings);
-    state
-        .engine
-        .submit(Submission::fresh(Op::ReloadSettings))?;
+    state.engine.submit(Submission::fresh(Op::ReloadSettings))?;
     tracing::info!("settings saved and applied");
     Ok(Json(view(state, &saved)))
 }

@@ -330,7 +330,7 @@ impl TestGateway {
             "the first message on a connection must be a snapshot: {first}"
         );
         match serde_json::from_value(first).expect("snapshot parses") {
-            ServerMessage::Snapshot { turns } => ws.snapshot = turns,
+            ServerMessage::Snapshot { turns, .. } => ws.snapshot = turns,
             other => panic!("expected a snapshot, got {other:?}"),
         }
         Ok(ws)
@@ -433,14 +433,18 @@ impl Ws {
             .expect("WebSocket send");
     }
 
-    pub async fn send_op(&mut self, session: &str, op: Value) {
-        let message = json!({ "session": session, "op": op });
+    /// Sends `op` about `session` as a submission with a fresh id; returns the id.
+    pub async fn send_op(&mut self, session: &str, mut op: Value) -> String {
+        op["session"] = json!(session);
+        let id = format!("t-{}", uuid::Uuid::new_v4().simple());
+        let message = json!({ "id": id, "op": op });
         self.send_text(&message.to_string()).await;
+        id
     }
 
-    pub async fn user_turn(&mut self, session: &str, text: &str) {
+    pub async fn user_turn(&mut self, session: &str, text: &str) -> String {
         self.send_op(session, json!({ "type": "user_turn", "text": text }))
-            .await;
+            .await
     }
 
     pub async fn approve(&mut self, session: &str, call_id: &str, decision: &str) {
@@ -512,13 +516,15 @@ impl Ws {
     ) -> (Event, Vec<Event>) {
         let (hit, seen) = self
             .next_matching(what, |m| {
-                matches!(m, ServerMessage::Event { session: s, event } if s == session && pick(event))
+                matches!(m, ServerMessage::Event { session: s, event, .. } if s == session && pick(event))
             })
             .await;
         let events = seen
             .into_iter()
             .filter_map(|m| match m {
-                ServerMessage::Event { session: s, event } if s == session => Some(event),
+                ServerMessage::Event {
+                    session: s, event, ..
+                } if s == session => Some(event),
                 _ => None,
             })
             .collect();
@@ -563,7 +569,9 @@ impl Ws {
             .await
             .0
         {
-            ServerMessage::Error { session, message } => (session, message),
+            ServerMessage::Error {
+                session, message, ..
+            } => (session, message),
             _ => unreachable!(),
         }
     }
@@ -612,4 +620,15 @@ pub fn mode(path: &Path) -> u32 {
         .permissions()
         .mode()
         & 0o777
+}
+
+/// The engine's call id an approval or tool event names.
+pub fn call_id_of(event: &Event) -> String {
+    match event {
+        Event::ApprovalRequested { call_id, .. }
+        | Event::ApprovalResolved { call_id, .. }
+        | Event::ToolCallRequested { call_id, .. }
+        | Event::ToolCallFinished { call_id, .. } => call_id.clone(),
+        other => panic!("{other:?} names no tool call"),
+    }
 }
