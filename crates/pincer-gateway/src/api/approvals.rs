@@ -5,8 +5,9 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::get;
 use axum::{Json, Router};
-use pincer_core::protocol::Event;
+use pincer_core::protocol::{Event, Op, Reply, Submission};
 
+use crate::error::ApiResult;
 use crate::state::AppState;
 use crate::wire::PendingApproval;
 
@@ -14,8 +15,12 @@ pub fn routes() -> Router<Arc<AppState>> {
     Router::new().route("/api/approvals", get(pending))
 }
 
-async fn pending(State(state): State<Arc<AppState>>) -> Json<Vec<PendingApproval>> {
-    let turns = state.engine.live_turns();
+async fn pending(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<PendingApproval>>> {
+    // The same query every surface draws itself from.
+    let turns = match state.engine.submit(Submission::fresh(Op::Status))? {
+        Reply::Status(status) => status.turns,
+        _ => Vec::new(),
+    };
     let mut out = Vec::new();
     for turn in &turns {
         for event in turn.pending_approvals() {
@@ -36,5 +41,5 @@ async fn pending(State(state): State<Arc<AppState>>) -> Json<Vec<PendingApproval
             }
         }
     }
-    Json(out)
+    Ok(Json(out))
 }
