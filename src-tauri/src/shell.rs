@@ -3,6 +3,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
+use pincer_core::sync::lock;
 use tauri::{AppHandle, Manager};
 
 use crate::backend::Backend;
@@ -28,10 +29,7 @@ impl Shell {
     }
 
     pub fn prefs(&self) -> Prefs {
-        self.prefs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        lock(&self.prefs).clone()
     }
 
     pub fn is_quitting(&self) -> bool {

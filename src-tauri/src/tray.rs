@@ -5,6 +5,7 @@
 use std::path::Path;
 use std::sync::Mutex;
 
+use pincer_core::sync::lock;
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -158,10 +159,7 @@ impl Tray {
         if extra > 0 {
             entries.push(("open".to_owned(), format!("… and {extra} more")));
         }
-        let mut listed = self
-            .listed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut listed = lock(&self.listed);
         for item in listed.drain(..) {
             let _ = self.menu.remove(&item);
         }
@@ -179,10 +177,7 @@ impl Tray {
     }
 
     fn set_icon(&self, state: TrayState, controlling: bool) {
-        let mut shown = self
-            .shown
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut shown = lock(&self.shown);
         if *shown == Some((state, controlling)) {
             return;
         }

@@ -13,4 +13,5 @@ pub mod retry;
 pub mod secrets;
 pub mod skills;
 pub mod store;
+pub mod sync;
 pub mod tools;

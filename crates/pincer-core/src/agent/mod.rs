@@ -1,7 +1,7 @@
 //! The engine: one actor per session, turns serialized, every step published on the bus.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
 
@@ -11,6 +11,7 @@ use crate::protocol::{Event, Op, SessionEvent};
 use crate::provider::{self, Provider, ProviderError};
 use crate::skills::{Library, SkillsError};
 use crate::store::{Store, StoreError};
+use crate::sync::{lock, read, write};
 use crate::tools::{ToolRegistry, ToolSettings};
 
 mod history;
@@ -175,11 +176,7 @@ impl Engine {
         if let Err(e) = self.shared.skills.reconfigure(&config.settings) {
             tracing::warn!(error = %e, "skills: could not apply the new settings");
         }
-        *self
-            .shared
-            .config
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
+        *write(&self.shared.config) = config;
         Ok(())
     }
 
@@ -280,10 +277,7 @@ impl Engine {
 
 impl Shared {
     pub(crate) fn config(&self) -> Arc<Config> {
-        self.config
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        read(&self.config).clone()
     }
 
     pub(crate) fn emit(&self, session: &str, event: Event) {
@@ -376,10 +370,4 @@ fn create_dir(path: &std::path::Path) -> Result<(), EngineError> {
         path: path.display().to_string(),
         source,
     })
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

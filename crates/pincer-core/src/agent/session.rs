@@ -7,9 +7,10 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::{Shared, history, lock, turn};
+use super::{Shared, history, turn};
 use crate::model::Message;
 use crate::protocol::{ApprovalDecision, Event, Op};
+use crate::sync::lock;
 
 /// What a running turn shares with its actor.
 #[derive(Default)]

@@ -10,12 +10,13 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::session::SessionShared;
-use super::{ApprovalMode, Config, Shared, lock};
+use super::{ApprovalMode, Config, Shared};
 use crate::model::{Message, ToolCall};
 use crate::policy::Verdict;
 use crate::protocol::{ApprovalDecision, DecidedBy, Event};
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
+use crate::sync::lock;
 use crate::tools::offload::offload;
 use crate::tools::{Tool, ToolOutput};
 
