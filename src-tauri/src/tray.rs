@@ -203,7 +203,7 @@ impl Tray {
 
 /// One short line of a text, for a menu label.
 fn line(text: &str) -> String {
-    let line = pincer_core::store::first_line(text, 48);
+    let line = pincer_core::text::first_line(text, 48);
     if line.is_empty() {
         "…".to_owned()
     } else {

@@ -14,4 +14,5 @@ pub mod secrets;
 pub mod skills;
 pub mod store;
 pub mod sync;
+pub mod text;
 pub mod tools;

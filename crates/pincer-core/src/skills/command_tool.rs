@@ -72,7 +72,7 @@ impl Tool for CommandTool {
     }
 
     fn access(&self, args: &serde_json::Value, _: &ToolSettings) -> Result<Access, ToolError> {
-        let shown = crate::store::first_line(&args.to_string(), 200);
+        let shown = crate::text::first_line(&args.to_string(), 200);
         Ok(Access::SkillTool {
             skill: self.skill.clone(),
             tool: self.decl.name.clone(),

@@ -18,7 +18,7 @@ mod usage;
 mod web_sessions;
 
 pub use audit::AuditRecord;
-pub use messages::{SessionSummary, StoredMessage, first_line, new_session_id};
+pub use messages::{SessionSummary, StoredMessage, new_session_id};
 pub use turns::{TurnOutcome, TurnRecord};
 pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSummary, UsageTotals};
 pub use web_sessions::unix_now;
