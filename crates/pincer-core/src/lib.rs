@@ -7,6 +7,7 @@ pub mod agent;
 pub mod config;
 pub mod model;
 pub mod policy;
+pub mod pricing;
 pub mod protocol;
 pub mod provider;
 pub mod retry;

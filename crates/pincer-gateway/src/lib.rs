@@ -22,7 +22,6 @@ mod desktop;
 mod error;
 mod guard;
 pub mod instance;
-mod pricing;
 mod settings_file;
 mod state;
 pub mod wire;

@@ -28,8 +28,8 @@ pub struct FileConfig {
     pub policy: PolicyConfig,
     #[serde(default)]
     pub skills: SkillsSection,
-    /// Prices in US dollars per million tokens, by model id (or id prefix), for the usage
-    /// page's cost; they win over the built-in list.
+    /// Prices in US dollars per million tokens, by model id (or id prefix), for the cost on
+    /// the Usage page and in `pincer usage`; they win over the built-in list.
     #[serde(default)]
     pub pricing: BTreeMap<String, ModelPrice>,
 }

@@ -20,7 +20,7 @@ mod web_sessions;
 pub use audit::AuditRecord;
 pub use messages::{SessionSummary, StoredMessage, new_session_id};
 pub use turns::{TurnOutcome, TurnRecord};
-pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSummary, UsageTotals};
+pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSlice, UsageSummary, UsageTotals};
 pub use web_sessions::unix_now;
 
 #[derive(Debug, thiserror::Error)]
