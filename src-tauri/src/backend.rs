@@ -149,11 +149,7 @@ impl Backend {
 
     /// Stops the in-process gateway (no-op when attached).
     pub fn stop(&self) {
-        let sender = self
-            .shutdown
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        let sender = pincer_core::sync::lock(&self.shutdown).take();
         if let Some(shutdown) = sender {
             let _ = shutdown.send(());
         }

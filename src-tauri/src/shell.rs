@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 
 use pincer_core::protocol::{Op, Reply, Submission};
+use pincer_core::sync::lock;
 use tauri::{AppHandle, Manager};
 
 use crate::backend::Backend;
@@ -29,10 +30,7 @@ impl Shell {
     }
 
     pub fn prefs(&self) -> Prefs {
-        self.prefs
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        lock(&self.prefs).clone()
     }
 
     pub fn is_quitting(&self) -> bool {

@@ -74,9 +74,6 @@ pub fn set_quick_ask(app: &AppHandle, accelerator: &str) -> Result<(), String> {
     if let Some(home) = home {
         prefs.save(&home).map_err(|e| e.to_string())?;
     }
-    *shell
-        .prefs
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner) = prefs;
+    *pincer_core::sync::lock(&shell.prefs) = prefs;
     Ok(())
 }

@@ -76,13 +76,7 @@ impl Notice {
 
 /// The first lines of a text, short enough for a notification.
 fn excerpt(text: &str) -> String {
-    const LIMIT: usize = 160;
-    let text = text.trim();
-    if text.chars().count() <= LIMIT {
-        return text.to_owned();
-    }
-    let cut: String = text.chars().take(LIMIT - 1).collect();
-    format!("{}…", cut.trim_end())
+    pincer_core::text::shorten(text, 160)
 }
 
 #[derive(Debug, Default)]

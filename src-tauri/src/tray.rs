@@ -6,6 +6,7 @@ use std::path::Path;
 use std::sync::Mutex;
 
 use pincer_core::protocol::{Op, Submission};
+use pincer_core::sync::lock;
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
 use tauri::tray::{TrayIcon, TrayIconBuilder};
@@ -164,10 +165,7 @@ impl Tray {
         if extra > 0 {
             entries.push(("open".to_owned(), format!("… and {extra} more")));
         }
-        let mut listed = self
-            .listed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut listed = lock(&self.listed);
         for item in listed.drain(..) {
             let _ = self.menu.remove(&item);
         }
@@ -185,10 +183,7 @@ impl Tray {
     }
 
     fn set_icon(&self, state: TrayState, controlling: bool) {
-        let mut shown = self
-            .shown
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut shown = lock(&self.shown);
         if *shown == Some((state, controlling)) {
             return;
         }
@@ -214,7 +209,7 @@ impl Tray {
 
 /// One short line of a text, for a menu label.
 fn line(text: &str) -> String {
-    let line = pincer_core::store::first_line(text, 48);
+    let line = pincer_core::text::first_line(text, 48);
     if line.is_empty() {
         "…".to_owned()
     } else {

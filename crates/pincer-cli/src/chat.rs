@@ -4,7 +4,7 @@ use std::io::Write;
 use std::process::ExitCode;
 
 use pincer_core::agent::Engine;
-use pincer_core::skills::{self, SkillStatus, index};
+use pincer_core::skills::{self, SkillStatus};
 
 use crate::cli::{ChatArgs, Global};
 use crate::context;
@@ -87,7 +87,7 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                     eprintln!(
                         "  /{}  {}",
                         skill.def.name,
-                        index::one_line(&skill.def.description, 70)
+                        pincer_core::text::first_line_at_word(&skill.def.description, 70)
                     );
                 }
             }

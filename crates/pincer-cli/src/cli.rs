@@ -38,7 +38,7 @@ pub enum Command {
     Chat(ChatArgs),
     /// List and show stored sessions.
     Sessions(SessionsArgs),
-    /// Tokens used, in total, per model and per session.
+    /// Tokens used and what they cost, in total, per model and per session.
     Usage(UsageArgs),
     /// Print the effective configuration and check that the provider answers.
     Doctor,

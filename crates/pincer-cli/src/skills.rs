@@ -4,7 +4,8 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use pincer_core::config::{self, FileConfig, ProcessEnv, Settings};
-use pincer_core::skills::{Library, Skill, SkillStatus, index, scaffold};
+use pincer_core::skills::{Library, Skill, SkillStatus, scaffold};
+use pincer_core::text;
 use pincer_core::tools::ToolRegistry;
 
 use crate::cli::{Global, SkillsArgs, SkillsCommand};
@@ -135,7 +136,7 @@ fn print_line(skill: &Skill) {
         status_word(skill.status),
         d.name,
         skill.source.label(),
-        index::one_line(&d.description, 80)
+        text::first_line_at_word(&d.description, 80)
     );
     match skill.status {
         SkillStatus::Unavailable => println!("{:12} {}", "", skill.unmet.join("; ")),

@@ -153,6 +153,65 @@ fn anthropic_dialect_end_to_end() {
 }
 
 #[test]
+fn usage_shows_cost_for_priced_models_and_marks_the_rest() {
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm, "openai");
+    // gpt-4o-mini is on the built-in list: $0.15 in, $0.60 out per million tokens.
+    llm.push(Reply::text("priced").usage(2_000_000, 0, 1_000_000));
+    let out = home
+        .command(&["run", "--session", "priced", "hi"])
+        .env("PINCER_MODEL", "gpt-4o-mini")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    llm.push(Reply::text("unpriced").usage(1_000, 0, 10));
+    let out = home.run(&["run", "--session", "mystery", "hi"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    let out = home.run(&["usage"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let table = text(&out.stdout);
+    let line = |start: &str| {
+        table
+            .lines()
+            .find(|l| l.trim_start().starts_with(start))
+            .unwrap_or_else(|| panic!("no line for {start} in\n{table}"))
+            .to_owned()
+    };
+    assert!(line("openai/gpt-4o-mini").ends_with("$0.90"), "{table}");
+    assert!(line("openai/scripted-model").ends_with("—"), "{table}");
+    assert!(line("priced").ends_with("$0.90"), "{table}");
+    assert!(line("mystery").ends_with("—"), "{table}");
+    // The total counts only what has a price, and says so.
+    assert!(line("total").ends_with("$0.90+"), "{table}");
+    assert!(table.contains("no price is known"), "{table}");
+
+    let out = home.run(&["usage", "--json"]);
+    let usage: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let cost = |v: &Value| v["cost_usd"].as_f64();
+    assert!(
+        (cost(&usage["total"]).unwrap() - 0.9).abs() < 1e-9,
+        "{usage}"
+    );
+    assert_eq!(usage["total"]["unpriced_requests"], 1);
+    assert!((cost(&usage["by_model"][0]).unwrap() - 0.9).abs() < 1e-9);
+    assert_eq!(usage["by_model"][1]["cost_usd"], Value::Null);
+
+    // A price of one's own in config.toml covers the unknown model.
+    let config = home.dir.path().join("config.toml");
+    let mut file = std::fs::read_to_string(&config).unwrap();
+    file.push_str("\n[pricing.scripted-model]\ninput = 1000.0\noutput = 0.0\n");
+    std::fs::write(&config, file).unwrap();
+    let out = home.run(&["usage", "--json", "--session", "mystery"]);
+    let usage: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        (cost(&usage["total"]).unwrap() - 1.0).abs() < 1e-9,
+        "{usage}"
+    );
+    assert_eq!(usage["total"]["unpriced_requests"], 0);
+}
+
+#[test]
 fn json_output_is_one_event_per_line() {
     let llm = ScriptedLlm::start_in_background();
     let home = Home::new(&llm, "openai");

@@ -7,8 +7,9 @@
 //! new generation and run normally.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Arc, Mutex};
 
+use pincer_core::sync::lock;
 use pincer_core::tools::ToolError;
 use tokio::sync::watch;
 
@@ -222,10 +223,6 @@ impl Drop for AbandonOnDrop {
     fn drop(&mut self) {
         self.0.store(true, Ordering::SeqCst);
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 #[cfg(test)]

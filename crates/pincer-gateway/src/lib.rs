@@ -23,7 +23,6 @@ mod error;
 mod guard;
 pub mod instance;
 pub mod link;
-mod pricing;
 mod settings_file;
 mod state;
 pub mod wire;

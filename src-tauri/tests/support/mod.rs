@@ -21,9 +21,7 @@ static SERIAL: Mutex<()> = Mutex::new(());
 static WM: std::sync::OnceLock<WindowManager> = std::sync::OnceLock::new();
 
 pub fn serial() -> MutexGuard<'static, ()> {
-    let guard = SERIAL
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    let guard = pincer_core::sync::lock(&SERIAL);
     WM.get_or_init(WindowManager::start);
     guard
 }

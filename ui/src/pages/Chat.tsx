@@ -1,6 +1,6 @@
 // A conversation: stored history plus the live turn, the composer, and approvals.
 
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api/endpoints";
 import { HttpError } from "../api/rest";
 import { ChatEmpty } from "../components/ChatEmpty";
@@ -10,21 +10,15 @@ import { Spinner } from "../components/Spinner";
 import { useToast } from "../components/Toasts";
 import { TurnBlock } from "../components/TurnBlock";
 import { UserMessage } from "../components/UserMessage";
-import type { ApprovalDecision, HistoryMessage, SessionInfo } from "../generated/protocol";
+import type { ApprovalDecision, SessionInfo } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import type { TurnEnd } from "../state/types";
+import { type StoredHistory, useConversation } from "../state/useConversation";
 
 /** Stored messages by session, so switching back to a chat shows it at once. */
-interface StoredHistory {
-  messages: HistoryMessage[];
-  /** How the stored turns ended, as the daemon recorded it. */
-  outcomes: Record<string, TurnEnd>;
-}
-
 const historyCache = new Map<string, StoredHistory>();
 /** Unsent text by session ("" key: a new chat), kept while switching chats. */
 const drafts = new Map<string, string>();
@@ -61,80 +55,42 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
   const { state, dispatch, send, status } = useLive();
   const toast = useToast();
   const composer = useRef<ComposerHandle>(null);
-  const [history, setHistory] = useState<({ id: string } & StoredHistory) | null>(() =>
-    sessionId && historyCache.has(sessionId) ? { id: sessionId, ...historyCache.get(sessionId)! } : null,
-  );
   const [loadError, setLoadError] = useState<string | null>(null);
   const [creating, setCreating] = useState(false);
   const [announcement, setAnnouncement] = useState("");
 
   const endSeq = sessionId ? (state.endSeq[sessionId] ?? 0) : 0;
   const live = sessionId ? state.sessions[sessionId] : undefined;
-
-  // Load (and reload after each turn end or reconnect) the stored messages.
-  useEffect(() => {
-    if (!sessionId) {
-      setHistory(null);
-      setLoadError(null);
-      return;
-    }
-    const cached = historyCache.get(sessionId);
-    setHistory((h) => (h?.id === sessionId ? h : cached ? { id: sessionId, ...cached } : null));
-    const ctrl = new AbortController();
-    Promise.all([api.messages(sessionId, ctrl.signal), api.turns(sessionId, ctrl.signal)])
-      .then(([messages, turns]) => {
-        const stored = { messages, outcomes: outcomesFromRecords(turns) };
-        historyCache.set(sessionId, stored);
-        setHistory({ id: sessionId, ...stored });
-        setLoadError(null);
-        dispatch({ type: "history_loaded", session: sessionId, turnIds: [...new Set(messages.map((m) => m.turn_id))] });
-      })
-      .catch((err: unknown) => {
-        if (ctrl.signal.aborted) return;
-        if (err instanceof HttpError && err.status === 404) {
-          historyCache.delete(sessionId);
-          toast("That chat no longer exists.", { kind: "error" });
-          navigate({ page: "chat", session: null }, true);
-          return;
-        }
-        setLoadError(err instanceof Error ? err.message : String(err));
-      });
-    return () => ctrl.abort();
-  }, [sessionId, endSeq, state.snapshotSeq, dispatch, toast]);
-
-  // Announce the end of a turn to screen readers.
-  const lastEnd = live?.turns[live.turns.length - 1]?.end ?? null;
-  useEffect(() => {
-    if (endSeq > 0 && lastEnd) setAnnouncement(announce(lastEnd));
-  }, [endSeq, lastEnd]);
-
-  const messages = history && history.id === sessionId ? history.messages : null;
-  const storedOutcomes = history && history.id === sessionId ? history.outcomes : null;
   const running = sessionId
     ? state.synced
       ? isRunning(state, sessionId)
       : isRunning(state, sessionId) || !!session?.running
     : false;
 
-  // Stored turns are rebuilt only when the history or the set of live turns changes, not
-  // on every streamed delta, so their components keep their identity and skip rendering.
-  // A queued message may already be the last stored turn, started but not yet seen live.
-  const mayRun = running || !state.synced || (live?.queued.length ?? 0) > 0;
-  const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
-  const stored = useMemo(
-    () =>
-      storedTurns(
-        messages,
-        new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []),
-        { ...storedOutcomes, ...state.outcomes },
-        mayRun,
-      ),
-    [messages, liveIdsKey, storedOutcomes, state.outcomes, mayRun],
-  );
-  const conversation = useMemo(
-    () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: unstartedQueued(stored, live?.queued ?? []) }),
-    [stored, live],
-  );
+  useEffect(() => {
+    if (!sessionId) setLoadError(null);
+  }, [sessionId]);
+
+  const conversation = useConversation(sessionId, {
+    cache: historyCache,
+    mayRun: running || !state.synced,
+    onLoaded: () => setLoadError(null),
+    onError: (err) => {
+      if (err instanceof HttpError && err.status === 404) {
+        if (sessionId) historyCache.delete(sessionId);
+        toast("That chat no longer exists.", { kind: "error" });
+        navigate({ page: "chat", session: null }, true);
+        return;
+      }
+      setLoadError(err instanceof Error ? err.message : String(err));
+    },
+  });
+
+  // Announce the end of a turn to screen readers.
+  const lastEnd = live?.turns[live.turns.length - 1]?.end ?? null;
+  useEffect(() => {
+    if (endSeq > 0 && lastEnd) setAnnouncement(announce(lastEnd));
+  }, [endSeq, lastEnd]);
 
   const errors = state.errors.filter((e) => e.session === sessionId);
 
@@ -185,7 +141,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
   const waitingHere = (live?.turns ?? []).some((t) =>
     t.blocks.some((b) => b.kind === "tool" && b.tool.status === "approval"),
   );
-  const loading = !!sessionId && messages === null && !loadError;
+  const loading = !!sessionId && !conversation.loaded && !loadError;
   const empty = !loading && conversation.turns.length === 0 && conversation.queued.length === 0;
 
   return (

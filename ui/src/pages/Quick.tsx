@@ -4,7 +4,7 @@
 // clears everything for the next question. No sidebar, no header. Typing `/` offers the
 // skills to start, below the box.
 
-import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState, type KeyboardEvent } from "react";
+import { useCallback, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent } from "react";
 import { api } from "../api/endpoints";
 import { HttpError } from "../api/rest";
 import { ConnectionStatus } from "../components/ConnectionStatus";
@@ -13,21 +13,14 @@ import { SLASH_HINT, useSlashSuggestions } from "../components/SlashSuggestions"
 import { Spinner } from "../components/Spinner";
 import { TurnBlock } from "../components/TurnBlock";
 import { UserMessage } from "../components/UserMessage";
-import type { ApprovalDecision, HistoryMessage } from "../generated/protocol";
+import type { ApprovalDecision } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
-import type { TurnEnd } from "../state/types";
+import { useConversation } from "../state/useConversation";
 
 let localIds = 0;
-
-interface Stored {
-  session: string;
-  messages: HistoryMessage[];
-  outcomes: Record<string, TurnEnd>;
-}
 
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -38,7 +31,6 @@ export function QuickAsk() {
   const input = useRef<HTMLTextAreaElement>(null);
   const [text, setText] = useState("");
   const [session, setSession] = useState<string | null>(null);
-  const [stored, setStored] = useState<Stored | null>(null);
   const [creating, setCreating] = useState(false);
   const [opening, setOpening] = useState(false);
   const [error, setError] = useState<string | null>(null);
@@ -68,35 +60,16 @@ export function QuickAsk() {
 
   const live = session ? state.sessions[session] : undefined;
   const endSeq = session ? (state.endSeq[session] ?? 0) : 0;
+  const running = session ? isRunning(state, session) : false;
 
   // After the turn ends (or a reconnect may have hidden its end), the stored messages are
-  // the record: fetch them so the answer stays on screen whatever the socket missed.
-  useEffect(() => {
-    if (!session || (endSeq === 0 && state.snapshotSeq <= snapshotAtStart.current)) return;
-    const ctrl = new AbortController();
-    Promise.all([api.messages(session, ctrl.signal), api.turns(session, ctrl.signal)])
-      .then(([messages, turns]) => {
-        setStored({ session, messages, outcomes: outcomesFromRecords(turns) });
-        dispatch({ type: "history_loaded", session, turnIds: [...new Set(messages.map((m) => m.turn_id))] });
-      })
-      .catch((err: unknown) => {
-        if (!ctrl.signal.aborted) setError(`Could not load the answer: ${messageOf(err)}`);
-      });
-    return () => ctrl.abort();
-  }, [session, endSeq, state.snapshotSeq, dispatch]);
-
-  const running = session ? isRunning(state, session) : false;
-  const history = stored && stored.session === session ? stored : null;
-  const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
-  const { turns, queued } = useMemo(() => {
-    const waiting = live?.queued ?? [];
-    if (!session) return { turns: [], queued: waiting };
-    const ids = new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []);
-    const outcomes = { ...history?.outcomes, ...state.outcomes };
-    // A queued message may already be the last stored turn, started but not yet seen live.
-    const old = storedTurns(history?.messages ?? null, ids, outcomes, running || waiting.length > 0);
-    return { turns: [...old, ...(live?.turns ?? [])], queued: unstartedQueued(old, waiting) };
-  }, [session, history, liveIdsKey, live, state.outcomes, running]);
+  // the record: fetch them so the answer stays on screen whatever the socket missed. A new
+  // chat has nothing stored before that.
+  const { turns, queued } = useConversation(session, {
+    load: endSeq > 0 || state.snapshotSeq > snapshotAtStart.current,
+    mayRun: running,
+    onError: (err) => setError(`Could not load the answer: ${messageOf(err)}`),
+  });
   const errors = state.errors.filter((e) => e.session !== null && e.session === session);
 
   const { ref: scrollRef, onScroll, pin } = useStickToBottom<HTMLDivElement>(turns, live, errors.length);
@@ -119,7 +92,6 @@ export function QuickAsk() {
       const created = await api.createSession({});
       snapshotAtStart.current = state.snapshotSeq;
       setSession(created.id);
-      setStored(null);
       dispatch({ type: "local_send", session: created.id, id: `quick-${++localIds}`, text: value });
       send(created.id, { type: "user_turn", text: value });
       setText("");
@@ -133,7 +105,6 @@ export function QuickAsk() {
 
   const clear = useCallback(() => {
     setSession(null);
-    setStored(null);
     setText("");
     setError(null);
     focusInput();

@@ -1,7 +1,7 @@
 //! The engine: one actor per session, turns serialized, every step published on the bus.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
 
@@ -15,6 +15,7 @@ use crate::protocol::{
 use crate::provider::{self, Provider, ProviderError};
 use crate::skills::{Library, SkillsError};
 use crate::store::{Store, StoreError};
+use crate::sync::{lock, read, write};
 use crate::tools::{ToolRegistry, ToolSettings};
 
 mod history;
@@ -172,11 +173,7 @@ impl Engine {
         if let Err(e) = self.shared.skills.reconfigure(&config.settings) {
             tracing::warn!(error = %e, "skills: could not apply the new settings");
         }
-        *self
-            .shared
-            .config
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = config;
+        *write(&self.shared.config) = config;
         Ok(())
     }
 
@@ -407,10 +404,7 @@ fn internal(error: impl std::fmt::Display) -> OpError {
 
 impl Shared {
     pub(crate) fn config(&self) -> Arc<Config> {
-        self.config
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
+        read(&self.config).clone()
     }
 
     pub(crate) fn emit(&self, session: &str, submission: &str, event: Event) {
@@ -549,10 +543,4 @@ fn create_dir(path: &std::path::Path) -> Result<(), EngineError> {
         path: path.display().to_string(),
         source,
     })
-}
-
-pub(crate) fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }

@@ -10,7 +10,7 @@ use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
 use super::session::SessionShared;
-use super::{Config, Shared, lock};
+use super::{Config, Shared};
 use crate::model::{Message, ToolCall};
 use crate::policy::Verdict;
 use crate::protocol::{
@@ -18,6 +18,7 @@ use crate::protocol::{
 };
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
+use crate::sync::lock;
 use crate::tools::offload::offload;
 use crate::tools::{Tool, ToolOutput, dispatch};
 

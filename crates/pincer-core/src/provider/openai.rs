@@ -63,7 +63,7 @@ impl Provider for OpenAi {
                 let chunk: Value = match serde_json::from_str(&event.data) {
                     Ok(chunk) => chunk,
                     Err(e) => {
-                        yield Err(ProviderError::Malformed { provider: provider.to_owned(), detail: format!("{e} in {:?}", truncate(&event.data)) });
+                        yield Err(ProviderError::Malformed { provider: provider.to_owned(), detail: format!("{e} in {:?}", crate::text::shorten(&event.data, 120)) });
                         return;
                     }
                 };
@@ -116,10 +116,6 @@ impl Provider for OpenAi {
             yield Ok(StreamEvent::Done(stop));
         })
     }
-}
-
-fn truncate(text: &str) -> String {
-    text.chars().take(120).collect()
 }
 
 /// Collects tool-call fragments by their `index` until the stream ends.

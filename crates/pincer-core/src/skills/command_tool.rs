@@ -84,7 +84,7 @@ impl TypedTool for CommandTool {
 
     fn plan(&self, args: Arguments, _: &ToolSettings) -> Result<(Access, Arguments), ToolError> {
         let shown =
-            crate::store::first_line(&serde_json::Value::from(args.clone()).to_string(), 200);
+            crate::text::first_line(&serde_json::Value::from(args.clone()).to_string(), 200);
         let access = Access::SkillTool {
             skill: self.skill.clone(),
             tool: self.decl.name.clone(),

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use super::catalog::{Problem, Skill, SkillStatus};
 use super::command_tool::CommandTool;
 use super::skill_tool::{self, SkillTool};
+use crate::text;
 use crate::tools::Tool;
 
 /// Characters of a description the index keeps; the rest is one `skill` call away.
@@ -31,7 +32,10 @@ pub fn prompt_section(skills: &[Skill]) -> String {
             out.push('\n');
             out.push_str(&skill.def.name);
             out.push_str(": ");
-            out.push_str(&one_line(&skill.def.description, INDEX_DESCRIPTION_CHARS));
+            out.push_str(&text::first_line_at_word(
+                &skill.def.description,
+                INDEX_DESCRIPTION_CHARS,
+            ));
         }
     }
     for skill in always {
@@ -39,26 +43,6 @@ pub fn prompt_section(skills: &[Skill]) -> String {
         out.push_str(&skill_tool::instructions(skill, None));
     }
     out
-}
-
-/// The first line of `text`, cut at a word boundary to at most `max` characters.
-pub fn one_line(text: &str, max: usize) -> String {
-    let line = crate::store::first_line(text, usize::MAX);
-    if line.chars().count() <= max {
-        return line;
-    }
-    let line = line.as_str();
-    let cut = line.char_indices().nth(max).map_or(line.len(), |(i, _)| i);
-    let head = &line[..cut];
-    // A whole first sentence reads better than a cut one.
-    if let Some(end) = head.find(". ").filter(|end| *end >= max / 3) {
-        return line[..=end].to_owned();
-    }
-    let head = match head.rfind(' ') {
-        Some(space) if space > max / 2 => &head[..space],
-        _ => head,
-    };
-    format!("{}…", head.trim_end_matches([',', ';', ':', '.', ' ']))
 }
 
 /// The `skill` tool (when the index lists any skill) and the tools of ready skills, with the
@@ -102,25 +86,4 @@ pub fn tools(
         }
     }
     (tools, owners)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn one_line_cuts_at_a_word() {
-        assert_eq!(one_line("Short.\nMore", 90), "Short.");
-        assert_eq!(
-            one_line(
-                "Forecasts for any city. Use when asked about the weather.",
-                40
-            ),
-            "Forecasts for any city."
-        );
-        let long = "Search the web for sources, read them and write a summary with citations for every claim made";
-        let cut = one_line(long, 40);
-        assert!(cut.ends_with('…') && cut.chars().count() <= 41, "{cut}");
-        assert!(long.starts_with(cut.trim_end_matches('…')));
-    }
 }

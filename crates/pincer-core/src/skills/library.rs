@@ -15,8 +15,8 @@ use super::approvals::{Approvals, ApprovalsError};
 use super::bundled;
 use super::catalog::{Catalog, LoadInput, Problem, Root, SkillSource, SkillView};
 use super::gating::{self, Environment};
-use crate::agent::lock;
 use crate::config::{CONFIG_FILE, ProcessEnv, Settings};
+use crate::sync::{lock, read, write};
 
 /// How a watch failure starts, so a later successful watch can clear it.
 const NOT_WATCHED: &str = "skill folders are not watched for changes";
@@ -370,12 +370,4 @@ impl Inner {
         });
         self.current.borrow().clone()
     }
-}
-
-fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    m.read().unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    m.write().unwrap_or_else(std::sync::PoisonError::into_inner)
 }

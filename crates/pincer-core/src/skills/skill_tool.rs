@@ -97,7 +97,10 @@ pub fn instructions(skill: &Skill, user_args: Option<&str>) -> String {
                 out,
                 "{}: {}",
                 tool.name,
-                super::index::one_line(&tool.description, super::index::INDEX_DESCRIPTION_CHARS)
+                crate::text::first_line_at_word(
+                    &tool.description,
+                    super::index::INDEX_DESCRIPTION_CHARS
+                )
             );
         }
     }

@@ -195,7 +195,7 @@ pub fn scan_text(file: &str, text: &str) -> Vec<Finding> {
                 kind,
                 file: file.to_owned(),
                 line: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                excerpt: crate::store::first_line(line, 160),
+                excerpt: crate::text::first_line(line, 160),
                 why: kind.why().to_owned(),
             });
         }

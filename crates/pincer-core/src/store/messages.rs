@@ -30,22 +30,7 @@ pub struct SessionSummary {
 /// A session's default title: the first non-blank line of its first message, at most 80
 /// characters.
 fn title_from(text: &str) -> String {
-    first_line(text, 80)
-}
-
-/// The first non-blank line of `text`, trimmed, at most `max_chars` characters (cut ones
-/// end in "…"); "" when there is none. For titles and menu labels.
-pub fn first_line(text: &str, max_chars: usize) -> String {
-    let line = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .unwrap_or_default();
-    if line.chars().count() <= max_chars {
-        return line.to_owned();
-    }
-    let cut: String = line.chars().take(max_chars.saturating_sub(1)).collect();
-    format!("{}…", cut.trim_end())
+    crate::text::first_line(text, 80)
 }
 
 /// A fresh session id: 12 hex characters, short enough to type after `--session`.

@@ -18,9 +18,9 @@ mod usage;
 mod web_sessions;
 
 pub use audit::AuditRecord;
-pub use messages::{SessionSummary, StoredMessage, first_line, new_session_id};
+pub use messages::{SessionSummary, StoredMessage, new_session_id};
 pub use turns::{TurnOutcome, TurnRecord};
-pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSummary, UsageTotals};
+pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSlice, UsageSummary, UsageTotals};
 pub use web_sessions::unix_now;
 
 #[derive(Debug, thiserror::Error)]
@@ -78,9 +78,7 @@ impl Store {
 
     fn conn(&self) -> MutexGuard<'_, Connection> {
         // A panic while holding the lock leaves SQLite itself consistent; keep going.
-        self.conn
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
+        crate::sync::lock(&self.conn)
     }
 }
 

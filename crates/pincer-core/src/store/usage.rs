@@ -83,16 +83,6 @@ impl Store {
         } else {
             "WHERE ?1 IS NULL"
         };
-        let totals = |row: &rusqlite::Row<'_>, at: usize| -> rusqlite::Result<UsageTotals> {
-            Ok(UsageTotals {
-                requests: row.get::<_, Option<u64>>(at)?.unwrap_or(0),
-                failed_requests: row.get::<_, Option<u64>>(at + 1)?.unwrap_or(0),
-                input_tokens: row.get::<_, Option<u64>>(at + 2)?.unwrap_or(0),
-                cached_input_tokens: row.get::<_, Option<u64>>(at + 3)?.unwrap_or(0),
-                output_tokens: row.get::<_, Option<u64>>(at + 4)?.unwrap_or(0),
-                estimated_requests: row.get::<_, Option<u64>>(at + 5)?.unwrap_or(0),
-            })
-        };
         let total = conn.query_row(
             &format!("SELECT {TOTALS} FROM usage {filter}"),
             params![session],
@@ -147,18 +137,56 @@ impl Store {
                 day: row.get(0)?,
                 provider: row.get(1)?,
                 model: row.get(2)?,
-                totals: UsageTotals {
-                    requests: row.get::<_, Option<u64>>(3)?.unwrap_or(0),
-                    failed_requests: row.get::<_, Option<u64>>(4)?.unwrap_or(0),
-                    input_tokens: row.get::<_, Option<u64>>(5)?.unwrap_or(0),
-                    cached_input_tokens: row.get::<_, Option<u64>>(6)?.unwrap_or(0),
-                    output_tokens: row.get::<_, Option<u64>>(7)?.unwrap_or(0),
-                    estimated_requests: row.get::<_, Option<u64>>(8)?.unwrap_or(0),
-                },
+                totals: totals(row, 3)?,
                 avg_ttft_ms: row.get(9)?,
                 avg_duration_ms: row.get(10)?,
             })
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// Usage of one provider and model in one session: the unit `pincer usage` prices, since a
+/// price belongs to a model and a session may use several.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UsageSlice {
+    pub session: String,
+    pub provider: String,
+    pub model: String,
+    pub totals: UsageTotals,
+}
+
+impl Store {
+    /// Per session, provider and model, in order of first use, for one session or all.
+    pub fn usage_slices(&self, session: Option<&str>) -> Result<Vec<UsageSlice>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare(&format!(
+            "SELECT session_id, provider, model, {TOTALS} FROM usage
+             WHERE ?1 IS NULL OR session_id = ?1
+             GROUP BY 1, 2, 3 ORDER BY MIN(id)"
+        ))?;
+        let rows = stmt.query_map(params![session], |row| {
+            Ok(UsageSlice {
+                session: row.get(0)?,
+                provider: row.get(1)?,
+                model: row.get(2)?,
+                totals: totals(row, 3)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+}
+
+/// The six [`TOTALS`] columns starting at column `at`; SQL sums over no rows are NULL.
+fn totals(row: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<UsageTotals> {
+    let count =
+        |i: usize| -> rusqlite::Result<u64> { Ok(row.get::<_, Option<u64>>(at + i)?.unwrap_or(0)) };
+    Ok(UsageTotals {
+        requests: count(0)?,
+        failed_requests: count(1)?,
+        input_tokens: count(2)?,
+        cached_input_tokens: count(3)?,
+        output_tokens: count(4)?,
+        estimated_requests: count(5)?,
+    })
 }

@@ -17,7 +17,7 @@ use serde_json::{Map, Value};
 use super::{Access, Tool, ToolError, ToolOutput, ToolRegistry, ToolSettings, TypedTool};
 use crate::model::{ToolCall, ToolSpec};
 use crate::skills::Catalog;
-use crate::skills::index::one_line;
+use crate::text::first_line_at_word as one_line;
 
 pub const DESCRIBE: &str = "describe_tools";
 pub const USE: &str = "use_tool";

@@ -6,10 +6,10 @@ use std::time::{Duration, SystemTime};
 use axum::extract::{Query, State};
 use axum::routing::get;
 use axum::{Json, Router};
+use pincer_core::pricing;
 use serde::Deserialize;
 
 use crate::error::ApiResult;
-use crate::pricing;
 use crate::state::AppState;
 use crate::wire::{PricedBucket, UsageReport};
 

@@ -4,6 +4,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use pincer_core::sync::lock;
+
 /// How long a code can be used.
 pub const CODE_TTL: Duration = Duration::from_secs(10 * 60);
 
@@ -26,7 +28,7 @@ impl LoginCodes {
             .map(|b| ALPHABET[usize::from(*b) % ALPHABET.len()] as char)
             .collect();
         let code = format!("{}-{}", &chars[..4], &chars[4..]);
-        let mut live = self.lock();
+        let mut live = lock(&self.live);
         let now = Instant::now();
         live.retain(|_, until| *until > now);
         live.insert(code.clone(), now + CODE_TTL);
@@ -36,17 +38,11 @@ impl LoginCodes {
     /// Uses up `code`; true if it was live. Case, spaces and a missing dash are forgiven.
     pub fn redeem(&self, code: &str) -> bool {
         let normalized = normalize(code);
-        let mut live = self.lock();
+        let mut live = lock(&self.live);
         match live.remove(&normalized) {
             Some(until) => until > Instant::now(),
             None => false,
         }
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Instant>> {
-        self.live
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }
 

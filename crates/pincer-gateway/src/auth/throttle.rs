@@ -5,6 +5,8 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
+use pincer_core::sync::lock;
+
 /// Failures allowed before the lock starts.
 const FREE_FAILURES: u32 = 5;
 const MAX_LOCK: Duration = Duration::from_secs(300);
@@ -23,7 +25,7 @@ struct State {
 impl LoginThrottle {
     /// `Err(wait)` while logins are locked.
     pub fn check(&self) -> Result<(), Duration> {
-        let state = self.lock();
+        let state = lock(&self.state);
         match state.locked_until {
             Some(until) if until > Instant::now() => Err(until - Instant::now()),
             _ => Ok(()),
@@ -31,7 +33,7 @@ impl LoginThrottle {
     }
 
     pub fn failed(&self) {
-        let mut state = self.lock();
+        let mut state = lock(&self.state);
         state.failures += 1;
         if state.failures >= FREE_FAILURES {
             let exponent = (state.failures - FREE_FAILURES).min(16);
@@ -41,13 +43,7 @@ impl LoginThrottle {
     }
 
     pub fn succeeded(&self) {
-        *self.lock() = State::default();
-    }
-
-    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
-        self.state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        *lock(&self.state) = State::default();
     }
 }
 

@@ -1,12 +1,12 @@
-//! What requests cost, from published list prices in US dollars per million tokens, or the
-//! user's own `[pricing]` in config.toml, which wins. Prices change: a model found in
-//! neither costs "unknown", never a made-up zero. Local servers are free.
+//! What one model's requests cost, from published list prices in US dollars per million
+//! tokens, or the user's own `[pricing]` in config.toml, which wins. Prices change: a model
+//! found in neither costs "unknown", never a made-up zero. Local servers are free.
 
 use std::collections::BTreeMap;
 
-use pincer_core::config::ModelPrice;
-use pincer_core::provider::presets;
-use pincer_core::store::UsageTotals;
+use crate::config::ModelPrice;
+use crate::provider::presets;
+use crate::store::UsageTotals;
 
 struct Price {
     /// Model id prefix; the longest match wins.

@@ -1,0 +1,224 @@
+//! Turning `[[providers]]` entries and the `PINCER_*` / vendor key variables into the ordered
+//! list of endpoints the engine tries.
+
+use std::time::Duration;
+
+use super::{ConfigError, Env, ProviderEntry};
+use crate::provider::{Dialect, Endpoint, presets};
+
+impl ProviderEntry {
+    /// The endpoint this entry describes, with its key from the entry or the environment.
+    pub fn resolve(&self, env: &dyn Env) -> Result<Endpoint, String> {
+        endpoint(self, env)
+    }
+}
+
+pub(super) fn resolve_providers(
+    entries: &[ProviderEntry],
+    env: &dyn Env,
+) -> Result<Vec<Endpoint>, ConfigError> {
+    let mut endpoints = entries
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            endpoint(entry, env).map_err(|message| ConfigError::Provider {
+                index: index + 1,
+                message,
+            })
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+
+    let env_entry = ProviderEntry {
+        preset: env.var("PINCER_PROVIDER"),
+        base_url: env.var("PINCER_BASE_URL"),
+        api_key: env.var("PINCER_API_KEY"),
+        model: env.var("PINCER_MODEL"),
+        ..ProviderEntry::default()
+    };
+    let env_names_any = env_entry.preset.is_some()
+        || env_entry.base_url.is_some()
+        || env_entry.api_key.is_some()
+        || env_entry.model.is_some();
+
+    if let Some(name) = &env_entry.preset {
+        if presets::find(name).is_none() {
+            return Err(ConfigError::UnknownProvider {
+                name: name.clone(),
+                known: presets::names().collect::<Vec<_>>().join(", "),
+            });
+        }
+        // PINCER_PROVIDER replaces the primary; configured ones stay as fallbacks.
+        let primary = endpoint(&env_entry, env)
+            .map_err(|message| ConfigError::Provider { index: 0, message })?;
+        endpoints.retain(|e| e.name != primary.name || e.base_url != primary.base_url);
+        endpoints.insert(0, primary);
+    } else if env_names_any {
+        match endpoints.first_mut() {
+            Some(first) => {
+                if let Some(url) = env_entry.base_url {
+                    first.base_url = url;
+                }
+                if let Some(key) = env_entry.api_key {
+                    first.api_key = Some(key);
+                }
+                if let Some(model) = env_entry.model {
+                    first.model = model;
+                }
+            }
+            None => {
+                // Without a provider name, a base URL means "any OpenAI-compatible server".
+                let entry = ProviderEntry {
+                    preset: Some("openai".to_owned()),
+                    ..env_entry
+                };
+                endpoints.push(
+                    endpoint(&entry, env)
+                        .map_err(|message| ConfigError::Provider { index: 0, message })?,
+                );
+            }
+        }
+    }
+
+    if endpoints.is_empty() {
+        // Fall back to the first vendor whose key is in the environment.
+        if let Some(preset) = presets::PRESETS
+            .iter()
+            .find(|p| p.key_env.and_then(|k| env.var(k)).is_some())
+        {
+            let entry = ProviderEntry {
+                preset: Some(preset.name.to_owned()),
+                ..ProviderEntry::default()
+            };
+            endpoints.push(
+                endpoint(&entry, env)
+                    .map_err(|message| ConfigError::Provider { index: 0, message })?,
+            );
+        }
+    }
+    Ok(endpoints)
+}
+
+fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
+    let preset = match &entry.preset {
+        Some(name) => Some(presets::find(name).ok_or_else(|| {
+            format!(
+                "unknown preset {name:?}; known: {}",
+                presets::names().collect::<Vec<_>>().join(", ")
+            )
+        })?),
+        None => None,
+    };
+    let dialect = entry
+        .dialect
+        .or(preset.map(|p| p.dialect))
+        .unwrap_or(Dialect::OpenAi);
+    let base_url = entry
+        .base_url
+        .clone()
+        .or(preset.map(|p| p.base_url.to_owned()))
+        .ok_or("base_url is missing (or name a preset)")?;
+    if !(base_url.starts_with("http://") || base_url.starts_with("https://")) {
+        return Err(format!(
+            "base_url {base_url:?} must start with http:// or https://"
+        ));
+    }
+    let model = entry
+        .model
+        .clone()
+        .or(preset.map(|p| p.default_model.to_owned()))
+        .ok_or("model is missing")?;
+    // A preset's vendor variable is only sent to that vendor's own URL: OPENAI_API_KEY must
+    // never reach some other OpenAI-compatible server just because it speaks the dialect.
+    let vendor_env = preset
+        .filter(|p| p.base_url == base_url)
+        .and_then(|p| p.key_env);
+    let key_env = entry.api_key_env.as_deref().or(vendor_env);
+    let api_key = entry
+        .api_key
+        .clone()
+        .or_else(|| key_env.and_then(|k| env.var(k)));
+    Ok(Endpoint {
+        name: entry.label(),
+        dialect,
+        base_url,
+        api_key,
+        model,
+        images: entry
+            .images
+            .unwrap_or_else(|| preset.is_some_and(|p| p.images)),
+        timeout: Duration::from_secs(120),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::{Path, PathBuf};
+
+    use pretty_assertions::assert_eq;
+
+    use crate::config::{FileConfig, Settings};
+
+    #[test]
+    fn env_provider_overrides_and_keeps_file_providers_as_fallback() {
+        let file = FileConfig::parse(
+            Path::new("c.toml"),
+            "[[providers]]\npreset = \"deepseek\"\n",
+        )
+        .unwrap();
+        let env = [
+            ("PINCER_PROVIDER", "anthropic"),
+            ("PINCER_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("PINCER_MODEL", "m"),
+            ("DEEPSEEK_API_KEY", "sk-ds"),
+        ];
+        let settings = Settings::resolve(PathBuf::from("/h"), file, &env, None).unwrap();
+        let names: Vec<_> = settings
+            .providers
+            .iter()
+            .map(|p| (p.name.as_str(), p.model.as_str()))
+            .collect();
+        assert_eq!(
+            names,
+            vec![("anthropic", "m"), ("deepseek", "deepseek-chat")]
+        );
+        assert_eq!(settings.providers[1].api_key.as_deref(), Some("sk-ds"));
+        assert_eq!(settings.workspace, PathBuf::from("/h/workspace"));
+    }
+
+    #[test]
+    fn vendor_keys_never_go_to_another_server() {
+        let env = [
+            ("PINCER_PROVIDER", "openai"),
+            ("PINCER_BASE_URL", "http://127.0.0.1:9/v1"),
+            ("OPENAI_API_KEY", "sk-real-openai"),
+        ];
+        let settings =
+            Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap();
+        assert_eq!(settings.providers[0].api_key, None);
+        let env = [
+            ("PINCER_PROVIDER", "openai"),
+            ("OPENAI_API_KEY", "sk-real-openai"),
+        ];
+        let settings =
+            Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap();
+        assert_eq!(
+            settings.providers[0].api_key.as_deref(),
+            Some("sk-real-openai")
+        );
+        assert!(
+            !format!("{:?}", settings.providers[0]).contains("sk-real"),
+            "Debug redacts"
+        );
+    }
+
+    #[test]
+    fn vendor_key_alone_selects_the_vendor() {
+        let env = [("DEEPSEEK_API_KEY", "sk")];
+        let settings =
+            Settings::resolve(PathBuf::from("/h"), FileConfig::default(), &env, None).unwrap();
+        assert_eq!(
+            settings.providers[0].base_url,
+            "https://api.deepseek.com/v1"
+        );
+    }
+}

@@ -1,0 +1,109 @@
+// One session's conversation as a page shows it: the stored history, (re)loaded after each
+// turn end and reconnect, merged with the live turns so no turn shows twice. Pages only
+// say when loading makes sense and what to do with failures; they never see the protocol.
+
+import { useEffect, useMemo, useRef, useState } from "react";
+import { api } from "../api/endpoints";
+import type { HistoryMessage } from "../generated/protocol";
+import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "./history";
+import { useLive } from "./LiveProvider";
+import type { QueuedMessage, TurnEnd, TurnView } from "./types";
+
+/** A session's stored messages and how its stored turns ended. */
+export interface StoredHistory {
+  messages: HistoryMessage[];
+  /** How the stored turns ended, as the daemon recorded it. */
+  outcomes: Record<string, TurnEnd>;
+}
+
+export interface ConversationOptions {
+  /** False while the session cannot have anything stored worth fetching (default true). */
+  load?: boolean;
+  /**
+   * The session may run a turn the live stream has not shown yet, so its last stored
+   * question is not "incomplete". Messages this tab queued count without being said.
+   */
+  mayRun?: boolean;
+  /** Histories kept across visits: shown at once, refreshed by every load. */
+  cache?: Map<string, StoredHistory>;
+  /** A load failed (not called when the page moved on before it answered). */
+  onError?: (err: unknown) => void;
+  /** A load succeeded. */
+  onLoaded?: () => void;
+}
+
+export interface ConversationView {
+  turns: TurnView[];
+  /** Messages sent from this tab whose turn has not started. */
+  queued: QueuedMessage[];
+  /** Whether stored messages of this session are at hand (loaded or cached). */
+  loaded: boolean;
+}
+
+type Held = { id: string } & StoredHistory;
+
+export function useConversation(session: string | null, options: ConversationOptions = {}): ConversationView {
+  const { load = true, mayRun = false, cache } = options;
+  const { state, dispatch } = useLive();
+  const [history, setHistory] = useState<Held | null>(() => {
+    const cached = session ? cache?.get(session) : undefined;
+    return session && cached ? { id: session, ...cached } : null;
+  });
+  // The latest callbacks, so a page passing new closures does not trigger a refetch.
+  const onError = useRef(options.onError);
+  onError.current = options.onError;
+  const onLoaded = useRef(options.onLoaded);
+  onLoaded.current = options.onLoaded;
+
+  const endSeq = session ? (state.endSeq[session] ?? 0) : 0;
+  const live = session ? state.sessions[session] : undefined;
+
+  // Load (and reload after each turn end or reconnect) the stored messages.
+  useEffect(() => {
+    if (!session || !load) return;
+    const cached = cache?.get(session);
+    setHistory((h) => (h?.id === session ? h : cached ? { id: session, ...cached } : null));
+    const ctrl = new AbortController();
+    Promise.all([api.messages(session, ctrl.signal), api.turns(session, ctrl.signal)])
+      .then(([messages, turns]) => {
+        const stored = { messages, outcomes: outcomesFromRecords(turns) };
+        cache?.set(session, stored);
+        setHistory({ id: session, ...stored });
+        onLoaded.current?.();
+        dispatch({ type: "history_loaded", session, turnIds: [...new Set(messages.map((m) => m.turn_id))] });
+      })
+      .catch((err: unknown) => {
+        if (!ctrl.signal.aborted) onError.current?.(err);
+      });
+    return () => ctrl.abort();
+  }, [session, load, endSeq, state.snapshotSeq, cache, dispatch]);
+
+  const messages = history && history.id === session ? history.messages : null;
+  const storedOutcomes = history && history.id === session ? history.outcomes : null;
+
+  // Stored turns are rebuilt only when the history or the set of live turns changes, not
+  // on every streamed delta, so their components keep their identity and skip rendering.
+  // A queued message may already be the last stored turn, started but not yet seen live.
+  const lastMayRun = mayRun || (live?.queued.length ?? 0) > 0;
+  const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
+  const stored = useMemo(
+    () =>
+      session
+        ? storedTurns(
+            messages,
+            new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []),
+            { ...storedOutcomes, ...state.outcomes },
+            lastMayRun,
+          )
+        : [],
+    [session, messages, liveIdsKey, storedOutcomes, state.outcomes, lastMayRun],
+  );
+  return useMemo(
+    () => ({
+      turns: [...stored, ...(live?.turns ?? [])],
+      queued: unstartedQueued(stored, live?.queued ?? []),
+      loaded: messages !== null,
+    }),
+    [stored, live, messages],
+  );
+}
