@@ -8,7 +8,7 @@ import { join, resolve, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { once } from 'node:events';
 import { chromium } from 'playwright-core';
-import { before, after, beforeEach } from 'node:test';
+import { before, after, beforeEach, afterEach } from 'node:test';
 import assert from 'node:assert/strict';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -65,6 +65,8 @@ export async function startLlm() {
     push: (...replies) => call('POST', '/__testkit/replies', replies),
     requests: () => call('GET', '/__testkit/requests'),
     pending: async () => (await call('GET', '/__testkit/pending')).pending,
+    /** Requests whose tool call/result history was broken (each answered with HTTP 400). */
+    violations: () => call('GET', '/__testkit/violations'),
     reset: () => call('POST', '/__testkit/reset'),
     async stop() {
       child.kill('SIGTERM');
@@ -149,7 +151,8 @@ export async function removeHome(home) {
 /**
  * The fixture every browser test file shares: a scripted LLM, a real daemon and Chromium,
  * started before the file's tests and stopped after them, the LLM's script reset before
- * each test. `onStart` receives `{ llm, daemon, browser }`. The returned `newPage(options)`
+ * each test and checked after it (no request may have broken the tool call/result pairing,
+ * and every scripted reply must have been used). `onStart` receives `{ llm, daemon, browser }`. The returned `newPage(options)`
  * opens a page in a fresh context (its own cookie jar) that reports Content-Security-Policy
  * violations; any violation fails the file.
  */
@@ -172,6 +175,12 @@ export function daemonSuite(onStart) {
   });
   beforeEach(async () => {
     await started.llm.reset();
+  });
+  afterEach(async () => {
+    if (!started) return;
+    const broken = await started.llm.violations();
+    assert.deepEqual(broken.map((v) => v.message), [], 'the daemon sent a broken tool call/result history');
+    assert.equal(await started.llm.pending(), 0, 'every scripted reply must be used');
   });
   return async function newPage({ colorScheme = 'light', width = 1280, height = 800 } = {}) {
     const context = await started.browser.newContext({ colorScheme, viewport: { width, height } });

@@ -30,6 +30,16 @@ async function type(page, text) {
   await page.locator(tid('composer')).pressSequentially(text);
 }
 
+/**
+ * Waits until the composer holds `text` and says its suggestion list is closed: it has a
+ * list of skills (`aria-autocomplete`) and `aria-expanded="false"` for this text.
+ */
+async function listClosedFor(page, text) {
+  const box = page.locator(tid('composer'));
+  await waitFor(async () => (await box.inputValue()) === text, `the composer to hold ${text}`);
+  await page.locator(`${tid('composer')}[aria-autocomplete="list"][aria-expanded="false"]`).waitFor();
+}
+
 const noOverflow = (page) => page.evaluate(() => document.documentElement.scrollWidth <= document.documentElement.clientWidth);
 
 test('typing /web offers web-research; Tab completes it, and sending starts the skill before the answer', async () => {
@@ -122,7 +132,7 @@ test('Esc closes the list without stopping the answer; a path is ordinary text',
 
   await page.locator(tid('composer')).fill('');
   await type(page, '/etc/hosts');
-  await new Promise((r) => setTimeout(r, 150));
+  await listClosedFor(page, '/etc/hosts');
   assert.equal(await page.locator(tid('slash-suggestions')).count(), 0);
   await page.locator(tid('composer')).press('Enter');
   await page.locator(tid('message-assistant')).filter({ hasText: 'maps names to addresses' }).waitFor();
@@ -143,14 +153,21 @@ test('a skill that cannot run is not offered, and starting it anyway shows a fai
     '',
   ].join('\n'));
   await llm.push({ text: 'That skill cannot run here.' });
-  const page = await chatPage();
+  const page = await newPage();
+  // The page's own list of skills, once it has the new one (fetched when the composer is
+  // first used, and again when the daemon says the skills changed).
+  const pageListsIt = page.waitForResponse(async (res) =>
+    new URL(res.url()).pathname === '/api/skills' && (await res.text()).includes('"e2e-needs-bin"'));
+  await page.goto(await newLoginUrl(daemon.home));
+  await page.locator(tid('composer')).waitFor();
   // Once the daemon has read it (hot reload), the list has it as unavailable.
   await waitFor(async () => {
     const res = await page.request.get(`${daemon.url}/api/skills/e2e-needs-bin`);
     return res.ok() && (await res.json()).skill.status === 'unavailable';
   }, 'the daemon to read the new skill');
+  await pageListsIt;
   await type(page, '/e2e-needs');
-  await new Promise((r) => setTimeout(r, 150));
+  await listClosedFor(page, '/e2e-needs');
   assert.equal(await page.locator(option('e2e-needs-bin')).count(), 0, 'an unavailable skill is not offered');
   await type(page, '-bin now');
   await page.locator(tid('composer')).press('Enter');

@@ -98,6 +98,6 @@ fn the_hint_is_on_the_same_line_as_the_reason() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(
         stderr.trim_end(),
-        "pincer: the API key was rejected by openai (HTTP 401): Incorrect API key provided — the API key was refused: set a new one (PINCER_API_KEY or the vendor's variable, or Settings in the web UI) and check it with `pincer doctor`"
+        "pincer: the API key was rejected by openai (HTTP 401): scripted LLM: simulated HTTP 401 — the API key was refused: set a new one (PINCER_API_KEY or the vendor's variable, or Settings in the web UI) and check it with `pincer doctor`"
     );
 }

@@ -820,14 +820,18 @@ async fn an_idle_session_frees_its_actor_and_continues_where_it_was() {
     assert_eq!(h.engine.active_sessions(), 1);
 
     // Idle for longer than session_idle_secs: the actor and its in-memory history go.
-    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    // On a paused clock the idle second passes as soon as everything waits, taking no
+    // real time; the clock runs again before the next turn talks to the server.
+    tokio::time::pause();
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
     while h.engine.active_sessions() > 0 {
         assert!(
-            std::time::Instant::now() < deadline,
+            tokio::time::Instant::now() < deadline,
             "the idle actor never stopped"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
+    tokio::time::resume();
 
     // The same handle still works; the history comes back from the store, and the grant
     // "for this session" still holds.

@@ -1,12 +1,15 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! `exec` against real processes.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pincer_core::tools::exec::Exec;
 use pincer_core::tools::{Access, ToolError, ToolExt, ToolSettings};
 use serde_json::json;
+
+/// The longest a test waits in real time for something that should happen.
+const WAIT: Duration = Duration::from_secs(10);
 
 fn workspace() -> (tempfile::TempDir, ToolSettings) {
     let dir = tempfile::tempdir().unwrap();
@@ -62,41 +65,96 @@ async fn stdin_is_closed() {
     assert_eq!(out, "exit code: 0\ndone\n");
 }
 
-#[tokio::test]
-async fn timeout_kills_the_whole_group() {
-    let (_dir, mut settings) = workspace();
-    settings.exec_timeout = Duration::from_millis(150);
-    let started = Instant::now();
-    let err = exec(
-        &settings,
-        "(sleep 0.4; touch from_background) & sleep 0.4; touch from_foreground",
-    )
-    .await
-    .unwrap_err();
-    assert!(
-        matches!(err, ToolError::TimedOut(d) if d == Duration::from_millis(150)),
-        "{err}"
-    );
-    // Returned before the command would have finished on its own.
-    assert!(started.elapsed() < Duration::from_millis(400));
-    tokio::time::sleep(Duration::from_millis(450)).await;
-    assert!(!settings.workspace.join("from_foreground").exists());
-    assert!(!settings.workspace.join("from_background").exists());
+/// Starts a shell that records its pid and that of a background child in `sh.pid` and
+/// `bg.pid`, then waits for the child, so neither ends on its own within a test.
+const TWO_PROCESSES: &str = "echo $$ > sh.pid.tmp && mv sh.pid.tmp sh.pid; \
+     sleep 600 & echo $! > bg.pid.tmp && mv bg.pid.tmp bg.pid; wait";
+
+/// Waits until the command has written both pid files, and returns the pids. It only
+/// yields, never sleeps, so on a paused clock time cannot jump ahead (and fire the exec
+/// timeout) before the command got this far; real time bounds it.
+async fn started_pids(workspace: &Path) -> [i32; 2] {
+    let deadline = Instant::now() + WAIT;
+    loop {
+        let read = |name: &str| {
+            std::fs::read_to_string(workspace.join(name))
+                .ok()
+                .and_then(|s| s.trim().parse::<i32>().ok())
+        };
+        if let (Some(sh), Some(bg)) = (read("sh.pid"), read("bg.pid")) {
+            return [sh, bg];
+        }
+        assert!(Instant::now() < deadline, "the command never started");
+        tokio::task::yield_now().await;
+    }
 }
 
-#[tokio::test]
+/// Whether `pid` has exited: gone, or a zombie waiting to be reaped by its parent.
+fn has_exited(pid: i32) -> bool {
+    match std::fs::read_to_string(format!("/proc/{pid}/stat")) {
+        // The state is the first field after the parenthesized command name.
+        Ok(stat) => stat
+            .rsplit_once(") ")
+            .is_some_and(|(_, rest)| rest.starts_with(['Z', 'X'])),
+        Err(_) => true,
+    }
+}
+
+/// Waits (bounded, in real time) until every process in `pids` has exited. SIGKILL takes
+/// effect asynchronously, so this waits for the positive signal instead of a fixed time.
+fn assert_all_exit(pids: [i32; 2]) {
+    let deadline = Instant::now() + WAIT;
+    while !pids.iter().all(|&pid| has_exited(pid)) {
+        assert!(
+            Instant::now() < deadline,
+            "still running after the kill: {:?}",
+            pids.iter()
+                .filter(|&&pid| !has_exited(pid))
+                .collect::<Vec<_>>()
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
+/// On tokio's paused clock the timeout passes as soon as nothing else is left to do, so
+/// this takes no real time however long the timeout.
+#[tokio::test(start_paused = true)]
+async fn timeout_kills_the_whole_group() {
+    let (_dir, mut settings) = workspace();
+    settings.exec_timeout = Duration::from_secs(30);
+    let started = tokio::time::Instant::now();
+    let (result, pids) = tokio::join!(
+        exec(&settings, TWO_PROCESSES),
+        started_pids(&settings.workspace)
+    );
+    let err = result.unwrap_err();
+    assert!(
+        matches!(err, ToolError::TimedOut(d) if d == Duration::from_secs(30)),
+        "{err}"
+    );
+    assert!(started.elapsed() >= Duration::from_secs(30));
+    // Both the shell and what it started in the background are gone.
+    assert_all_exit(pids);
+}
+
+#[tokio::test(start_paused = true)]
 async fn timeout_secs_is_capped_by_settings() {
     let (_dir, mut settings) = workspace();
-    settings.exec_timeout = Duration::from_millis(200);
-    let err = Exec
-        .call(
-            json!({"command": "sleep 5", "timeout_secs": 100}),
+    settings.exec_timeout = Duration::from_secs(60);
+    let run = |timeout_secs: u64| {
+        Exec.call(
+            json!({"command": "sleep 600", "timeout_secs": timeout_secs}),
             &settings,
         )
-        .await
-        .unwrap_err();
+    };
+    let err = run(100).await.unwrap_err();
     assert!(
-        matches!(err, ToolError::TimedOut(d) if d == Duration::from_millis(200)),
+        matches!(err, ToolError::TimedOut(d) if d == Duration::from_secs(60)),
+        "{err}"
+    );
+    let err = run(2).await.unwrap_err();
+    assert!(
+        matches!(err, ToolError::TimedOut(d) if d == Duration::from_secs(2)),
         "{err}"
     );
 }
@@ -104,15 +162,14 @@ async fn timeout_secs_is_capped_by_settings() {
 #[tokio::test]
 async fn cancelling_the_call_kills_the_command() {
     let (_dir, settings) = workspace();
-    let call = exec(&settings, "sleep 0.4; touch survived");
-    // Dropping the future is how the agent loop cancels a tool call.
-    assert!(
-        tokio::time::timeout(Duration::from_millis(100), call)
-            .await
-            .is_err()
-    );
-    tokio::time::sleep(Duration::from_millis(450)).await;
-    assert!(!settings.workspace.join("survived").exists());
+    let call = exec(&settings, TWO_PROCESSES);
+    // Dropping the future is how the agent loop cancels a tool call: here, once the
+    // command is running.
+    let pids = tokio::select! {
+        result = call => panic!("the command ended on its own: {result:?}"),
+        pids = started_pids(&settings.workspace) => pids,
+    };
+    assert_all_exit(pids);
 }
 
 #[tokio::test]

@@ -861,6 +861,9 @@ mod engine {
             .await
             .expect("the typing stopped")
             .unwrap();
+        // The spare reply is there to be left: a stopped turn asks the model nothing more.
+        assert_eq!(llm.pending(), 1, "the stopped turn asked the model again");
+        llm.allow_unused();
 
         run_xdotool_key("Return");
         let line = xterm.line().await;

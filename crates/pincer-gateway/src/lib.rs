@@ -18,6 +18,7 @@ mod api;
 mod assets;
 pub mod auth;
 pub mod client;
+pub mod clock;
 mod desktop;
 mod error;
 mod guard;
@@ -83,6 +84,17 @@ impl Gateway {
         home: PathBuf,
         options: GatewayOptions,
     ) -> Result<Self, GatewayError> {
+        Self::bind_with_clock(engine, home, options, Arc::new(clock::SystemClock)).await
+    }
+
+    /// [`Gateway::bind`] with the clock that times the login throttle, so tests can move
+    /// time instead of waiting out a lock.
+    pub async fn bind_with_clock(
+        engine: Engine,
+        home: PathBuf,
+        options: GatewayOptions,
+        clock: Arc<dyn clock::Clock>,
+    ) -> Result<Self, GatewayError> {
         check_listen(options.listen, options.allow_remote)?;
         let token = auth::token::load_or_create(&home)?;
         let listener =
@@ -97,7 +109,7 @@ impl Gateway {
             engine,
             home,
             workspace_override: options.workspace_override,
-            auth: auth::Auth::new(token),
+            auth: auth::Auth::new(token, clock),
             allow_remote: options.allow_remote,
             extra_origins: options.extra_origins,
             sessions_changed,

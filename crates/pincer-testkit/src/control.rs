@@ -22,6 +22,7 @@ pub(crate) fn routes() -> Router<Arc<Inner>> {
         .route("/__testkit/replies", post(push_replies))
         .route("/__testkit/requests", get(list_requests))
         .route("/__testkit/pending", get(pending))
+        .route("/__testkit/violations", get(violations))
         .route("/__testkit/reset", post(reset))
 }
 
@@ -32,7 +33,7 @@ fn control_error(status: StatusCode, message: &str) -> Response {
 pub(crate) fn unknown_route(method: &axum::http::Method, path: &str) -> Response {
     let message = format!(
         "scripted LLM control API: no route for {method} {path} (have POST /__testkit/replies, \
-         GET /__testkit/requests, GET /__testkit/pending, POST /__testkit/reset)"
+         GET /__testkit/requests, GET /__testkit/pending, GET /__testkit/violations, POST /__testkit/reset)"
     );
     control_error(StatusCode::NOT_FOUND, &message)
 }
@@ -65,6 +66,23 @@ async fn list_requests(State(inner): State<Arc<Inner>>) -> Response {
 async fn pending(State(inner): State<Arc<Inner>>) -> Response {
     let pending = lock(&inner.queue).len();
     axum::Json(json!({ "pending": pending })).into_response()
+}
+
+/// Each violation with its problems spelled out in `message`, so a harness
+/// can print them as they are.
+async fn violations(State(inner): State<Arc<Inner>>) -> Response {
+    let violations: Vec<_> = lock(&inner.violations)
+        .iter()
+        .map(|v| {
+            json!({
+                "request": v.request,
+                "path": v.path,
+                "problems": v.problems,
+                "message": v.to_string(),
+            })
+        })
+        .collect();
+    axum::Json(violations).into_response()
 }
 
 async fn reset(State(inner): State<Arc<Inner>>) -> Response {

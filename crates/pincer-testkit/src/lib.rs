@@ -29,6 +29,22 @@
 //! "scripted LLM: no scripted reply queued for this request", so a test that
 //! scripted too few replies fails loudly instead of hanging.
 //!
+//! The server is strict the other way too:
+//!
+//! - Every LLM request's history is checked: each tool call an assistant
+//!   message made must be answered by exactly one tool result right after
+//!   it, and no result may answer a call that does not exist (see
+//!   [`HistoryProblem`]). A request that breaks this gets HTTP 400 naming the
+//!   problem, as a real provider would answer, takes no reply from the queue,
+//!   and is recorded as a [`Violation`].
+//! - When the server is dropped (or [`ScriptedLlm::verify`] is called), it
+//!   panics if any request was a violation, or if scripted replies were never
+//!   used, listing them. A test that leaves replies on purpose says so with
+//!   [`ScriptedLlm::allow_unused`]; one that provokes violations on purpose
+//!   takes them with [`ScriptedLlm::take_violations`]. The drop check is
+//!   skipped while the thread is already panicking, so it never hides the
+//!   test's own failure.
+//!
 //! The same server also answers a small control API under `/__testkit/`
 //! (queue replies described as JSON, list captured requests, count pending
 //! replies, reset), which the `pincer-scripted-llm` binary exposes to tests
@@ -37,17 +53,20 @@
 
 mod anthropic;
 mod control;
+mod history;
 mod openai;
 mod reply;
 mod reply_spec;
 
+pub use history::{HistoryProblem, Violation};
 pub use reply::Reply;
 pub use reply_spec::{ReplySpec, ReplySpecError, Split, ToolCallSpec, UsageSpec, parse_replies};
 
 use std::collections::{BTreeMap, VecDeque};
+use std::fmt;
 use std::io;
 use std::net::{Ipv4Addr, SocketAddr};
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -79,20 +98,65 @@ pub struct CapturedRequest {
     pub raw_body: String,
 }
 
-/// The scripted fake LLM server. Dropping it shuts the server down.
+/// The scripted fake LLM server. Dropping it shuts the server down, then
+/// panics if the script went wrong (see [`ScriptedLlm::verify`]) unless it was
+/// stopped with [`ScriptedLlm::finish`].
 pub struct ScriptedLlm {
     addr: SocketAddr,
     inner: Arc<Inner>,
     shutdown: watch::Sender<bool>,
     background: Option<std::thread::JoinHandle<()>>,
+    checked_on_drop: bool,
 }
 
 struct Inner {
     queue: Mutex<VecDeque<Reply>>,
     requests: Mutex<Vec<CapturedRequest>>,
+    violations: Mutex<Vec<Violation>>,
+    allow_unused: AtomicBool,
     next_id: AtomicU64,
     shutdown: watch::Receiver<bool>,
 }
+
+/// What went wrong with a script: requests whose history broke the tool
+/// call/result pairing, and replies that no request used.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ScriptProblems {
+    /// Requests answered with HTTP 400 because of their history.
+    pub violations: Vec<Violation>,
+    /// A summary of each reply still queued (empty if unused replies were
+    /// allowed).
+    pub unused: Vec<String>,
+}
+
+impl fmt::Display for ScriptProblems {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("scripted LLM:")?;
+        if !self.violations.is_empty() {
+            write!(
+                f,
+                "\n  {} request(s) broke the tool call/result pairing (answered with HTTP 400):",
+                self.violations.len()
+            )?;
+            for violation in &self.violations {
+                write!(f, "\n    {violation}")?;
+            }
+        }
+        if !self.unused.is_empty() {
+            write!(
+                f,
+                "\n  {} scripted repl(ies) never used (call allow_unused() if that is intended):",
+                self.unused.len()
+            )?;
+            for (i, reply) in self.unused.iter().enumerate() {
+                write!(f, "\n    [{i}] {reply}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl std::error::Error for ScriptProblems {}
 
 /// Poisoning only means another test thread panicked; the data is still usable.
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -127,6 +191,7 @@ impl ScriptedLlm {
             inner,
             shutdown,
             background: None,
+            checked_on_drop: true,
         })
     }
 
@@ -175,6 +240,7 @@ impl ScriptedLlm {
             inner,
             shutdown,
             background: Some(background),
+            checked_on_drop: true,
         })
     }
 
@@ -204,10 +270,61 @@ impl ScriptedLlm {
         lock(&self.inner.requests).clone()
     }
 
-    /// Drops every queued reply and every captured request. Responses
-    /// already being streamed are not affected.
+    /// Drops every queued reply, every captured request and every recorded
+    /// violation. Responses already being streamed are not affected.
     pub fn reset(&self) {
         self.inner.reset();
+    }
+
+    /// Replies still queued when the server is dropped or verified are not a
+    /// failure. For tests whose client may legitimately stop early (a
+    /// cancelled run, a killed process).
+    pub fn allow_unused(&self) -> &Self {
+        self.inner.allow_unused.store(true, Ordering::Relaxed);
+        self
+    }
+
+    /// The requests so far whose history broke the tool call/result pairing
+    /// (each was answered with HTTP 400).
+    pub fn violations(&self) -> Vec<Violation> {
+        lock(&self.inner.violations).clone()
+    }
+
+    /// Like [`ScriptedLlm::violations`], but forgets them, so a test that
+    /// sends a broken history on purpose can assert on it without failing
+    /// when the server is dropped.
+    pub fn take_violations(&self) -> Vec<Violation> {
+        std::mem::take(&mut *lock(&self.inner.violations))
+    }
+
+    /// What is wrong with the script so far, without panicking.
+    pub fn check(&self) -> Result<(), ScriptProblems> {
+        self.inner.check()
+    }
+
+    /// Panics, listing them, if any request broke the tool call/result
+    /// pairing or (unless [`ScriptedLlm::allow_unused`]) replies are still
+    /// queued. Dropping the server does the same check; call this to fail at
+    /// a point of the test's choosing.
+    pub fn verify(&self) {
+        if let Err(problems) = self.check() {
+            panic!("{problems}");
+        }
+    }
+
+    /// Shuts the server down and returns what went wrong instead of
+    /// panicking (for the standalone binary, which reports it on stderr).
+    pub fn finish(mut self) -> Result<(), ScriptProblems> {
+        self.checked_on_drop = false;
+        self.stop();
+        self.check()
+    }
+
+    fn stop(&mut self) {
+        self.shutdown.send_replace(true);
+        if let Some(thread) = self.background.take() {
+            let _ = thread.join();
+        }
     }
 
     fn request_count(&self) -> usize {
@@ -250,9 +367,10 @@ impl ScriptedLlm {
 
 impl Drop for ScriptedLlm {
     fn drop(&mut self) {
-        self.shutdown.send_replace(true);
-        if let Some(thread) = self.background.take() {
-            let _ = thread.join();
+        self.stop();
+        // A second panic while unwinding would abort and hide the first.
+        if self.checked_on_drop && !std::thread::panicking() {
+            self.verify();
         }
     }
 }
@@ -262,6 +380,8 @@ impl Inner {
         Inner {
             queue: Mutex::new(VecDeque::new()),
             requests: Mutex::new(Vec::new()),
+            violations: Mutex::new(Vec::new()),
+            allow_unused: AtomicBool::new(false),
             next_id: AtomicU64::new(1),
             shutdown,
         }
@@ -270,9 +390,25 @@ impl Inner {
     fn reset(&self) {
         lock(&self.queue).clear();
         lock(&self.requests).clear();
+        lock(&self.violations).clear();
     }
 
-    fn record(&self, path: &str, headers: &HeaderMap, body: &Bytes) -> CapturedRequest {
+    fn check(&self) -> Result<(), ScriptProblems> {
+        let violations = lock(&self.violations).clone();
+        let unused = if self.allow_unused.load(Ordering::Relaxed) {
+            Vec::new()
+        } else {
+            lock(&self.queue).iter().map(Reply::summary).collect()
+        };
+        if violations.is_empty() && unused.is_empty() {
+            Ok(())
+        } else {
+            Err(ScriptProblems { violations, unused })
+        }
+    }
+
+    /// Returns the request's index among the captured ones with it.
+    fn record(&self, path: &str, headers: &HeaderMap, body: &Bytes) -> (usize, CapturedRequest) {
         let mut map = BTreeMap::new();
         for (name, value) in headers {
             let value = String::from_utf8_lossy(value.as_bytes()).into_owned();
@@ -289,8 +425,9 @@ impl Inner {
             body: serde_json::from_slice(body).unwrap_or(Value::Null),
             raw_body: String::from_utf8_lossy(body).into_owned(),
         };
-        lock(&self.requests).push(captured.clone());
-        captured
+        let mut requests = lock(&self.requests);
+        requests.push(captured.clone());
+        (requests.len() - 1, captured)
     }
 }
 
@@ -420,7 +557,22 @@ async fn respond(
     headers: HeaderMap,
     body: Bytes,
 ) -> Response {
-    let request = inner.record(path, &headers, &body);
+    let (index, request) = inner.record(path, &headers, &body);
+    let problems = match dialect {
+        Dialect::OpenAi => history::check_openai(&request.body),
+        Dialect::Anthropic => history::check_anthropic(&request.body),
+    };
+    if !problems.is_empty() {
+        let violation = Violation {
+            request: index,
+            path: path.to_owned(),
+            problems,
+        };
+        let message = format!("scripted LLM: invalid conversation history: {violation}");
+        tracing::error!("{message}");
+        lock(&inner.violations).push(violation);
+        return error_response(dialect, 400, &message, None);
+    }
     let popped = lock(&inner.queue).pop_front();
     let Some(reply) = popped else {
         tracing::warn!("{path}: {NO_REPLY_MESSAGE}");
@@ -431,7 +583,12 @@ async fn respond(
         return error_response(dialect, 503, "scripted LLM: shutting down", None);
     }
     if let Some(status) = reply.status {
-        let message = format!("scripted LLM: simulated HTTP {status}");
+        // `with_text` on an error reply is the error's message, as vendors word theirs
+        // ("This model's maximum context length is …").
+        let message = reply
+            .text
+            .clone()
+            .unwrap_or_else(|| format!("scripted LLM: simulated HTTP {status}"));
         return error_response(dialect, status, &message, reply.retry_after);
     }
 

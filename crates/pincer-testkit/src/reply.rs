@@ -114,7 +114,8 @@ impl Reply {
         }
     }
 
-    /// Text sent before any tool calls of the same response.
+    /// Text sent before any tool calls of the same response; on a [`Reply::status`], the
+    /// error's message.
     pub fn with_text(mut self, text: &str) -> Reply {
         self.text = Some(text.to_owned());
         self
@@ -196,6 +197,34 @@ impl Reply {
     pub fn hang(mut self) -> Reply {
         self.hang = true;
         self
+    }
+
+    /// A one-line description for failure messages, e.g. `text "done"`,
+    /// `tool calls [call_1 read_file]` or `HTTP 500`.
+    pub(crate) fn summary(&self) -> String {
+        if let Some(status) = self.status {
+            return format!("HTTP {status}");
+        }
+        let mut parts = Vec::new();
+        if let Some(text) = &self.text {
+            let mut short: String = text.chars().take(40).collect();
+            if short.len() < text.len() {
+                short.push('…');
+            }
+            parts.push(format!("text {short:?}"));
+        }
+        if !self.tool_calls.is_empty() {
+            let calls: Vec<String> = self
+                .tool_calls
+                .iter()
+                .map(|c| format!("{} {}", c.id, c.name))
+                .collect();
+            parts.push(format!("tool calls [{}]", calls.join(", ")));
+        }
+        if parts.is_empty() {
+            parts.push("empty reply".to_owned());
+        }
+        parts.join(" + ")
     }
 
     /// After the events, fails the body so the connection is torn down

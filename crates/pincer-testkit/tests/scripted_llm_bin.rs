@@ -304,6 +304,34 @@ async fn bad_replies_are_rejected_and_reset_clears_everything() {
     assert_eq!(server.get_json("/__testkit/requests").await, json!([]));
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn broken_tool_history_is_listed_under_violations() {
+    let server = Server::start();
+    assert_eq!(server.get_json("/__testkit/violations").await, json!([]));
+    let resp = server
+        .chat(&json!({"model": "m", "messages": [
+            {"role": "user", "content": "hi"},
+            {"role": "tool", "tool_call_id": "call_0", "content": "stray"},
+        ]}))
+        .await;
+    assert_eq!(resp.status(), 400);
+
+    let violations = server.get_json("/__testkit/violations").await;
+    assert_eq!(violations[0]["request"], 0);
+    assert_eq!(violations[0]["path"], "/v1/chat/completions");
+    assert_eq!(violations[0]["problems"][0]["kind"], "orphaned");
+    assert_eq!(violations[0]["problems"][0]["call_id"], "call_0");
+    let message = violations[0]["message"].as_str().unwrap();
+    assert!(
+        message.contains(r#"answers "call_0", which no assistant message called"#),
+        "{message}"
+    );
+
+    let resp = server.post_control("/__testkit/reset", "").await;
+    assert_eq!(resp.status(), 204);
+    assert_eq!(server.get_json("/__testkit/violations").await, json!([]));
+}
+
 #[cfg(unix)]
 #[test]
 fn sigterm_stops_the_server_cleanly() {

@@ -1,9 +1,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
 use std::io::{Read, Write};
 use std::time::{Duration, Instant};
 
-use pincer_testkit::{Reply, ScriptedLlm};
+use pincer_testkit::{HistoryProblem, Reply, ScriptedLlm};
 use serde_json::{Value, json};
 
 #[tokio::test]
@@ -56,6 +58,7 @@ async fn captures_requests_and_shares_fifo_across_dialects() {
 async fn stray_posts_are_captured_with_404() {
     let llm = ScriptedLlm::start().await;
     llm.push(Reply::text("unused"));
+    llm.allow_unused();
     let resp = reqwest::Client::new()
         .post(format!("{}/v1/chat/completions", llm.base_url()))
         .json(&json!({}))
@@ -158,4 +161,123 @@ fn background_server_works_from_sync_tests() {
         std::net::TcpStream::connect(addr).is_err(),
         "server should be gone after drop"
     );
+}
+
+/// The panic message of `f`, which must panic.
+fn panic_message(f: impl FnOnce()) -> String {
+    let err =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).expect_err("expected a panic");
+    err.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| err.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
+#[tokio::test]
+async fn unused_replies_fail_the_test_when_the_server_is_dropped() {
+    let llm = ScriptedLlm::start().await;
+    llm.push(Reply::text("used"));
+    llm.push(Reply::tool_call("call_9", "exec", "{}"));
+    llm.push(Reply::status(503));
+    let resp = common::post(
+        &format!("{}/chat/completions", llm.base_url()),
+        &json!({"model": "m"}),
+    )
+    .await;
+    assert_eq!(resp.status(), 200);
+    assert_eq!(llm.check().unwrap_err().unused.len(), 2);
+
+    let message = panic_message(|| drop(llm));
+    assert!(
+        message.contains("2 scripted repl(ies) never used")
+            && message.contains("[0] tool calls [call_9 exec]")
+            && message.contains("[1] HTTP 503"),
+        "{message}"
+    );
+}
+
+#[tokio::test]
+async fn allow_unused_and_finish_do_not_panic() {
+    let llm = ScriptedLlm::start().await;
+    llm.push(Reply::text("left on purpose"));
+    llm.allow_unused();
+    llm.verify();
+    drop(llm);
+
+    let llm = ScriptedLlm::start().await;
+    llm.push(Reply::text("left"));
+    let problems = llm.finish().unwrap_err();
+    assert_eq!(problems.unused, [r#"text "left""#]);
+    assert!(problems.violations.is_empty());
+}
+
+#[tokio::test]
+async fn broken_tool_history_is_rejected_with_400_and_fails_the_test() {
+    let llm = ScriptedLlm::start().await;
+    llm.push(Reply::text("for the good request"));
+    let url = format!("{}/chat/completions", llm.base_url());
+    let call = |id: &str| json!({"id": id, "type": "function", "function": {"name": "exec", "arguments": "{}"}});
+
+    // Reused ids across turns are fine: each result answers the nearest call.
+    let good = json!({"model": "m", "messages": [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "tool_calls": [call("call_0")]},
+        {"role": "tool", "tool_call_id": "call_0", "content": "1"},
+        {"role": "assistant", "tool_calls": [call("call_0")]},
+        {"role": "tool", "tool_call_id": "call_0", "content": "2"},
+    ]});
+    assert_eq!(common::post(&url, &good).await.status(), 200);
+
+    let bad = json!({"model": "m", "messages": [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "tool_calls": [call("call_0"), call("call_1")]},
+        {"role": "tool", "tool_call_id": "call_0", "content": "1"},
+        {"role": "tool", "tool_call_id": "call_7", "content": "?"},
+    ]});
+    let resp = common::post(&url, &bad).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    let message = body["error"]["message"].as_str().unwrap();
+    assert!(
+        message.contains(r#"answers "call_7", which no assistant message called"#)
+            && message.contains(r#"tool call "call_1" (exec) in messages[1] has no tool result"#),
+        "{message}"
+    );
+
+    // Anthropic: the results must be in the very next message.
+    let bad = json!({"model": "claude", "max_tokens": 5, "messages": [
+        {"role": "user", "content": "go"},
+        {"role": "assistant", "content": [{"type": "tool_use", "id": "toolu_1", "name": "read_file", "input": {}}]},
+        {"role": "user", "content": "never mind"},
+    ]});
+    let resp = common::post(&format!("{}/messages", llm.base_url()), &bad).await;
+    assert_eq!(resp.status(), 400);
+    let body: Value = resp.json().await.unwrap();
+    assert_eq!(body["type"], "error");
+
+    let violations = llm.violations();
+    assert_eq!(violations.len(), 2);
+    assert_eq!(violations[0].request, 1);
+    assert_eq!(violations[1].path, "/v1/messages");
+    assert_eq!(
+        violations[1].problems,
+        [HistoryProblem::Unanswered {
+            call_id: "toolu_1".into(),
+            tool: "read_file".into(),
+            message: 1,
+        }]
+    );
+    // Rejected requests are captured but take no reply.
+    assert_eq!(llm.requests().len(), 3);
+    assert_eq!(llm.pending(), 0);
+
+    let message = panic_message(|| llm.verify());
+    assert!(
+        message.contains("2 request(s) broke the tool call/result pairing")
+            && message.contains("request #1 to /v1/chat/completions")
+            && message.contains("request #2 to /v1/messages"),
+        "{message}"
+    );
+    assert_eq!(llm.take_violations().len(), 2);
+    llm.verify();
 }

@@ -11,6 +11,7 @@ use axum::{Json, Router, routing::post};
 
 use pincer_core::store::{Store, StoreError};
 
+use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{LoginCode, LoginRequest};
@@ -31,11 +32,12 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(token: String) -> Self {
+    /// `clock` times the login throttle.
+    pub fn new(token: String, clock: Arc<dyn Clock>) -> Self {
         Self {
             token,
             codes: codes::LoginCodes::default(),
-            throttle: throttle::LoginThrottle::default(),
+            throttle: throttle::LoginThrottle::new(clock),
         }
     }
 

@@ -2,18 +2,26 @@
 //! doubles with every further failure. One counter for all clients: on loopback they all
 //! look alike, and a real user needs only a handful of tries.
 
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use pincer_core::sync::lock;
+
+use crate::clock::{Clock, SystemClock};
 
 /// Failures allowed before the lock starts.
 const FREE_FAILURES: u32 = 5;
 const MAX_LOCK: Duration = Duration::from_secs(300);
 
-#[derive(Default)]
 pub struct LoginThrottle {
     state: Mutex<State>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for LoginThrottle {
+    fn default() -> Self {
+        Self::new(Arc::new(SystemClock))
+    }
 }
 
 #[derive(Default)]
@@ -23,11 +31,20 @@ struct State {
 }
 
 impl LoginThrottle {
+    /// A throttle that reads the time from `clock`.
+    pub fn new(clock: Arc<dyn Clock>) -> Self {
+        Self {
+            state: Mutex::default(),
+            clock,
+        }
+    }
+
     /// `Err(wait)` while logins are locked.
     pub fn check(&self) -> Result<(), Duration> {
         let state = lock(&self.state);
+        let now = self.clock.now();
         match state.locked_until {
-            Some(until) if until > Instant::now() => Err(until - Instant::now()),
+            Some(until) if until > now => Err(until - now),
             _ => Ok(()),
         }
     }
@@ -38,7 +55,7 @@ impl LoginThrottle {
         if state.failures >= FREE_FAILURES {
             let exponent = (state.failures - FREE_FAILURES).min(16);
             let lock = Duration::from_secs(1u64 << exponent).min(MAX_LOCK);
-            state.locked_until = Some(Instant::now() + lock);
+            state.locked_until = Some(self.clock.now() + lock);
         }
     }
 
@@ -50,20 +67,52 @@ impl LoginThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualClock;
+
+    fn throttle() -> (LoginThrottle, Arc<ManualClock>) {
+        let clock = Arc::new(ManualClock::new());
+        (LoginThrottle::new(clock.clone()), clock)
+    }
 
     #[test]
     fn locks_after_repeated_failures_and_doubles() {
-        let throttle = LoginThrottle::default();
+        let (throttle, _clock) = throttle();
         for _ in 0..FREE_FAILURES - 1 {
             throttle.failed();
             assert!(throttle.check().is_ok());
         }
         throttle.failed();
-        let first = throttle.check().unwrap_err();
+        assert_eq!(throttle.check(), Err(Duration::from_secs(1)));
         throttle.failed();
-        let second = throttle.check().unwrap_err();
-        assert!(second > first, "{second:?} > {first:?}");
+        assert_eq!(throttle.check(), Err(Duration::from_secs(2)));
         throttle.succeeded();
+        assert!(throttle.check().is_ok());
+    }
+
+    #[test]
+    fn the_lock_ends_exactly_when_the_wait_is_over() {
+        let (throttle, clock) = throttle();
+        for _ in 0..FREE_FAILURES + 1 {
+            throttle.failed();
+        }
+        assert_eq!(throttle.check(), Err(Duration::from_secs(2)));
+        clock.advance(Duration::from_millis(1500));
+        assert_eq!(throttle.check(), Err(Duration::from_millis(500)));
+        clock.advance(Duration::from_millis(500));
+        assert!(throttle.check().is_ok());
+        // The failures are remembered: the next wrong code locks for twice as long.
+        throttle.failed();
+        assert_eq!(throttle.check(), Err(Duration::from_secs(4)));
+    }
+
+    #[test]
+    fn the_lock_never_exceeds_five_minutes() {
+        let (throttle, clock) = throttle();
+        for _ in 0..FREE_FAILURES + 40 {
+            throttle.failed();
+        }
+        assert_eq!(throttle.check(), Err(MAX_LOCK));
+        clock.advance(MAX_LOCK);
         assert!(throttle.check().is_ok());
     }
 }

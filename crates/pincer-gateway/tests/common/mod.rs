@@ -14,6 +14,7 @@ use futures::{SinkExt as _, StreamExt as _};
 use pincer_core::agent::{ApprovalMode, Engine, LiveTurn};
 use pincer_core::config::{FileConfig, Settings};
 use pincer_core::protocol::Event;
+use pincer_gateway::clock::ManualClock;
 use pincer_gateway::wire::ServerMessage;
 use pincer_gateway::{DesktopHooks, Gateway, GatewayError, GatewayOptions};
 use pincer_testkit::ScriptedLlm;
@@ -76,6 +77,8 @@ pub struct TestGateway {
     cookie: tokio::sync::OnceCell<String>,
     /// The desktop shell's hooks this gateway was given, if any.
     desktop: Option<Arc<dyn DesktopHooks>>,
+    /// The clock of the login throttle: it stands still until a test advances it.
+    pub clock: Arc<ManualClock>,
     server: Server,
 }
 
@@ -127,16 +130,17 @@ impl TestGateway {
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join("config.toml"), config_for(&llm.base_url()))
             .expect("write config.toml");
-        Self::serve(home, llm, desktop).await
+        Self::serve(home, llm, desktop, Arc::new(ManualClock::new())).await
     }
 
     async fn serve(
         home: tempfile::TempDir,
         llm: ScriptedLlm,
         desktop: Option<Arc<dyn DesktopHooks>>,
+        clock: Arc<ManualClock>,
     ) -> Self {
         let engine = engine_for(home.path());
-        let gateway = Gateway::bind(
+        let gateway = Gateway::bind_with_clock(
             engine.clone(),
             home.path().to_path_buf(),
             GatewayOptions {
@@ -146,6 +150,7 @@ impl TestGateway {
                 workspace_override: None,
                 desktop: desktop.clone(),
             },
+            clock.clone(),
         )
         .await
         .unwrap_or_else(|e| panic!("gateway binds: {e}"));
@@ -163,6 +168,7 @@ impl TestGateway {
             first_code: std::sync::Mutex::new(Some(code)),
             cookie: tokio::sync::OnceCell::new(),
             desktop,
+            clock,
             server: Server {
                 shutdown: Some(shutdown),
                 task: Some(task),
@@ -179,11 +185,12 @@ impl TestGateway {
             engine,
             server,
             desktop,
+            clock,
             ..
         } = self;
         server.stop().await;
         drop(engine);
-        Self::serve(home, llm, desktop).await
+        Self::serve(home, llm, desktop, clock).await
     }
 
     pub fn home(&self) -> &Path {

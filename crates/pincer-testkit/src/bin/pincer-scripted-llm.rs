@@ -12,6 +12,12 @@
 //! `scripted LLM listening on http://127.0.0.1:PORT/v1` on stdout. It runs
 //! until SIGTERM or SIGINT, then removes the port file and exits 0. Logs go
 //! to stderr (`RUST_LOG` filters them, default `info`).
+//!
+//! A request whose history breaks the tool call/result pairing is answered
+//! with HTTP 400 and logged on stderr as an error; harnesses read the list
+//! from `GET /__testkit/violations`. At shutdown the violations and the
+//! replies left unused are logged again as a summary (the exit status stays
+//! 0: the harness decides whether that fails its tests).
 
 use std::io::{self, IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -68,7 +74,9 @@ async fn run(args: Args) -> Result<(), String> {
 
     let signal = shutdown_signal().await;
     tracing::info!("received {signal}, shutting down");
-    drop(llm);
+    if let Err(problems) = llm.finish() {
+        tracing::warn!("{problems}");
+    }
     if let Some(path) = &args.port_file {
         let _ = std::fs::remove_file(path);
     }
