@@ -125,22 +125,27 @@ fn closing_the_window_keeps_pincer_in_the_tray_and_a_second_launch_shows_it() {
     assert!(app.is_running());
 }
 
-/// Sends a user turn over the gateway's WebSocket with the API token.
-async fn user_turn(url: &str, token: &str, session: &str, text: &str) -> WsStream {
-    use futures::SinkExt as _;
+/// Opens the gateway's WebSocket with the API token, as any client does.
+async fn connect(url: &str, token: &str) -> WsStream {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
     let ws_url = format!("{}/api/ws", url.replacen("http", "ws", 1));
     let mut request = ws_url.into_client_request().unwrap();
     request
         .headers_mut()
         .insert("Authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let message = json!({"session": session, "op": {"type": "user_turn", "text": text}});
-    ws.send(tokio_tungstenite::tungstenite::Message::text(
-        message.to_string(),
-    ))
-    .await
-    .unwrap();
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws
+}
+
+/// Sends a user turn over the gateway's WebSocket with the API token.
+async fn user_turn(url: &str, token: &str, session: &str, text: &str) -> WsStream {
+    let mut ws = connect(url, token).await;
+    send_op(
+        &mut ws,
+        Some(session),
+        json!({"type": "user_turn", "text": text}),
+    )
+    .await;
     ws
 }
 
@@ -164,6 +169,9 @@ async fn next_event(ws: &mut WsStream, kind: &str) -> Value {
             }
             if value["type"] == "event" && value["event"]["type"] != "text_delta" {
                 eprintln!("[ws] {}", value["event"]);
+            }
+            if value["type"] == "error" {
+                eprintln!("[ws] refused: {value}");
             }
         }
         panic!("the socket closed before {kind}");
@@ -339,14 +347,36 @@ fn a_running_daemon_for_the_same_home_is_attached_to() {
     let _ = daemon.wait();
 }
 
-async fn send_op(ws: &mut WsStream, session: &str, op: Value) {
+/// Sends `op` (about `session`, if given) as a submission with a fresh id; returns the id.
+async fn send_op(ws: &mut WsStream, session: Option<&str>, mut op: Value) -> String {
     use futures::SinkExt as _;
-    let message = json!({"session": session, "op": op});
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let id = format!(
+        "test-{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    if let Some(session) = session {
+        op["session"] = json!(session);
+    }
+    let message = json!({"id": id, "op": op});
     ws.send(tokio_tungstenite::tungstenite::Message::text(
         message.to_string(),
     ))
     .await
     .unwrap();
+    id
+}
+
+/// Answers the approval request `asked` (an `approval_requested` message).
+async fn approve(ws: &mut WsStream, asked: &Value, decision: &str) {
+    let call_id = asked["event"]["call_id"].as_str().unwrap();
+    let session = asked["session"].as_str().unwrap();
+    send_op(
+        ws,
+        Some(session),
+        json!({"type": "approve", "call_id": call_id, "decision": decision}),
+    )
+    .await;
 }
 
 /// Clicks the control indicator's Stop button (the right end of the bar), in the bar's
@@ -440,29 +470,19 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
             },
         );
         let attention_icon = host.ask("icon", "icon");
-        send_op(
-            &mut ws,
-            "desk",
-            json!({"type": "approve", "call_id": "m1", "decision": "deny"}),
-        )
-        .await;
+        approve(&mut ws, &asked, "deny").await;
         next_event(&mut ws, "turn_completed").await;
         assert_eq!(pointer(), (10, 10), "a denied move does nothing");
 
         // Typing, allowed once: the indicator shows while it runs, the tray stops it.
         send_op(
             &mut ws,
-            "desk",
+            Some("desk"),
             json!({"type": "user_turn", "text": "type a lot"}),
         )
         .await;
-        next_event(&mut ws, "approval_requested").await;
-        send_op(
-            &mut ws,
-            "desk",
-            json!({"type": "approve", "call_id": "k1", "decision": "once"}),
-        )
-        .await;
+        let asked = next_event(&mut ws, "approval_requested").await;
+        approve(&mut ws, &asked, "once").await;
         wait_until("the control indicator", Duration::from_secs(10), || {
             !visible_windows("Pincer is controlling the computer").is_empty()
         });
@@ -470,7 +490,7 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
         assert_ne!(controlling_icon["name"], attention_icon["name"]);
         host.ask("click Stop everything now", "clicked");
         let finished = next_event(&mut ws, "tool_call_finished").await;
-        assert_eq!(finished["event"]["ok"], false);
+        assert_ne!(finished["event"]["outcome"], "ok", "{finished}");
         // Either the tool saw the stop between two chunks, or the turn's cancellation
         // dropped it first: both end the typing.
         let output = finished["event"]["output"].as_str().unwrap();
@@ -486,17 +506,12 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
         // The indicator's own Stop button does the same.
         send_op(
             &mut ws,
-            "desk",
+            Some("desk"),
             json!({"type": "user_turn", "text": "type more"}),
         )
         .await;
-        next_event(&mut ws, "approval_requested").await;
-        send_op(
-            &mut ws,
-            "desk",
-            json!({"type": "approve", "call_id": "k2", "decision": "once"}),
-        )
-        .await;
+        let asked = next_event(&mut ws, "approval_requested").await;
+        approve(&mut ws, &asked, "once").await;
         let mut bar = String::new();
         wait_until(
             "the control indicator again",
