@@ -1,6 +1,7 @@
 //! The tray icon and its menu: Open, New chat, Quick ask, the running work and waiting
 //! approvals (each opens its session), Stop everything, Quit. The icon shows idle /
-//! working / needs attention / controlling the computer.
+//! working / needs attention / controlling the computer. Attached to a daemon, the menu
+//! also names it, everything else is the same, and when it goes away the tray says so.
 
 use std::path::Path;
 use std::sync::Mutex;
