@@ -334,6 +334,18 @@ fn a_running_daemon_for_the_same_home_is_attached_to() {
     assert_eq!(app.url(), daemon.url, "the app uses the daemon's gateway");
     app.log.wait_for("attaching", Duration::from_secs(5));
     app.log.wait_for("page loaded", START);
+    // No second engine: the app has neither the database nor the instance lock open.
+    let open_files: Vec<_> = std::fs::read_dir(format!("/proc/{}/fd", app.child.id()))
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .collect();
+    assert!(
+        !open_files.iter().any(|f| f.starts_with(home.pincer())
+            && f.file_name().is_some_and(|n| {
+                n.to_string_lossy().starts_with("pincer.db") || n == "daemon.lock"
+            })),
+        "the attached app opened the daemon's files: {open_files:?}"
+    );
     let shot = artifacts().join("app-attached.png");
     wait_until("the chat UI on screen", START, || {
         shows_chat(&screenshot(&shot))
