@@ -1,10 +1,15 @@
 //! Where the app's engine lives: in this process (the usual case), or in a headless
 //! `pincer daemon` that already serves the same data home, which the app then attaches to.
+//! Either way the shell drives it through one [`EngineLink`]: the tray, notifications,
+//! Pause and the emergency stop work the same in both modes.
 //!
 //! One engine per data home is enforced by the gateway's instance lock (`daemon.lock`). If
 //! another process holds it, the app checks that a Pincer gateway really answers at the
 //! published address (the health handshake) before attaching; a dead or foreign address
 //! is an error, never a silent second engine.
+//!
+//! The screen/mouse/keyboard tools only exist in the process that runs the engine: attached
+//! to a headless daemon, the agent is simply not offered them.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -15,16 +20,18 @@ use pincer_core::config::{FileConfig, ProcessEnv, Settings};
 use pincer_core::tools::ToolRegistry;
 use pincer_gateway::client::Client;
 use pincer_gateway::instance::{InstanceError, InstanceLock};
+use pincer_gateway::link::{EngineLink, RemoteEngine};
 use pincer_gateway::{DesktopHooks, Gateway, GatewayOptions};
 use tokio::sync::oneshot;
 
-/// The gateway the windows load, and the engine when it runs here.
+/// The gateway the windows load, and the link to the one engine of the data home.
 pub struct Backend {
     /// e.g. `http://127.0.0.1:7420`.
     pub url: String,
     pub home: PathBuf,
-    /// `None` when attached to a daemon: the tray then shows only what it can know.
-    pub engine: Option<Engine>,
+    /// The engine in this process, or the daemon's over its WebSocket. Never both: the
+    /// app holds no engine of its own while attached.
+    pub link: EngineLink,
     /// Stops the in-process gateway.
     shutdown: std::sync::Mutex<Option<oneshot::Sender<()>>>,
     /// Held while the in-process gateway runs.
@@ -56,10 +63,11 @@ impl Backend {
                 );
                 let client = Client::new(&home, &running.url)?;
                 client.health().await?;
+                let remote = RemoteEngine::connect(&home, &running.url).await?;
                 Ok(Self {
                     url: running.url,
                     home,
-                    engine: None,
+                    link: EngineLink::Remote(remote),
                     shutdown: std::sync::Mutex::new(None),
                     _lock: None,
                     client,
@@ -127,11 +135,19 @@ impl Backend {
         Ok(Self {
             url,
             home,
-            engine: Some(engine),
+            link: EngineLink::Local(engine),
             shutdown: std::sync::Mutex::new(Some(shutdown)),
             _lock: Some(lock),
             client,
         })
+    }
+
+    /// The daemon's address when attached to one; `None` when the engine runs here.
+    pub fn attached_to(&self) -> Option<&str> {
+        match &self.link {
+            EngineLink::Local(_) => None,
+            EngineLink::Remote(_) => Some(&self.url),
+        }
     }
 
     /// A page address that logs the window in with a fresh one-time code, then shows

@@ -56,6 +56,8 @@ fn main() -> std::process::ExitCode {
                 .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
         )
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal, not in a log file or a test's pipe.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     let args = Args::parse();
     match run(args) {
@@ -142,15 +144,15 @@ fn setup(app: &AppHandle, args: &Args, home: PathBuf) -> anyhow::Result<()> {
             return Err(e);
         }
     };
-    let attached = backend.engine.is_none().then(|| backend.url.clone());
+    let attached = backend.attached_to().map(str::to_owned);
     let _ = shell.backend.set(backend.clone());
 
     let tray = tray::build(app, attached.as_deref(), &backend.home.join("tray-icons"))?;
     tray::keep(app, tray);
     shortcuts::register_all(app, &shell.prefs());
-    if let Some(engine) = backend.engine.clone() {
-        watch::spawn(app.clone(), engine, shell.control.clone());
-    }
+    // The same tray, indicator and notifications whether the engine runs here or in the
+    // daemon the app attached to.
+    watch::spawn(app.clone(), backend.link.clone(), shell.control.clone());
 
     match pincer_desktop::availability() {
         pincer_desktop::Availability::Available => {}

@@ -5,6 +5,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use pincer_core::protocol::{Op, Reply, Submission};
 use pincer_core::sync::lock;
+use pincer_gateway::link::EngineLink;
 use tauri::{AppHandle, Manager};
 
 use crate::backend::Backend;
@@ -37,21 +38,45 @@ impl Shell {
         self.quitting.load(Ordering::SeqCst)
     }
 
-    /// The emergency stop: every running turn and every mouse/keyboard action, at once.
+    /// The emergency stop: every mouse/keyboard action of this process at once, and every
+    /// running turn of the engine — in this process or in the daemon the app is attached
+    /// to (the submission goes out on the runtime; the desktop actions stop right here).
     pub fn emergency_stop(&self) {
         self.control.emergency_stop();
-        let stopped = self
-            .backend
-            .get()
-            .and_then(|b| b.engine.as_ref())
-            .map(
-                |engine| match engine.submit(Submission::fresh(Op::InterruptAll)) {
-                    Ok(Reply::Interrupted { turns }) => turns,
-                    _ => 0,
-                },
-            )
-            .unwrap_or(0);
-        tracing::warn!(turns = stopped, "emergency stop");
+        let Some(link) = self.link() else {
+            tracing::warn!("emergency stop before the engine was up: no turn to stop");
+            return;
+        };
+        tauri::async_runtime::spawn(async move {
+            match link.submit(Submission::fresh(Op::InterruptAll)).await {
+                Ok(Reply::Interrupted { turns }) => tracing::warn!(turns, "emergency stop"),
+                Ok(other) => tracing::warn!(?other, "emergency stop: unexpected answer"),
+                Err(e) => tracing::error!(error = %e, "emergency stop: could not stop the turns"),
+            }
+        });
+    }
+
+    /// Pauses background work if it runs, resumes it if paused; in the engine the app
+    /// drives, wherever it runs.
+    pub fn toggle_pause(&self) {
+        let Some(link) = self.link() else {
+            return;
+        };
+        tauri::async_runtime::spawn(async move {
+            let paused = !link.is_paused();
+            match link
+                .submit(Submission::fresh(Op::SetPaused { paused }))
+                .await
+            {
+                Ok(_) => tracing::info!(paused, "background work paused or resumed"),
+                Err(e) => tracing::warn!(error = %e, "could not pause or resume"),
+            }
+        });
+    }
+
+    /// The link to the engine, once it is up.
+    pub fn link(&self) -> Option<EngineLink> {
+        self.backend.get().map(|b| b.link.clone())
     }
 
     /// Leaves for good: stops the gateway and ends the event loop.

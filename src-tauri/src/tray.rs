@@ -1,11 +1,12 @@
 //! The tray icon and its menu: Open, New chat, Quick ask, the running work and waiting
 //! approvals (each opens its session), Stop everything, Quit. The icon shows idle /
-//! working / needs attention / controlling the computer.
+//! working / needs attention / controlling the computer. Attached to a daemon, the menu
+//! also names it, everything else is the same, and when it goes away the tray says so.
 
 use std::path::Path;
 use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, Ordering};
 
-use pincer_core::protocol::{Op, Submission};
 use pincer_core::sync::lock;
 use tauri::image::Image;
 use tauri::menu::{IsMenuItem, Menu, MenuEvent, MenuItem, PredefinedMenuItem};
@@ -29,11 +30,16 @@ pub struct Tray {
     menu: Menu<Wry>,
     summary: MenuItem<Wry>,
     pause: MenuItem<Wry>,
+    stop: MenuItem<Wry>,
     /// Position of the first listed item in the menu.
     list_at: usize,
     listed: Mutex<Vec<MenuItem<Wry>>>,
     /// What the icon shows now, so it is only swapped on a change.
     shown: Mutex<Option<(TrayState, bool)>>,
+    /// The daemon's address when attached to one.
+    attached_to: Option<String>,
+    /// The daemon went away: the tray says so and nothing else changes it.
+    gone: AtomicBool,
 }
 
 /// `icons_dir`: where the tray may write its icon files (on Linux the icon reaches the
@@ -43,36 +49,49 @@ pub fn build(app: &AppHandle, attached_to: Option<&str>, icons_dir: &Path) -> ta
     let open = MenuItem::with_id(app, "open", "Open Pincer", true, None::<&str>)?;
     let new_chat = MenuItem::with_id(app, "new-chat", "New chat", true, None::<&str>)?;
     let quick = MenuItem::with_id(app, "quick", "Quick ask…", true, None::<&str>)?;
-    let summary_text = match attached_to {
-        Some(url) => format!("Using the Pincer daemon at {url}"),
-        None => "Nothing running".to_owned(),
-    };
-    let summary = MenuItem::with_id(app, "summary", summary_text, false, None::<&str>)?;
-    let pause = MenuItem::with_id(
-        app,
-        "pause",
-        "Pause background work",
-        attached_to.is_none(),
-        None::<&str>,
-    )?;
+    let summary = MenuItem::with_id(app, "summary", "Nothing running", false, None::<&str>)?;
+    // Attached to a daemon, the menu says whose work it shows, first.
+    let daemon = attached_to
+        .map(|url| {
+            MenuItem::with_id(
+                app,
+                "daemon",
+                format!("Using the Pincer daemon at {url}"),
+                false,
+                None::<&str>,
+            )
+        })
+        .transpose()?;
+    let pause = MenuItem::with_id(app, "pause", "Pause background work", true, None::<&str>)?;
     let stop = MenuItem::with_id(app, "stop", "Stop everything now", true, None::<&str>)?;
     let quit = MenuItem::with_id(app, "quit", "Quit Pincer", true, None::<&str>)?;
-    let items: [&dyn IsMenuItem<Wry>; 10] = [
-        &open,
-        &new_chat,
-        &quick,
-        &PredefinedMenuItem::separator(app)?,
-        &summary,
-        &PredefinedMenuItem::separator(app)?,
+    let separators = [
+        PredefinedMenuItem::separator(app)?,
+        PredefinedMenuItem::separator(app)?,
+        PredefinedMenuItem::separator(app)?,
+    ];
+    let mut items: Vec<&dyn IsMenuItem<Wry>> = vec![&open, &new_chat, &quick, &separators[0]];
+    if let Some(daemon) = &daemon {
+        items.push(daemon);
+    }
+    items.push(&summary);
+    // The running work and waiting approvals are listed right after the summary.
+    let list_at = items.len();
+    items.extend([
+        &separators[1] as &dyn IsMenuItem<Wry>,
         &pause,
         &stop,
-        &PredefinedMenuItem::separator(app)?,
+        &separators[2],
         &quit,
-    ];
+    ]);
     let menu = Menu::with_items(app, &items)?;
+    let tooltip = match attached_to {
+        Some(url) => format!("Pincer (the daemon at {url})"),
+        None => "Pincer".to_owned(),
+    };
     let icon = TrayIconBuilder::with_id("pincer")
         .icon(Image::from_bytes(ICON_IDLE)?)
-        .tooltip("Pincer")
+        .tooltip(&tooltip)
         .title("Pincer")
         .menu(&menu)
         .temp_dir_path(icons_dir)
@@ -83,9 +102,12 @@ pub fn build(app: &AppHandle, attached_to: Option<&str>, icons_dir: &Path) -> ta
         menu,
         summary,
         pause,
-        list_at: 5,
+        stop,
+        list_at,
         listed: Mutex::new(Vec::new()),
         shown: Mutex::new(None),
+        attached_to: attached_to.map(str::to_owned),
+        gone: AtomicBool::new(false),
     })
 }
 
@@ -97,16 +119,7 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
         "new-chat" => windows::show_main(app, Some("#/chat".to_owned())),
         "quick" => windows::toggle_quick(app),
         "stop" => shell(app).emergency_stop(),
-        "pause" => {
-            if let Some(engine) = shell(app).backend.get().and_then(|b| b.engine.clone()) {
-                let op = Op::SetPaused {
-                    paused: !engine.is_paused(),
-                };
-                if let Err(e) = engine.submit(Submission::fresh(op)) {
-                    tracing::warn!(error = %e, "could not pause or resume");
-                }
-            }
-        }
+        "pause" => shell(app).toggle_pause(),
         "quit" => shell(app).quit(app),
         other => {
             if let Some(session) = other
@@ -122,6 +135,9 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
 impl Tray {
     /// Shows `status` in the icon and the menu.
     pub fn show(&self, app: &AppHandle, status: &Status, controlling: bool, paused: bool) {
+        if self.gone.load(Ordering::SeqCst) {
+            return;
+        }
         self.set_icon(status.tray_state(), controlling);
         let running = status.running.len();
         let waiting = status.approvals.len();
@@ -165,10 +181,7 @@ impl Tray {
         if extra > 0 {
             entries.push(("open".to_owned(), format!("… and {extra} more")));
         }
-        let mut listed = lock(&self.listed);
-        for item in listed.drain(..) {
-            let _ = self.menu.remove(&item);
-        }
+        let mut listed = self.clear_list();
         for (offset, (id, text)) in entries.into_iter().enumerate() {
             match MenuItem::with_id(app, id, text, true, None::<&str>) {
                 Ok(item) => {
@@ -180,6 +193,46 @@ impl Tray {
                 Err(e) => tracing::warn!(error = %e, "could not update the tray menu"),
             }
         }
+    }
+
+    /// The daemon the app was attached to went away: nothing it ran is shown any more, and
+    /// the tray says what happened and what to do, instead of a stale "Nothing running".
+    pub fn daemon_gone(&self) {
+        self.gone.store(true, Ordering::SeqCst);
+        drop(self.clear_list());
+        let url = self.attached_to.as_deref().unwrap_or("its address");
+        if let Err(e) = self
+            .summary
+            .set_text("The Pincer daemon stopped: quit and start Pincer again")
+        {
+            tracing::warn!(error = %e, "could not update the tray menu");
+        }
+        for item in [&self.pause, &self.stop] {
+            if let Err(e) = item.set_enabled(false) {
+                tracing::warn!(error = %e, "could not update the tray menu");
+            }
+        }
+        match Image::from_bytes(ICON_ATTENTION) {
+            Ok(image) => {
+                if let Err(e) = self.icon.set_icon(Some(image)) {
+                    tracing::warn!(error = %e, "could not change the tray icon");
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "bad tray icon"),
+        }
+        let _ = self
+            .icon
+            .set_tooltip(Some(format!("Pincer: the daemon at {url} stopped")));
+        tracing::warn!(url, "tray state: the daemon went away");
+    }
+
+    /// Takes the listed work and approvals out of the menu; the list stays locked.
+    fn clear_list(&self) -> std::sync::MutexGuard<'_, Vec<MenuItem<Wry>>> {
+        let mut listed = lock(&self.listed);
+        for item in listed.drain(..) {
+            let _ = self.menu.remove(&item);
+        }
+        listed
     }
 
     fn set_icon(&self, state: TrayState, controlling: bool) {
@@ -201,6 +254,10 @@ impl Tray {
             }
             Err(e) => tracing::warn!(error = %e, "bad tray icon"),
         }
+        let tooltip = match &self.attached_to {
+            Some(url) => format!("{tooltip} (the daemon at {url})"),
+            None => tooltip.to_owned(),
+        };
         let _ = self.icon.set_tooltip(Some(tooltip));
         tracing::info!(?state, controlling, "tray state");
         *shown = Some((state, controlling));

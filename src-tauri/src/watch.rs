@@ -1,21 +1,22 @@
-//! Follows the engine and the control state: keeps the tray current, shows the control
-//! indicator, and announces finished/failed work and waiting approvals.
+//! Follows the engine — in this process or the daemon the app is attached to, through
+//! the same [`EngineLink`] — and the control state: keeps the tray current, shows the
+//! control indicator, and announces finished/failed work and waiting approvals. When an
+//! attached daemon goes away, the tray and a notification say so.
 
-use pincer_core::agent::Engine;
 use pincer_desktop::notifications::{self, AppNotification};
+use pincer_gateway::link::{EngineLink, LinkEvent};
 use tauri::{AppHandle, Manager};
-use tokio::sync::broadcast::error::RecvError;
 
-use crate::status::{Notice, Tracker};
+use crate::status::Tracker;
 use crate::tray::Tray;
 use crate::windows;
 
-pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
+pub fn spawn(app: AppHandle, link: EngineLink, control: pincer_desktop::Control) {
     tauri::async_runtime::spawn(async move {
-        let (live, mut events) = engine.subscribe_live();
-        let mut tracker = Tracker::from_live(&live);
+        let (status, mut events) = link.subscribe_live();
+        let mut tracker = Tracker::from_live(&status.turns);
         let mut controlling = control.watch();
-        let mut paused = engine.watch_paused();
+        let mut paused = link.watch_paused();
         // Copy the flags out first: a `borrow()` guard kept across `refresh` would hold the
         // channel's lock while the tray waits for the main thread, and the main thread
         // (the tray's Pause item) waits for that lock to write: a deadlock, seen in tests.
@@ -27,25 +28,33 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
         loop {
             tokio::select! {
                 event = events.recv() => match event {
-                    Ok(event) => {
+                    Some(LinkEvent::Event(event)) => {
                         let (changed, notice) = tracker.apply(&event);
                         if changed {
                             view(&tracker, flag(&controlling), flag(&paused));
                         }
                         if let Some(notice) = notice {
+                            let (summary, body) = notice.text();
+                            let route = format!("#/chat/{}", notice.session());
                             // A D-Bus round trip: not on the runtime's threads.
                             let app = app.clone();
-                            tauri::async_runtime::spawn_blocking(move || announce(&app, notice));
+                            tauri::async_runtime::spawn_blocking(move || {
+                                announce(&app, summary, body, Some(route));
+                            });
                         }
                     }
-                    Err(RecvError::Lagged(missed)) => {
-                        tracing::warn!(missed, "the tray fell behind; starting from a fresh snapshot");
-                        let (live, fresh) = engine.subscribe_live();
-                        tracker = Tracker::from_live(&live);
-                        events = fresh;
-                        view(&tracker, flag(&controlling), flag(&paused));
+                    Some(LinkEvent::Resync(status)) => {
+                        // Fell behind, or the daemon started over: the status replaces all.
+                        tracing::info!("the tray starts over from a fresh status");
+                        tracker = Tracker::from_live(&status.turns);
+                        view(&tracker, flag(&controlling), status.paused);
                     }
-                    Err(RecvError::Closed) => return,
+                    None => {
+                        if let EngineLink::Remote(remote) = &link {
+                            daemon_gone(&app, remote.url());
+                        }
+                        return;
+                    }
                 },
                 changed = controlling.changed() => {
                     if changed.is_err() {
@@ -67,25 +76,40 @@ pub fn spawn(app: AppHandle, engine: Engine, control: pincer_desktop::Control) {
     });
 }
 
+/// The daemon the app was attached to is gone: the tray shows it, and a notification
+/// says it even to someone not looking at the tray.
+fn daemon_gone(app: &AppHandle, url: &str) {
+    tracing::warn!(url, "the Pincer daemon went away");
+    if let Some(tray) = app.try_state::<Tray>() {
+        tray.daemon_gone();
+    }
+    let app = app.clone();
+    let body = format!(
+        "The Pincer daemon at {url} stopped, so this app shows no more work. Quit Pincer and start it again to continue."
+    );
+    tauri::async_runtime::spawn_blocking(move || {
+        announce(&app, "The Pincer daemon stopped".to_owned(), body, None);
+    });
+}
+
 fn refresh(app: &AppHandle, tracker: &Tracker, controlling: bool, paused: bool) {
     if let Some(tray) = app.try_state::<Tray>() {
         tray.show(app, tracker.status(), controlling, paused);
     }
 }
 
-/// A desktop notification, unless the user is looking at Pincer already.
-fn announce(app: &AppHandle, notice: Notice) {
+/// A desktop notification, unless the user is looking at Pincer already; clicking it opens
+/// `route` (or the main window).
+fn announce(app: &AppHandle, summary: String, body: String, route: Option<String>) {
     let looking = app
         .get_webview_window(windows::MAIN)
         .is_some_and(|w| w.is_visible().unwrap_or(false) && w.is_focused().unwrap_or(false));
     if looking {
         return;
     }
-    let (summary, body) = notice.text();
-    let route = format!("#/chat/{}", notice.session());
     let on_click = {
         let app = app.clone();
-        Box::new(move || windows::show_main(&app, Some(route))) as Box<dyn FnOnce() + Send>
+        Box::new(move || windows::show_main(&app, route)) as Box<dyn FnOnce() + Send>
     };
     let shown = notifications::show(
         AppNotification {

@@ -125,22 +125,27 @@ fn closing_the_window_keeps_pincer_in_the_tray_and_a_second_launch_shows_it() {
     assert!(app.is_running());
 }
 
-/// Sends a user turn over the gateway's WebSocket with the API token.
-async fn user_turn(url: &str, token: &str, session: &str, text: &str) -> WsStream {
-    use futures::SinkExt as _;
+/// Opens the gateway's WebSocket with the API token, as any client does.
+async fn connect(url: &str, token: &str) -> WsStream {
     use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
     let ws_url = format!("{}/api/ws", url.replacen("http", "ws", 1));
     let mut request = ws_url.into_client_request().unwrap();
     request
         .headers_mut()
         .insert("Authorization", format!("Bearer {token}").parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let message = json!({"session": session, "op": {"type": "user_turn", "text": text}});
-    ws.send(tokio_tungstenite::tungstenite::Message::text(
-        message.to_string(),
-    ))
-    .await
-    .unwrap();
+    let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    ws
+}
+
+/// Sends a user turn over the gateway's WebSocket with the API token.
+async fn user_turn(url: &str, token: &str, session: &str, text: &str) -> WsStream {
+    let mut ws = connect(url, token).await;
+    send_op(
+        &mut ws,
+        Some(session),
+        json!({"type": "user_turn", "text": text}),
+    )
+    .await;
     ws
 }
 
@@ -149,6 +154,14 @@ type WsStream =
 
 /// The next event of `kind` on the socket.
 async fn next_event(ws: &mut WsStream, kind: &str) -> Value {
+    next_message(ws, kind, |v| {
+        v["type"] == "event" && v["event"]["type"] == kind
+    })
+    .await
+}
+
+/// The next message on the socket that `wanted` accepts (`what` names it in a failure).
+async fn next_message(ws: &mut WsStream, what: &str, wanted: impl Fn(&Value) -> bool) -> Value {
     use futures::StreamExt as _;
     let wait = async {
         while let Some(message) = ws.next().await {
@@ -159,18 +172,21 @@ async fn next_event(ws: &mut WsStream, kind: &str) -> Value {
             let Ok(value) = serde_json::from_str::<Value>(text) else {
                 continue;
             };
-            if value["type"] == "event" && value["event"]["type"] == kind {
+            if wanted(&value) {
                 return value;
             }
             if value["type"] == "event" && value["event"]["type"] != "text_delta" {
                 eprintln!("[ws] {}", value["event"]);
             }
+            if value["type"] == "error" {
+                eprintln!("[ws] refused: {value}");
+            }
         }
-        panic!("the socket closed before {kind}");
+        panic!("the socket closed before {what}");
     };
     tokio::time::timeout(Duration::from_secs(30), wait)
         .await
-        .unwrap()
+        .unwrap_or_else(|_| panic!("no {what} within 30 s"))
 }
 
 #[test]
@@ -312,41 +328,254 @@ fn a_running_daemon_for_the_same_home_is_attached_to() {
     let _serial = serial();
     let llm = ScriptedLlm::start_in_background();
     let home = Home::new(&llm.base_url());
-    let mut daemon = home
-        .command(&pincer_cli())
-        .args(["daemon", "--listen", "127.0.0.1:0"])
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::inherit())
-        .spawn()
-        .unwrap();
-    let daemon_out = Lines::follow(daemon.stdout.take().unwrap(), "daemon");
-    let daemon_url = daemon_out
-        .wait_for("Pincer is listening on ", Duration::from_secs(30))
-        .trim_start_matches("Pincer is listening on ")
-        .trim()
-        .to_owned();
+    let daemon = Daemon::start(&home);
 
     let app = App::start(&home, &[]);
-    assert_eq!(app.url(), daemon_url, "the app uses the daemon's gateway");
+    assert_eq!(app.url(), daemon.url, "the app uses the daemon's gateway");
     app.log.wait_for("attaching", Duration::from_secs(5));
     app.log.wait_for("page loaded", START);
+    // No second engine: the app has neither the database nor the instance lock open.
+    let open_files: Vec<_> = std::fs::read_dir(format!("/proc/{}/fd", app.child.id()))
+        .unwrap()
+        .filter_map(|fd| std::fs::read_link(fd.ok()?.path()).ok())
+        .collect();
+    assert!(
+        !open_files.iter().any(|f| f.starts_with(home.pincer())
+            && f.file_name().is_some_and(|n| {
+                n.to_string_lossy().starts_with("pincer.db") || n == "daemon.lock"
+            })),
+        "the attached app opened the daemon's files: {open_files:?}"
+    );
     let shot = artifacts().join("app-attached.png");
     wait_until("the chat UI on screen", START, || {
         shows_chat(&screenshot(&shot))
     });
     drop(app);
-    let _ = daemon.kill();
-    let _ = daemon.wait();
 }
 
-async fn send_op(ws: &mut WsStream, session: &str, op: Value) {
+/// Waits until the tray menu has an item labelled exactly `label`.
+fn wait_for_item(host: &mut Helper, label: &str) {
+    wait_until(
+        &format!("the tray menu shows {label:?}"),
+        Duration::from_secs(10),
+        || menu_labels(host).iter().any(|l| l == label),
+    );
+}
+
+#[test]
+fn attached_to_a_daemon_the_tray_shows_its_work_and_approvals_and_that_it_went_away() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    // Slow enough to be seen running.
+    llm.push(Reply::text("All 12 photos are sorted by year.").delay(Duration::from_millis(1500)));
+    // Writing a file asks first (the default policy).
+    llm.push(Reply::tool_call(
+        "w1",
+        "write_file",
+        r#"{"path":"note.txt","content":"hello"}"#,
+    ));
+    llm.push(Reply::text("I did not write it."));
+    let home = Home::new(&llm.base_url());
+    let mut daemon = Daemon::start(&home);
+    let mut host = Helper::tray_host();
+    let mut notifications = Helper::notification_listener();
+    // In the tray only: nobody is looking at a window, so everything is announced.
+    let mut app = App::start(&home, &["--hidden"]);
+    assert_eq!(app.url(), daemon.url, "the app uses the daemon's gateway");
+    app.log.wait_for("attaching", Duration::from_secs(5));
+    host.expect("registered", START);
+    let labels = menu_labels(&mut host);
+    let using = format!("Using the Pincer daemon at {}", daemon.url);
+    assert!(labels.contains(&using), "{labels:?}");
+    assert!(labels.iter().any(|l| l == "Nothing running"), "{labels:?}");
+    let idle_icon = host.ask("icon", "icon");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    // (a) A turn another client starts in the daemon shows in the tray, and its answer
+    // is announced.
+    runtime.block_on(async {
+        let mut ws = user_turn(&daemon.url, &home.token(), "photos", "sort my photos").await;
+        next_event(&mut ws, "turn_started").await;
+        wait_for_item(&mut host, "Running: sort my photos");
+        wait_for_item(&mut host, "1 running");
+        let working_icon = host.ask("icon", "icon");
+        assert_ne!(
+            working_icon["name"], idle_icon["name"],
+            "the icon shows work"
+        );
+        next_event(&mut ws, "turn_completed").await;
+    });
+    let shown = notifications.expect("notify", Duration::from_secs(10));
+    assert_eq!(shown["summary"], "Pincer finished");
+    assert_eq!(shown["body"], "All 12 photos are sorted by year.");
+    wait_for_item(&mut host, "Nothing running");
+
+    // (b) An approval waiting in the daemon is listed in the tray and announced.
+    runtime.block_on(async {
+        let mut ws = user_turn(&daemon.url, &home.token(), "notes", "write a note").await;
+        let asked = next_event(&mut ws, "approval_requested").await;
+        assert_eq!(asked["event"]["tool"], "write_file");
+        let summary = asked["event"]["summary"].as_str().unwrap().to_owned();
+        wait_until(
+            "the tray lists the approval",
+            Duration::from_secs(10),
+            || {
+                menu_labels(&mut host)
+                    .iter()
+                    .any(|l| l.starts_with("Approve: write"))
+            },
+        );
+        wait_for_item(&mut host, "1 running, 1 waiting for your approval");
+        let shown = notifications.expect("notify", Duration::from_secs(10));
+        assert_eq!(shown["summary"], "Pincer needs your approval");
+        assert_eq!(shown["body"], summary.as_str());
+        approve(&mut ws, &asked, "deny").await;
+        next_event(&mut ws, "turn_completed").await;
+    });
+    wait_for_item(&mut host, "Nothing running");
+    assert!(
+        !menu_labels(&mut host)
+            .iter()
+            .any(|l| l.starts_with("Approve: ")),
+        "an answered approval leaves the menu"
+    );
+    // The "finished" notice of the denied turn.
+    notifications.expect("notify", Duration::from_secs(10));
+
+    // The daemon goes away: the tray and a notification say so; the app stays.
+    daemon.kill();
+    let shown = notifications.expect("notify", Duration::from_secs(20));
+    assert_eq!(shown["summary"], "The Pincer daemon stopped");
+    assert!(
+        shown["body"].as_str().unwrap().contains(&daemon.url),
+        "{shown}"
+    );
+    wait_for_item(
+        &mut host,
+        "The Pincer daemon stopped: quit and start Pincer again",
+    );
+    let menu = host.ask("menu", "menu");
+    let pause = menu["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["label"] == "Pause background work")
+        .unwrap();
+    assert_eq!(pause["enabled"], false, "nothing left to pause");
+    assert!(app.is_running(), "the app stays, saying what happened");
+}
+
+#[test]
+fn attached_to_a_daemon_the_tray_pauses_and_stops_the_daemons_work() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    llm.push(Reply::text("done after the pause"));
+    // The model takes a minute: the turn is still running when the stop comes.
+    llm.push(Reply::text("too late").delay(Duration::from_secs(60)));
+    let home = Home::new(&llm.base_url());
+    let daemon = Daemon::start(&home);
+    let mut host = Helper::tray_host();
+    let app = App::start(&home, &["--hidden"]);
+    assert_eq!(app.url(), daemon.url, "the app uses the daemon's gateway");
+    host.expect("registered", START);
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        // (c) Pause from the tray pauses the daemon: every client of it hears so.
+        let mut ws = connect(&daemon.url, &home.token()).await;
+        let snapshot = next_message(&mut ws, "the snapshot", |v| v["type"] == "snapshot").await;
+        assert_eq!(snapshot["paused"], false);
+        host.ask("click Pause background work", "clicked");
+        next_message(&mut ws, "paused", |v| {
+            v["type"] == "paused" && v["paused"] == true
+        })
+        .await;
+        wait_for_item(&mut host, "Resume background work");
+        wait_until("the tray says paused", Duration::from_secs(10), || {
+            menu_labels(&mut host)
+                .iter()
+                .any(|l| l.starts_with("Paused: nothing new starts"))
+        });
+
+        // A turn submitted now waits: the model is not asked.
+        send_op(
+            &mut ws,
+            Some("later"),
+            json!({"type": "user_turn", "text": "sort my photos"}),
+        )
+        .await;
+        let early = tokio::time::timeout(
+            Duration::from_millis(500),
+            next_event(&mut ws, "turn_started"),
+        )
+        .await;
+        assert!(early.is_err(), "a turn started while paused");
+        assert_eq!(llm.requests().len(), 0);
+        let status = send_op(&mut ws, None, json!({"type": "status"})).await;
+        let reply = next_message(&mut ws, "the status", |v| {
+            v["type"] == "reply" && v["submission"] == status.as_str()
+        })
+        .await;
+        assert_eq!(reply["reply"]["paused"], true, "{reply}");
+
+        // Resume from the tray: it starts.
+        host.ask("click Resume background work", "clicked");
+        next_event(&mut ws, "turn_started").await;
+        let done = next_event(&mut ws, "turn_completed").await;
+        assert_eq!(done["event"]["text"], "done after the pause");
+        wait_for_item(&mut host, "Pause background work");
+
+        // (d) "Stop everything now" cancels a turn running in the daemon.
+        send_op(
+            &mut ws,
+            Some("long"),
+            json!({"type": "user_turn", "text": "do something long"}),
+        )
+        .await;
+        next_event(&mut ws, "turn_started").await;
+        llm.wait_for_requests(2).await;
+        wait_for_item(&mut host, "Running: do something long");
+        host.ask("click Stop everything now", "clicked");
+        let cancelled = next_event(&mut ws, "turn_cancelled").await;
+        assert_eq!(cancelled["session"], "long");
+    });
+    wait_for_item(&mut host, "Nothing running");
+    app.log
+        .wait_for("emergency stop turns=1", Duration::from_secs(5));
+}
+
+/// Sends `op` (about `session`, if given) as a submission with a fresh id; returns the id.
+async fn send_op(ws: &mut WsStream, session: Option<&str>, mut op: Value) -> String {
     use futures::SinkExt as _;
-    let message = json!({"session": session, "op": op});
+    static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(1);
+    let id = format!(
+        "test-{}",
+        NEXT.fetch_add(1, std::sync::atomic::Ordering::SeqCst)
+    );
+    if let Some(session) = session {
+        op["session"] = json!(session);
+    }
+    let message = json!({"id": id, "op": op});
     ws.send(tokio_tungstenite::tungstenite::Message::text(
         message.to_string(),
     ))
     .await
     .unwrap();
+    id
+}
+
+/// Answers the approval request `asked` (an `approval_requested` message).
+async fn approve(ws: &mut WsStream, asked: &Value, decision: &str) {
+    let call_id = asked["event"]["call_id"].as_str().unwrap();
+    let session = asked["session"].as_str().unwrap();
+    send_op(
+        ws,
+        Some(session),
+        json!({"type": "approve", "call_id": call_id, "decision": decision}),
+    )
+    .await;
 }
 
 /// Clicks the control indicator's Stop button (the right end of the bar), in the bar's
@@ -440,29 +669,19 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
             },
         );
         let attention_icon = host.ask("icon", "icon");
-        send_op(
-            &mut ws,
-            "desk",
-            json!({"type": "approve", "call_id": "m1", "decision": "deny"}),
-        )
-        .await;
+        approve(&mut ws, &asked, "deny").await;
         next_event(&mut ws, "turn_completed").await;
         assert_eq!(pointer(), (10, 10), "a denied move does nothing");
 
         // Typing, allowed once: the indicator shows while it runs, the tray stops it.
         send_op(
             &mut ws,
-            "desk",
+            Some("desk"),
             json!({"type": "user_turn", "text": "type a lot"}),
         )
         .await;
-        next_event(&mut ws, "approval_requested").await;
-        send_op(
-            &mut ws,
-            "desk",
-            json!({"type": "approve", "call_id": "k1", "decision": "once"}),
-        )
-        .await;
+        let asked = next_event(&mut ws, "approval_requested").await;
+        approve(&mut ws, &asked, "once").await;
         wait_until("the control indicator", Duration::from_secs(10), || {
             !visible_windows("Pincer is controlling the computer").is_empty()
         });
@@ -470,7 +689,7 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
         assert_ne!(controlling_icon["name"], attention_icon["name"]);
         host.ask("click Stop everything now", "clicked");
         let finished = next_event(&mut ws, "tool_call_finished").await;
-        assert_eq!(finished["event"]["ok"], false);
+        assert_ne!(finished["event"]["outcome"], "ok", "{finished}");
         // Either the tool saw the stop between two chunks, or the turn's cancellation
         // dropped it first: both end the typing.
         let output = finished["event"]["output"].as_str().unwrap();
@@ -486,17 +705,12 @@ fn the_agent_asks_before_driving_the_computer_and_the_tray_stops_it() {
         // The indicator's own Stop button does the same.
         send_op(
             &mut ws,
-            "desk",
+            Some("desk"),
             json!({"type": "user_turn", "text": "type more"}),
         )
         .await;
-        next_event(&mut ws, "approval_requested").await;
-        send_op(
-            &mut ws,
-            "desk",
-            json!({"type": "approve", "call_id": "k2", "decision": "once"}),
-        )
-        .await;
+        let asked = next_event(&mut ws, "approval_requested").await;
+        approve(&mut ws, &asked, "once").await;
         let mut bar = String::new();
         wait_until(
             "the control indicator again",

@@ -220,6 +220,45 @@ impl Drop for App {
     }
 }
 
+/// A headless `pincer daemon` (the real CLI binary) serving `home`, killed on drop.
+pub struct Daemon {
+    child: Child,
+    pub url: String,
+    pub out: Lines,
+}
+
+impl Daemon {
+    pub fn start(home: &Home) -> Self {
+        let mut child = home
+            .command(&pincer_cli())
+            .args(["daemon", "--listen", "127.0.0.1:0"])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let out = Lines::follow(child.stdout.take().unwrap(), "daemon out");
+        let _log = Lines::follow(child.stderr.take().unwrap(), "daemon");
+        let url = out
+            .wait_for("Pincer is listening on ", Duration::from_secs(30))
+            .trim_start_matches("Pincer is listening on ")
+            .trim()
+            .to_owned();
+        Self { child, url, out }
+    }
+
+    /// Stops the daemon as a crash or `kill -9` would: no goodbye to its clients.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Daemon {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
 /// A Python helper speaking JSON lines (see tests/support/*.py), killed on drop.
 pub struct Helper {
     child: Child,
