@@ -12,7 +12,7 @@ use super::skill_tool::{self, SkillTool};
 use crate::tools::Tool;
 
 /// Characters of a description the index keeps; the rest is one `skill` call away.
-pub const INDEX_DESCRIPTION_CHARS: usize = 36;
+pub const INDEX_DESCRIPTION_CHARS: usize = 32;
 
 /// The system prompt's skills part: empty without skills.
 pub fn prompt_section(skills: &[Skill]) -> String {
@@ -26,12 +26,14 @@ pub fn prompt_section(skills: &[Skill]) -> String {
         .collect();
     let mut out = String::new();
     if !listed.is_empty() {
-        out.push_str("\n\nSkills (load one with `skill` before a task it covers, and follow it):");
+        out.push_str(
+            "\n\nSkills (cut short; load one with `skill` before a task it covers and follow it):",
+        );
         for skill in listed {
             out.push('\n');
             out.push_str(&skill.def.name);
             out.push_str(": ");
-            out.push_str(&one_line(&skill.def.description, INDEX_DESCRIPTION_CHARS));
+            out.push_str(&index_line(&skill.def.description, INDEX_DESCRIPTION_CHARS));
         }
     }
     for skill in always {
@@ -41,24 +43,48 @@ pub fn prompt_section(skills: &[Skill]) -> String {
     out
 }
 
-/// The first line of `text`, cut at a word boundary to at most `max` characters.
+/// The first line of `text`, cut at a word boundary to at most `max` characters, with a
+/// `…` where it was cut mid-sentence.
 pub fn one_line(text: &str, max: usize) -> String {
+    match cut(text, max) {
+        (line, Cut::MidSentence) => format!("{line}…"),
+        (line, _) => line,
+    }
+}
+
+/// [`one_line`] for a list in the prompt whose heading says its entries are cut short:
+/// there the `…` would cost tokens on every line and tell the model nothing more.
+pub fn index_line(text: &str, max: usize) -> String {
+    cut(text, max).0
+}
+
+#[derive(PartialEq)]
+enum Cut {
+    Whole,
+    AtSentence,
+    MidSentence,
+}
+
+fn cut(text: &str, max: usize) -> (String, Cut) {
     let line = crate::store::first_line(text, usize::MAX);
     if line.chars().count() <= max {
-        return line;
+        return (line, Cut::Whole);
     }
     let line = line.as_str();
-    let cut = line.char_indices().nth(max).map_or(line.len(), |(i, _)| i);
-    let head = &line[..cut];
+    let end = line.char_indices().nth(max).map_or(line.len(), |(i, _)| i);
+    let head = &line[..end];
     // A whole first sentence reads better than a cut one.
     if let Some(end) = head.find(". ").filter(|end| *end >= max / 3) {
-        return line[..=end].to_owned();
+        return (line[..=end].to_owned(), Cut::AtSentence);
     }
     let head = match head.rfind(' ') {
         Some(space) if space > max / 2 => &head[..space],
         _ => head,
     };
-    format!("{}…", head.trim_end_matches([',', ';', ':', '.', ' ']))
+    (
+        head.trim_end_matches([',', ';', ':', '.', ' ']).to_owned(),
+        Cut::MidSentence,
+    )
 }
 
 /// The `skill` tool (when the index lists any skill) and the tools of ready skills, with the
@@ -122,5 +148,7 @@ mod tests {
         let cut = one_line(long, 40);
         assert!(cut.ends_with('…') && cut.chars().count() <= 41, "{cut}");
         assert!(long.starts_with(cut.trim_end_matches('…')));
+        assert_eq!(index_line(long, 40), cut.trim_end_matches('…'));
+        assert_eq!(index_line("Short.\nMore", 90), "Short.");
     }
 }
