@@ -27,9 +27,24 @@ pub fn first_line(text: &str, max_chars: usize) -> String {
 /// whole first sentence if it fits and is not too short, else the words that fit followed by
 /// "…" (not counted in `max_chars`). For descriptions a reader skims in a list.
 pub fn first_line_at_word(text: &str, max_chars: usize) -> String {
+    match cut_at_word(text, max_chars) {
+        (line, true) => format!("{line}{ELLIPSIS}"),
+        (line, false) => line,
+    }
+}
+
+/// [`first_line_at_word`] without the "…": for a list in the prompt whose heading says its
+/// entries are cut short, where the mark would cost tokens on every line and tell the model
+/// nothing more.
+pub fn first_line_at_word_unmarked(text: &str, max_chars: usize) -> String {
+    cut_at_word(text, max_chars).0
+}
+
+/// The cut line, and whether it was cut mid-sentence.
+fn cut_at_word(text: &str, max_chars: usize) -> (String, bool) {
     let line = first_nonblank_line(text);
     let Some((cut, _)) = line.char_indices().nth(max_chars) else {
-        return line.to_owned();
+        return (line.to_owned(), false);
     };
     let head = &line[..cut];
     // A whole first sentence reads better than a cut one.
@@ -37,15 +52,15 @@ pub fn first_line_at_word(text: &str, max_chars: usize) -> String {
         .find(". ")
         .filter(|end| chars_before(head, *end) >= max_chars / 3)
     {
-        return line[..=end].to_owned();
+        return (line[..=end].to_owned(), false);
     }
     let head = match head.rfind(' ') {
         Some(space) if chars_before(head, space) > max_chars / 2 => &head[..space],
         _ => head,
     };
-    format!(
-        "{}{ELLIPSIS}",
-        head.trim_end_matches([',', ';', ':', '.', ' '])
+    (
+        head.trim_end_matches([',', ';', ':', '.', ' ']).to_owned(),
+        true,
     )
 }
 
@@ -64,6 +79,18 @@ fn chars_before(text: &str, at: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_unmarked_cut_is_the_marked_one_without_its_mark() {
+        let long = "Search the web for sources, read them and write a summary with citations for every claim made";
+        let marked = first_line_at_word(long, 40);
+        assert!(marked.ends_with(ELLIPSIS), "{marked}");
+        assert_eq!(
+            first_line_at_word_unmarked(long, 40),
+            marked.trim_end_matches(ELLIPSIS)
+        );
+        assert_eq!(first_line_at_word_unmarked("Short.\nMore", 90), "Short.");
+    }
 
     #[test]
     fn shorten_keeps_short_text_and_trims_it() {

@@ -63,7 +63,7 @@ impl TypedTool for NotifyTool {
     }
 
     fn description(&self) -> &'static str {
-        "Show the user a desktop notification, e.g. when a long task is done."
+        "Show the user a desktop notification, for example when a long task is done."
     }
 
     fn plan(

@@ -802,6 +802,102 @@ mod engine {
         assert!(matches!(events.last(), Some(Event::TurnCompleted { .. })));
     }
 
+    /// The point the approval names is the point the click goes to: the screenshot mapping
+    /// is applied when the call is planned, so a screenshot taken while the approval waits
+    /// (with another mapping) does not move it.
+    #[tokio::test]
+    async fn an_approved_click_goes_where_the_approval_said_even_after_a_new_screenshot() {
+        let _session = session().await;
+        move_pointer_with_xdotool(10, 10);
+        let llm = ScriptedLlm::start().await;
+        // A region screenshot: its (0, 0) is the screen's (100, 150), at scale 1.
+        llm.push(Reply::tool_call(
+            "s1",
+            "screenshot",
+            r#"{"region": {"x": 100, "y": 150, "width": 200, "height": 100}}"#,
+        ));
+        // Then a move to (10, 20) of that screenshot, through use_tool as the model reaches it.
+        llm.push(Reply::tool_call(
+            "m1",
+            "use_tool",
+            r#"{"name": "mouse", "arguments": {"action": "move", "x": 10, "y": 20}}"#,
+        ));
+        llm.push(Reply::text("moved"));
+        let mut h = Harness::new(&llm, ApprovalMode::Ask);
+
+        h.submit("look at that part of the screen, then point at it");
+        let seen = h
+            .until(|e| matches!(e, Event::ApprovalRequested { .. }))
+            .await;
+        let Some(Event::ApprovalRequested { call_id, tool, .. }) = seen.last() else {
+            unreachable!()
+        };
+        assert_eq!(tool, "screenshot");
+        h.engine
+            .session("s")
+            .approve(call_id.clone(), ApprovalDecision::Once)
+            .unwrap();
+        let seen = h
+            .until(|e| matches!(e, Event::ApprovalRequested { .. }))
+            .await;
+        let (ok, output) = finished_output(&seen);
+        assert!(
+            ok && output.contains("screen coordinates = (100, 150)"),
+            "{output}"
+        );
+        let Some(Event::ApprovalRequested {
+            call_id,
+            tool,
+            summary,
+            ..
+        }) = seen.last()
+        else {
+            unreachable!()
+        };
+        assert_eq!(
+            (tool.as_str(), summary.as_str()),
+            (
+                "mouse",
+                "move the mouse pointer to (10, 20) in the last screenshot = (110, 170) on the screen"
+            )
+        );
+
+        // While the approval waits, a whole-screen screenshot (its (10, 20) is the screen's
+        // (10, 20)) replaces the mapping, through the same Control the engine's tools share.
+        let mut tools = ToolRegistry::default();
+        register_tools(&mut tools, &h.control);
+        let workspace = tempfile::tempdir().unwrap();
+        let settings =
+            pincer_core::tools::ToolSettings::new(workspace.path().canonicalize().unwrap());
+        let shot = tools
+            .get("screenshot")
+            .unwrap()
+            .call(json!({}), &settings)
+            .await
+            .unwrap();
+        assert!(
+            shot.text
+                .contains("screen coordinates = image coordinates × 1.0"),
+            "{}",
+            shot.text
+        );
+        assert_eq!(pointer(), (10, 10), "nothing moves before the answer");
+
+        h.engine
+            .session("s")
+            .approve(call_id.clone(), ApprovalDecision::Once)
+            .unwrap();
+        let events = h.until_end().await;
+        let (ok, output) = finished_output(&events);
+        assert!(ok, "{output}");
+        assert_eq!(
+            pointer(),
+            (110, 170),
+            "the approved point, not the remapped one"
+        );
+        assert!(output.contains("(110, 170) on the screen"), "{output}");
+    }
+
     #[tokio::test]
     async fn a_screenshot_reaches_the_model_as_an_image() {
         let _session = session().await;

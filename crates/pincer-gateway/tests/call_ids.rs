@@ -40,7 +40,10 @@ async fn a_reused_provider_call_id_never_mixes_up_outcomes() {
                 _ => None,
             })
             .expect("the call finished");
-        assert_eq!(finished.0, call, "the finished event names the approved call");
+        assert_eq!(
+            finished.0, call,
+            "the finished event names the approved call"
+        );
         live.push(finished);
     }
     let outcomes: Vec<ToolOutcome> = live.iter().map(|(_, o)| *o).collect();

@@ -13,7 +13,7 @@ use crate::text;
 use crate::tools::Tool;
 
 /// Characters of a description the index keeps; the rest is one `skill` call away.
-pub const INDEX_DESCRIPTION_CHARS: usize = 36;
+pub const INDEX_DESCRIPTION_CHARS: usize = 32;
 
 /// The system prompt's skills part: empty without skills.
 pub fn prompt_section(skills: &[Skill]) -> String {
@@ -27,12 +27,14 @@ pub fn prompt_section(skills: &[Skill]) -> String {
         .collect();
     let mut out = String::new();
     if !listed.is_empty() {
-        out.push_str("\n\nSkills (load one with `skill` before a task it covers, and follow it):");
+        out.push_str(
+            "\n\nSkills (cut short; load one with `skill` before a task it covers and follow it):",
+        );
         for skill in listed {
             out.push('\n');
             out.push_str(&skill.def.name);
             out.push_str(": ");
-            out.push_str(&text::first_line_at_word(
+            out.push_str(&text::first_line_at_word_unmarked(
                 &skill.def.description,
                 INDEX_DESCRIPTION_CHARS,
             ));

@@ -88,8 +88,7 @@ pub fn instructions(skill: &Skill, user_args: Option<&str>) -> String {
     if !d.tools.is_empty() {
         let _ = writeln!(
             out,
-            "Its own tools (see {} for their arguments, run them with {}):",
-            dispatch::DESCRIBE,
+            "Its own tools (run them with {}; without arguments it returns a tool's parameters):",
             dispatch::USE
         );
         for tool in &d.tools {
@@ -223,7 +222,7 @@ impl TypedTool for SkillTool {
     }
 
     fn description(&self) -> &str {
-        "Load a skill's instructions (skills are listed in the system prompt)."
+        "Load a skill's instructions."
     }
 
     fn plan(&self, args: Args, _: &ToolSettings) -> Result<(Access, String), ToolError> {

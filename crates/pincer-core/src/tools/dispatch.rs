@@ -1,10 +1,11 @@
 //! Progressive disclosure: the request's tools array carries the core tools in full and
 //! never changes mid-session (providers cache the prefix). Every other tool (desktop
 //! automation, skill tools, …) is a one-line entry in `use_tool`'s description or in a
-//! loaded skill; the model reads its schema with `describe_tools` (the answer is a tool
-//! result, appended to the conversation) and runs it with `use_tool`. The engine unwraps
-//! `use_tool` to the named tool before policy, approval, events and audit, so those see the
-//! real tool and its real arguments, exactly as for a direct call.
+//! loaded skill. `use_tool { name }` without `arguments` answers with that tool's
+//! description and schema (a tool result, appended to the conversation);
+//! `use_tool { name, arguments }` runs it. The engine unwraps such a call to the named tool
+//! before policy, approval, events and audit, so those see the real tool and its real
+//! arguments, exactly as for a direct call.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -17,16 +18,15 @@ use serde_json::{Map, Value};
 use super::{Access, Tool, ToolError, ToolOutput, ToolRegistry, ToolSettings, TypedTool};
 use crate::model::{ToolCall, ToolSpec};
 use crate::skills::Catalog;
-use crate::text::first_line_at_word as one_line;
+use crate::text::first_line_at_word_unmarked as index_line;
 
-pub const DESCRIBE: &str = "describe_tools";
 pub const USE: &str = "use_tool";
 
 /// Characters of a tool's description its index line keeps.
 const INDEX_CHARS: usize = 60;
 
-/// The tools array of a request: the core tools, `skill` when skills are listed, and the
-/// two dispatchers when any tool is on request. It depends only on the registry and the
+/// The tools array of a request: the core tools, `skill` when skills are listed, and
+/// `use_tool` when any tool is on request. It depends only on the registry and the
 /// catalog, so it is byte-identical for every step and turn that share them.
 pub fn offered(core: &[ToolSpec], registry: &ToolRegistry, catalog: &Catalog) -> Vec<ToolSpec> {
     let mut specs = core.to_vec();
@@ -39,26 +39,22 @@ pub fn offered(core: &[ToolSpec], registry: &ToolRegistry, catalog: &Catalog) ->
     let on_request: Vec<&Arc<dyn Tool>> = registry.on_request().collect();
     let skill_tools = catalog.tools.len() > usize::from(catalog.tools.contains_key("skill"));
     if !on_request.is_empty() || skill_tools {
-        specs.push(DescribeTools::default().spec());
-        specs.push(UseTool::new(&on_request).spec());
+        specs.push(UseTool::listing(&on_request).spec());
     }
     specs
 }
 
-/// The tool a call names: the registry's, the catalog's, or a dispatcher.
+/// The tool a call names: the registry's, the catalog's, or `use_tool`.
 pub fn find(registry: &ToolRegistry, catalog: &Catalog, name: &str) -> Option<Arc<dyn Tool>> {
     if let Some(tool) = registry.get(name).or_else(|| catalog.tools.get(name)) {
         return Some(Arc::clone(tool));
     }
-    match name {
-        DESCRIBE => Some(Arc::new(DescribeTools::new(registry, catalog))),
-        USE => Some(Arc::new(UseTool::default())),
-        _ => None,
-    }
+    (name == USE).then(|| Arc::new(UseTool::describing(registry, catalog)) as Arc<dyn Tool>)
 }
 
-/// The call a `use_tool` call stands for, or `None` if `call` is not one or its arguments
-/// do not say which tool (then `use_tool` itself runs and reports what is wrong).
+/// The call a `use_tool` call stands for, or `None` if `call` is not one, asks for a
+/// description (no `arguments`), or does not say which tool (then `use_tool` itself runs:
+/// it describes the tool or says what is wrong).
 pub fn unwrap(call: &ToolCall) -> Option<ToolCall> {
     if call.name != USE {
         return None;
@@ -67,8 +63,8 @@ pub fn unwrap(call: &ToolCall) -> Option<ToolCall> {
     if args.name == USE {
         return None;
     }
-    let arguments = match args.arguments {
-        Value::Null => "{}".to_owned(),
+    let arguments = match args.arguments? {
+        Value::Null => return None,
         // Models sometimes send the inner arguments as a JSON string.
         Value::String(text) => text,
         other => other.to_string(),
@@ -81,107 +77,42 @@ pub fn unwrap(call: &ToolCall) -> Option<ToolCall> {
     })
 }
 
-/// `describe_tools`: the full descriptions and schemas of the named tools.
+/// `use_tool`: describes or runs the named tool. The engine unwraps a run before anything
+/// else (see [`unwrap`]); `use_tool` itself only describes, or says what is wrong.
 #[derive(Default)]
-pub struct DescribeTools {
+pub struct UseTool {
+    description: String,
     tools: BTreeMap<String, Arc<dyn Tool>>,
 }
 
-impl DescribeTools {
-    pub fn new(registry: &ToolRegistry, catalog: &Catalog) -> Self {
+impl UseTool {
+    /// As offered: its description lists `listed`, one line each.
+    fn listing(listed: &[&Arc<dyn Tool>]) -> Self {
+        let mut description = "Run a tool not in this list (a skill's or one below, cut short); without arguments it returns the tool's parameters.".to_owned();
+        for tool in listed {
+            description.push('\n');
+            description.push_str(tool.name());
+            description.push_str(": ");
+            description.push_str(&index_line(tool.description(), INDEX_CHARS));
+        }
+        Self {
+            description,
+            tools: BTreeMap::new(),
+        }
+    }
+
+    /// As run: it can describe every tool of the registry and the catalog.
+    fn describing(registry: &ToolRegistry, catalog: &Catalog) -> Self {
         let mut tools: BTreeMap<String, Arc<dyn Tool>> = catalog.tools.clone();
         for name in registry.names() {
             if let Some(tool) = registry.get(name) {
                 tools.insert(name.to_owned(), Arc::clone(tool));
             }
         }
-        Self { tools }
-    }
-}
-
-#[derive(Deserialize, JsonSchema)]
-#[serde(deny_unknown_fields)]
-pub struct DescribeArgs {
-    names: Vec<String>,
-}
-
-impl TypedTool for DescribeTools {
-    type Args = DescribeArgs;
-    type Plan = Vec<String>;
-
-    fn name(&self) -> &str {
-        DESCRIBE
-    }
-
-    fn description(&self) -> &str {
-        "Schemas of tools for use_tool."
-    }
-
-    fn plan(
-        &self,
-        args: DescribeArgs,
-        _: &ToolSettings,
-    ) -> Result<(Access, Vec<String>), ToolError> {
-        if args.names.is_empty() {
-            return Err(ToolError::InvalidArguments(
-                "names must list at least one tool".to_owned(),
-            ));
+        Self {
+            description: String::new(),
+            tools,
         }
-        let access = Access::Describe {
-            names: args.names.clone(),
-        };
-        Ok((access, args.names))
-    }
-
-    fn run<'a>(
-        &'a self,
-        names: Vec<String>,
-        _: &'a ToolSettings,
-    ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
-        Box::pin(async move {
-            let mut lines = Vec::new();
-            for name in &names {
-                let line = match self.tools.get(name) {
-                    Some(tool) => {
-                        let spec = tool.spec();
-                        serde_json::json!({
-                            "name": spec.name,
-                            "description": spec.description,
-                            "parameters": spec.parameters,
-                        })
-                        .to_string()
-                    }
-                    None => {
-                        let known: Vec<&str> = self.tools.keys().map(String::as_str).collect();
-                        format!("no tool named `{name}`; tools: {}", known.join(", "))
-                    }
-                };
-                lines.push(line);
-            }
-            Ok(ToolOutput::from(lines.join("\n")))
-        })
-    }
-}
-
-/// `use_tool`: runs the named tool. The engine unwraps it before anything else (see
-/// [`unwrap`]); it only runs itself when its arguments do not name a tool, to say so.
-#[derive(Default)]
-pub struct UseTool {
-    description: String,
-}
-
-impl UseTool {
-    fn new(listed: &[&Arc<dyn Tool>]) -> Self {
-        let mut description =
-            "Run a tool not in this list (a skill's, or one below); describe_tools gives its arguments."
-                .to_owned();
-        for tool in listed {
-            description.push('\n');
-            description.push_str(tool.name());
-            description.push_str(": ");
-            description.push_str(&one_line(tool.description(), INDEX_CHARS));
-        }
-        Self { description }
     }
 }
 
@@ -189,14 +120,13 @@ impl UseTool {
 #[serde(deny_unknown_fields)]
 pub struct UseArgs {
     name: String,
-    #[serde(default)]
-    #[schemars(with = "Map<String, Value>")]
-    arguments: Value,
+    #[schemars(with = "Option<Map<String, Value>>")]
+    arguments: Option<Value>,
 }
 
 impl TypedTool for UseTool {
     type Args = UseArgs;
-    type Plan = ();
+    type Plan = String;
 
     fn name(&self) -> &str {
         USE
@@ -206,18 +136,84 @@ impl TypedTool for UseTool {
         &self.description
     }
 
-    fn plan(&self, args: UseArgs, _: &ToolSettings) -> Result<(Access, ()), ToolError> {
-        Err(ToolError::InvalidArguments(format!(
-            "use_tool cannot run `{}`; name another tool",
-            args.name
-        )))
+    fn plan(&self, args: UseArgs, _: &ToolSettings) -> Result<(Access, String), ToolError> {
+        if args.name == USE || args.arguments.as_ref().is_some_and(|a| !a.is_null()) {
+            return Err(ToolError::InvalidArguments(format!(
+                "use_tool cannot run `{}`; name another tool",
+                args.name
+            )));
+        }
+        let Some(tool) = self.tools.get(&args.name) else {
+            let known: Vec<&str> = self.tools.keys().map(String::as_str).collect();
+            return Err(ToolError::InvalidArguments(format!(
+                "no tool named `{}`; tools: {}",
+                args.name,
+                known.join(", ")
+            )));
+        };
+        let spec = tool.spec();
+        let text = serde_json::json!({
+            "name": spec.name,
+            "description": spec.description,
+            "parameters": spec.parameters,
+        })
+        .to_string();
+        let access = Access::Describe {
+            names: vec![args.name],
+        };
+        Ok((access, text))
     }
 
     fn run<'a>(
         &'a self,
-        (): (),
+        text: String,
         _: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
-        Box::pin(async { Err(ToolError::Failed("use_tool runs no tool itself".to_owned())) })
+        Box::pin(async move { Ok(ToolOutput::from(text)) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn call(arguments: &str) -> ToolCall {
+        ToolCall {
+            id: "e1".to_owned(),
+            provider_id: Some("call_0".to_owned()),
+            name: USE.to_owned(),
+            arguments: arguments.to_owned(),
+        }
+    }
+
+    #[test]
+    fn use_tool_with_arguments_stands_for_the_named_tool() {
+        let inner = unwrap(&call(r#"{"name":"mouse","arguments":{"x":1}}"#));
+        let inner = inner.map(|c| (c.id, c.provider_id, c.name, c.arguments));
+        assert_eq!(
+            inner,
+            Some((
+                "e1".to_owned(),
+                Some("call_0".to_owned()),
+                "mouse".to_owned(),
+                r#"{"x":1}"#.to_owned()
+            ))
+        );
+        // Inner arguments sent as a JSON string are taken as they are.
+        let inner = unwrap(&call(r#"{"name":"mouse","arguments":"{\"x\":1}"}"#));
+        assert_eq!(inner.map(|c| c.arguments).as_deref(), Some(r#"{"x":1}"#));
+        // An empty object runs a tool that takes no arguments.
+        let inner = unwrap(&call(r#"{"name":"screenshot","arguments":{}}"#));
+        assert_eq!(inner.map(|c| c.arguments).as_deref(), Some("{}"));
+    }
+
+    #[test]
+    fn use_tool_without_arguments_runs_itself_to_describe() {
+        assert!(unwrap(&call(r#"{"name":"mouse"}"#)).is_none());
+        assert!(unwrap(&call(r#"{"name":"mouse","arguments":null}"#)).is_none());
+        assert!(unwrap(&call(r#"{"name":"use_tool","arguments":{}}"#)).is_none());
+        let mut other = call(r#"{"name":"mouse","arguments":{}}"#);
+        other.name = "exec".to_owned();
+        assert!(unwrap(&other).is_none(), "only use_tool is unwrapped");
     }
 }

@@ -28,7 +28,7 @@ impl TypedTool for EditFile {
     }
 
     fn description(&self) -> &'static str {
-        "Replace old_text (exactly once in the file, whitespace included) with new_text."
+        "Replace old_text (must occur exactly once, whitespace included) with new_text."
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {

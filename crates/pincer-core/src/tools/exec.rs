@@ -41,7 +41,7 @@ impl TypedTool for Exec {
     }
 
     fn description(&self) -> &'static str {
-        "Run `sh -c command` in the workspace (no stdin); returns exit code, stdout and stderr. Background processes are killed when it ends."
+        "Run `sh -c command` in the workspace, no stdin; returns exit code, stdout and stderr. Background processes die with it."
     }
 
     fn plan(

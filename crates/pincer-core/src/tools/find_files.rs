@@ -76,7 +76,7 @@ impl TypedTool for FindFiles {
     }
 
     fn description(&self) -> &'static str {
-        "Find files by glob (\"src/*.toml\"; without '/' it matches names at any depth). Skips gitignored and hidden files."
+        "Find files by glob (\"src/*.toml\"; without '/' matches names at any depth), skipping ignored and hidden files."
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {

@@ -47,7 +47,8 @@ pub enum Access {
     },
     /// Loads a skill's instructions into the conversation.
     Skill { name: String },
-    /// Reads the schemas of tools (`describe_tools`); touches nothing.
+    /// Reads a tool's description and schema (`use_tool` without arguments); touches
+    /// nothing.
     Describe { names: Vec<String> },
     /// Runs a tool a skill declares. `trusted`: the skill ships with Pincer or the user
     /// wrote it.
@@ -186,8 +187,8 @@ pub fn parse_args<T: DeserializeOwned>(args: &serde_json::Value) -> Result<T, To
 pub enum Disclosure {
     /// Offered with its full schema in every request.
     Core,
-    /// Listed as one line; the model reads its schema with `describe_tools` and calls it
-    /// with `use_tool`, so the tools array never changes mid-session (see [`dispatch`]).
+    /// Listed as one line; the model reads its schema with `use_tool { name }` and calls
+    /// it with `use_tool { name, arguments }`, so the tools array never changes mid-session (see [`dispatch`]).
     OnRequest,
 }
 
