@@ -360,26 +360,6 @@ async fn a_skill_added_mid_turn_reaches_the_index_at_the_next_turn() {
     assert!(system_of(&requests[2].body).contains("\ntides: Tide tables for a harbour."));
 }
 
-/// Descriptions as skills in the wild write them: a sentence or two, often long.
-fn realistic_description(i: usize) -> String {
-    const TOPICS: &[&str] = &[
-        "GitHub pull requests and issues with the gh CLI",
-        "Notion pages and databases",
-        "Spotify playback on this machine",
-        "weather forecasts and severe weather alerts",
-        "PDF forms, merging and text extraction",
-        "Docker containers, images and compose stacks",
-        "calendar events across Google and CalDAV accounts",
-        "expense receipts into a monthly spreadsheet",
-        "Kubernetes deployments and their logs",
-        "translation of documents between languages",
-    ];
-    let topic = TOPICS[i % TOPICS.len()];
-    format!(
-        "Work with {topic}: list, search, create and update them, summarize what changed since the last time and explain errors. Use when the user mentions {topic} or asks for anything that needs them; not for general questions. Variant {i}."
-    )
-}
-
 #[tokio::test]
 async fn hello_with_50_skills_stays_within_1500_prompt_tokens() {
     let llm = ScriptedLlm::start().await;
@@ -389,18 +369,7 @@ async fn hello_with_50_skills_stays_within_1500_prompt_tokens() {
     // The bundled skills stay on: a fresh install has them too.
     let mut h = Harness::from_settings(home, s, ApprovalMode::Deny);
     let skills_dir = h.home.path().join("skills");
-    for i in 0..50 {
-        let name = format!("skill-{i:02}");
-        write_skill(
-            &skills_dir,
-            &name,
-            &format!(
-                "---\nname: {name}\ndescription: {}\nmetadata: {{\"openclaw\": {{\"emoji\": \"🧩\"}}}}\n---\n{}",
-                serde_json::to_string(&realistic_description(i)).unwrap(),
-                "Step by step instructions that stay out of the prompt. ".repeat(40)
-            ),
-        );
-    }
+    pincer_testkit::skills::write_realistic_skills(&skills_dir, 50).unwrap();
     let catalog = h.engine.skills().reload();
     assert!(catalog.skills.len() >= 50, "{:?}", catalog.problems);
 

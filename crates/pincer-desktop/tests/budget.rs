@@ -5,7 +5,6 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::Path;
 use std::time::Duration;
 
 use pincer_core::agent::{ApprovalMode, Engine};
@@ -15,44 +14,6 @@ use pincer_core::store::Store;
 use pincer_core::tools::ToolRegistry;
 use pincer_desktop::{Control, register_tools};
 use pincer_testkit::{Reply, ScriptedLlm};
-
-/// Descriptions as skills in the wild write them: a sentence or two, often long (the same
-/// as pincer-core's skills_engine budget test).
-fn realistic_description(i: usize) -> String {
-    const TOPICS: &[&str] = &[
-        "GitHub pull requests and issues with the gh CLI",
-        "Notion pages and databases",
-        "Spotify playback on this machine",
-        "weather forecasts and severe weather alerts",
-        "PDF forms, merging and text extraction",
-        "Docker containers, images and compose stacks",
-        "calendar events across Google and CalDAV accounts",
-        "expense receipts into a monthly spreadsheet",
-        "Kubernetes deployments and their logs",
-        "translation of documents between languages",
-    ];
-    let topic = TOPICS[i % TOPICS.len()];
-    format!(
-        "Work with {topic}: list, search, create and update them, summarize what changed since the last time and explain errors. Use when the user mentions {topic} or asks for anything that needs them; not for general questions. Variant {i}."
-    )
-}
-
-fn write_skills(root: &Path) {
-    for i in 0..50 {
-        let name = format!("skill-{i:02}");
-        let dir = root.join(&name);
-        std::fs::create_dir_all(&dir).unwrap();
-        std::fs::write(
-            dir.join("SKILL.md"),
-            format!(
-                "---\nname: {name}\ndescription: {}\nmetadata: {{\"openclaw\": {{\"emoji\": \"🧩\"}}}}\n---\n{}",
-                serde_json::to_string(&realistic_description(i)).unwrap(),
-                "Step by step instructions that stay out of the prompt. ".repeat(40)
-            ),
-        )
-        .unwrap();
-    }
-}
 
 #[tokio::test]
 async fn hello_with_50_skills_and_the_desktop_tools_stays_within_1500_prompt_tokens() {
@@ -75,7 +36,7 @@ async fn hello_with_50_skills_and_the_desktop_tools_stays_within_1500_prompt_tok
     let mut tools = ToolRegistry::builtin();
     register_tools(&mut tools, &control);
     let engine = Engine::with_store(settings, store, tools, ApprovalMode::Ask).unwrap();
-    write_skills(&home.path().join("skills"));
+    pincer_testkit::skills::write_realistic_skills(&home.path().join("skills"), 50).unwrap();
     let catalog = engine.skills().reload();
     assert!(catalog.skills.len() >= 50, "{:?}", catalog.problems);
 

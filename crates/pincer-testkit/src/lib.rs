@@ -57,6 +57,7 @@ mod history;
 mod openai;
 mod reply;
 mod reply_spec;
+pub mod skills;
 
 pub use history::{HistoryProblem, Violation};
 pub use reply::Reply;
