@@ -10,7 +10,7 @@ use std::path::Path;
 
 use common::{FAST, Harness, final_text, settings};
 use pincer_core::agent::ApprovalMode;
-use pincer_core::protocol::{ApprovalDecision, Event, Op};
+use pincer_core::protocol::{ApprovalDecision, Event};
 use pincer_testkit::{Reply, ScriptedLlm};
 use serde_json::Value;
 
