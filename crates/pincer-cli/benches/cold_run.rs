@@ -1,21 +1,28 @@
 //! `cargo bench -p pincer-cli --bench cold_run`
 //!
 //! 1. Cold `pincer run` with one tool call against the scripted server: wall time from
-//!    spawn to exit, and the peak RSS of the process (budget: ≤ 50 ms, ≤ 20 MB).
+//!    spawn to exit, and the peak RSS of the process (budget: ≤ 5 ms, ≤ 12 MB), in both
+//!    modes: attached to a running `pincer daemon` (the turn runs in the daemon's engine,
+//!    the command only speaks the WebSocket), and in-process (no daemon: the command opens
+//!    the engine itself and holds the data home's lock).
 //! 2. The engine's own overhead per model round trip, in process: a turn against a
 //!    scripted server that answers instantly, minus nothing: everything measured is ours
 //!    (HTTP on loopback, SSE parsing, the store's writes, the event bus).
+//! 3. The same turn through the socket: a `RemoteEngine` linked to the daemon, so the
+//!    difference to 2 is what attaching costs per turn.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Stdio};
+use std::io::{BufRead as _, BufReader};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pincer_core::agent::{ApprovalMode, Engine};
 use pincer_core::config::{FileConfig, Settings};
-use pincer_core::protocol::Event;
+use pincer_core::protocol::{Event, Op, Submission};
 use pincer_core::store::Store;
 use pincer_core::tools::ToolRegistry;
+use pincer_gateway::link::{EngineLink, LinkEvent, RemoteEngine};
 use pincer_testkit::{Reply, ScriptedLlm};
 
 fn main() {
@@ -23,21 +30,87 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
-    cold_runs(runs);
+    let llm = ScriptedLlm::start_in_background();
+    // Attached first: the children's peak RSS is a running maximum over every child
+    // waited for, and the daemon is only waited for at the very end.
+    let daemon_home = bench_home();
+    std::fs::write(
+        daemon_home.path().join("config.toml"),
+        format!(
+            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"scripted-model\"\n",
+            llm.base_url()
+        ),
+    )
+    .unwrap();
+    let (mut daemon, url) = start_daemon(daemon_home.path());
+    cold_runs(
+        "attached to a daemon",
+        &llm,
+        daemon_home.path(),
+        false,
+        runs,
+    );
+    println!(
+        "  peak RSS of an attached run: {:.1} MB",
+        children_peak_mib()
+    );
+    socket_overhead(&llm, daemon_home.path(), &url, runs * 10);
+
+    let home = bench_home();
+    cold_runs("in-process", &llm, home.path(), true, runs);
+    println!(
+        "  peak RSS of any run so far: {:.1} MB",
+        children_peak_mib()
+    );
     engine_overhead(runs * 10);
+    let _ = daemon.kill();
+    let _ = daemon.wait();
 }
 
-fn cold_runs(runs: usize) {
-    let llm = ScriptedLlm::start_in_background();
+fn bench_home() -> tempfile::TempDir {
     let home = tempfile::tempdir().unwrap();
     std::fs::create_dir_all(home.path().join("workspace")).unwrap();
     std::fs::write(home.path().join("workspace/README.md"), "# bench\n").unwrap();
+    home
+}
+
+/// The release `pincer daemon` on `home`, and its URL once it listens.
+fn start_daemon(home: &std::path::Path) -> (Child, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_pincer"))
+        .args(["daemon", "--listen", "127.0.0.1:0"])
+        .env_clear()
+        .env("PINCER_HOME", home)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let first = lines.next().unwrap().unwrap();
+    let url = first
+        .strip_prefix("Pincer is listening on ")
+        .unwrap()
+        .to_owned();
+    std::thread::spawn(move || for _ in lines {});
+    (child, url)
+}
+
+fn children_peak_mib() -> f64 {
+    let kib = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
+        .unwrap()
+        .max_rss();
+    kib as f64 / 1024.0
+}
+
+/// Cold `pincer run`s on `home`; `provider` gives the process a provider of its own (an
+/// attached run needs none: the daemon's engine talks to the model).
+fn cold_runs(mode: &str, llm: &ScriptedLlm, home: &std::path::Path, provider: bool, runs: usize) {
     let mut times = Vec::with_capacity(runs);
     for i in 0..=runs {
         llm.push(Reply::tool_call("c", "list_dir", "{}"));
         llm.push(Reply::text("There is one file, README.md."));
-        let started = Instant::now();
-        let status = Command::new(env!("CARGO_BIN_EXE_pincer"))
+        let mut command = Command::new(env!("CARGO_BIN_EXE_pincer"));
+        command
             .args([
                 "run",
                 "--approve",
@@ -46,16 +119,20 @@ fn cold_runs(runs: usize) {
                 &format!("bench{i}"),
                 "list the files",
             ])
-            .env("PINCER_HOME", home.path())
-            .env("PINCER_PROVIDER", "openai")
-            .env("PINCER_BASE_URL", llm.base_url())
-            .env("PINCER_API_KEY", "sk-bench")
-            .env("PINCER_MODEL", "scripted-model")
+            .env_clear()
+            .env("PINCER_HOME", home)
             .stdin(Stdio::null())
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .unwrap();
+            .stderr(Stdio::null());
+        if provider {
+            command
+                .env("PINCER_PROVIDER", "openai")
+                .env("PINCER_BASE_URL", llm.base_url())
+                .env("PINCER_API_KEY", "sk-bench")
+                .env("PINCER_MODEL", "scripted-model");
+        }
+        let started = Instant::now();
+        let status = command.status().unwrap();
         let took = started.elapsed();
         assert!(status.success());
         // The first run creates the database; every later run is a cold process on a warm disk.
@@ -63,14 +140,47 @@ fn cold_runs(runs: usize) {
             times.push(took);
         }
     }
-    let peak_kib = nix::sys::resource::getrusage(nix::sys::resource::UsageWho::RUSAGE_CHILDREN)
-        .unwrap()
-        .max_rss();
     println!(
-        "cold `pincer run`, 1 tool call, {runs} runs: {}",
+        "cold `pincer run` {mode}, 1 tool call, {runs} runs: {}",
         summary(&mut times)
     );
-    println!("peak RSS of any run: {:.1} MB", peak_kib as f64 / 1024.0);
+}
+
+/// A turn's round trip through the daemon's socket, from a linked surface.
+fn socket_overhead(llm: &ScriptedLlm, home: &std::path::Path, url: &str, turns: usize) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let link = EngineLink::Remote(RemoteEngine::connect(home, url).await.unwrap());
+        let (_, mut events) = link.subscribe_live();
+        let mut times = Vec::with_capacity(turns);
+        for i in 0..turns {
+            llm.push(Reply::text("ok"));
+            let started = Instant::now();
+            let turn = Submission::fresh(Op::UserTurn {
+                session: format!("sock{i}"),
+                text: "hi".to_owned(),
+                approvals: Some(ApprovalMode::Deny),
+            });
+            let id = turn.id.clone();
+            link.submit(turn).await.unwrap();
+            loop {
+                if let Some(LinkEvent::Event(event)) = events.recv().await
+                    && event.submission == id
+                    && matches!(event.event, Event::TurnCompleted { .. })
+                {
+                    break;
+                }
+            }
+            times.push(started.elapsed());
+        }
+        println!(
+            "one model round trip through the daemon's socket (instant server), {turns} turns: {}",
+            summary(&mut times)
+        );
+    });
 }
 
 fn engine_overhead(turns: usize) {

@@ -3,8 +3,8 @@
 use std::io::Write;
 use std::process::ExitCode;
 
-use pincer_core::agent::Engine;
-use pincer_core::skills::{self, SkillStatus};
+use pincer_core::skills::{self, Library, SkillStatus};
+use pincer_gateway::link::EngineLink;
 
 use crate::cli::{ChatArgs, Global};
 use crate::context;
@@ -16,17 +16,28 @@ use crate::run::{TurnEnd, drive};
 const HELP: &str = "commands: /new (fresh session)  /sessions  /usage  /skills  /<skill> [what to do]  /help  /quit";
 
 pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
-    let engine = context::engine(global)?;
+    let mut interrupts = Interrupts::listen();
+    let Some(linked) = context::link(global, "pincer chat", &mut interrupts).await? else {
+        return Ok(ExitCode::from(130));
+    };
+    let engine = &linked.link;
+    // Sessions, usage and skills are read from the data home's files, whether the turns
+    // run here or in a daemon: SQLite in WAL mode lets readers sit beside the writer.
+    let settings = context::settings_allowing_no_provider(global)?;
+    let store = context::store(global)?;
+    let library = crate::skills::library(&settings);
+    let library = &library;
+    let provider = match engine {
+        EngineLink::Local(_) => settings
+            .providers
+            .first()
+            .map(|p| format!("{} · {}", p.name, p.model))
+            .unwrap_or_default(),
+        EngineLink::Remote(remote) => format!("attached to {}", remote.url()),
+    };
     let mut id = args.session.unwrap_or_else(context::new_session_id);
     let mut input = Input::stdin();
-    let mut interrupts = Interrupts::listen();
     let mut renderer = Renderer::new();
-    let provider = engine
-        .settings()
-        .providers
-        .first()
-        .map(|p| format!("{} · {}", p.name, p.model))
-        .unwrap_or_default();
     eprintln!("pincer chat — {provider} — session {id}\n{HELP}");
     loop {
         eprint!("\n› ");
@@ -49,7 +60,7 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                 eprintln!("new session {id}");
             }
             "/sessions" => {
-                for s in engine.store().sessions()?.iter().take(20) {
+                for s in store.sessions()?.iter().take(20) {
                     let mark = if s.id == id { "*" } else { " " };
                     eprintln!(
                         "{mark} {}  {}  {:>4} msgs  {}",
@@ -58,7 +69,7 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             "/usage" => {
-                let summary = engine.store().usage_summary(Some(&id))?;
+                let summary = store.usage_summary(Some(&id))?;
                 let t = summary.total;
                 let estimated = if t.estimated_requests > 0 {
                     format!(
@@ -74,7 +85,7 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                 );
             }
             "/skills" => {
-                let catalog = engine.skills().current();
+                let catalog = library.current();
                 let usable: Vec<_> = catalog
                     .skills
                     .iter()
@@ -91,12 +102,12 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                     );
                 }
             }
-            command if command.starts_with('/') && !names_a_skill(&engine, command) => {
+            command if command.starts_with('/') && !names_a_skill(library, command) => {
                 eprintln!("unknown command {command}; {HELP}");
             }
             _ => {
                 let end = drive(
-                    &engine,
+                    engine,
                     &id,
                     text.to_owned(),
                     args.approve.mode(),
@@ -118,7 +129,6 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// `/name …` where `name` is a skill: a message for the engine, which starts that skill.
-fn names_a_skill(engine: &Engine, text: &str) -> bool {
-    skills::slash_command(text)
-        .is_some_and(|(name, _)| engine.skills().current().get(name).is_some())
+fn names_a_skill(library: &Library, text: &str) -> bool {
+    skills::slash_command(text).is_some_and(|(name, _)| library.current().get(name).is_some())
 }

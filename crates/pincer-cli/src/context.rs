@@ -3,15 +3,30 @@
 use anyhow::Context as _;
 use pincer_core::agent::{ApprovalMode, Engine};
 use pincer_core::config::{self, FileConfig, ProcessEnv, Settings};
+use pincer_core::instance::{self, Claim, HolderKind, InstanceLock};
 use pincer_core::store::Store;
+use pincer_gateway::link::{EngineLink, RemoteEngine};
 
 use crate::cli::{Approve, Global};
+use crate::interrupts::Interrupts;
 
 /// Resolves the settings; fails when no provider is configured.
 pub fn settings(global: &Global) -> anyhow::Result<Settings> {
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
     let file = FileConfig::load(&home)?;
     Ok(Settings::resolve(
+        home,
+        file,
+        &ProcessEnv,
+        global.workspace.clone(),
+    )?)
+}
+
+/// The settings for reading the data home (skills, display); a missing provider is fine.
+pub fn settings_allowing_no_provider(global: &Global) -> anyhow::Result<Settings> {
+    let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
+    let file = FileConfig::load(&home)?;
+    Ok(Settings::resolve_allowing_no_provider(
         home,
         file,
         &ProcessEnv,
@@ -27,10 +42,59 @@ pub fn store(global: &Global) -> anyhow::Result<Store> {
     Ok(Store::open(&home.join("pincer.db"))?)
 }
 
-/// The engine, in this process. Each turn says how its approvals are answered.
-pub fn engine(global: &Global) -> anyhow::Result<Engine> {
-    let settings = settings(global)?;
-    Ok(Engine::start(settings, ApprovalMode::Ask)?)
+/// The engine a command that runs turns drives, and what keeps it ours.
+pub struct Linked {
+    pub link: EngineLink,
+    /// Held while the engine runs in this process, so a daemon (or another CLI) started
+    /// meanwhile waits instead of opening a second engine on the same database.
+    _lock: Option<InstanceLock>,
+}
+
+/// The data home's one engine: the daemon's (or the app's) when one serves it, reached
+/// over its WebSocket; otherwise an engine in this process, holding the data home's lock.
+/// Waits, saying so on stderr, while another CLI runs the engine in-process. `None` when
+/// Ctrl-C ended the wait.
+pub async fn link(
+    global: &Global,
+    command: &str,
+    interrupts: &mut Interrupts,
+) -> anyhow::Result<Option<Linked>> {
+    let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
+    std::fs::create_dir_all(&home)
+        .with_context(|| format!("could not create {}", home.display()))?;
+    let claimed = tokio::select! {
+        claimed = instance::claim(&home, HolderKind::Cli, Some(command), |holder| {
+            eprintln!(
+                "pincer: {} is using this data home; waiting for it to finish… (Ctrl-C to give up)",
+                holder.describe()
+            );
+        }) => claimed?,
+        () = interrupts.next() => return Ok(None),
+    };
+    match claimed {
+        Claim::Mine(lock) => {
+            let settings = settings(global)?;
+            let engine = Engine::start(settings, ApprovalMode::Ask)?;
+            Ok(Some(Linked {
+                link: EngineLink::Local(engine),
+                _lock: Some(lock),
+            }))
+        }
+        Claim::Served(running) => {
+            if global.workspace.is_some() {
+                eprintln!(
+                    "pincer: --workspace is ignored: the Pincer at {} works in its own workspace",
+                    running.url
+                );
+            }
+            tracing::info!(url = running.url, pid = running.pid, "attaching");
+            let remote = RemoteEngine::connect(&home, &running.url).await?;
+            Ok(Some(Linked {
+                link: EngineLink::Remote(remote),
+                _lock: None,
+            }))
+        }
+    }
 }
 
 impl Approve {

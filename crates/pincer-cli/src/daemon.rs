@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use pincer_core::agent::{ApprovalMode, Engine};
 use pincer_core::config::{self, FileConfig, ProcessEnv, Settings};
-use pincer_gateway::instance::InstanceLock;
+use pincer_core::instance::{self, Claim, HolderKind, InstanceError};
 use pincer_gateway::{Gateway, GatewayOptions};
 
 use crate::cli::{DaemonArgs, Global};
@@ -17,7 +17,23 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
     std::fs::create_dir_all(&home)
         .with_context(|| format!("could not create {}", home.display()))?;
-    let mut lock = InstanceLock::acquire(&home)?;
+    // A CLI running the engine in-process holds the data home for the length of its
+    // command; the daemon waits for it rather than failing, since it will be free soon.
+    let claimed = tokio::select! {
+        claimed = instance::claim(&home, HolderKind::Daemon, None, |holder| {
+            eprintln!(
+                "pincer: {} is using this data home; waiting for it to finish… (Ctrl-C to give up)",
+                holder.describe()
+            );
+        }) => claimed?,
+        _ = tokio::signal::ctrl_c() => return Ok(ExitCode::from(130)),
+    };
+    let mut lock = match claimed {
+        Claim::Mine(lock) => lock,
+        Claim::Served(running) => {
+            return Err(InstanceError::AlreadyRunning(Some(running)).into());
+        }
+    };
     let file = FileConfig::load(&home)?;
     let settings = Settings::resolve_allowing_no_provider(
         home.clone(),

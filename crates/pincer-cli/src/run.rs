@@ -3,9 +3,9 @@
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
-use pincer_core::agent::{ApprovalMode, Engine};
-use pincer_core::protocol::{ApprovalDecision, Event, Failure, Op, Submission};
-use tokio::sync::broadcast::error::RecvError;
+use pincer_core::agent::ApprovalMode;
+use pincer_core::protocol::{ApprovalDecision, Event, Failure, FailureKind, Op, Submission};
+use pincer_gateway::link::{EngineLink, LinkEvent};
 
 use crate::cli::{Global, RunArgs};
 use crate::context;
@@ -52,13 +52,15 @@ impl TurnEnd {
 }
 
 pub async fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
-    let engine = context::engine(global)?;
+    let mut interrupts = Interrupts::listen();
+    let Some(linked) = context::link(global, "pincer run", &mut interrupts).await? else {
+        return Ok(TurnEnd::Cancelled.exit_code());
+    };
     let id = args.session.unwrap_or_else(context::new_session_id);
     let mut input = Input::stdin();
-    let mut interrupts = Interrupts::listen();
     let mut renderer = Renderer::new();
     let end = drive(
-        &engine,
+        &linked.link,
         &id,
         args.prompt.join(" "),
         args.approve.mode(),
@@ -81,10 +83,11 @@ pub async fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
 }
 
 /// Submits one user turn and follows its events to the end, answering approvals from
-/// `input` and turning Ctrl-C into an interrupt (a second Ctrl-C stops waiting).
+/// `input` and turning Ctrl-C into an interrupt (a second Ctrl-C stops waiting). The same
+/// whether the engine runs here or in a daemon: only the link differs.
 #[allow(clippy::too_many_arguments)]
 pub async fn drive(
-    engine: &Engine,
+    engine: &EngineLink,
     session: &str,
     text: String,
     approvals: ApprovalMode,
@@ -93,19 +96,18 @@ pub async fn drive(
     renderer: &mut Renderer,
     json: bool,
 ) -> TurnEnd {
-    let mut events = engine.subscribe();
+    // Subscribed before submitting, so not one event of the turn can be missed.
+    let (_, mut events) = engine.subscribe_live();
     let submission = Submission::fresh(Op::UserTurn {
         session: session.to_owned(),
         text,
         approvals: Some(approvals),
     });
     let id = submission.id.clone();
-    if let Err(e) = engine.submit(submission) {
-        return TurnEnd::Failed(Failure::new(
-            pincer_core::protocol::FailureKind::Internal,
-            e.message,
-        ));
+    if let Err(e) = engine.submit(submission).await {
+        return TurnEnd::Failed(Failure::new(FailureKind::Internal, e.message));
     }
+    let mut started = false;
     let mut interrupted = false;
     loop {
         let received = tokio::select! {
@@ -115,26 +117,35 @@ pub async fn drive(
                 }
                 interrupted = true;
                 renderer.note("interrupting… (Ctrl-C again to stop waiting)");
-                let _ = engine.submit(Submission::fresh(Op::Interrupt { session: session.to_owned() }));
+                let interrupt = Submission::fresh(Op::Interrupt { session: session.to_owned() });
+                if let Err(e) = engine.submit(interrupt).await {
+                    renderer.note(&format!("({})", e.message));
+                }
                 continue;
             }
             received = events.recv() => received,
         };
         let event = match received {
             // Only this submission's turn: other surfaces may run turns in this session too.
-            Ok(event) if event.submission == id => event,
-            Ok(_) => continue,
-            Err(RecvError::Lagged(missed)) => {
-                tracing::warn!(missed, "the terminal fell behind; some events were skipped");
+            Some(LinkEvent::Event(event)) if event.submission == id => event,
+            Some(LinkEvent::Event(_)) => continue,
+            Some(LinkEvent::Resync(status)) => {
+                tracing::warn!("the terminal fell behind; some events were skipped");
+                // A turn that started and is no longer running ended in the gap; how is in
+                // the session's history, not in any event still to come.
+                if started && !status.turns.iter().any(|turn| turn.submission == id) {
+                    return TurnEnd::Failed(Failure::new(
+                        FailureKind::Internal,
+                        "lost track of the turn; see the session's history",
+                    ));
+                }
                 continue;
             }
-            Err(RecvError::Closed) => {
-                return TurnEnd::Failed(Failure::new(
-                    pincer_core::protocol::FailureKind::Internal,
-                    "the engine stopped",
-                ));
+            None => {
+                return TurnEnd::Failed(Failure::new(FailureKind::Internal, "the engine stopped"));
             }
         };
+        started = true;
         if json {
             let mut out = std::io::stdout().lock();
             if let Ok(line) = serde_json::to_string(&event) {
@@ -155,7 +166,7 @@ pub async fn drive(
                     decision,
                 });
                 // Refused when another surface answered first: that answer stands.
-                if let Err(e) = engine.submit(answer) {
+                if let Err(e) = engine.submit(answer).await {
                     renderer.note(&format!("({})", e.message));
                 }
             }

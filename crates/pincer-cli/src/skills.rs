@@ -3,24 +3,36 @@
 use std::process::ExitCode;
 
 use anyhow::Context as _;
+use std::path::Path;
+
 use pincer_core::config::{self, FileConfig, ProcessEnv, Settings};
+use pincer_core::instance;
+use pincer_core::protocol::{Op, Submission};
 use pincer_core::skills::{Library, Skill, SkillStatus, scaffold};
 use pincer_core::text;
 use pincer_core::tools::ToolRegistry;
+use pincer_gateway::link::RemoteEngine;
 
 use crate::cli::{Global, SkillsArgs, SkillsCommand};
 
 /// The skills as the headless engine sees them (desktop-only tools count as missing).
 pub fn library(settings: &Settings) -> Library {
-    let tools = ToolRegistry::builtin().names().map(str::to_owned).collect();
-    Library::open(settings, tools)
+    Library::open(settings, builtin_tools())
 }
 
-pub fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCode> {
+fn builtin_tools() -> std::collections::BTreeSet<String> {
+    ToolRegistry::builtin().names().map(str::to_owned).collect()
+}
+
+pub async fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCode> {
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
     let file = FileConfig::load(&home)?;
-    let settings =
-        Settings::resolve_allowing_no_provider(home, file, &ProcessEnv, global.workspace.clone())?;
+    let settings = Settings::resolve_allowing_no_provider(
+        home.clone(),
+        file,
+        &ProcessEnv,
+        global.workspace.clone(),
+    )?;
     let library = library(&settings);
     let catalog = library.current();
     match args.command {
@@ -94,7 +106,15 @@ pub fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCode> {
             );
         }
         SkillsCommand::Enable { name } => {
-            let view = library.set_enabled(&name, true)?;
+            let view = match set_in_daemon(&home, &name, true).await? {
+                // The daemon changed it; read back what it recorded.
+                true => Library::open(&settings, builtin_tools())
+                    .current()
+                    .get(&name)
+                    .map(|skill| skill.view())
+                    .with_context(|| format!("no skill named {name}"))?,
+                false => library.set_enabled(&name, true)?,
+            };
             let note = match view.status {
                 SkillStatus::Unavailable => {
                     format!(" but cannot run here: {}", view.unmet.join("; "))
@@ -108,11 +128,33 @@ pub fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCode> {
             println!("enabled {name}{note}");
         }
         SkillsCommand::Disable { name } => {
-            library.set_enabled(&name, false)?;
+            if !set_in_daemon(&home, &name, false).await? {
+                library.set_enabled(&name, false)?;
+            }
             println!("disabled {name}");
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Turns a skill on or off through the daemon (or app) serving the data home, so its engine
+/// applies the change and every open window hears of it. `false` when none runs: the
+/// caller changes the files itself, and the next engine to start reads them.
+async fn set_in_daemon(home: &Path, name: &str, enabled: bool) -> anyhow::Result<bool> {
+    let Some(running) = instance::running(home) else {
+        return Ok(false);
+    };
+    let remote = RemoteEngine::connect(home, &running.url).await?;
+    // Its folder watcher may not have seen a skill created a moment ago; this command
+    // reads the folders itself, so the daemon should too before acting on the name.
+    remote.submit(Submission::fresh(Op::ReloadSkills)).await?;
+    remote
+        .submit(Submission::fresh(Op::SetSkillEnabled {
+            name: name.to_owned(),
+            enabled,
+        }))
+        .await?;
+    Ok(true)
 }
 
 fn status_word(status: SkillStatus) -> &'static str {

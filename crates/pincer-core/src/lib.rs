@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod config;
+pub mod instance;
 pub mod model;
 pub mod policy;
 pub mod pricing;

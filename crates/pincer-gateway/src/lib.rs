@@ -22,7 +22,6 @@ pub mod clock;
 mod desktop;
 mod error;
 mod guard;
-pub mod instance;
 pub mod link;
 mod settings_file;
 mod state;
@@ -31,6 +30,8 @@ mod ws;
 
 pub use desktop::{DesktopHooks, DesktopStatus, DesktopUpdate};
 pub use error::GatewayError;
+/// The lock moved to the engine's crate (the CLI holds it too); kept here for callers.
+pub use pincer_core::instance;
 use state::AppState;
 
 /// Where Pincer listens unless told otherwise.
