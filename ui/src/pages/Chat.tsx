@@ -9,11 +9,12 @@ import { DownIcon, CloseIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
 import { useToast } from "../components/Toasts";
 import { TurnBlock } from "../components/TurnBlock";
+import { OpErrorText } from "../components/OpErrorText";
 import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, HistoryMessage, SessionInfo } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "../state/history";
+import { liveTurnIds, outcomesFromRecords, storedTurns } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import type { TurnEnd } from "../state/types";
@@ -49,8 +50,6 @@ function announce(end: TurnEnd): string {
   }
 }
 
-let localIds = 0;
-
 export interface ChatPageProps {
   sessionId: string | null;
   session: SessionInfo | null;
@@ -58,7 +57,7 @@ export interface ChatPageProps {
 }
 
 export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps) {
-  const { state, dispatch, send, status } = useLive();
+  const { state, dispatch, send, sendTurn, status } = useLive();
   const toast = useToast();
   const composer = useRef<ComposerHandle>(null);
   const [history, setHistory] = useState<({ id: string } & StoredHistory) | null>(() =>
@@ -132,7 +131,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
     [messages, liveIdsKey, storedOutcomes, state.outcomes, mayRun],
   );
   const conversation = useMemo(
-    () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: unstartedQueued(stored, live?.queued ?? []) }),
+    () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: live?.queued ?? [] }),
     [stored, live],
   );
 
@@ -148,8 +147,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
     async (text: string) => {
       pin();
       if (sessionId) {
-        dispatch({ type: "local_send", session: sessionId, id: `local-${++localIds}`, text });
-        send(sessionId, { type: "user_turn", text });
+        sendTurn(sessionId, text);
         return;
       }
       setCreating(true);
@@ -157,8 +155,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
         // The daemon titles the session from its first message.
         const created = await api.createSession({});
         historyCache.set(created.id, { messages: [], outcomes: {} });
-        dispatch({ type: "local_send", session: created.id, id: `local-${++localIds}`, text });
-        send(created.id, { type: "user_turn", text });
+        sendTurn(created.id, text);
         onSessionCreated();
         navigate({ page: "chat", session: created.id });
       } catch (err) {
@@ -168,16 +165,16 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
         setCreating(false);
       }
     },
-    [sessionId, dispatch, send, onSessionCreated, toast, pin],
+    [sessionId, sendTurn, onSessionCreated, toast, pin],
   );
 
   const onStop = useCallback(() => {
-    if (sessionId) send(sessionId, { type: "interrupt" });
+    if (sessionId) send({ type: "interrupt", session: sessionId });
   }, [sessionId, send]);
 
   const onDecide = useCallback(
     (callId: string, decision: ApprovalDecision) => {
-      if (sessionId) send(sessionId, { type: "approve", call_id: callId, decision });
+      if (sessionId) send({ type: "approve", session: sessionId, call_id: callId, decision });
     },
     [sessionId, send],
   );
@@ -215,8 +212,8 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
             <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
           ))}
           {errors.map((e) => (
-            <div key={e.id} className="notice notice-error" role="alert">
-              <span>{e.message}</span>
+            <div key={e.id} className="notice notice-error" role="alert" data-testid="op-error">
+              <OpErrorText error={e} />
               <button
                 type="button"
                 className="icon-btn"

@@ -12,16 +12,15 @@ import { CloseIcon, LogoIcon, StopIcon } from "../components/Icons";
 import { SLASH_HINT, useSlashSuggestions } from "../components/SlashSuggestions";
 import { Spinner } from "../components/Spinner";
 import { TurnBlock } from "../components/TurnBlock";
+import { OpErrorText } from "../components/OpErrorText";
 import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, HistoryMessage } from "../generated/protocol";
 import { navigate } from "../lib/router";
 import { useStickToBottom } from "../lib/useStickToBottom";
-import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "../state/history";
+import { liveTurnIds, outcomesFromRecords, storedTurns } from "../state/history";
 import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import type { TurnEnd } from "../state/types";
-
-let localIds = 0;
 
 interface Stored {
   session: string;
@@ -34,7 +33,7 @@ function messageOf(err: unknown): string {
 }
 
 export function QuickAsk() {
-  const { state, status, dispatch, send } = useLive();
+  const { state, status, dispatch, send, sendTurn } = useLive();
   const input = useRef<HTMLTextAreaElement>(null);
   const [text, setText] = useState("");
   const [session, setSession] = useState<string | null>(null);
@@ -95,7 +94,7 @@ export function QuickAsk() {
     const outcomes = { ...history?.outcomes, ...state.outcomes };
     // A queued message may already be the last stored turn, started but not yet seen live.
     const old = storedTurns(history?.messages ?? null, ids, outcomes, running || waiting.length > 0);
-    return { turns: [...old, ...(live?.turns ?? [])], queued: unstartedQueued(old, waiting) };
+    return { turns: [...old, ...(live?.turns ?? [])], queued: waiting };
   }, [session, history, liveIdsKey, live, state.outcomes, running]);
   const errors = state.errors.filter((e) => e.session !== null && e.session === session);
 
@@ -108,8 +107,7 @@ export function QuickAsk() {
     pin();
     if (session) {
       // A follow-up in the same chat (queued by the daemon if a turn still runs).
-      dispatch({ type: "local_send", session, id: `quick-${++localIds}`, text: value });
-      send(session, { type: "user_turn", text: value });
+      sendTurn(session, value);
       setText("");
       return;
     }
@@ -120,8 +118,7 @@ export function QuickAsk() {
       snapshotAtStart.current = state.snapshotSeq;
       setSession(created.id);
       setStored(null);
-      dispatch({ type: "local_send", session: created.id, id: `quick-${++localIds}`, text: value });
-      send(created.id, { type: "user_turn", text: value });
+      sendTurn(created.id, value);
       setText("");
     } catch (err) {
       setError(`Could not ask: ${messageOf(err)}`);
@@ -179,7 +176,7 @@ export function QuickAsk() {
 
   const onDecide = useCallback(
     (callId: string, decision: ApprovalDecision) => {
-      if (session) send(session, { type: "approve", call_id: callId, decision });
+      if (session) send({ type: "approve", session, call_id: callId, decision });
     },
     [session, send],
   );
@@ -219,7 +216,7 @@ export function QuickAsk() {
           {status !== "connected" && <ConnectionStatus status={status} />}
           <span className="spacer" />
           {session && running && (
-            <button type="button" className="btn btn-sm" data-testid="quick-stop" onClick={() => send(session, { type: "interrupt" })}>
+            <button type="button" className="btn btn-sm" data-testid="quick-stop" onClick={() => send({ type: "interrupt", session })}>
               <StopIcon size={14} /> Stop
             </button>
           )}
@@ -254,8 +251,8 @@ export function QuickAsk() {
               <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
             ))}
             {errors.map((e) => (
-              <p key={e.id} className="notice notice-error" role="alert">
-                <span>{e.message}</span>
+              <p key={e.id} className="notice notice-error" role="alert" data-testid="op-error">
+                <OpErrorText error={e} />
               </p>
             ))}
             {error && (

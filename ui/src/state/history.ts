@@ -17,8 +17,9 @@ function toolStatus(msg: HistoryMessage): ToolStatus {
     case "denied":
       return "denied";
     case "error":
-    case "cancelled":
       return "error";
+    case "cancelled":
+      return "cancelled";
     default:
       // Older history without an audit row: judge by the result text.
       if (!msg.is_error) return "ok";
@@ -41,7 +42,7 @@ export function outcomesFromRecords(records: TurnRecord[]): Record<string, TurnE
         out[r.turn_id] = { kind: "step_limit", limit: Number(r.detail ?? 0) };
         break;
       case "failed":
-        out[r.turn_id] = { kind: "failed", error: r.detail ?? "the turn failed" };
+        out[r.turn_id] = { kind: "failed", error: r.detail ?? "the turn failed", failureKind: r.failure_kind ?? null };
         break;
     }
   }
@@ -59,6 +60,7 @@ export function groupHistory(
     if (!current || current.turnId !== msg.turn_id) {
       current = {
         turnId: msg.turn_id,
+        submission: null,
         userText: null,
         blocks: [],
         end: outcomes[msg.turn_id] ?? null,
@@ -74,7 +76,7 @@ export function groupHistory(
       if (msg.content.trim()) turn.blocks.push({ kind: "text", text: msg.content });
       for (const call of msg.tool_calls ?? []) {
         // A call with no stored result did not run to the end (interrupted turn).
-        turn.blocks.push({ kind: "tool", tool: { ...newTool(call.id, call.name, call.arguments), status: "error" } });
+        turn.blocks.push({ kind: "tool", tool: { ...newTool(call.id, call.name, call.arguments), status: "cancelled" } });
       }
     } else if (msg.role === "tool") {
       const block = turn.blocks.find(
@@ -125,18 +127,6 @@ export function liveTurnIds(live: SessionLive | undefined): Set<string> {
 }
 
 /**
- * The queued messages still to show. A message whose turn already started can reach the
- * page first through the stored history (a reload raced the live stream's `turn_started`):
- * the unfinished last stored turn then shows it, and it must not also show as queued.
- */
-export function unstartedQueued(stored: TurnView[], queued: QueuedMessage[]): QueuedMessage[] {
-  const last = stored[stored.length - 1];
-  const first = queued[0];
-  if (!last || !first || last.end !== null || last.userText?.trim() !== first.text.trim()) return queued;
-  return queued.slice(1);
-}
-
-/**
  * Stored turns first, then the live ones. Stored messages of a turn that is still (or
  * was just) live are dropped: the live events render that turn, so nothing shows twice.
  */
@@ -149,5 +139,5 @@ export function buildConversation(
 ): Conversation {
   const queued = live?.queued ?? [];
   const stored = storedTurns(history, liveTurnIds(live), outcomes, mayRun || queued.length > 0);
-  return { turns: [...stored, ...(live?.turns ?? [])], queued: unstartedQueued(stored, queued) };
+  return { turns: [...stored, ...(live?.turns ?? [])], queued };
 }
