@@ -118,7 +118,8 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
   // Stored turns are rebuilt only when the history or the set of live turns changes, not
   // on every streamed delta, so their components keep their identity and skip rendering.
   // A queued message may already be the last stored turn, started but not yet seen live.
-  const mayRun = running || !state.synced || (live?.queued.length ?? 0) > 0;
+  const pending = (live?.queued.length ?? 0) > 0;
+  const mayRun = running || !state.synced || pending;
   const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
   const stored = useMemo(
     () =>
@@ -127,8 +128,9 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
         new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []),
         { ...storedOutcomes, ...state.outcomes },
         mayRun,
+        pending,
       ),
-    [messages, liveIdsKey, storedOutcomes, state.outcomes, mayRun],
+    [messages, liveIdsKey, storedOutcomes, state.outcomes, mayRun, pending],
   );
   const conversation = useMemo(
     () => ({ turns: [...stored, ...(live?.turns ?? [])], queued: live?.queued ?? [] }),

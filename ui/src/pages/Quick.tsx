@@ -93,7 +93,7 @@ export function QuickAsk() {
     const ids = new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []);
     const outcomes = { ...history?.outcomes, ...state.outcomes };
     // A queued message may already be the last stored turn, started but not yet seen live.
-    const old = storedTurns(history?.messages ?? null, ids, outcomes, running || waiting.length > 0);
+    const old = storedTurns(history?.messages ?? null, ids, outcomes, running, waiting.length > 0);
     return { turns: [...old, ...(live?.turns ?? [])], queued: waiting };
   }, [session, history, liveIdsKey, live, state.outcomes, running]);
   const errors = state.errors.filter((e) => e.session !== null && e.session === session);

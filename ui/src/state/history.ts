@@ -111,15 +111,26 @@ export interface Conversation {
   queued: QueuedMessage[];
 }
 
-/** Stored turns, leaving out the turns that live events render (`liveIds`). */
+/**
+ * Stored turns, leaving out the turns that live events render (`liveIds`).
+ *
+ * `pending`: this tab sent messages whose turns have not started as far as the live stream
+ * knows. The stored history can then already hold the newest of them (a reload raced the
+ * stream's `turn_started`): an unfinished last stored turn the stream does not show is
+ * left to the stream, which shows it in a moment, so no message is on screen twice. No
+ * text is compared: the stream's `turn_started` names the submission, history does not.
+ */
 export function storedTurns(
   history: HistoryMessage[] | null,
   liveIds: ReadonlySet<string>,
   outcomes: Record<string, TurnEnd>,
   mayRun = false,
+  pending = false,
 ): TurnView[] {
   const stored = (history ?? []).filter((m) => !liveIds.has(m.turn_id));
-  return groupHistory(stored, outcomes, mayRun);
+  const turns = groupHistory(stored, outcomes, mayRun || pending);
+  const last = turns[turns.length - 1];
+  return pending && last && last.end === null ? turns.slice(0, -1) : turns;
 }
 
 export function liveTurnIds(live: SessionLive | undefined): Set<string> {
@@ -138,6 +149,6 @@ export function buildConversation(
   mayRun = false,
 ): Conversation {
   const queued = live?.queued ?? [];
-  const stored = storedTurns(history, liveTurnIds(live), outcomes, mayRun || queued.length > 0);
+  const stored = storedTurns(history, liveTurnIds(live), outcomes, mayRun, queued.length > 0);
   return { turns: [...stored, ...(live?.turns ?? [])], queued };
 }

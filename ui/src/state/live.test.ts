@@ -551,6 +551,27 @@ describe("history and live turns", () => {
     });
   });
 
+  it("shows a queued message once when the stored history has its turn before the live stream", () => {
+    // The reload read the new turn's question before the stream's turn_started came in.
+    const s = run([{ type: "local_send", session: S, id: "q", text: "Plan a trip" }]);
+    const reloaded: HistoryMessage[] = [
+      ...history,
+      { id: 9, turn_id: "t9", created_at: "", role: "user", content: "the engine's expansion of it" },
+    ];
+    const conv = buildConversation(reloaded, s.sessions[S], s.outcomes);
+    expect(conv.turns.map((t) => t.turnId)).toEqual(["t0", "t1"]);
+    expect(conv.queued.map((q) => q.id)).toEqual(["q"]);
+    // Then the stream starts it: shown once, live, paired by the submission id.
+    const started_ = run([ev(started("t9", "the engine's expansion of it"), S, "q")], s);
+    const after = buildConversation(reloaded, started_.sessions[S], started_.outcomes);
+    expect(after.turns.map((t) => [t.turnId, t.live])).toEqual([
+      ["t0", false],
+      ["t1", false],
+      ["t9", true],
+    ]);
+    expect(after.queued).toEqual([]);
+  });
+
   it("lists queued messages after the turns", () => {
     const s = run([{ type: "local_send", session: S, id: "q", text: "later" }]);
     expect(buildConversation(history, s.sessions[S], s.outcomes).queued).toEqual([{ id: "q", text: "later", accepted: false }]);
