@@ -240,6 +240,10 @@ describe("chat", () => {
     expect(one?.op).toEqual({ type: "user_turn", session: "s1", text: "first" });
     expect(two?.op).toEqual({ type: "user_turn", session: "s1", text: "second" });
     expect(one?.id).not.toBe(two?.id);
+    // Accepted (the engine is paused, say): no longer "sending…" but waiting its turn.
+    expect(screen.getAllByTestId("message-user")[0]).toHaveTextContent("sending…");
+    serverSends({ type: "reply", submission: one!.id, reply: { type: "accepted" } });
+    await waitFor(() => expect(screen.getAllByTestId("message-user")[0]).toHaveTextContent("firstqueued"));
     serverSends({ type: "error", submission: two!.id, session: "s1", kind: "internal", message: "the session stopped" });
     const error = await screen.findByTestId("op-error");
     expect(error).toHaveTextContent("Not sent: “second” — the session stopped");

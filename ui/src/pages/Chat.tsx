@@ -211,7 +211,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
             <TurnBlock key={turn.turnId ?? `live-${i}`} turn={turn} onDecide={onDecide} />
           ))}
           {conversation.queued.map((q, i) => (
-            <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
+            <UserMessage key={q.id} text={q.text} queued={q.accepted || running || i > 0 ? "queued" : "sending"} />
           ))}
           {errors.map((e) => (
             <div key={e.id} className="notice notice-error" role="alert" data-testid="op-error">

@@ -248,7 +248,7 @@ export function QuickAsk() {
               <TurnBlock key={turn.turnId ?? `live-${i}`} turn={turn} onDecide={onDecide} />
             ))}
             {queued.map((q, i) => (
-              <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
+              <UserMessage key={q.id} text={q.text} queued={q.accepted || running || i > 0 ? "queued" : "sending"} />
             ))}
             {errors.map((e) => (
               <p key={e.id} className="notice notice-error" role="alert" data-testid="op-error">
