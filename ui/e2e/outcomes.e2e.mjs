@@ -8,6 +8,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
 import { once } from 'node:events';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
 import {
   daemonSuite, makeHome, newLoginUrl, removeHome, screenshot, startDaemon, waitFor,
 } from './harness.mjs';
@@ -223,5 +225,37 @@ test('a provider address where nothing listens: the hint points at the connectio
     action: 'hint-settings',
     shot: 'failure-network',
   });
+  await page.context().close();
+});
+
+test('a request retried after a server error notes why and what Pincer does, then answers', async () => {
+  // A daemon allowed one retry (the suite's gives up at once), quickly.
+  const home = await makeHome(llm.baseUrl);
+  const config = join(home, 'config.toml');
+  await writeFile(config, (await readFile(config, 'utf8')).replace('max_attempts = 1', 'max_attempts = 2\nbase_delay_ms = 10\nmax_delay_ms = 20'));
+  const other = await startDaemon(home);
+  extra.push(async () => {
+    await other.stop();
+    await removeHome(home);
+  });
+  // The answer streams slowly, so the note (shown while the turn runs) can be read.
+  const answer = 'Recovered after a retry, and here is the rest of a slowly streamed answer.';
+  await llm.push({ status: 503 }, { text: answer, chunk_delay_ms: 150 });
+  const page = await loggedInPage(other.loginUrl);
+  await send(page, 'Try through a hiccup');
+  const note = page.locator(`${tid('turn-note')}[data-kind="server"]`);
+  await note.waitFor();
+  const text = await waitFor(async () => {
+    const t = (await note.textContent({ timeout: 1000 })) ?? '';
+    return t.includes('Pincer tries again') && t;
+  }, 'the retry note with its hint');
+  assert.match(text, /retrying \(attempt 1\)/);
+  assert.ok(text.includes('The provider had a problem on its side; Pincer tries again.'), text);
+  await page.locator(tid('message-assistant')).filter({ hasText: 'Recovered after a retry' }).waitFor();
+  await screenshot(page, 'retry-note-server');
+  await page.locator(tid('message-assistant')).filter({ hasText: 'slowly streamed answer.' }).waitFor();
+  await page.locator(tid('send')).waitFor();
+  assert.equal(await page.locator(tid('turn-error')).count(), 0, 'the retried turn did not fail');
+  assert.equal(await llm.pending(), 0, 'both scripted replies were used');
   await page.context().close();
 });

@@ -196,7 +196,7 @@ describe("chat", () => {
     );
     const note = await screen.findByTestId("turn-note");
     expect(note).toHaveTextContent(/retrying \(attempt 1\)… slow down/);
-    expect(within(note).getByTestId("failure-hint")).toHaveTextContent("Wait a minute");
+    expect(within(note).getByTestId("failure-hint")).toHaveTextContent("The provider is limiting requests; Pincer waits and tries again.");
     serverSends({
       type: "event",
       session: "s1",

@@ -40,6 +40,14 @@ describe("failure hints", () => {
     else expect(notice.querySelector("a")).toBeNull();
   });
 
+  it("while retrying, says what Pincer does instead of asking to send again", () => {
+    expect(hintFor("rate_limit", true)?.text).toBe("The provider is limiting requests; Pincer waits and tries again.");
+    expect(hintFor("server", true)?.text).toBe("The provider had a problem on its side; Pincer tries again.");
+    expect(hintFor("network", true)?.action?.href).toBe("#/settings");
+    // A fallback after a refused key still points at the key.
+    expect(hintFor("auth", true)?.text).toBe("The API key was refused. Replace it in Settings.");
+  });
+
   it("adds nothing for a cancelled or internal failure, or one stored before kinds", () => {
     expect(hintFor("cancelled")).toBeNull();
     expect(hintFor("internal")).toBeNull();

@@ -14,8 +14,27 @@ export interface Hint {
   action: Action | null;
 }
 
-/** The hint for a kind, or null when there is nothing useful to add (cancelled, internal). */
-export function hintFor(kind: FailureKind | null | undefined): Hint | null {
+/**
+ * The hint for a kind, or null when there is nothing useful to add (cancelled, internal).
+ * `retrying`: the request is being retried (or another provider takes over), so the hint
+ * says what Pincer does about it rather than asking the user to send again.
+ */
+export function hintFor(kind: FailureKind | null | undefined, retrying = false): Hint | null {
+  if (retrying) {
+    switch (kind) {
+      case "rate_limit":
+        return { text: "The provider is limiting requests; Pincer waits and tries again.", action: null };
+      case "server":
+        return { text: "The provider had a problem on its side; Pincer tries again.", action: null };
+      case "network":
+        return {
+          text: "Pincer could not reach the provider. If this keeps happening, check your connection and the server address.",
+          action: { label: "Open Settings", href: SETTINGS, testId: "hint-settings" },
+        };
+      default:
+        break;
+    }
+  }
   switch (kind) {
     case "auth":
       return {
@@ -58,8 +77,8 @@ export function hintFor(kind: FailureKind | null | undefined): Hint | null {
   }
 }
 
-export function FailureHint({ kind }: { kind: FailureKind | null | undefined }) {
-  const hint = hintFor(kind);
+export function FailureHint({ kind, retrying = false }: { kind: FailureKind | null | undefined; retrying?: boolean }) {
+  const hint = hintFor(kind, retrying);
   if (!hint) return null;
   return (
     <span className="failure-hint" data-testid="failure-hint" data-kind={kind ?? undefined}>

@@ -49,7 +49,7 @@ export const TurnBlock = memo(function TurnBlock({ turn, onDecide }: TurnBlockPr
             return (
               <p key={key} className={`turn-note note-${b.tone}`} data-testid="turn-note" data-kind={b.failure?.kind}>
                 {b.text}
-                <FailureHint kind={b.failure?.kind} />
+                <FailureHint kind={b.failure?.kind} retrying />
               </p>
             );
         }
