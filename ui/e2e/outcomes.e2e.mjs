@@ -259,3 +259,26 @@ test('a request retried after a server error notes why and what Pincer does, the
   assert.equal(await llm.pending(), 0, 'both scripted replies were used');
   await page.context().close();
 });
+
+test('no provider set up: the hint sends the user to Settings to pick one', async () => {
+  const home = await makeHome(llm.baseUrl);
+  // The same data home without any provider.
+  await writeFile(join(home, 'config.toml'), '# written by the e2e harness: no provider\n[retry]\nmax_attempts = 1\n');
+  const other = await startDaemon(home);
+  extra.push(async () => {
+    await other.stop();
+    await removeHome(home);
+  });
+  const page = await loggedInPage(other.loginUrl);
+  await send(page, 'Hello?');
+  await expectFailure(page, {
+    kind: 'no_provider',
+    message: /./,
+    hint: 'No model provider is set up. Pick one in Settings.',
+    action: 'hint-settings',
+    shot: 'failure-no-provider',
+  });
+  await page.locator(tid('hint-settings')).click();
+  await page.locator(tid('nav-settings')).and(page.locator('[aria-current="page"]')).waitFor();
+  await page.context().close();
+});
