@@ -206,6 +206,12 @@ describe("chat", () => {
     const error = await screen.findByTestId("turn-error");
     expect(error).toHaveTextContent("the API key was rejected by p (HTTP 401)");
     expect(within(error).getByTestId("failure-hint")).toHaveTextContent("The API key was refused.");
+    // Screen readers hear the error with its hint.
+    await waitFor(() =>
+      expect(document.querySelector(".chat .visually-hidden[aria-live]")).toHaveTextContent(
+        "Error: the API key was rejected by p (HTTP 401) The API key was refused. Replace it in Settings.",
+      ),
+    );
     // The hint's action opens Settings, where the key is replaced.
     await userEvent.click(within(error).getByTestId("hint-settings"));
     await waitFor(() => expect(window.location.hash).toBe("#/settings"));

@@ -9,6 +9,7 @@ import { DownIcon, CloseIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
 import { useToast } from "../components/Toasts";
 import { TurnBlock } from "../components/TurnBlock";
+import { hintFor } from "../components/FailureHint";
 import { OpErrorText } from "../components/OpErrorText";
 import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, HistoryMessage, SessionInfo } from "../generated/protocol";
@@ -44,7 +45,7 @@ function announce(end: TurnEnd): string {
     case "step_limit":
       return `Stopped after ${end.limit} steps.`;
     case "failed":
-      return `Error: ${end.error}`;
+      return `Error: ${end.error} ${hintFor(end.failureKind)?.text ?? ""}`.trim();
     case "incomplete":
       return "";
   }
