@@ -57,6 +57,8 @@ let nextMsgId = 1000;
 
 /** @type {Map<string, {info: any, messages: any[]}>} */
 const sessions = new Map();
+/** How turns ended, as GET /api/sessions/ID/turns reports them (failures only here). */
+const records = [];
 
 function addSession(title, msAgo, messages = []) {
   const id = randomUUID().replace(/-/g, "").slice(0, 16);
@@ -78,14 +80,14 @@ if (!empty) {
       content: "Let me look at the files first.",
       tool_calls: [{ id: "h_c1", name: "list_dir", arguments: '{"path":"."}' }],
     },
-    { turn_id: t1, role: "tool", content: "README.md\nnotes.txt\nsrc/\nCargo.toml\n", tool_call_id: "h_c1", is_error: false, duration_ms: 2 },
+    { turn_id: t1, role: "tool", content: "README.md\nnotes.txt\nsrc/\nCargo.toml\n", tool_call_id: "h_c1", is_error: false, tool_outcome: "ok", duration_ms: 2 },
     {
       turn_id: t1,
       role: "assistant",
       content: "",
       tool_calls: [{ id: "h_c2", name: "exec", arguments: '{"command":"rm -rf build/"}' }],
     },
-    { turn_id: t1, role: "tool", content: "error: denied: the user refused", tool_call_id: "h_c2", is_error: true, duration_ms: 0 },
+    { turn_id: t1, role: "tool", content: "error: denied: the user refused", tool_call_id: "h_c2", is_error: true, tool_outcome: "denied", duration_ms: 0 },
     {
       turn_id: t1,
       role: "assistant",
@@ -105,6 +107,7 @@ if (!empty) {
       content: "error: could not fetch https://blog.rust-lang.org/releases/latest: connection timed out after 30 s",
       tool_call_id: "h_c3",
       is_error: true,
+      tool_outcome: "error",
       duration_ms: 30012,
     },
     { turn_id: t2, role: "assistant", content: "I couldn't reach the Rust blog (the request timed out). Want me to try again later?" },
@@ -396,7 +399,9 @@ const server = http.createServer(async (req, res) => {
       const s = sessions.get(decodeURIComponent(m[1]));
       if (!s) return err(res, 404, "no such session");
       if (m[2] === "/messages" && req.method === "GET") return send(res, 200, s.messages);
-      if (m[2] === "/turns" && req.method === "GET") return send(res, 200, []);
+      if (m[2] === "/turns" && req.method === "GET") {
+        return send(res, 200, records.filter((r) => r.session === s.info.id).map(({ session: _, ...r }) => r));
+      }
       if (req.method === "PATCH") {
         const body = await readJson(req);
         if (!body?.title?.trim()) return err(res, 400, "title must not be empty");
@@ -529,7 +534,8 @@ function broadcast(msg) {
 }
 
 function snapshot() {
-  return { type: "snapshot", turns: [...running.entries()].map(([session, r]) => ({ session, events: r.events })) };
+  const turns = [...running.entries()].map(([session, r]) => ({ session, submission: r.submission, events: r.events }));
+  return { type: "snapshot", turns, paused: false };
 }
 
 function publish(session, event) {
@@ -540,8 +546,11 @@ function publish(session, event) {
     else if (event.type === "reasoning_delta" && last?.type === "reasoning_delta") last.text += event.text;
     else r.events.push({ ...event });
   }
-  broadcast({ type: "event", session, event });
+  broadcast({ type: "event", session, submission: r?.submission ?? submissions.get(session) ?? "", event });
 }
+
+/** The submission of the turn running (or last run) in each session, for its events. */
+const submissions = new Map();
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -578,12 +587,16 @@ ls -la ~/workspace
 
 Anything else?`;
 
-async function runTurn(session, text) {
+async function runTurn(session, { text, submission }) {
   const turnId = randomUUID().replace(/-/g, "");
-  const r = { turnId, events: [], waiting: null, cancel: false };
+  const r = { turnId, submission, events: [], waiting: null, cancel: false };
+  submissions.set(session, submission);
   running.set(session, r);
   const end = (event) => {
     publish(session, event);
+    if (event.type === "turn_failed") {
+      records.push({ session, turn_id: turnId, outcome: "failed", detail: event.error.message, failure_kind: event.error.kind, ended_at: new Date().toISOString() });
+    }
     running.delete(session);
     broadcast({ type: "sessions_changed" });
     const next = queues.get(session)?.shift();
@@ -595,9 +608,9 @@ async function runTurn(session, text) {
   const lower = text.toLowerCase();
   await sleep(300);
   if (lower.includes("fail")) {
-    publish(session, { type: "provider_retry", provider: "deepseek", attempt: 1, delay_ms: 500, reason: "HTTP 503: overloaded" });
+    publish(session, { type: "provider_retry", provider: "deepseek", attempt: 1, delay_ms: 500, reason: { kind: "server", message: "deepseek failed (HTTP 503): overloaded" } });
     await sleep(500);
-    return end({ type: "turn_failed", turn_id: turnId, error: "the API key was rejected by deepseek (HTTP 401): Authentication Fails" });
+    return end({ type: "turn_failed", turn_id: turnId, error: { kind: "auth", message: "the API key was rejected by deepseek (HTTP 401): Authentication Fails" } });
   }
   if (lower.includes("limit")) {
     const callId = `call_${turnId.slice(0, 6)}`;
@@ -606,7 +619,7 @@ async function runTurn(session, text) {
     publish(session, { type: "tool_call_requested", call_id: callId, name: "read_file", arguments: args });
     await sleep(200);
     const output = "buy milk\ncall mom\n";
-    publish(session, { type: "tool_call_finished", call_id: callId, name: "read_file", ok: true, output, duration_ms: 1 });
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "read_file", outcome: "ok", output, duration_ms: 1 });
     store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: false, duration_ms: 1 });
     return end({ type: "step_limit_reached", turn_id: turnId, limit: 25 });
   }
@@ -626,13 +639,14 @@ async function runTurn(session, text) {
     const output = decision === "deny" ? "error: denied: the user refused" : `screenshot saved: ${image} (480×300)`;
     const ok = decision !== "deny";
     await sleep(300);
-    publish(session, { type: "tool_call_finished", call_id: callId, name: "screenshot", ok, output, images: ok ? [image] : [], duration_ms: 80 });
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "screenshot", outcome: ok ? "ok" : "denied", output, images: ok ? [image] : [], duration_ms: 80 });
     store(session, {
       turn_id: turnId,
       role: "tool",
       content: output,
       tool_call_id: callId,
       is_error: !ok,
+      tool_outcome: ok ? "ok" : "denied",
       duration_ms: 80,
       ...(ok ? { images: [{ path: image, media_type: "image/png" }] } : {}),
     });
@@ -669,15 +683,15 @@ async function runTurn(session, text) {
   let output;
   if (decision === "deny") {
     output = "error: denied: the user refused";
-    publish(session, { type: "tool_call_finished", call_id: callId, name: "exec", ok: false, output, duration_ms: 0 });
-    store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: true, duration_ms: 0 });
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "exec", outcome: "denied", output, duration_ms: 0 });
+    store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: true, tool_outcome: "denied", duration_ms: 0 });
   } else {
     await sleep(lower.includes("slow") ? 4000 : 600);
     if (r.cancel) return end({ type: "turn_cancelled", turn_id: turnId });
     const n = lower.includes("long") ? 120 : 6;
     output = `exit code: 0\n${Array.from({ length: n }, (_, i) => `-rw-r--r-- 1 me me ${1000 + i * 37} Jan  ${(i % 28) + 1} 10:0${i % 10} file${i}.txt`).join("\n")}\n`;
-    publish(session, { type: "tool_call_finished", call_id: callId, name: "exec", ok: true, output, duration_ms: 23 });
-    store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: false, duration_ms: 23 });
+    publish(session, { type: "tool_call_finished", call_id: callId, name: "exec", outcome: "ok", output, duration_ms: 23 });
+    store(session, { turn_id: turnId, role: "tool", content: output, tool_call_id: callId, is_error: false, tool_outcome: "ok", duration_ms: 23 });
   }
   publish(session, { type: "model_request", step: 2, provider: "deepseek", model: "deepseek-chat" });
   await sleep(300);
@@ -696,18 +710,25 @@ wss.on("connection", (ws) => {
     try {
       msg = JSON.parse(String(data));
     } catch {
-      return ws.send(JSON.stringify({ type: "error", session: null, message: "malformed message" }));
+      return ws.send(JSON.stringify({ type: "error", submission: null, session: null, kind: "invalid", message: "malformed message" }));
     }
-    const { session, op } = msg;
-    if (!sessions.has(session)) return ws.send(JSON.stringify({ type: "error", session, message: "unknown session" }));
+    const { id, op } = msg;
+    const session = op?.session;
+    const refuse = (kind, message) => ws.send(JSON.stringify({ type: "error", submission: id ?? null, session: session ?? null, kind, message }));
+    const accept = () => ws.send(JSON.stringify({ type: "reply", submission: id, reply: { type: "accepted" } }));
+    if (!id || !op) return refuse("invalid", "a submission is { id, op }");
+    if (!sessions.has(session)) return refuse("invalid", "unknown session");
     if (op.type === "user_turn") {
-      if (!op.text?.trim()) return ws.send(JSON.stringify({ type: "error", session, message: "empty message" }));
+      if (!op.text?.trim()) return refuse("invalid", "the message is empty");
+      accept();
+      const turn = { text: op.text, submission: id };
       if (running.has(session)) {
         const q = queues.get(session) ?? [];
-        q.push(op.text);
+        q.push(turn);
         queues.set(session, q);
-      } else void runTurn(session, op.text);
+      } else void runTurn(session, turn);
     } else if (op.type === "interrupt") {
+      accept();
       const r = running.get(session);
       if (r) {
         r.cancel = true;
@@ -715,7 +736,9 @@ wss.on("connection", (ws) => {
       }
     } else if (op.type === "approve") {
       const r = running.get(session);
-      if (r?.waiting?.call_id === op.call_id) r.resolve?.(op.decision);
+      if (r?.waiting?.call_id !== op.call_id) return refuse("not_found", `no approval is waiting for call ${op.call_id}`);
+      accept();
+      r.resolve?.(op.decision);
     }
   });
 });

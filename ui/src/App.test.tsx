@@ -2,7 +2,7 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "./App";
-import type { HistoryMessage, ServerMessage, SessionInfo, TurnRecord } from "./generated/protocol";
+import type { HistoryMessage, Op, ServerMessage, SessionInfo, Submission, TurnRecord } from "./generated/protocol";
 import { FakeWebSocket } from "./test/fakeWebSocket";
 import { mockApi, ok } from "./test/mockApi";
 
@@ -28,13 +28,21 @@ function socket() {
   return FakeWebSocket.last();
 }
 
-async function connect(snapshot: ServerMessage = { type: "snapshot", turns: [] }) {
+async function connect(snapshot: ServerMessage = { type: "snapshot", turns: [], paused: false }) {
   await waitFor(() => expect(FakeWebSocket.instances.length).toBeGreaterThan(0));
   act(() => {
     socket().open();
     socket().receive(snapshot);
   });
   await waitFor(() => expect(screen.getByTestId("connection-status")).toHaveTextContent("connected"));
+}
+
+function sent(): Submission[] {
+  return socket().sent.map((d) => JSON.parse(d) as Submission);
+}
+
+function lastOp(): Op | undefined {
+  return sent().at(-1)?.op;
 }
 
 function serverSends(...messages: ServerMessage[]) {
@@ -128,61 +136,127 @@ describe("chat", () => {
     render(<App />);
     await connect({
       type: "snapshot",
-      turns: [{ session: "s1", events: [{ type: "turn_started", turn_id: "t1", text: "list my files" }, { type: "text_delta", text: "Let me " }] }],
+      turns: [{ session: "s1", submission: "sub-1", events: [{ type: "turn_started", turn_id: "t1", text: "list my files" }, { type: "text_delta", text: "Let me " }] }],
+      paused: false,
     });
     await screen.findByText("earlier question");
     await waitFor(() => expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["earlier question", "list my files"]));
     expect(screen.getAllByTestId("message-assistant")[0]?.querySelector("strong")?.textContent).toBe("answer");
 
-    serverSends({ type: "event", session: "s1", event: { type: "text_delta", text: "look." } });
+    serverSends({ type: "event", session: "s1", submission: "sub-1", event: { type: "text_delta", text: "look." } });
     await waitFor(() => expect(screen.getAllByTestId("message-assistant")[1]).toHaveTextContent("Let me look."));
     // Running: Stop instead of Send, and the sidebar marks the chat.
     expect(screen.getByTestId("stop")).toBeInTheDocument();
     expect(screen.queryByTestId("send")).toBeNull();
 
     serverSends(
-      { type: "event", session: "s1", event: { type: "tool_call_requested", call_id: "c1", name: "exec", arguments: '{"command":"ls"}' } },
-      { type: "event", session: "s1", event: { type: "approval_requested", call_id: "c1", tool: "exec", summary: "run `ls`", pattern: "exec:ls" } },
+      { type: "event", session: "s1", submission: "sub-1", event: { type: "tool_call_requested", call_id: "c1", name: "exec", arguments: '{"command":"ls"}' } },
+      { type: "event", session: "s1", submission: "sub-1", event: { type: "approval_requested", call_id: "c1", tool: "exec", summary: "run `ls`", pattern: "exec:ls" } },
     );
     const card = await screen.findByTestId("tool-card");
     await waitFor(() => expect(card).toHaveAttribute("data-status", "approval"));
     await userEvent.click(within(card).getByTestId("approve-always"));
-    expect(JSON.parse(socket().sent.at(-1) ?? "null")).toEqual({ session: "s1", op: { type: "approve", call_id: "c1", decision: "always" } });
+    expect(lastOp()).toEqual({ type: "approve", session: "s1", call_id: "c1", decision: "always" });
 
-    serverSends({ type: "event", session: "s1", event: { type: "approval_resolved", call_id: "c1", decision: "always", by: "user" } });
+    serverSends({ type: "event", session: "s1", submission: "sub-1", event: { type: "approval_resolved", call_id: "c1", decision: "always", by: "user" } });
     await waitFor(() => expect(screen.getByTestId("tool-card")).toHaveAttribute("data-status", "running"));
     expect(screen.queryByTestId("approve-once")).toBeNull();
 
     serverSends(
-      { type: "event", session: "s1", event: { type: "tool_call_finished", call_id: "c1", name: "exec", ok: true, output: "a.txt", duration_ms: 4 } },
-      { type: "event", session: "s1", event: { type: "text_delta", text: "One file." } },
+      { type: "event", session: "s1", submission: "sub-1", event: { type: "tool_call_finished", call_id: "c1", name: "exec", outcome: "ok", output: "a.txt", duration_ms: 4 } },
+      { type: "event", session: "s1", submission: "sub-1", event: { type: "text_delta", text: "One file." } },
     );
     await waitFor(() => expect(screen.getByTestId("tool-card")).toHaveAttribute("data-status", "ok"));
 
     // Esc in the composer stops the turn.
     await userEvent.type(screen.getByTestId("composer"), "{Escape}");
-    expect(JSON.parse(socket().sent.at(-1) ?? "null")).toEqual({ session: "s1", op: { type: "interrupt" } });
+    expect(lastOp()).toEqual({ type: "interrupt", session: "s1" });
 
     const before = calls.filter((c) => c.path === "/api/sessions/s1/messages").length;
-    serverSends({ type: "event", session: "s1", event: { type: "turn_cancelled", turn_id: "t1" } });
+    serverSends({ type: "event", session: "s1", submission: "sub-1", event: { type: "turn_cancelled", turn_id: "t1" } });
     expect(await screen.findByTestId("turn-stopped")).toHaveTextContent("stopped");
     // The end of a turn reloads the stored messages.
     await waitFor(() => expect(calls.filter((c) => c.path === "/api/sessions/s1/messages").length).toBeGreaterThan(before));
     expect(await screen.findByTestId("send")).toBeInTheDocument();
   });
 
-  it("shows a failed turn as an error in the conversation", async () => {
+  it("shows a failed turn with the hint its kind calls for, and retry notes with theirs", async () => {
     mockApi(loggedInRoutes([]));
     window.history.replaceState(null, "", "/#/chat/s1");
     render(<App />);
     await connect();
     serverSends(
-      { type: "event", session: "s1", event: { type: "turn_started", turn_id: "t9", text: "hi" } },
-      { type: "event", session: "s1", event: { type: "provider_retry", provider: "p", attempt: 1, delay_ms: 100, reason: "503" } },
+      { type: "event", session: "s1", submission: "sub-1", event: { type: "turn_started", turn_id: "t9", text: "hi" } },
+      {
+        type: "event",
+        session: "s1",
+        submission: "sub-1",
+        event: { type: "provider_retry", provider: "p", attempt: 1, delay_ms: 100, reason: { kind: "rate_limit", message: "slow down" } },
+      },
     );
-    expect(await screen.findByText(/retrying \(attempt 1\)/)).toBeInTheDocument();
-    serverSends({ type: "event", session: "s1", event: { type: "turn_failed", turn_id: "t9", error: "the API key was rejected" } });
-    expect(await screen.findByTestId("turn-error")).toHaveTextContent("the API key was rejected");
+    const note = await screen.findByTestId("turn-note");
+    expect(note).toHaveTextContent(/retrying \(attempt 1\)… slow down/);
+    expect(within(note).getByTestId("failure-hint")).toHaveTextContent("The provider is limiting requests; Pincer waits and tries again.");
+    serverSends({
+      type: "event",
+      session: "s1",
+      submission: "sub-1",
+      event: { type: "turn_failed", turn_id: "t9", error: { kind: "auth", message: "the API key was rejected by p (HTTP 401)" } },
+    });
+    const error = await screen.findByTestId("turn-error");
+    expect(error).toHaveTextContent("the API key was rejected by p (HTTP 401)");
+    expect(within(error).getByTestId("failure-hint")).toHaveTextContent("The API key was refused.");
+    // Screen readers hear the error with its hint.
+    await waitFor(() =>
+      expect(document.querySelector(".chat .visually-hidden[aria-live]")).toHaveTextContent(
+        "Error: the API key was rejected by p (HTTP 401) The API key was refused. Replace it in Settings.",
+      ),
+    );
+    // The hint's action opens Settings, where the key is replaced.
+    await userEvent.click(within(error).getByTestId("hint-settings"));
+    await waitFor(() => expect(window.location.hash).toBe("#/settings"));
+  });
+
+  it("shows a stored failure with its hint after a reload, from the turn record's kind", async () => {
+    mockApi(
+      loggedInRoutes(
+        [{ id: 1, turn_id: "t1", created_at: "", role: "user", content: "a very long chat" }],
+        [{ turn_id: "t1", outcome: "failed", detail: "the conversation is too long", failure_kind: "context_too_long", ended_at: "" }],
+      ),
+    );
+    window.history.replaceState(null, "", "/#/chat/s1");
+    render(<App />);
+    await connect();
+    const error = await screen.findByTestId("turn-error");
+    expect(error).toHaveAttribute("data-kind", "context_too_long");
+    expect(error).toHaveTextContent("the conversation is too long");
+    await userEvent.click(within(error).getByTestId("hint-new-chat"));
+    await waitFor(() => expect(window.location.hash).toBe("#/chat"));
+  });
+
+  it("removes exactly the refused message and says which one was not sent", async () => {
+    mockApi(loggedInRoutes([]));
+    window.history.replaceState(null, "", "/#/chat/s1");
+    render(<App />);
+    await connect();
+    await userEvent.type(screen.getByTestId("composer"), "first{Enter}");
+    await userEvent.type(screen.getByTestId("composer"), "second{Enter}");
+    await waitFor(() => expect(screen.getAllByTestId("message-user")).toHaveLength(2));
+    const [one, two] = sent();
+    expect(one?.op).toEqual({ type: "user_turn", session: "s1", text: "first" });
+    expect(two?.op).toEqual({ type: "user_turn", session: "s1", text: "second" });
+    expect(one?.id).not.toBe(two?.id);
+    // Accepted (the engine is paused, say): no longer "sending…" but waiting its turn.
+    expect(screen.getAllByTestId("message-user")[0]).toHaveTextContent("sending…");
+    serverSends({ type: "reply", submission: one!.id, reply: { type: "accepted" } });
+    await waitFor(() => expect(screen.getAllByTestId("message-user")[0]).toHaveTextContent("firstqueued"));
+    serverSends({ type: "error", submission: two!.id, session: "s1", kind: "internal", message: "the session stopped" });
+    const error = await screen.findByTestId("op-error");
+    expect(error).toHaveTextContent("Not sent: “second” — the session stopped");
+    expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual([expect.stringContaining("first")]);
+    // The first one starts: paired by its submission id.
+    serverSends({ type: "event", session: "s1", submission: one!.id, event: { type: "turn_started", turn_id: "t1", text: "first" } });
+    await waitFor(() => expect(screen.getByTestId("message-user")).not.toHaveAttribute("data-queued"));
   });
 
   it("creates a session for the first message of a new chat, then sends it over the socket", async () => {
@@ -201,11 +275,11 @@ describe("chat", () => {
     await waitFor(() => expect(window.location.hash).toBe("#/chat/new1"));
     // The daemon titles it from the first message; the page does not make up a second title.
     expect(calls.find((c) => c.method === "POST" && c.path === "/api/sessions")?.body).toEqual({});
-    expect(JSON.parse(socket().sent.at(-1) ?? "null")).toEqual({ session: "new1", op: { type: "user_turn", text: "Hello there" } });
+    expect(lastOp()).toEqual({ type: "user_turn", session: "new1", text: "Hello there" });
     const bubble = await screen.findByTestId("message-user");
     expect(bubble).toHaveTextContent("Hello there");
     expect(bubble).toHaveAttribute("data-queued", "true");
-    serverSends({ type: "event", session: "new1", event: { type: "turn_started", turn_id: "tn", text: "Hello there" } });
+    serverSends({ type: "event", session: "new1", submission: sent().at(-1)!.id, event: { type: "turn_started", turn_id: "tn", text: "Hello there" } });
     await waitFor(() => expect(screen.getByTestId("message-user")).not.toHaveAttribute("data-queued"));
     expect(screen.getAllByTestId("message-user")).toHaveLength(1);
   });
@@ -222,7 +296,8 @@ describe("chat", () => {
       socket().open();
       socket().receive({
         type: "snapshot",
-        turns: [{ session: "s1", events: [{ type: "turn_started", turn_id: "t5", text: "resumed" }, { type: "text_delta", text: "partial" }] }],
+        turns: [{ session: "s1", submission: "sub-5", events: [{ type: "turn_started", turn_id: "t5", text: "resumed" }, { type: "text_delta", text: "partial" }] }],
+        paused: false,
       });
     });
     await waitFor(() => expect(screen.getByTestId("connection-status")).toHaveTextContent("connected"));

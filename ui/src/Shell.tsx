@@ -61,7 +61,8 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
       if (toasted.current.has(e.id) || (e.session !== null && e.session === currentChat)) continue;
       toasted.current.add(e.id);
       const title = e.session ? sessions?.find((s) => s.id === e.session)?.title : null;
-      toast(title ? `${title}: ${e.message}` : e.message, { kind: "error" });
+      const what = e.text === null ? e.message : `Not sent: “${e.text}” — ${e.message}`;
+      toast(title ? `${title}: ${what}` : what, { kind: "error" });
       dispatch({ type: "dismiss_error", id: e.id });
     }
   }, [state.errors, currentChat, sessions, toast, dispatch]);

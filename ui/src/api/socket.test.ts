@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import type { ServerMessage } from "../generated/protocol";
 import { FakeWebSocket } from "../test/fakeWebSocket";
-import { backoffDelay, LiveSocket, type SocketStatus } from "./socket";
+import { backoffDelay, LiveSocket, newSubmissionId, type SocketStatus } from "./socket";
 
 function setup(checkAuth: () => Promise<boolean> = async () => true) {
   const batches: ServerMessage[][] = [];
@@ -43,15 +43,21 @@ describe("LiveSocket", () => {
     socket.stop();
   });
 
+  it("makes submission ids the server accepts, never the same twice", () => {
+    const ids = Array.from({ length: 50 }, () => newSubmissionId("turn"));
+    expect(new Set(ids).size).toBe(50);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9._:-]{1,64}$/);
+  });
+
   it("keeps ops sent while disconnected and sends them once open", () => {
     const { socket } = setup();
     socket.start();
-    socket.send({ session: "s", op: { type: "user_turn", text: "hi" } });
+    socket.send({ id: "a-1", op: { type: "user_turn", session: "s", text: "hi" } });
     const ws = FakeWebSocket.last();
     expect(ws.sent).toEqual([]);
     ws.open();
-    expect(ws.sent.map((d) => JSON.parse(d))).toEqual([{ session: "s", op: { type: "user_turn", text: "hi" } }]);
-    socket.send({ session: "s", op: { type: "interrupt" } });
+    expect(ws.sent.map((d) => JSON.parse(d))).toEqual([{ id: "a-1", op: { type: "user_turn", session: "s", text: "hi" } }]);
+    socket.send({ id: "a-2", op: { type: "interrupt", session: "s" } });
     expect(ws.sent).toHaveLength(2);
     socket.stop();
   });

@@ -1,8 +1,8 @@
 // The live connection: one WebSocket to /api/ws that reconnects with backoff, batches
 // incoming messages per frame (so a fast stream of text deltas renders once per frame),
-// and keeps ops sent while disconnected until the socket is open again.
+// and keeps submissions sent while disconnected until the socket is open again.
 
-import type { ClientMessage, ServerMessage } from "../generated/protocol";
+import type { ServerMessage, Submission } from "../generated/protocol";
 
 export type SocketStatus = "connecting" | "connected" | "reconnecting" | "stopped";
 
@@ -31,6 +31,18 @@ export function backoffDelay(attempt: number, min = 500, max = 10_000, random = 
   const base = Math.min(max, min * 2 ** attempt);
   // ±20 % jitter so many tabs do not reconnect in lockstep.
   return Math.round(base * (0.8 + random() * 0.4));
+}
+
+let submissionCount = 0;
+const tabId = Math.random().toString(36).slice(2, 10);
+
+/**
+ * A fresh submission id: unique within this tab (a counter) and across tabs (a random
+ * tab part), made of the characters the server accepts ([A-Za-z0-9-_.:], 1–64).
+ */
+export function newSubmissionId(prefix = "ui"): string {
+  submissionCount += 1;
+  return `${prefix}-${tabId}-${submissionCount}`;
 }
 
 export class LiveSocket {
@@ -75,7 +87,8 @@ export class LiveSocket {
     this.opts.onStatus("stopped");
   }
 
-  send(message: ClientMessage): void {
+  /** Sends one submission; the server answers with a `reply` or an `error` naming its id. */
+  send(message: Submission): void {
     const data = JSON.stringify(message);
     const Impl = this.opts.WebSocketImpl ?? WebSocket;
     if (this.ws && this.ws.readyState === Impl.OPEN) this.ws.send(data);

@@ -92,6 +92,7 @@ describe("skill card", () => {
   it("in a turn: the first block of a /name message is the user's start", () => {
     const turn: TurnView = {
       turnId: "t1",
+      submission: null,
       userText: "/web-research",
       blocks: [
         { kind: "tool", tool: skillCall() },

@@ -20,6 +20,14 @@ describe("ToolCard", () => {
     expect(card).toHaveTextContent("running");
   });
 
+  it("says a call stopped by an interrupt was stopped, not that it failed", () => {
+    render(<ToolCard tool={tool({ status: "cancelled", output: "cancelled", durationMs: 1500 })} />);
+    const card = screen.getByTestId("tool-card");
+    expect(card).toHaveAttribute("data-status", "cancelled");
+    expect(card).toHaveTextContent("stopped · 1.50 s");
+    expect(card).not.toHaveTextContent("failed");
+  });
+
   it("pretty-prints the arguments", () => {
     const { container } = render(<ToolCard tool={tool()} />);
     expect(container.querySelector(".tool-args")?.textContent).toBe('{\n  "command": "ls -la",\n  "timeout": 5\n}');

@@ -33,7 +33,7 @@ function GenericToolCard({ tool, onDecide, autoFocusApproval = true }: ToolCardP
   const headId = useId();
   const bodyId = useId();
   const [open, setOpen] = useState<boolean | null>(null);
-  const finished = tool.status === "ok" || tool.status === "error" || tool.status === "denied";
+  const finished = tool.status === "ok" || tool.status === "error" || tool.status === "denied" || tool.status === "cancelled";
   // Failures show their output at once; everything else stays one line until opened.
   const isOpen = open ?? (tool.status === "error" || tool.status === "denied");
   const hasArgs = tool.arguments.trim() !== "" && tool.arguments.trim() !== "{}";

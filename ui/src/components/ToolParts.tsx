@@ -18,6 +18,7 @@ export const STATUS_LABEL: Record<ToolStatus, string> = {
   ok: "done",
   error: "failed",
   denied: "denied",
+  cancelled: "stopped",
 };
 
 /** The first part of a long output, cut at a line end where possible. */
@@ -43,6 +44,8 @@ export function StatusIcon({ status }: { status: ToolStatus }) {
       return <CrossIcon size={16} />;
     case "denied":
       return <BanIcon size={16} />;
+    case "cancelled":
+      return <CrossIcon size={16} />;
   }
 }
 

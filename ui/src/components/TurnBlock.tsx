@@ -4,6 +4,7 @@
 import { memo } from "react";
 import type { ApprovalDecision } from "../generated/protocol";
 import type { TurnView } from "../state/types";
+import { FailureHint } from "./FailureHint";
 import { Markdown } from "./Markdown";
 import { Reasoning } from "./Reasoning";
 import { ToolCard } from "./ToolCard";
@@ -46,8 +47,9 @@ export const TurnBlock = memo(function TurnBlock({ turn, onDecide }: TurnBlockPr
             );
           case "note":
             return (
-              <p key={key} className={`turn-note note-${b.tone}`}>
+              <p key={key} className={`turn-note note-${b.tone}`} data-testid="turn-note" data-kind={b.failure?.kind}>
                 {b.text}
+                <FailureHint kind={b.failure?.kind} retrying />
               </p>
             );
         }

@@ -1,4 +1,5 @@
 import type { TurnEnd } from "../state/types";
+import { FailureHint } from "./FailureHint";
 import { AlertIcon } from "./Icons";
 
 export function TurnEndNotice({ end }: { end: TurnEnd }) {
@@ -28,9 +29,17 @@ export function TurnEndNotice({ end }: { end: TurnEnd }) {
       );
     case "failed":
       return (
-        <div className="notice notice-error" data-testid="turn-error" role="alert">
+        <div
+          className="notice notice-error"
+          data-testid="turn-error"
+          data-kind={end.failureKind ?? undefined}
+          role="alert"
+        >
           <AlertIcon size={16} />
-          <span>{end.error}</span>
+          <span>
+            <span className="turn-error-message">{end.error}</span>
+            <FailureHint kind={end.failureKind} />
+          </span>
         </div>
       );
   }

@@ -9,6 +9,8 @@ import { DownIcon, CloseIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
 import { useToast } from "../components/Toasts";
 import { TurnBlock } from "../components/TurnBlock";
+import { hintFor } from "../components/FailureHint";
+import { OpErrorText } from "../components/OpErrorText";
 import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision, SessionInfo } from "../generated/protocol";
 import { navigate } from "../lib/router";
@@ -37,13 +39,11 @@ function announce(end: TurnEnd): string {
     case "step_limit":
       return `Stopped after ${end.limit} steps.`;
     case "failed":
-      return `Error: ${end.error}`;
+      return `Error: ${end.error} ${hintFor(end.failureKind)?.text ?? ""}`.trim();
     case "incomplete":
       return "";
   }
 }
-
-let localIds = 0;
 
 export interface ChatPageProps {
   sessionId: string | null;
@@ -52,7 +52,7 @@ export interface ChatPageProps {
 }
 
 export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps) {
-  const { state, dispatch, send, status } = useLive();
+  const { state, dispatch, send, sendTurn, status } = useLive();
   const toast = useToast();
   const composer = useRef<ComposerHandle>(null);
   const [loadError, setLoadError] = useState<string | null>(null);
@@ -104,8 +104,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
     async (text: string) => {
       pin();
       if (sessionId) {
-        dispatch({ type: "local_send", session: sessionId, id: `local-${++localIds}`, text });
-        send(sessionId, { type: "user_turn", text });
+        sendTurn(sessionId, text);
         return;
       }
       setCreating(true);
@@ -113,8 +112,7 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
         // The daemon titles the session from its first message.
         const created = await api.createSession({});
         historyCache.set(created.id, { messages: [], outcomes: {} });
-        dispatch({ type: "local_send", session: created.id, id: `local-${++localIds}`, text });
-        send(created.id, { type: "user_turn", text });
+        sendTurn(created.id, text);
         onSessionCreated();
         navigate({ page: "chat", session: created.id });
       } catch (err) {
@@ -128,12 +126,12 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
   );
 
   const onStop = useCallback(() => {
-    if (sessionId) send(sessionId, { type: "interrupt" });
+    if (sessionId) send({ type: "interrupt", session: sessionId });
   }, [sessionId, send]);
 
   const onDecide = useCallback(
     (callId: string, decision: ApprovalDecision) => {
-      if (sessionId) send(sessionId, { type: "approve", call_id: callId, decision });
+      if (sessionId) send({ type: "approve", session: sessionId, call_id: callId, decision });
     },
     [sessionId, send],
   );
@@ -168,11 +166,11 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
             <TurnBlock key={turn.turnId ?? `live-${i}`} turn={turn} onDecide={onDecide} />
           ))}
           {conversation.queued.map((q, i) => (
-            <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
+            <UserMessage key={q.id} text={q.text} queued={q.accepted || running || i > 0 ? "queued" : "sending"} />
           ))}
           {errors.map((e) => (
-            <div key={e.id} className="notice notice-error" role="alert">
-              <span>{e.message}</span>
+            <div key={e.id} className="notice notice-error" role="alert" data-testid="op-error">
+              <OpErrorText error={e} />
               <button
                 type="button"
                 className="icon-btn"

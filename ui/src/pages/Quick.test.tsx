@@ -2,7 +2,7 @@ import { act, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { App } from "../App";
-import type { Event, ServerMessage, SessionInfo } from "../generated/protocol";
+import type { Event, Op, ServerMessage, SessionInfo, Submission } from "../generated/protocol";
 import { parseRoute, routeHref } from "../lib/router";
 import { resetSkillCommands } from "../skills/commands";
 import { FakeWebSocket } from "../test/fakeWebSocket";
@@ -32,21 +32,34 @@ function socket() {
   return FakeWebSocket.last();
 }
 
-function sent(): unknown[] {
-  return socket().sent.map((s) => JSON.parse(s) as unknown);
+function sent(): Submission[] {
+  return socket().sent.map((s) => JSON.parse(s) as Submission);
+}
+
+/** The op of the last submission sent; its id is checked apart (the page picks it). */
+function lastOp(): Op | undefined {
+  return sent().at(-1)?.op;
+}
+
+/** The submission id of the last user_turn sent to `session`: its turn's events name it. */
+function turnSubmission(session: string): string {
+  const s = sent().filter((m) => m.op.type === "user_turn" && m.op.session === session).at(-1);
+  if (!s) throw new Error(`no user_turn sent to ${session}`);
+  return s.id;
 }
 
 async function connect() {
   await waitFor(() => expect(FakeWebSocket.instances.length).toBeGreaterThan(0));
   act(() => {
     socket().open();
-    socket().receive({ type: "snapshot", turns: [] } satisfies ServerMessage);
+    socket().receive({ type: "snapshot", turns: [], paused: false } satisfies ServerMessage);
   });
 }
 
 function serverSends(session: string, ...events: Event[]) {
   act(() => {
-    for (const event of events) socket().receive({ type: "event", session, event } satisfies ServerMessage);
+    const submission = turnSubmission(session);
+    for (const event of events) socket().receive({ type: "event", session, submission, event } satisfies ServerMessage);
   });
 }
 
@@ -95,7 +108,7 @@ describe("quick-ask window", () => {
     const input = await screen.findByTestId("quick-input");
     await userEvent.type(input, "what is on my screen?{Enter}");
 
-    await waitFor(() => expect(sent().at(-1)).toEqual({ session: "q1", op: { type: "user_turn", text: "what is on my screen?" } }));
+    await waitFor(() => expect(lastOp()).toEqual({ type: "user_turn", session: "q1", text: "what is on my screen?" }));
     expect(calls.find((c) => c.method === "POST" && c.path === "/api/sessions")?.body).toEqual({});
     expect(screen.getByTestId("quick-input")).toHaveValue("");
     expect(await screen.findByTestId("message-user")).toHaveAttribute("data-queued", "true");
@@ -110,12 +123,12 @@ describe("quick-ask window", () => {
     expect(card).toHaveAttribute("data-status", "approval");
     expect(screen.getByTestId("message-user")).not.toHaveAttribute("data-queued");
     await userEvent.click(within(card).getByTestId("approve-once"));
-    expect(sent().at(-1)).toEqual({ session: "q1", op: { type: "approve", call_id: "c1", decision: "once" } });
+    expect(lastOp()).toEqual({ type: "approve", session: "q1", call_id: "c1", decision: "once" });
 
     serverSends(
       "q1",
       { type: "approval_resolved", call_id: "c1", decision: "once", by: "user" },
-      { type: "tool_call_finished", call_id: "c1", name: "screenshot", ok: true, output: "1920x1080", images: ["/w/screenshots/s1.png"], duration_ms: 40 },
+      { type: "tool_call_finished", call_id: "c1", name: "screenshot", outcome: "ok", output: "1920x1080", images: ["/w/screenshots/s1.png"], duration_ms: 40 },
       { type: "text_delta", text: "A **terminal** and a browser." },
     );
     expect(await screen.findByTestId("tool-image")).toHaveAttribute("src", `/api/images?path=${encodeURIComponent("/w/screenshots/s1.png")}`);
@@ -146,7 +159,7 @@ describe("quick-ask window", () => {
 
     // The next question is a new chat.
     await userEvent.type(screen.getByTestId("quick-input"), "and now?{Enter}");
-    await waitFor(() => expect(sent().at(-1)).toEqual({ session: "q2", op: { type: "user_turn", text: "and now?" } }));
+    await waitFor(() => expect(lastOp()).toEqual({ type: "user_turn", session: "q2", text: "and now?" }));
   });
 
   it("asks follow-ups in the same chat until cleared", async () => {
@@ -155,9 +168,9 @@ describe("quick-ask window", () => {
     render(<App />);
     await connect();
     await userEvent.type(await screen.findByTestId("quick-input"), "first{Enter}");
-    await waitFor(() => expect(sent().at(-1)).toEqual({ session: "q1", op: { type: "user_turn", text: "first" } }));
+    await waitFor(() => expect(lastOp()).toEqual({ type: "user_turn", session: "q1", text: "first" }));
     await userEvent.type(screen.getByTestId("quick-input"), "second{Enter}");
-    expect(sent().at(-1)).toEqual({ session: "q1", op: { type: "user_turn", text: "second" } });
+    expect(lastOp()).toEqual({ type: "user_turn", session: "q1", text: "second" });
     expect(calls.filter((c) => c.method === "POST" && c.path === "/api/sessions")).toHaveLength(1);
     expect(screen.getAllByTestId("message-user").map((m) => m.textContent)).toEqual(["firstsending…", "secondqueued"]);
     // Shift+Enter is a new line, not a question.
@@ -210,6 +223,6 @@ describe("quick-ask window", () => {
     await userEvent.keyboard("{Tab}");
     expect(input).toHaveValue("/notes ");
     await userEvent.type(input, "today{Enter}");
-    await waitFor(() => expect(sent().at(-1)).toEqual({ session: "q1", op: { type: "user_turn", text: "/notes today" } }));
+    await waitFor(() => expect(lastOp()).toEqual({ type: "user_turn", session: "q1", text: "/notes today" }));
   });
 });

@@ -12,6 +12,7 @@ import { CloseIcon, LogoIcon, StopIcon } from "../components/Icons";
 import { SLASH_HINT, useSlashSuggestions } from "../components/SlashSuggestions";
 import { Spinner } from "../components/Spinner";
 import { TurnBlock } from "../components/TurnBlock";
+import { OpErrorText } from "../components/OpErrorText";
 import { UserMessage } from "../components/UserMessage";
 import type { ApprovalDecision } from "../generated/protocol";
 import { navigate } from "../lib/router";
@@ -20,14 +21,12 @@ import { isRunning } from "../state/live";
 import { useLive } from "../state/LiveProvider";
 import { useConversation } from "../state/useConversation";
 
-let localIds = 0;
-
 function messageOf(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
 export function QuickAsk() {
-  const { state, status, dispatch, send } = useLive();
+  const { state, status, send, sendTurn } = useLive();
   const input = useRef<HTMLTextAreaElement>(null);
   const [text, setText] = useState("");
   const [session, setSession] = useState<string | null>(null);
@@ -81,8 +80,7 @@ export function QuickAsk() {
     pin();
     if (session) {
       // A follow-up in the same chat (queued by the daemon if a turn still runs).
-      dispatch({ type: "local_send", session, id: `quick-${++localIds}`, text: value });
-      send(session, { type: "user_turn", text: value });
+      sendTurn(session, value);
       setText("");
       return;
     }
@@ -92,8 +90,7 @@ export function QuickAsk() {
       const created = await api.createSession({});
       snapshotAtStart.current = state.snapshotSeq;
       setSession(created.id);
-      dispatch({ type: "local_send", session: created.id, id: `quick-${++localIds}`, text: value });
-      send(created.id, { type: "user_turn", text: value });
+      sendTurn(created.id, value);
       setText("");
     } catch (err) {
       setError(`Could not ask: ${messageOf(err)}`);
@@ -150,7 +147,7 @@ export function QuickAsk() {
 
   const onDecide = useCallback(
     (callId: string, decision: ApprovalDecision) => {
-      if (session) send(session, { type: "approve", call_id: callId, decision });
+      if (session) send({ type: "approve", session, call_id: callId, decision });
     },
     [session, send],
   );
@@ -190,7 +187,7 @@ export function QuickAsk() {
           {status !== "connected" && <ConnectionStatus status={status} />}
           <span className="spacer" />
           {session && running && (
-            <button type="button" className="btn btn-sm" data-testid="quick-stop" onClick={() => send(session, { type: "interrupt" })}>
+            <button type="button" className="btn btn-sm" data-testid="quick-stop" onClick={() => send({ type: "interrupt", session })}>
               <StopIcon size={14} /> Stop
             </button>
           )}
@@ -222,11 +219,11 @@ export function QuickAsk() {
               <TurnBlock key={turn.turnId ?? `live-${i}`} turn={turn} onDecide={onDecide} />
             ))}
             {queued.map((q, i) => (
-              <UserMessage key={q.id} text={q.text} queued={running || i > 0 ? "queued" : "sending"} />
+              <UserMessage key={q.id} text={q.text} queued={q.accepted || running || i > 0 ? "queued" : "sending"} />
             ))}
             {errors.map((e) => (
-              <p key={e.id} className="notice notice-error" role="alert">
-                <span>{e.message}</span>
+              <p key={e.id} className="notice notice-error" role="alert" data-testid="op-error">
+                <OpErrorText error={e} />
               </p>
             ))}
             {error && (

@@ -4,7 +4,7 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useReducer, useRef, useState, type ReactNode } from "react";
 import { api } from "../api/endpoints";
 import { HttpError } from "../api/rest";
-import { LiveSocket, type SocketStatus } from "../api/socket";
+import { LiveSocket, newSubmissionId, type SocketStatus } from "../api/socket";
 import type { Op } from "../generated/protocol";
 import { initialLiveState, liveReducer, type LiveAction } from "./live";
 import type { LiveState } from "./types";
@@ -13,7 +13,13 @@ export interface LiveContextValue {
   state: LiveState;
   status: SocketStatus;
   dispatch: (action: LiveAction) => void;
-  send: (session: string, op: Op) => void;
+  /** Sends an op under a fresh submission id and returns that id. */
+  send: (op: Op) => string;
+  /**
+   * Sends a user message to a session and shows it as queued until the turn of its
+   * submission starts (or the server refuses it). Returns the submission id.
+   */
+  sendTurn: (session: string, text: string) => string;
 }
 
 const LiveContext = createContext<LiveContextValue | null>(null);
@@ -61,10 +67,20 @@ export function LiveProvider({ children, onAuthRequired }: { children: ReactNode
     };
   }, []);
 
-  const send = useCallback((session: string, op: Op) => {
-    socket.current?.send({ session, op });
+  const send = useCallback((op: Op) => {
+    const id = newSubmissionId();
+    socket.current?.send({ id, op });
+    return id;
   }, []);
 
-  const value = useMemo(() => ({ state, status, dispatch, send }), [state, status, send]);
+  const sendTurn = useCallback((session: string, text: string) => {
+    const id = newSubmissionId("turn");
+    // Queued first, so the turn_started naming this id always finds it.
+    dispatch({ type: "local_send", session, id, text });
+    socket.current?.send({ id, op: { type: "user_turn", session, text } });
+    return id;
+  }, []);
+
+  const value = useMemo(() => ({ state, status, dispatch, send, sendTurn }), [state, status, send, sendTurn]);
   return <LiveContext.Provider value={value}>{children}</LiveContext.Provider>;
 }

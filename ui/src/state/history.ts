@@ -17,8 +17,9 @@ function toolStatus(msg: HistoryMessage): ToolStatus {
     case "denied":
       return "denied";
     case "error":
-    case "cancelled":
       return "error";
+    case "cancelled":
+      return "cancelled";
     default:
       // Older history without an audit row: judge by the result text.
       if (!msg.is_error) return "ok";
@@ -41,7 +42,7 @@ export function outcomesFromRecords(records: TurnRecord[]): Record<string, TurnE
         out[r.turn_id] = { kind: "step_limit", limit: Number(r.detail ?? 0) };
         break;
       case "failed":
-        out[r.turn_id] = { kind: "failed", error: r.detail ?? "the turn failed" };
+        out[r.turn_id] = { kind: "failed", error: r.detail ?? "the turn failed", failureKind: r.failure_kind ?? null };
         break;
     }
   }
@@ -59,6 +60,7 @@ export function groupHistory(
     if (!current || current.turnId !== msg.turn_id) {
       current = {
         turnId: msg.turn_id,
+        submission: null,
         userText: null,
         blocks: [],
         end: outcomes[msg.turn_id] ?? null,
@@ -74,7 +76,7 @@ export function groupHistory(
       if (msg.content.trim()) turn.blocks.push({ kind: "text", text: msg.content });
       for (const call of msg.tool_calls ?? []) {
         // A call with no stored result did not run to the end (interrupted turn).
-        turn.blocks.push({ kind: "tool", tool: { ...newTool(call.id, call.name, call.arguments), status: "error" } });
+        turn.blocks.push({ kind: "tool", tool: { ...newTool(call.id, call.name, call.arguments), status: "cancelled" } });
       }
     } else if (msg.role === "tool") {
       const block = turn.blocks.find(
@@ -109,31 +111,30 @@ export interface Conversation {
   queued: QueuedMessage[];
 }
 
-/** Stored turns, leaving out the turns that live events render (`liveIds`). */
+/**
+ * Stored turns, leaving out the turns that live events render (`liveIds`).
+ *
+ * `pending`: this tab sent messages whose turns have not started as far as the live stream
+ * knows. The stored history can then already hold the newest of them (a reload raced the
+ * stream's `turn_started`): an unfinished last stored turn the stream does not show is
+ * left to the stream, which shows it in a moment, so no message is on screen twice. No
+ * text is compared: the stream's `turn_started` names the submission, history does not.
+ */
 export function storedTurns(
   history: HistoryMessage[] | null,
   liveIds: ReadonlySet<string>,
   outcomes: Record<string, TurnEnd>,
   mayRun = false,
+  pending = false,
 ): TurnView[] {
   const stored = (history ?? []).filter((m) => !liveIds.has(m.turn_id));
-  return groupHistory(stored, outcomes, mayRun);
+  const turns = groupHistory(stored, outcomes, mayRun || pending);
+  const last = turns[turns.length - 1];
+  return pending && last && last.end === null ? turns.slice(0, -1) : turns;
 }
 
 export function liveTurnIds(live: SessionLive | undefined): Set<string> {
   return new Set((live?.turns ?? []).flatMap((t) => (t.turnId ? [t.turnId] : [])));
-}
-
-/**
- * The queued messages still to show. A message whose turn already started can reach the
- * page first through the stored history (a reload raced the live stream's `turn_started`):
- * the unfinished last stored turn then shows it, and it must not also show as queued.
- */
-export function unstartedQueued(stored: TurnView[], queued: QueuedMessage[]): QueuedMessage[] {
-  const last = stored[stored.length - 1];
-  const first = queued[0];
-  if (!last || !first || last.end !== null || last.userText?.trim() !== first.text.trim()) return queued;
-  return queued.slice(1);
 }
 
 /**
@@ -148,6 +149,6 @@ export function buildConversation(
   mayRun = false,
 ): Conversation {
   const queued = live?.queued ?? [];
-  const stored = storedTurns(history, liveTurnIds(live), outcomes, mayRun || queued.length > 0);
-  return { turns: [...stored, ...(live?.turns ?? [])], queued: unstartedQueued(stored, queued) };
+  const stored = storedTurns(history, liveTurnIds(live), outcomes, mayRun, queued.length > 0);
+  return { turns: [...stored, ...(live?.turns ?? [])], queued };
 }

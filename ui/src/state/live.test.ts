@@ -1,13 +1,14 @@
 import { describe, expect, it } from "vitest";
 import type { Event, HistoryMessage, ServerMessage } from "../generated/protocol";
-import { buildConversation, groupHistory } from "./history";
+import { buildConversation, groupHistory, outcomesFromRecords } from "./history";
 import { initialLiveState, isRunning, liveReducer, runningTurnId, waitingApprovals, type LiveAction } from "./live";
 import type { LiveState, ToolCallView } from "./types";
 
 const S = "s1";
 
-function ev(event: Event, session = S): LiveAction {
-  return { type: "server", message: { type: "event", session, event } };
+/** An event of submission `submission` (the user_turn whose turn it is). */
+function ev(event: Event, session = S, submission = "sub-1"): LiveAction {
+  return { type: "server", message: { type: "event", session, submission, event } };
 }
 
 function run(actions: LiveAction[], state: LiveState = initialLiveState): LiveState {
@@ -53,7 +54,7 @@ describe("text deltas", () => {
       ev({ type: "reasoning_delta", text: "look" }),
       ev(delta("Looking.")),
       ev({ type: "tool_call_requested", call_id: "c1", name: "list_dir", arguments: "{}" }),
-      ev({ type: "tool_call_finished", call_id: "c1", name: "list_dir", ok: true, output: "a.txt", duration_ms: 3 }),
+      ev({ type: "tool_call_finished", call_id: "c1", name: "list_dir", outcome: "ok", output: "a.txt", duration_ms: 3 }),
       ev({ type: "model_request", step: 2, provider: "p", model: "m" }),
       ev(delta("Found ")),
       ev(delta("a.txt.")),
@@ -73,9 +74,9 @@ describe("text deltas", () => {
 
   it("applies a batch in order", () => {
     const messages: ServerMessage[] = [
-      { type: "event", session: S, event: started("t1") },
-      { type: "event", session: S, event: delta("a") },
-      { type: "event", session: S, event: delta("b") },
+      { type: "event", session: S, submission: "sub-1", event: started("t1") },
+      { type: "event", session: S, submission: "sub-1", event: delta("a") },
+      { type: "event", session: S, submission: "sub-1", event: delta("b") },
     ];
     const s = liveReducer(initialLiveState, { type: "batch", messages });
     expect(lastTurn(s).blocks).toEqual([{ kind: "text", text: "ab" }]);
@@ -97,7 +98,7 @@ describe("tool card lifecycle", () => {
     expect(tool(s, "c1").status).toBe("running");
     expect(tool(s, "c1").decision).toBe("session");
     expect(waitingApprovals(s)).toEqual([]);
-    s = run([ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: true, output: "x", duration_ms: 12 })], s);
+    s = run([ev({ type: "tool_call_finished", call_id: "c1", name: "exec", outcome: "ok", output: "x", duration_ms: 12 })], s);
     expect(tool(s, "c1")).toMatchObject({ status: "ok", output: "x", durationMs: 12 });
   });
 
@@ -105,11 +106,11 @@ describe("tool card lifecycle", () => {
     const s = run([
       ev(started("t1")),
       ev({ type: "tool_call_requested", call_id: "c2", name: "screenshot", arguments: "{}" }),
-      ev({ type: "tool_call_finished", call_id: "c2", name: "screenshot", ok: true, output: "1920x1080", images: ["/w/screenshots/a.png"], duration_ms: 30 }),
+      ev({ type: "tool_call_finished", call_id: "c2", name: "screenshot", outcome: "ok", output: "1920x1080", images: ["/w/screenshots/a.png"], duration_ms: 30 }),
     ]);
     expect(tool(s, "c2")).toMatchObject({ status: "ok", images: ["/w/screenshots/a.png"] });
     // Events without the field (most tools) leave an empty list.
-    const plain = run([ev(started("t1")), ev(requested), ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: true, output: "x", duration_ms: 1 })]);
+    const plain = run([ev(started("t1")), ev(requested), ev({ type: "tool_call_finished", call_id: "c1", name: "exec", outcome: "ok", output: "x", duration_ms: 1 })]);
     expect(tool(plain, "c1").images).toEqual([]);
   });
 
@@ -122,26 +123,28 @@ describe("tool card lifecycle", () => {
           turns: [
             {
               session: S,
+              submission: "sub-1",
               events: [
                 started("t1"),
                 { type: "tool_call_requested", call_id: "c2", name: "screenshot", arguments: "{}" },
-                { type: "tool_call_finished", call_id: "c2", name: "screenshot", ok: true, output: "", images: ["/w/s.png"], duration_ms: 3 },
+                { type: "tool_call_finished", call_id: "c2", name: "screenshot", outcome: "ok", output: "", images: ["/w/s.png"], duration_ms: 3 },
               ],
             },
           ],
+          paused: false,
         },
       },
     ]);
     expect(tool(s, "c2").images).toEqual(["/w/s.png"]);
   });
 
-  it("stays denied when the refused call finishes with an error", () => {
+  it("shows the denied outcome the engine reports for a refused call", () => {
     const s = run([
       ev(started("t1")),
       ev(requested),
       ev(asked),
       ev({ type: "approval_resolved", call_id: "c1", decision: "deny", by: "user" }),
-      ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: false, output: "error: denied", duration_ms: 0 }),
+      ev({ type: "tool_call_finished", call_id: "c1", name: "exec", outcome: "denied", output: "error: denied", duration_ms: 0 }),
     ]);
     expect(tool(s, "c1").status).toBe("denied");
     expect(tool(s, "c1").output).toBe("error: denied");
@@ -151,9 +154,40 @@ describe("tool card lifecycle", () => {
     const s = run([
       ev(started("t1")),
       ev(requested),
-      ev({ type: "tool_call_finished", call_id: "c1", name: "exec", ok: false, output: "boom", duration_ms: 5 }),
+      ev({ type: "tool_call_finished", call_id: "c1", name: "exec", outcome: "error", output: "boom", duration_ms: 5 }),
     ]);
     expect(tool(s, "c1").status).toBe("error");
+  });
+
+  it("shows a call stopped by an interrupt as stopped, not failed", () => {
+    const s = run([
+      ev(started("t1")),
+      ev(requested),
+      ev({ type: "tool_call_finished", call_id: "c1", name: "exec", outcome: "cancelled", output: "cancelled", duration_ms: 5 }),
+    ]);
+    expect(tool(s, "c1").status).toBe("cancelled");
+  });
+
+  it("keeps each turn's cards apart: every call id is the engine's own", () => {
+    const finished = (call_id: string, outcome: "ok" | "denied", duration_ms: number): Event => ({
+      type: "tool_call_finished",
+      call_id,
+      name: "write_file",
+      outcome,
+      output: outcome,
+      duration_ms,
+    });
+    const s = run([
+      ev(started("t1"), S, "a"),
+      ev({ type: "tool_call_requested", call_id: "tc-1", name: "write_file", arguments: "{}" }, S, "a"),
+      ev(finished("tc-1", "ok", 11), S, "a"),
+      ev({ type: "turn_completed", turn_id: "t1", text: "", usage, steps: 2 }, S, "a"),
+      ev(started("t2"), S, "b"),
+      ev({ type: "tool_call_requested", call_id: "tc-2", name: "write_file", arguments: "{}" }, S, "b"),
+      ev(finished("tc-2", "denied", 22), S, "b"),
+    ]);
+    expect(tool(s, "tc-1")).toMatchObject({ status: "ok", durationMs: 11 });
+    expect(tool(s, "tc-2")).toMatchObject({ status: "denied", durationMs: 22 });
   });
 
   it("does not duplicate a card when tool_call_requested repeats", () => {
@@ -173,14 +207,17 @@ describe("turn end", () => {
     expect(lastTurn(s).end).toEqual({ kind: "cancelled" });
     expect(isRunning(s, S)).toBe(false);
     expect(waitingApprovals(s)).toEqual([]);
-    expect(tool(s, "c1").status).toBe("error");
+    expect(tool(s, "c1").status).toBe("cancelled");
     expect(s.outcomes.t1).toEqual({ kind: "cancelled" });
     expect(s.endSeq[S]).toBe(1);
   });
 
   it("records failures, step limits and completions", () => {
-    const failed = run([ev(started("t1")), ev({ type: "turn_failed", turn_id: "t1", error: "key rejected" })]);
-    expect(lastTurn(failed).end).toEqual({ kind: "failed", error: "key rejected" });
+    const failed = run([
+      ev(started("t1")),
+      ev({ type: "turn_failed", turn_id: "t1", error: { kind: "auth", message: "key rejected" } }),
+    ]);
+    expect(lastTurn(failed).end).toEqual({ kind: "failed", error: "key rejected", failureKind: "auth" });
     const limited = run([ev(started("t1")), ev({ type: "step_limit_reached", turn_id: "t1", limit: 25 })]);
     expect(lastTurn(limited).end).toEqual({ kind: "step_limit", limit: 25 });
     const done = run([ev(started("t1")), ev(delta("ok")), ev({ type: "turn_completed", turn_id: "t1", text: "ok", usage, steps: 1 })]);
@@ -189,8 +226,11 @@ describe("turn end", () => {
   });
 
   it("shows a lone turn_failed (no turn_started) as its own failed turn", () => {
-    const s = run([ev({ type: "turn_failed", turn_id: "tx", error: "history unreadable" })]);
-    expect(lastTurn(s)).toMatchObject({ turnId: "tx", end: { kind: "failed", error: "history unreadable" } });
+    const s = run([ev({ type: "turn_failed", turn_id: "tx", error: { kind: "internal", message: "history unreadable" } })]);
+    expect(lastTurn(s)).toMatchObject({
+      turnId: "tx",
+      end: { kind: "failed", error: "history unreadable", failureKind: "internal" },
+    });
   });
 
   it("ignores events after the end of a turn until the next one starts", () => {
@@ -208,46 +248,111 @@ describe("turn end", () => {
   it("notes retries and fallbacks", () => {
     const s = run([
       ev(started("t1")),
-      ev({ type: "provider_retry", provider: "p", attempt: 2, delay_ms: 400, reason: "503" }),
-      ev({ type: "provider_fallback", from: "p", to: "q", reason: "down" }),
+      ev({ type: "provider_retry", provider: "p", attempt: 2, delay_ms: 400, reason: { kind: "rate_limit", message: "slow down" } }),
+      ev({ type: "provider_fallback", from: "p", to: "q", reason: { kind: "network", message: "connection refused" } }),
     ]);
     const notes = lastTurn(s).blocks;
-    expect(notes[0]).toMatchObject({ kind: "note", tone: "retry" });
-    expect(notes[0]?.kind === "note" && notes[0].text).toContain("retrying (attempt 2)");
-    expect(notes[1]).toMatchObject({ kind: "note", tone: "fallback" });
+    expect(notes[0]).toMatchObject({ kind: "note", tone: "retry", failure: { kind: "rate_limit" } });
+    expect(notes[0]?.kind === "note" && notes[0].text).toContain("retrying (attempt 2)… slow down");
+    expect(notes[1]).toMatchObject({ kind: "note", tone: "fallback", failure: { kind: "network" } });
   });
 });
 
 describe("queued messages", () => {
-  it("shows a sent message as queued until its turn starts", () => {
-    let s = run([{ type: "local_send", session: S, id: "q1", text: "first" }]);
-    expect(s.sessions[S]?.queued).toEqual([{ id: "q1", text: "first" }]);
-    s = run([ev(started("t1", "first"))], s);
+  const send = (id: string, text: string, session = S): LiveAction => ({ type: "local_send", session, id, text });
+  const reply = (submission: string): LiveAction => ({
+    type: "server",
+    message: { type: "reply", submission, reply: { type: "accepted" } },
+  });
+
+  it("shows a sent message as queued until the turn of its submission starts", () => {
+    let s = run([send("q1", "first")]);
+    expect(s.sessions[S]?.queued).toEqual([{ id: "q1", text: "first", accepted: false }]);
+    s = run([reply("q1")], s);
+    expect(s.sessions[S]?.queued).toEqual([{ id: "q1", text: "first", accepted: true }]);
+    s = run([ev(started("t1", "first"), S, "q1")], s);
     expect(s.sessions[S]?.queued).toEqual([]);
-    expect(lastTurn(s).userText).toBe("first");
+    expect(lastTurn(s)).toMatchObject({ userText: "first", submission: "q1" });
   });
 
-  it("keeps a second queued message while the first runs", () => {
-    const s = run([
-      { type: "local_send", session: S, id: "q1", text: "one" },
-      { type: "local_send", session: S, id: "q2", text: "two" },
-      ev(started("t1", "one")),
-    ]);
-    expect(s.sessions[S]?.queued.map((q) => q.text)).toEqual(["two"]);
+  it("pairs by submission id, not by text: two equal messages, the second still waits", () => {
+    const s = run([send("q1", "again"), send("q2", "again"), ev(started("t1", "again"), S, "q1")]);
+    expect(s.sessions[S]?.queued.map((q) => q.id)).toEqual(["q2"]);
   });
 
-  it("leaves queued messages alone when another tab's turn starts", () => {
-    const s = run([{ type: "local_send", session: S, id: "q1", text: "mine" }, ev(started("t1", "theirs"))]);
-    expect(s.sessions[S]?.queued.map((q) => q.text)).toEqual(["mine"]);
-  });
-
-  it("drops a queued message the server refused", () => {
-    const s = run([
-      { type: "local_send", session: S, id: "q1", text: "x" },
-      { type: "server", message: { type: "error", session: S, message: "unknown session" } },
-    ]);
+  it("takes a message off the queue even when its turn starts with other text", () => {
+    // e.g. a /skill command the engine expanded.
+    const s = run([send("q1", "/weather Lisbon"), ev(started("t1", "Use the weather skill: Lisbon"), S, "q1")]);
     expect(s.sessions[S]?.queued).toEqual([]);
-    expect(s.errors.map((e) => e.message)).toEqual(["unknown session"]);
+  });
+
+  it("leaves queued messages alone when another tab's turn starts, even with the same text", () => {
+    const s = run([send("q1", "same"), ev(started("t1", "same"), S, "other-tab-7")]);
+    expect(s.sessions[S]?.queued.map((q) => q.text)).toEqual(["same"]);
+  });
+
+  it("drops exactly the message the server refused and keeps its text with the error", () => {
+    const s = run([
+      send("q1", "one"),
+      send("q2", "two"),
+      {
+        type: "server",
+        message: { type: "error", submission: "q2", session: S, kind: "invalid", message: "the message is empty" },
+      },
+    ]);
+    expect(s.sessions[S]?.queued.map((q) => q.id)).toEqual(["q1"]);
+    expect(s.errors).toEqual([
+      expect.objectContaining({ session: S, submission: "q2", kind: "invalid", message: "the message is empty", text: "two" }),
+    ]);
+  });
+
+  it("finds the refused message's session when the error names none", () => {
+    const s = run([
+      send("q1", "x", "s9"),
+      { type: "server", message: { type: "error", submission: "q1", session: null, kind: "internal", message: "the session stopped" } },
+    ]);
+    expect(s.sessions.s9?.queued).toEqual([]);
+    expect(s.errors[0]).toMatchObject({ session: "s9", text: "x" });
+  });
+
+  it("keeps the queue when an error names another submission (an approval, say)", () => {
+    const s = run([
+      send("q1", "x"),
+      { type: "server", message: { type: "error", submission: "ap-3", session: S, kind: "not_found", message: "no approval is waiting" } },
+    ]);
+    expect(s.sessions[S]?.queued.map((q) => q.id)).toEqual(["q1"]);
+    expect(s.errors[0]).toMatchObject({ submission: "ap-3", text: null });
+  });
+
+  it("after a reconnect, forgets accepted messages that ran and keeps ones still on their way", () => {
+    const s = run([
+      send("q1", "ran while away"),
+      reply("q1"),
+      send("q2", "sent from the outbox"),
+      { type: "server", message: { type: "snapshot", turns: [], paused: false } },
+    ]);
+    expect(s.sessions[S]?.queued.map((q) => q.id)).toEqual(["q2"]);
+  });
+
+  it("takes a message off the queue when the snapshot shows its turn running", () => {
+    const s = run([
+      send("q1", "go"),
+      reply("q1"),
+      send("q2", "after"),
+      reply("q2"),
+      { type: "server", message: { type: "snapshot", turns: [{ session: S, submission: "q1", events: [started("t1", "go")] }], paused: false } },
+    ]);
+    expect(s.sessions[S]?.queued.map((q) => q.id)).toEqual(["q2"]);
+    expect(lastTurn(s).submission).toBe("q1");
+  });
+});
+
+describe("pause", () => {
+  it("follows the snapshot and paused messages", () => {
+    let s = run([{ type: "server", message: { type: "snapshot", turns: [], paused: true } }]);
+    expect(s.paused).toBe(true);
+    s = run([{ type: "server", message: { type: "paused", paused: false } }], s);
+    expect(s.paused).toBe(false);
   });
 });
 
@@ -258,7 +363,8 @@ describe("snapshot", () => {
       type: "server",
       message: {
         type: "snapshot",
-        turns: [{ session: S, events: [started("t1"), delta("fresh "), delta("text")] }],
+        turns: [{ session: S, submission: "sub-1", events: [started("t1"), delta("fresh "), delta("text")] }],
+        paused: false,
       },
     });
     expect(turnsOf(s)).toHaveLength(1);
@@ -269,7 +375,7 @@ describe("snapshot", () => {
 
   it("drops running turns the snapshot no longer lists", () => {
     let s = run([ev(started("t1"), "s1"), ev(started("t2"), "s2")]);
-    s = liveReducer(s, { type: "server", message: { type: "snapshot", turns: [{ session: "s2", events: [started("t2")] }] } });
+    s = liveReducer(s, { type: "server", message: { type: "snapshot", turns: [{ session: "s2", submission: "sub-2", events: [started("t2")] }], paused: false } });
     expect(isRunning(s, "s1")).toBe(false);
     expect(s.sessions.s1).toBeUndefined();
     expect(isRunning(s, "s2")).toBe(true);
@@ -283,6 +389,7 @@ describe("snapshot", () => {
         turns: [
           {
             session: S,
+            submission: "sub-1",
             events: [
               started("t1"),
               { type: "tool_call_requested", call_id: "c9", name: "write_file", arguments: "{}" },
@@ -290,6 +397,7 @@ describe("snapshot", () => {
             ],
           },
         ],
+        paused: false,
       },
     });
     expect(tool(s, "c9").status).toBe("approval");
@@ -298,7 +406,7 @@ describe("snapshot", () => {
 
   it("keeps ended turns waiting for their history", () => {
     let s = run([ev(started("t1")), ev(delta("done")), ev({ type: "turn_completed", turn_id: "t1", text: "done", usage, steps: 1 })]);
-    s = liveReducer(s, { type: "server", message: { type: "snapshot", turns: [] } });
+    s = liveReducer(s, { type: "server", message: { type: "snapshot", turns: [], paused: false } });
     expect(lastTurn(s)).toMatchObject({ turnId: "t1", end: { kind: "completed" } });
   });
 });
@@ -398,31 +506,75 @@ describe("history and live turns", () => {
     ];
     expect(groupHistory(unanswered).map((t) => t.end)).toEqual([{ kind: "incomplete" }, { kind: "incomplete" }]);
     expect(groupHistory(unanswered, {}, true).map((t) => t.end)).toEqual([{ kind: "incomplete" }, null]);
-    expect(groupHistory(unanswered, { a: { kind: "failed", error: "boom" } })[0]?.end).toEqual({ kind: "failed", error: "boom" });
+    const failed = { kind: "failed", error: "boom", failureKind: "network" } as const;
+    expect(groupHistory(unanswered, { a: failed })[0]?.end).toEqual(failed);
+  });
+
+  it("takes each stored tool result's outcome from the server, one per call", () => {
+    const turns = groupHistory([
+      { id: 1, turn_id: "t", created_at: "", role: "user", content: "go" },
+      {
+        id: 2,
+        turn_id: "t",
+        created_at: "",
+        role: "assistant",
+        content: "",
+        tool_calls: [
+          { id: "tc-a", provider_id: "call_0", name: "exec", arguments: "{}" },
+          { id: "tc-b", provider_id: "call_0", name: "exec", arguments: "{}" },
+          { id: "tc-c", provider_id: "call_0", name: "exec", arguments: "{}" },
+        ],
+      },
+      { id: 3, turn_id: "t", created_at: "", role: "tool", content: "fine", tool_call_id: "tc-a", tool_outcome: "ok", duration_ms: 4 },
+      // The outcome wins over the text, whatever the text says.
+      { id: 4, turn_id: "t", created_at: "", role: "tool", content: "denied", tool_call_id: "tc-b", is_error: true, tool_outcome: "error", duration_ms: 5 },
+      { id: 5, turn_id: "t", created_at: "", role: "tool", content: "stopped", tool_call_id: "tc-c", is_error: true, tool_outcome: "cancelled", duration_ms: 6 },
+    ]);
+    const cards = turns[0]?.blocks.map((b) => (b.kind === "tool" ? [b.tool.callId, b.tool.status, b.tool.durationMs] : null));
+    expect(cards).toEqual([
+      ["tc-a", "ok", 4],
+      ["tc-b", "error", 5],
+      ["tc-c", "cancelled", 6],
+    ]);
+  });
+
+  it("reads failure kinds from the stored turn records", () => {
+    const outcomes = outcomesFromRecords([
+      { turn_id: "a", outcome: "failed", detail: "the key was rejected", failure_kind: "auth", ended_at: "" },
+      { turn_id: "b", outcome: "failed", detail: "old failure", ended_at: "" },
+      { turn_id: "c", outcome: "step_limit", detail: "25", ended_at: "" },
+    ]);
+    expect(outcomes).toEqual({
+      a: { kind: "failed", error: "the key was rejected", failureKind: "auth" },
+      b: { kind: "failed", error: "old failure", failureKind: null },
+      c: { kind: "step_limit", limit: 25 },
+    });
   });
 
   it("shows a queued message once when the stored history has its turn before the live stream", () => {
-    const s = run([{ type: "local_send", session: S, id: "q", text: "Plan a trip\nto Lisbon" }]);
+    // The reload read the new turn's question before the stream's turn_started came in.
+    const s = run([{ type: "local_send", session: S, id: "q", text: "Plan a trip" }]);
     const reloaded: HistoryMessage[] = [
       ...history,
-      { id: 9, turn_id: "t9", created_at: "", role: "user", content: "Plan a trip\nto Lisbon" },
+      { id: 9, turn_id: "t9", created_at: "", role: "user", content: "the engine's expansion of it" },
     ];
     const conv = buildConversation(reloaded, s.sessions[S], s.outcomes);
-    expect(conv.queued).toEqual([]);
-    const last = conv.turns[conv.turns.length - 1];
-    expect(last?.userText).toBe("Plan a trip\nto Lisbon");
-    expect(last?.end).toBeNull();
-    // Another message still waits behind it.
-    const two = run([
-      { type: "local_send", session: S, id: "q", text: "Plan a trip\nto Lisbon" },
-      { type: "local_send", session: S, id: "r", text: "and Porto" },
+    expect(conv.turns.map((t) => t.turnId)).toEqual(["t0", "t1"]);
+    expect(conv.queued.map((q) => q.id)).toEqual(["q"]);
+    // Then the stream starts it: shown once, live, paired by the submission id.
+    const started_ = run([ev(started("t9", "the engine's expansion of it"), S, "q")], s);
+    const after = buildConversation(reloaded, started_.sessions[S], started_.outcomes);
+    expect(after.turns.map((t) => [t.turnId, t.live])).toEqual([
+      ["t0", false],
+      ["t1", false],
+      ["t9", true],
     ]);
-    expect(buildConversation(reloaded, two.sessions[S], two.outcomes).queued).toEqual([{ id: "r", text: "and Porto" }]);
+    expect(after.queued).toEqual([]);
   });
 
   it("lists queued messages after the turns", () => {
     const s = run([{ type: "local_send", session: S, id: "q", text: "later" }]);
-    expect(buildConversation(history, s.sessions[S], s.outcomes).queued).toEqual([{ id: "q", text: "later" }]);
+    expect(buildConversation(history, s.sessions[S], s.outcomes).queued).toEqual([{ id: "q", text: "later", accepted: false }]);
   });
 });
 
@@ -452,7 +604,7 @@ describe("skills reloads", () => {
     s = run([ev(started("t1")), ev(delta("x")), { type: "server", message: { type: "sessions_changed" } }], s);
     expect(s.skillsSeq).toBe(1);
     // A reconnect may have missed changes.
-    s = run([{ type: "server", message: { type: "snapshot", turns: [] } }], s);
+    s = run([{ type: "server", message: { type: "snapshot", turns: [], paused: false } }], s);
     expect(s.skillsSeq).toBe(2);
   });
 });

@@ -1,14 +1,17 @@
 // The live-state reducer: folds WebSocket messages and local actions into per-session
 // live turns. Pure and synchronous; React's useReducer drives it.
 
-import type { Event, ServerMessage } from "../generated/protocol";
+import type { Event, LiveTurn, ServerMessage } from "../generated/protocol";
 import { applyEvent, emptyTurn, endOf } from "./turn";
-import type { LiveState, SessionLive, TurnEnd, TurnView } from "./types";
+import type { LiveError, LiveState, QueuedMessage, SessionLive, TurnEnd, TurnView } from "./types";
 
 export type LiveAction =
   | { type: "server"; message: ServerMessage }
   | { type: "batch"; messages: ServerMessage[] }
-  /** This tab sent a user_turn: show it as queued until its turn starts. */
+  /**
+   * This tab sent a user_turn with submission id `id`: show it as queued until the
+   * `turn_started` naming that submission arrives (or an `error` naming it).
+   */
   | { type: "local_send"; session: string; id: string; text: string }
   /** The session's stored messages were (re)loaded: ended live turns they contain go. */
   | { type: "history_loaded"; session: string; turnIds: string[] }
@@ -22,6 +25,7 @@ export const initialLiveState: LiveState = {
   errors: [],
   nextErrorId: 1,
   endSeq: {},
+  paused: false,
   snapshotSeq: 0,
   listSeq: 0,
   skillsSeq: 0,
@@ -29,25 +33,28 @@ export const initialLiveState: LiveState = {
 
 const EMPTY_SESSION: SessionLive = { turns: [], queued: [] };
 
-function sameText(a: string, b: string): boolean {
-  return a.trim() === b.trim();
-}
-
-/** Applies one event to one session's live state, recording how ended turns ended. */
+/**
+ * Applies one event of submission `submission` to one session's live state, recording how
+ * ended turns ended. A `turn_started` takes this tab's queued message with the same
+ * submission id off the queue: pairing is by id, never by text.
+ */
 function applySessionEvent(
   session: SessionLive,
+  submission: string,
   event: Event,
   outcomes: Record<string, TurnEnd>,
 ): { session: SessionLive; outcomes: Record<string, TurnEnd> } {
   let { turns, queued } = session;
+  // The running turn of this submission; a turn runs alone in its session, so this is
+  // the last one whenever it exists.
   const current = turns[turns.length - 1];
   if (event.type === "turn_started") {
-    turns = [...turns, applyEvent(emptyTurn(null, null), event)];
-    const idx = queued.findIndex((q) => sameText(q.text, event.text));
-    if (idx >= 0) queued = [...queued.slice(0, idx), ...queued.slice(idx + 1)];
-  } else if (!current || current.end) {
-    // An event without a running turn (a lone turn_failed, or a missed turn_started).
-    turns = [...turns, applyEvent(emptyTurn(null, null), event)];
+    turns = [...turns, applyEvent(emptyTurn(null, null, submission), event)];
+    queued = queued.filter((q) => q.id !== submission);
+  } else if (!current || current.end || (current.submission !== null && current.submission !== submission)) {
+    // An event without its running turn (a lone turn_failed, or a missed turn_started).
+    turns = [...turns, applyEvent(emptyTurn(null, null, submission), event)];
+    queued = queued.filter((q) => q.id !== submission);
   } else {
     turns = [...turns.slice(0, -1), applyEvent(current, event)];
   }
@@ -57,29 +64,34 @@ function applySessionEvent(
   return { session: { turns, queued }, outcomes };
 }
 
-function applySnapshot(state: LiveState, turns: { session: string; events: Event[] }[]): LiveState {
+function applySnapshot(state: LiveState, turns: LiveTurn[], paused: boolean): LiveState {
   const sessions: Record<string, SessionLive> = {};
   let outcomes = state.outcomes;
-  const fresh = new Map<string, Event[]>();
-  for (const t of turns) fresh.set(t.session, [...(fresh.get(t.session) ?? []), ...t.events]);
+  const fresh = new Map<string, LiveTurn[]>();
+  for (const t of turns) fresh.set(t.session, [...(fresh.get(t.session) ?? []), t]);
 
   const ids = new Set([...Object.keys(state.sessions), ...fresh.keys()]);
   for (const id of ids) {
     const prev = state.sessions[id] ?? EMPTY_SESSION;
-    const events = fresh.get(id) ?? [];
+    const running = fresh.get(id) ?? [];
     const startedIds = new Set(
-      events.flatMap((e) => (e.type === "turn_started" ? [e.turn_id] : [])),
+      running.flatMap((t) => t.events.flatMap((e) => (e.type === "turn_started" ? [e.turn_id] : []))),
     );
     // Ended turns already seen are facts; keep them until history replaces them.
     const kept: TurnView[] = prev.turns.filter(
       (t) => t.end !== null && !(t.turnId && startedIds.has(t.turnId)),
     );
-    // Without a running turn, whatever this tab queued has run or is gone.
-    let live: SessionLive = { turns: kept, queued: events.length ? prev.queued : [] };
-    for (const event of events) {
-      const r = applySessionEvent(live, event, outcomes);
-      live = r.session;
-      outcomes = r.outcomes;
+    // A message the server accepted has run (or runs now) unless the session still has a
+    // running turn it can wait behind. One not yet accepted is still on its way (sent
+    // from the outbox after this snapshot): its reply or error will come.
+    const queued = running.length ? prev.queued : prev.queued.filter((q) => !q.accepted);
+    let live: SessionLive = { turns: kept, queued };
+    for (const turn of running) {
+      for (const event of turn.events) {
+        const r = applySessionEvent(live, turn.submission, event, outcomes);
+        live = r.session;
+        outcomes = r.outcomes;
+      }
     }
     if (live.turns.length || live.queued.length) sessions[id] = live;
   }
@@ -88,6 +100,7 @@ function applySnapshot(state: LiveState, turns: { session: string; events: Event
     synced: true,
     sessions,
     outcomes,
+    paused,
     snapshotSeq: state.snapshotSeq + 1,
     listSeq: state.listSeq + 1,
     // Skills may have changed while the socket was down.
@@ -95,13 +108,31 @@ function applySnapshot(state: LiveState, turns: { session: string; events: Event
   };
 }
 
+/** The session whose queue holds `submission`, if this tab queued it. */
+function queuedIn(state: LiveState, submission: string): { session: string; message: QueuedMessage } | null {
+  for (const [session, s] of Object.entries(state.sessions)) {
+    const message = s.queued.find((q) => q.id === submission);
+    if (message) return { session, message };
+  }
+  return null;
+}
+
+function withQueue(
+  state: LiveState,
+  session: string,
+  update: (queued: QueuedMessage[]) => QueuedMessage[],
+): Record<string, SessionLive> {
+  const prev = state.sessions[session] ?? EMPTY_SESSION;
+  return { ...state.sessions, [session]: { ...prev, queued: update(prev.queued) } };
+}
+
 function applyServer(state: LiveState, message: ServerMessage): LiveState {
   switch (message.type) {
     case "snapshot":
-      return applySnapshot(state, message.turns);
+      return applySnapshot(state, message.turns, message.paused);
     case "event": {
       const prev = state.sessions[message.session] ?? EMPTY_SESSION;
-      const r = applySessionEvent(prev, message.event, state.outcomes);
+      const r = applySessionEvent(prev, message.submission, message.event, state.outcomes);
       const endSeq = endOf(message.event)
         ? { ...state.endSeq, [message.session]: (state.endSeq[message.session] ?? 0) + 1 }
         : state.endSeq;
@@ -115,19 +146,37 @@ function applyServer(state: LiveState, message: ServerMessage): LiveState {
           message.event.type === "turn_started" || endOf(message.event) ? state.listSeq + 1 : state.listSeq,
       };
     }
-    case "error": {
-      const errors = [
-        ...state.errors,
-        { id: state.nextErrorId, session: message.session, message: message.message },
-      ].slice(-20);
-      let sessions = state.sessions;
-      const s = message.session ? sessions[message.session] : undefined;
-      if (message.session && s && s.queued.length && !isRunningIn(s)) {
-        // The op this tab sent was refused: it will never start.
-        sessions = { ...sessions, [message.session]: { ...s, queued: [] } };
-      }
-      return { ...state, sessions, errors, nextErrorId: state.nextErrorId + 1 };
+    case "reply": {
+      // The server took the message: it waits for its turn (or starts now).
+      const found = queuedIn(state, message.submission);
+      if (!found || found.message.accepted) return state;
+      return {
+        ...state,
+        sessions: withQueue(state, found.session, (queued) =>
+          queued.map((q) => (q.id === message.submission ? { ...q, accepted: true } : q)),
+        ),
+      };
     }
+    case "error": {
+      // A refused user_turn never starts: exactly that queued message goes, and the error
+      // carries its text so the page can say which message was not sent.
+      const found = message.submission ? queuedIn(state, message.submission) : null;
+      const session = found?.session ?? message.session;
+      const error: LiveError = {
+        id: state.nextErrorId,
+        session,
+        submission: message.submission,
+        kind: message.kind,
+        message: message.message,
+        text: found?.message.text ?? null,
+      };
+      const sessions = found
+        ? withQueue(state, found.session, (queued) => queued.filter((q) => q.id !== message.submission))
+        : state.sessions;
+      return { ...state, sessions, errors: [...state.errors, error].slice(-20), nextErrorId: state.nextErrorId + 1 };
+    }
+    case "paused":
+      return { ...state, paused: message.paused };
     case "sessions_changed":
       return { ...state, listSeq: state.listSeq + 1 };
     case "skills_changed":
@@ -144,11 +193,14 @@ export function liveReducer(state: LiveState, action: LiveAction): LiveState {
       return applyServer(state, action.message);
     case "batch":
       return action.messages.reduce(applyServer, state);
-    case "local_send": {
-      const prev = state.sessions[action.session] ?? EMPTY_SESSION;
-      const queued = [...prev.queued, { id: action.id, text: action.text }];
-      return { ...state, sessions: { ...state.sessions, [action.session]: { ...prev, queued } } };
-    }
+    case "local_send":
+      return {
+        ...state,
+        sessions: withQueue(state, action.session, (queued) => [
+          ...queued,
+          { id: action.id, text: action.text, accepted: false },
+        ]),
+      };
     case "history_loaded": {
       const prev = state.sessions[action.session];
       if (!prev) return state;

@@ -1,10 +1,15 @@
 // Folding one turn's events into a TurnView. Pure: every function returns new objects.
 
-import type { Event } from "../generated/protocol";
-import type { Block, ToolCallView, TurnEnd, TurnView } from "./types";
+import type { Event, ToolOutcome } from "../generated/protocol";
+import type { Block, ToolCallView, ToolStatus, TurnEnd, TurnView } from "./types";
 
-export function emptyTurn(turnId: string | null, userText: string | null): TurnView {
-  return { turnId, userText, blocks: [], end: null, live: true };
+export function emptyTurn(turnId: string | null, userText: string | null, submission: string | null = null): TurnView {
+  return { turnId, submission, userText, blocks: [], end: null, live: true };
+}
+
+/** The card status of a finished call: exactly the outcome the engine reported. */
+export function statusOfOutcome(outcome: ToolOutcome): ToolStatus {
+  return outcome;
 }
 
 export function isTurnEnd(event: Event): boolean {
@@ -25,7 +30,7 @@ export function endOf(event: Event): TurnEnd | null {
     case "step_limit_reached":
       return { kind: "step_limit", limit: event.limit };
     case "turn_failed":
-      return { kind: "failed", error: event.error };
+      return { kind: "failed", error: event.error.message, failureKind: event.error.kind };
     default:
       return null;
   }
@@ -74,12 +79,15 @@ function ensureTool(blocks: Block[], callId: string, name: string): Block[] {
   return exists ? blocks : [...blocks, { kind: "tool", tool: newTool(callId, name, "") }];
 }
 
-/** Applies one event to a live turn. Events after the turn's end are ignored. */
+/**
+ * Applies one event to a live turn. Events after the turn's end are ignored. Tool events
+ * find their card by the engine's call id, unique across turns and sessions.
+ */
 export function applyEvent(turn: TurnView, event: Event): TurnView {
   if (turn.end && event.type !== "turn_started") return turn;
   switch (event.type) {
     case "turn_started":
-      return { ...emptyTurn(event.turn_id, event.text) };
+      return { ...emptyTurn(event.turn_id, event.text, turn.submission) };
     case "text_delta":
       return { ...turn, blocks: appendText(turn.blocks, "text", event.text) };
     case "reasoning_delta":
@@ -117,7 +125,7 @@ export function applyEvent(turn: TurnView, event: Event): TurnView {
         ...turn,
         blocks: updateTool(blocks, event.call_id, (t) => ({
           ...t,
-          status: t.status === "denied" ? "denied" : event.ok ? "ok" : "error",
+          status: statusOfOutcome(event.outcome),
           output: event.output,
           durationMs: event.duration_ms,
           images: event.images ?? [],
@@ -132,7 +140,8 @@ export function applyEvent(turn: TurnView, event: Event): TurnView {
           {
             kind: "note",
             tone: "retry",
-            text: `${event.provider}: retrying (attempt ${event.attempt})… ${event.reason}`,
+            text: `${event.provider}: retrying (attempt ${event.attempt})… ${event.reason.message}`,
+            failure: event.reason,
           },
         ],
       };
@@ -144,7 +153,8 @@ export function applyEvent(turn: TurnView, event: Event): TurnView {
           {
             kind: "note",
             tone: "fallback",
-            text: `${event.from} gave up, switched to ${event.to}: ${event.reason}`,
+            text: `${event.from} gave up, switched to ${event.to}: ${event.reason.message}`,
+            failure: event.reason,
           },
         ],
       };
@@ -153,10 +163,10 @@ export function applyEvent(turn: TurnView, event: Event): TurnView {
     case "step_limit_reached":
     case "turn_failed": {
       const end = endOf(event);
-      // Tools still shown as waiting or running did not finish: they were interrupted.
+      // Tools still shown as waiting or running did not finish: they were stopped.
       const blocks = turn.blocks.map((b) =>
         b.kind === "tool" && (b.tool.status === "running" || b.tool.status === "approval")
-          ? { kind: "tool" as const, tool: { ...b.tool, status: "error" as const } }
+          ? { kind: "tool" as const, tool: { ...b.tool, status: "cancelled" as const } }
           : b,
       );
       return {

@@ -2,9 +2,10 @@
 // followed by blocks (text segments, reasoning, tool cards, notes) in arrival order.
 // Stored history and live events are both turned into these shapes.
 
-import type { ApprovalDecision, DecidedBy } from "../generated/protocol";
+import type { ApprovalDecision, DecidedBy, Failure, FailureKind, OpErrorKind } from "../generated/protocol";
 
-export type ToolStatus = "approval" | "running" | "ok" | "error" | "denied";
+/** A call's state on its card; the last four are the engine's ToolOutcome. */
+export type ToolStatus = "approval" | "running" | "ok" | "error" | "denied" | "cancelled";
 
 export interface ToolCallView {
   callId: string;
@@ -25,19 +26,23 @@ export type Block =
   | { kind: "text"; text: string }
   | { kind: "reasoning"; text: string }
   | { kind: "tool"; tool: ToolCallView }
-  | { kind: "note"; tone: "retry" | "fallback"; text: string };
+  /** A provider retried or fell back; `failure` says why, so a hint can say what to do. */
+  | { kind: "note"; tone: "retry" | "fallback"; text: string; failure: Failure | null };
 
 export type TurnEnd =
   | { kind: "completed" }
   | { kind: "cancelled" }
   | { kind: "step_limit"; limit: number }
-  | { kind: "failed"; error: string }
+  /** `failureKind` is null for turns stored before kinds were recorded. */
+  | { kind: "failed"; error: string; failureKind: FailureKind | null }
   /** Stored history has the user's message but no answer, and nothing says why. */
   | { kind: "incomplete" };
 
 export interface TurnView {
   /** Null only for a live turn whose `turn_started` was never seen. */
   turnId: string | null;
+  /** The user_turn submission that started it (live turns only; history has none). */
+  submission: string | null;
   userText: string | null;
   blocks: Block[];
   /** Null while the turn runs (live) or when history does not say how it ended. */
@@ -46,8 +51,11 @@ export interface TurnView {
 }
 
 export interface QueuedMessage {
+  /** The submission id this tab sent it with; its turn's events name it. */
   id: string;
   text: string;
+  /** The server answered `accepted`: it waits in the session's queue (or starts now). */
+  accepted: boolean;
 }
 
 export interface SessionLive {
@@ -60,7 +68,12 @@ export interface SessionLive {
 export interface LiveError {
   id: number;
   session: string | null;
+  /** The submission the server refused, when it named one. */
+  submission: string | null;
+  kind: OpErrorKind;
   message: string;
+  /** The text of the message this tab queued under that submission, if it was one. */
+  text: string | null;
 }
 
 export interface LiveState {
@@ -73,6 +86,8 @@ export interface LiveState {
   nextErrorId: number;
   /** Counts turn ends per session: a change means "refetch that session's history". */
   endSeq: Record<string, number>;
+  /** Whether work is paused: no new turn starts until it is resumed. */
+  paused: boolean;
   /** Counts snapshots: each may hide turns that ended while disconnected. */
   snapshotSeq: number;
   /** Counts changes that reorder or retitle the session list (reload it). */

@@ -29,13 +29,13 @@ async function connect() {
   await waitFor(() => expect(FakeWebSocket.instances.length).toBeGreaterThan(0));
   act(() => {
     FakeWebSocket.last().open();
-    FakeWebSocket.last().receive({ type: "snapshot", turns: [] } satisfies ServerMessage);
+    FakeWebSocket.last().receive({ type: "snapshot", turns: [], paused: false } satisfies ServerMessage);
   });
 }
 
 function serverSends(session: string, ...events: Event[]) {
   act(() => {
-    for (const event of events) FakeWebSocket.last().receive({ type: "event", session, event } satisfies ServerMessage);
+    for (const event of events) FakeWebSocket.last().receive({ type: "event", session, submission: "sub-test", event } satisfies ServerMessage);
   });
 }
 

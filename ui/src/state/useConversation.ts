@@ -5,7 +5,7 @@
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/endpoints";
 import type { HistoryMessage } from "../generated/protocol";
-import { liveTurnIds, outcomesFromRecords, storedTurns, unstartedQueued } from "./history";
+import { liveTurnIds, outcomesFromRecords, storedTurns } from "./history";
 import { useLive } from "./LiveProvider";
 import type { QueuedMessage, TurnEnd, TurnView } from "./types";
 
@@ -84,7 +84,8 @@ export function useConversation(session: string | null, options: ConversationOpt
   // Stored turns are rebuilt only when the history or the set of live turns changes, not
   // on every streamed delta, so their components keep their identity and skip rendering.
   // A queued message may already be the last stored turn, started but not yet seen live.
-  const lastMayRun = mayRun || (live?.queued.length ?? 0) > 0;
+  const pending = (live?.queued.length ?? 0) > 0;
+  const lastMayRun = mayRun || pending;
   const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
   const stored = useMemo(
     () =>
@@ -94,14 +95,17 @@ export function useConversation(session: string | null, options: ConversationOpt
             new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []),
             { ...storedOutcomes, ...state.outcomes },
             lastMayRun,
+            pending,
           )
         : [],
-    [session, messages, liveIdsKey, storedOutcomes, state.outcomes, lastMayRun],
+    [session, messages, liveIdsKey, storedOutcomes, state.outcomes, lastMayRun, pending],
   );
   return useMemo(
     () => ({
       turns: [...stored, ...(live?.turns ?? [])],
-      queued: unstartedQueued(stored, live?.queued ?? []),
+      // Paired with their turns by submission id, never by text: a queued message leaves
+      // when its turn_started (or a refusal) names it.
+      queued: live?.queued ?? [],
       loaded: messages !== null,
     }),
     [stored, live, messages],
