@@ -19,7 +19,7 @@ use pincer_core::agent::{ApprovalMode, Engine};
 use pincer_core::config::{FileConfig, ProcessEnv, Settings};
 use pincer_core::tools::ToolRegistry;
 use pincer_gateway::client::Client;
-use pincer_gateway::instance::{InstanceError, InstanceLock};
+use pincer_gateway::instance::{HolderKind, InstanceError, InstanceLock};
 use pincer_gateway::link::{EngineLink, RemoteEngine};
 use pincer_gateway::{DesktopHooks, Gateway, GatewayOptions};
 use tokio::sync::oneshot;
@@ -53,7 +53,7 @@ impl Backend {
         let home = options.home.clone();
         std::fs::create_dir_all(&home)
             .with_context(|| format!("could not create {}", home.display()))?;
-        match InstanceLock::acquire(&home) {
+        match InstanceLock::acquire_as(&home, HolderKind::App, None) {
             Ok(lock) => Self::in_process(options, lock).await,
             Err(InstanceError::AlreadyRunning(Some(running))) => {
                 tracing::info!(
@@ -75,6 +75,13 @@ impl Backend {
             }
             Err(InstanceError::AlreadyRunning(None)) => bail!(
                 "another Pincer holds {} but has not said where it listens; try again in a moment",
+                home.display()
+            ),
+            // A terminal command runs the engine in its own process for a moment; a
+            // window that waited for it without a word would look broken, so say it.
+            Err(InstanceError::Busy(holder)) => bail!(
+                "{} is using {}: start Pincer again once it has finished",
+                holder.describe(),
                 home.display()
             ),
             Err(e) => Err(e.into()),
