@@ -3,6 +3,7 @@
 use std::io::Write;
 use std::process::ExitCode;
 
+use pincer_core::pricing;
 use pincer_core::skills::{self, Library, SkillStatus};
 use pincer_gateway::link::EngineLink;
 
@@ -69,8 +70,13 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                 }
             }
             "/usage" => {
-                let summary = store.usage_summary(Some(&id))?;
-                let t = summary.total;
+                // Priced as `pincer usage` and the Usage page price it.
+                let usage = pricing::price_usage(
+                    store.usage_summary(Some(&id))?,
+                    &store.usage_slices(Some(&id))?,
+                    &settings.pricing,
+                );
+                let t = &usage.total.totals;
                 let estimated = if t.estimated_requests > 0 {
                     format!(
                         " ({} requests estimated: the provider sent no counts)",
@@ -80,8 +86,12 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                     String::new()
                 };
                 eprintln!(
-                    "session {id}: {} requests, {} input tokens ({} cached), {} output tokens{estimated}",
-                    t.requests, t.input_tokens, t.cached_input_tokens, t.output_tokens
+                    "session {id}: {} requests, {} input tokens ({} cached), {} output tokens, cost {}{estimated}",
+                    t.requests,
+                    t.input_tokens,
+                    t.cached_input_tokens,
+                    t.output_tokens,
+                    crate::usage::shown(&usage.total.cost)
                 );
             }
             "/skills" => {

@@ -77,7 +77,7 @@ fn row(label: &str, t: &UsageTotals, cost: &Cost) {
 }
 
 /// As on the Usage page: "$1.50", "$1.50+" when some requests have no price, "—" when none has.
-fn shown(cost: &Cost) -> String {
+pub fn shown(cost: &Cost) -> String {
     match cost.cost_usd {
         Some(usd) if cost.unpriced_requests == 0 => usd_text(usd),
         Some(usd) if usd > 0.0 => format!("{}+", usd_text(usd)),
