@@ -2,6 +2,10 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+
+use common::text;
+
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -56,10 +60,6 @@ impl Home {
     fn workspace_skills(&self) -> PathBuf {
         self.dir.path().join("workspace/skills")
     }
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 fn find<'a>(list: &'a [Value], name: &str) -> &'a Value {
