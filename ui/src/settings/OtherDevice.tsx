@@ -33,8 +33,11 @@ export function OtherDevice() {
     setError(null);
     try {
       const fresh = await api.loginCode();
-      setNow(Date.now());
-      setCode({ ...fresh, until: Date.now() + fresh.expires_in_secs * 1000 });
+      // One reading of the clock for both: a millisecond between two readings made a
+      // 10-minute code show as "valid about 11 min" (the minutes round up).
+      const t = Date.now();
+      setNow(t);
+      setCode({ ...fresh, until: t + fresh.expires_in_secs * 1000 });
     } catch (err) {
       setError(err instanceof Error ? err.message : String(err));
     } finally {
