@@ -16,7 +16,7 @@ use std::sync::Arc;
 
 use anyhow::{Context as _, bail};
 use pincer_core::agent::{ApprovalMode, Engine};
-use pincer_core::config::{FileConfig, ProcessEnv, Settings};
+use pincer_core::config::{ProcessEnv, Settings};
 use pincer_core::tools::ToolRegistry;
 use pincer_gateway::client::Client;
 use pincer_gateway::instance::{HolderKind, InstanceError, InstanceLock};
@@ -90,13 +90,7 @@ impl Backend {
 
     async fn in_process(options: StartOptions, mut lock: InstanceLock) -> anyhow::Result<Self> {
         let home = options.home;
-        let file = FileConfig::load(&home)?;
-        let settings = Settings::resolve_allowing_no_provider(
-            home.clone(),
-            file,
-            &ProcessEnv,
-            options.workspace.clone(),
-        )?;
+        let settings = Settings::load(home.clone(), &ProcessEnv, options.workspace.clone())?;
         let mut tools = ToolRegistry::builtin();
         pincer_desktop::register_tools(&mut tools, &options.control);
         let engine = Engine::start_with_tools(settings, tools, ApprovalMode::Ask)?;

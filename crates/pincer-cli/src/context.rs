@@ -25,13 +25,15 @@ pub fn settings(global: &Global) -> anyhow::Result<Settings> {
 /// The settings for reading the data home (skills, display); a missing provider is fine.
 pub fn settings_allowing_no_provider(global: &Global) -> anyhow::Result<Settings> {
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
-    let file = FileConfig::load(&home)?;
-    Ok(Settings::resolve_allowing_no_provider(
-        home,
-        file,
-        &ProcessEnv,
-        global.workspace.clone(),
-    )?)
+    Ok(Settings::load(home, &ProcessEnv, global.workspace.clone())?)
+}
+
+/// Told once per holder while the data home is busy: why nothing happens yet.
+pub fn say_waiting(holder: &instance::Holder) {
+    eprintln!(
+        "pincer: {} is using this data home; waiting for it to finish… (Ctrl-C to give up)",
+        holder.describe()
+    );
 }
 
 /// Opens the store, creating the home if needed. Needs no provider.
@@ -63,12 +65,7 @@ pub async fn link(
     std::fs::create_dir_all(&home)
         .with_context(|| format!("could not create {}", home.display()))?;
     let claimed = tokio::select! {
-        claimed = instance::claim(&home, HolderKind::Cli, Some(command), |holder| {
-            eprintln!(
-                "pincer: {} is using this data home; waiting for it to finish… (Ctrl-C to give up)",
-                holder.describe()
-            );
-        }) => claimed?,
+        claimed = instance::claim(&home, HolderKind::Cli, Some(command), say_waiting) => claimed?,
         () = interrupts.next() => return Ok(None),
     };
     match claimed {

@@ -5,11 +5,12 @@ use std::process::ExitCode;
 
 use anyhow::Context as _;
 use pincer_core::agent::{ApprovalMode, Engine};
-use pincer_core::config::{self, FileConfig, ProcessEnv, Settings};
+use pincer_core::config::{self, ProcessEnv, Settings};
 use pincer_core::instance::{self, Claim, HolderKind, InstanceError};
 use pincer_gateway::{Gateway, GatewayOptions};
 
 use crate::cli::{DaemonArgs, Global};
+use crate::context;
 
 pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCode> {
     // Refuse a public address before touching anything.
@@ -20,12 +21,7 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
     // A CLI running the engine in-process holds the data home for the length of its
     // command; the daemon waits for it rather than failing, since it will be free soon.
     let claimed = tokio::select! {
-        claimed = instance::claim(&home, HolderKind::Daemon, None, |holder| {
-            eprintln!(
-                "pincer: {} is using this data home; waiting for it to finish… (Ctrl-C to give up)",
-                holder.describe()
-            );
-        }) => claimed?,
+        claimed = instance::claim(&home, HolderKind::Daemon, None, context::say_waiting) => claimed?,
         _ = tokio::signal::ctrl_c() => return Ok(ExitCode::from(130)),
     };
     let mut lock = match claimed {
@@ -34,13 +30,7 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
             return Err(InstanceError::AlreadyRunning(Some(running)).into());
         }
     };
-    let file = FileConfig::load(&home)?;
-    let settings = Settings::resolve_allowing_no_provider(
-        home.clone(),
-        file,
-        &ProcessEnv,
-        global.workspace.clone(),
-    )?;
+    let settings = Settings::load(home.clone(), &ProcessEnv, global.workspace.clone())?;
     let no_provider = settings.providers.is_empty();
     let engine = Engine::start(settings, ApprovalMode::Ask)?;
     if let Err(e) = engine.watch_skills() {

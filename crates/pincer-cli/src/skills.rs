@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use anyhow::Context as _;
 use std::path::Path;
 
-use pincer_core::config::{self, FileConfig, ProcessEnv, Settings};
+use pincer_core::config::Settings;
 use pincer_core::instance;
 use pincer_core::protocol::{Op, Submission};
 use pincer_core::skills::{Library, Skill, SkillStatus, scaffold};
@@ -25,14 +25,8 @@ fn builtin_tools() -> std::collections::BTreeSet<String> {
 }
 
 pub async fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCode> {
-    let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
-    let file = FileConfig::load(&home)?;
-    let settings = Settings::resolve_allowing_no_provider(
-        home.clone(),
-        file,
-        &ProcessEnv,
-        global.workspace.clone(),
-    )?;
+    let settings = crate::context::settings_allowing_no_provider(global)?;
+    let home = settings.home.clone();
     let library = library(&settings);
     let catalog = library.current();
     match args.command {

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
 
-use crate::config::{FileConfig, ProcessEnv, Settings};
+use crate::config::{ProcessEnv, Settings};
 use crate::model::ToolSpec;
 pub use crate::protocol::ApprovalMode;
 use crate::protocol::{
@@ -385,16 +385,8 @@ impl Engine {
     /// environment, and the workspace the engine was started with if it was given.
     fn settings_from_home(&self) -> Result<Settings, OpError> {
         let current = self.settings();
-        let invalid =
-            |e: &dyn std::fmt::Display| OpError::new(OpErrorKind::Settings, e.to_string());
-        let file = FileConfig::load(&current.home).map_err(|e| invalid(&e))?;
-        Settings::resolve_allowing_no_provider(
-            current.home.clone(),
-            file,
-            &ProcessEnv,
-            current.workspace_override.clone(),
-        )
-        .map_err(|e| invalid(&e))
+        Settings::load(current.home, &ProcessEnv, current.workspace_override)
+            .map_err(|e| OpError::new(OpErrorKind::Settings, e.to_string()))
     }
 }
 

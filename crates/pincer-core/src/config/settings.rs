@@ -46,6 +46,18 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The settings the data home says now: its `config.toml` (with the keys saved in
+    /// `secrets.toml`) and the environment, `workspace` (`--workspace`) over both. No
+    /// provider is fine. What the daemon, the app, the CLI and `reload_settings` all read.
+    pub fn load(
+        home: PathBuf,
+        env: &dyn Env,
+        workspace: Option<PathBuf>,
+    ) -> Result<Self, ConfigError> {
+        let file = FileConfig::load(&home)?;
+        Self::resolve_allowing_no_provider(home, file, env, workspace)
+    }
+
     /// Resolves the file and the environment into settings. `workspace` overrides both.
     /// Fails when no provider is configured anywhere.
     pub fn resolve(
