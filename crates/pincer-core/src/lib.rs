@@ -4,6 +4,7 @@
 //! [`protocol`] types.
 
 pub mod agent;
+pub mod clock;
 pub mod config;
 pub mod instance;
 pub mod model;

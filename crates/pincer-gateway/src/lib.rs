@@ -18,7 +18,7 @@ mod api;
 mod assets;
 pub mod auth;
 pub mod client;
-pub mod clock;
+pub use pincer_core::clock;
 mod desktop;
 mod error;
 mod guard;

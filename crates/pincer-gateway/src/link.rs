@@ -5,12 +5,13 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures::{SinkExt as _, StreamExt as _};
 use pincer_core::agent::{Engine, LiveTurns};
 use pincer_core::protocol::{EngineStatus, OpError, OpErrorKind, Reply, SessionEvent, Submission};
+use pincer_core::sync::lock;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio_tungstenite::tungstenite::Message;
@@ -421,10 +422,4 @@ impl RemoteShared {
             format!("the connection to Pincer at {} closed", self.url),
         )
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }

@@ -11,10 +11,10 @@ use axum::{Json, Router, routing::post};
 
 use pincer_core::store::{Store, StoreError};
 
-use crate::clock::Clock;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{LoginCode, LoginRequest};
+use pincer_core::clock::Clock;
 
 pub mod codes;
 pub mod random;

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use pincer_core::sync::lock;
 
-use crate::clock::{Clock, SystemClock};
+use pincer_core::clock::{Clock, SystemClock};
 
 /// Failures allowed before the lock starts.
 const FREE_FAILURES: u32 = 5;
@@ -67,7 +67,7 @@ impl LoginThrottle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::clock::ManualClock;
+    use pincer_core::clock::ManualClock;
 
     fn throttle() -> (LoginThrottle, Arc<ManualClock>) {
         let clock = Arc::new(ManualClock::new());

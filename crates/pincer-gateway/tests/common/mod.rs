@@ -12,9 +12,9 @@ use std::time::{Duration, Instant};
 
 use futures::{SinkExt as _, StreamExt as _};
 use pincer_core::agent::{ApprovalMode, Engine, LiveTurn};
+use pincer_core::clock::ManualClock;
 use pincer_core::config::{FileConfig, Settings};
 use pincer_core::protocol::Event;
-use pincer_gateway::clock::ManualClock;
 use pincer_gateway::wire::ServerMessage;
 use pincer_gateway::{DesktopHooks, Gateway, GatewayError, GatewayOptions};
 use pincer_testkit::ScriptedLlm;

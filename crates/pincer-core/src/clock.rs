@@ -1,9 +1,12 @@
-//! Time, injected: whatever waits on the clock (the login throttle) asks a [`Clock`] for
-//! the time instead of calling `Instant::now()` itself, so tests move a [`ManualClock`]
-//! instead of waiting out real seconds.
+//! Time, injected: whatever waits on the clock (the gateway's login throttle; schedulers
+//! and timeouts as they come) asks a [`Clock`] for the time instead of calling
+//! `Instant::now()` itself, so tests move a [`ManualClock`] instead of waiting out real
+//! seconds.
 
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
+
+use crate::sync::lock;
 
 /// Where "now" comes from.
 pub trait Clock: Send + Sync {
@@ -36,10 +39,7 @@ impl ManualClock {
     }
 
     pub fn advance(&self, by: Duration) {
-        *self
-            .elapsed
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) += by;
+        *lock(&self.elapsed) += by;
     }
 }
 
@@ -51,10 +51,6 @@ impl Default for ManualClock {
 
 impl Clock for ManualClock {
     fn now(&self) -> Instant {
-        self.start
-            + *self
-                .elapsed
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.start + *lock(&self.elapsed)
     }
 }
