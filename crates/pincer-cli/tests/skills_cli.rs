@@ -200,28 +200,18 @@ fn check_reports_problems_and_vetting_until_reviewed() {
 
 #[test]
 fn chat_lists_skills_and_starts_one_with_slash_name() {
-    use std::io::Write as _;
     let llm = pincer_testkit::ScriptedLlm::start_in_background();
     llm.push(pincer_testkit::Reply::text("Researching."));
     let home = Home::new();
-    let mut child = home
-        .command(&["chat", "--session", "s"])
-        .env("PINCER_PROVIDER", "openai")
+    let mut chat = home.command(&["chat", "--session", "s"]);
+    chat.env("PINCER_PROVIDER", "openai")
         .env("PINCER_BASE_URL", llm.base_url())
         .env("PINCER_API_KEY", "sk-test")
-        .env("PINCER_MODEL", "scripted-model")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(b"/skills\n/web-research what is new in Rust 2024\n/not-a-skill\n/quit\n")
-        .unwrap();
-    let out = child.wait_with_output().unwrap();
+        .env("PINCER_MODEL", "scripted-model");
+    let out = common::run_with_stdin(
+        chat,
+        "/skills\n/web-research what is new in Rust 2024\n/not-a-skill\n/quit\n",
+    );
     let stderr = text(&out.stderr);
     assert!(out.status.success(), "{stderr}");
     assert!(

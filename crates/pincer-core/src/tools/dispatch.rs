@@ -37,7 +37,11 @@ pub fn offered(core: &[ToolSpec], registry: &ToolRegistry, catalog: &Catalog) ->
             .map(|tool| tool.spec()),
     );
     let on_request: Vec<&Arc<dyn Tool>> = registry.on_request().collect();
-    let skill_tools = catalog.tools.len() > usize::from(catalog.tools.contains_key("skill"));
+    // Anything in the catalog besides `skill` itself is a skill-declared tool.
+    let skill_tools = catalog
+        .tools
+        .keys()
+        .any(|name| name != crate::skills::skill_tool::NAME);
     if !on_request.is_empty() || skill_tools {
         specs.push(UseTool::listing(&on_request).spec());
     }
