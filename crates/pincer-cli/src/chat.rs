@@ -22,11 +22,19 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
         return Ok(ExitCode::from(130));
     };
     let engine = &linked.link;
-    // Sessions, usage and skills are read from the data home's files, whether the turns
-    // run here or in a daemon: SQLite in WAL mode lets readers sit beside the writer.
-    let settings = context::settings_allowing_no_provider(global)?;
-    let store = context::store(global)?;
-    let library = crate::skills::library(&settings);
+    // Sessions, usage and skills: the engine's own when it runs here; read from the data
+    // home's files when the turns run in a daemon (SQLite in WAL mode lets readers sit
+    // beside the writer).
+    let attached_store;
+    let (settings, store, library) = match engine {
+        EngineLink::Local(local) => (local.settings(), local.store(), local.skills().clone()),
+        EngineLink::Remote(_) => {
+            let settings = context::settings_allowing_no_provider(global)?;
+            attached_store = context::store(global)?;
+            let library = crate::skills::library(&settings);
+            (settings, &attached_store, library)
+        }
+    };
     let library = &library;
     let provider = match engine {
         EngineLink::Local(_) => settings
