@@ -8,7 +8,7 @@ use axum::extract::State;
 use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt as _, StreamExt as _};
-use pincer_core::protocol::{Event, Op, OpErrorKind, Submission};
+use pincer_core::protocol::{Event, Op, OpError, OpErrorKind, Submission};
 use tokio::sync::broadcast::error::RecvError;
 
 use crate::state::AppState;
@@ -71,7 +71,7 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
                 Err(_) => break,
             },
             message = incoming.next() => match message {
-                Some(Ok(Message::Text(text))) => handle(&state, text.as_str()),
+                Some(Ok(Message::Text(text))) => handle(&state, text.as_str()).await,
                 Some(Ok(Message::Close(_))) | None => break,
                 Some(Ok(_)) => continue,
                 Some(Err(e)) => {
@@ -120,7 +120,7 @@ where
 
 /// Applies one submission through the engine (which validates it) and answers with its
 /// reply or why it was refused, naming the submission either way.
-fn handle(state: &AppState, text: &str) -> ServerMessage {
+async fn handle(state: &AppState, text: &str) -> ServerMessage {
     let submission: Submission = match serde_json::from_str(text) {
         Ok(submission) => submission,
         Err(e) => {
@@ -139,7 +139,25 @@ fn handle(state: &AppState, text: &str) -> ServerMessage {
     let session = submission.op.session().map(str::to_owned);
     let deletes = matches!(submission.op, Op::DeleteSession { .. });
     let turn = matches!(submission.op, Op::UserTurn { .. });
-    match state.engine.submit(submission) {
+    // These read folders and files: off the async workers, as the REST handlers do.
+    let reads_files = matches!(
+        submission.op,
+        Op::ReloadSkills | Op::SetSkillEnabled { .. } | Op::ReloadSettings
+    );
+    let answer = if reads_files {
+        let engine = state.engine.clone();
+        tokio::task::spawn_blocking(move || engine.submit(submission))
+            .await
+            .unwrap_or_else(|e| {
+                Err(OpError::new(
+                    OpErrorKind::Internal,
+                    format!("the engine failed: {e}"),
+                ))
+            })
+    } else {
+        state.engine.submit(submission)
+    };
+    match answer {
         Ok(reply) => {
             // A turn may have created its session (it shows once the turn starts, but a
             // paused engine starts nothing); a delete removed one.
