@@ -313,7 +313,11 @@ impl RemoteEngine {
                 lock(&self.shared.waiting).remove(&id);
                 Err(OpError::new(
                     OpErrorKind::Internal,
-                    format!("Pincer at {} did not answer in time", self.shared.url),
+                    format!(
+                        "Pincer at {} did not answer within {} s; what was asked may still be carried out",
+                        self.shared.url,
+                        REPLY_TIMEOUT.as_secs()
+                    ),
                 ))
             }
         }
