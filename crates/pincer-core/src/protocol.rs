@@ -103,8 +103,12 @@ impl Op {
 #[serde(tag = "type", rename_all = "snake_case")]
 #[non_exhaustive]
 pub enum Reply {
-    /// Done, or queued (a user turn starts when the session is free and work not paused).
+    /// Done.
     Accepted,
+    /// A user turn was queued: it starts when the session is free and work is not paused.
+    /// `turn_id` is the id its events and stored messages will carry, so a surface can
+    /// pair its message with the stored turn even before the turn's events reach it.
+    TurnQueued { turn_id: String },
     /// [`Op::InterruptAll`]: how many running turns were told to stop.
     Interrupted { turns: u32 },
     /// [`Op::Status`].

@@ -55,12 +55,21 @@ async fn a_remote_link_runs_a_turn_with_an_approval_like_a_local_one() {
         approvals: Some(ApprovalMode::Ask),
     });
     let turn_id = turn.id.clone();
-    assert_eq!(link.submit(turn).await.unwrap(), OpReply::Accepted);
+    let queued_as = match link.submit(turn).await.unwrap() {
+        OpReply::TurnQueued { turn_id } => turn_id,
+        other => panic!("a user turn is answered with its turn id, not {other:?}"),
+    };
 
     let call_id = loop {
         match next_event(&mut events, "r1").await {
             Event::ApprovalRequested { call_id, .. } => break call_id,
-            Event::TurnStarted { .. } | Event::ModelRequest { .. } => {}
+            Event::TurnStarted { turn_id, .. } => {
+                assert_eq!(
+                    turn_id, queued_as,
+                    "the turn carries the id its reply named"
+                );
+            }
+            Event::ModelRequest { .. } => {}
             Event::ToolCallRequested { .. } | Event::Usage { .. } => {}
             other => panic!("unexpected before the approval: {other:?}"),
         }

@@ -15,7 +15,7 @@ approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "typ
 
 export type ApprovalMode = "ask" | "auto" | "deny";
 
-export type Reply = { "type": "accepted" } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus;
+export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus;
 
 export type EngineStatus = { turns: Array<LiveTurn>, paused: boolean, };
 

@@ -275,6 +275,15 @@ describe("queued messages", () => {
     expect(lastTurn(s)).toMatchObject({ userText: "first", submission: "q1" });
   });
 
+  it("remembers the turn id a user turn's reply names, to find it in the stored history", () => {
+    const queuedAs: LiveAction = {
+      type: "server",
+      message: { type: "reply", submission: "q1", reply: { type: "turn_queued", turn_id: "t9" } },
+    };
+    const s = run([send("q1", "first"), queuedAs]);
+    expect(s.sessions[S]?.queued).toEqual([{ id: "q1", text: "first", accepted: true, turnId: "t9" }]);
+  });
+
   it("pairs by submission id, not by text: two equal messages, the second still waits", () => {
     const s = run([send("q1", "again"), send("q2", "again"), ev(started("t1", "again"), S, "q1")]);
     expect(s.sessions[S]?.queued.map((q) => q.id)).toEqual(["q2"]);

@@ -150,10 +150,11 @@ function applyServer(state: LiveState, message: ServerMessage): LiveState {
       // The server took the message: it waits for its turn (or starts now).
       const found = queuedIn(state, message.submission);
       if (!found || found.message.accepted) return state;
+      const turnId = message.reply.type === "turn_queued" ? message.reply.turn_id : undefined;
       return {
         ...state,
         sessions: withQueue(state, found.session, (queued) =>
-          queued.map((q) => (q.id === message.submission ? { ...q, accepted: true } : q)),
+          queued.map((q) => (q.id === message.submission ? { ...q, accepted: true, turnId } : q)),
         ),
       };
     }

@@ -56,6 +56,8 @@ export interface QueuedMessage {
   text: string;
   /** The server answered `accepted`: it waits in the session's queue (or starts now). */
   accepted: boolean;
+  /** The turn id the server's reply named: its stored messages carry it. */
+  turnId?: string;
 }
 
 export interface SessionLive {

@@ -84,7 +84,14 @@ export function useConversation(session: string | null, options: ConversationOpt
   // Stored turns are rebuilt only when the history or the set of live turns changes, not
   // on every streamed delta, so their components keep their identity and skip rendering.
   // A queued message may already be the last stored turn, started but not yet seen live.
-  const pending = (live?.queued.length ?? 0) > 0;
+  // A queued message whose turn is already in the stored history (the reply named its
+  // turn id; the history reload won the race with turn_started) shows there, once.
+  const storedIdsKey = messages ? [...new Set(messages.map((m) => m.turn_id))].join("\u0000") : "";
+  const queued = useMemo(() => {
+    const storedIds = new Set(storedIdsKey ? storedIdsKey.split("\u0000") : []);
+    return (live?.queued ?? []).filter((q) => !(q.turnId && storedIds.has(q.turnId)));
+  }, [live?.queued, storedIdsKey]);
+  const pending = queued.length > 0;
   const lastMayRun = mayRun || pending;
   const liveIdsKey = [...liveTurnIds(live)].join("\u0000");
   const stored = useMemo(
@@ -103,11 +110,11 @@ export function useConversation(session: string | null, options: ConversationOpt
   return useMemo(
     () => ({
       turns: [...stored, ...(live?.turns ?? [])],
-      // Paired with their turns by submission id, never by text: a queued message leaves
-      // when its turn_started (or a refusal) names it.
-      queued: live?.queued ?? [],
+      // Paired with their turns by ids, never by text: a queued message leaves when its
+      // turn_started (or a refusal) names it, or its turn id shows up in the history.
+      queued,
       loaded: messages !== null,
     }),
-    [stored, live, messages],
+    [stored, live, messages, queued],
   );
 }

@@ -277,14 +277,16 @@ impl Engine {
                     .store
                     .ensure_session(&session)
                     .map_err(internal)?;
+                let turn_id = uuid::Uuid::new_v4().simple().to_string();
                 let queued = session::Queued {
                     submission: id,
+                    turn_id: turn_id.clone(),
                     text,
                     approvals: approvals.unwrap_or(self.shared.mode),
                 };
                 self.shared
                     .send(&session, session::Command::Turn(queued))
-                    .then_some(Reply::Accepted)
+                    .then_some(Reply::TurnQueued { turn_id })
                     .ok_or_else(|| OpError::new(OpErrorKind::Internal, "the session stopped"))
             }
             Op::Interrupt { session } => {

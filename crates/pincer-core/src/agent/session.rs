@@ -23,6 +23,8 @@ pub(crate) enum Command {
 pub(crate) struct Queued {
     /// The submission that asked for it; every event of the turn names it.
     pub(crate) submission: String,
+    /// Minted when the submission was accepted (and told to the surface in its reply).
+    pub(crate) turn_id: String,
     pub(crate) text: String,
     pub(crate) approvals: ApprovalMode,
 }
@@ -152,12 +154,11 @@ async fn fail_all(
 ) {
     while let Some(op) = ops.recv().await {
         if let Command::Turn(queued) = op {
-            let turn_id = uuid::Uuid::new_v4().simple().to_string();
             shared.emit(
                 id,
                 &queued.submission,
                 Event::TurnFailed {
-                    turn_id,
+                    turn_id: queued.turn_id,
                     error: Failure::new(FailureKind::Internal, error),
                 },
             );

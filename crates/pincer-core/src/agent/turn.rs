@@ -28,10 +28,10 @@ pub(crate) async fn run(
 ) -> SessionState {
     let Queued {
         submission,
+        turn_id,
         text,
         approvals,
     } = queued;
-    let turn_id = uuid::Uuid::new_v4().simple().to_string();
     shared.emit(
         &state.id,
         &submission,
