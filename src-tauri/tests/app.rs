@@ -784,10 +784,16 @@ fn pausing_from_the_tray_holds_new_work_until_resumed() {
         let done = next_event(&mut ws, "turn_completed").await;
         assert_eq!(done["event"]["text"], "done after the pause");
     });
-    assert!(
-        menu_labels(&mut host)
-            .iter()
-            .any(|l| l == "Pause background work")
+    // The menu is rebuilt on the main thread and published over D-Bus after
+    // the resume, so the host sees it a moment later.
+    wait_until(
+        "the tray offers Pause again",
+        Duration::from_secs(10),
+        || {
+            menu_labels(&mut host)
+                .iter()
+                .any(|l| l == "Pause background work")
+        },
     );
     drop(app);
 }
