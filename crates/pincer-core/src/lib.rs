@@ -12,6 +12,7 @@ pub mod policy;
 pub mod pricing;
 pub mod protocol;
 pub mod provider;
+pub mod redact;
 pub mod retry;
 pub mod secrets;
 pub mod skills;

@@ -1,21 +1,25 @@
-//! Reads and rewrites `config.toml` (providers, approval rules) and `secrets.toml` (keys)
-//! for the Settings page. Everything else in config.toml, comments included, is kept.
+//! Reads and rewrites `config.toml` (providers, approval rules) and the saved provider keys
+//! (in the secret store) for the Settings page. Everything else in config.toml, comments
+//! included, is kept.
 
 use std::path::Path;
 
-use pincer_core::config::{CONFIG_FILE, FileConfig, ProcessEnv, ProviderEntry, Settings};
+use pincer_core::config::{
+    CONFIG_FILE, FileConfig, ProcessEnv, ProviderEntry, SavedKeys, Settings, migrate_legacy_keys,
+};
 use pincer_core::policy::PolicyConfig;
-use pincer_core::secrets::{Secrets, write_private};
+use pincer_core::secrets::{SecretStore, write_private};
 use toml_edit::{ArrayOfTables, DocumentMut, Item, Table, value};
 
 use crate::error::ApiError;
 use crate::wire::ProviderInput;
 
-/// The config file as text and as parsed, plus the saved keys.
+/// The config file as text and as parsed, plus the saved keys and their store.
 pub struct Current {
     pub text: String,
     pub file: FileConfig,
-    pub secrets: Secrets,
+    pub store: SecretStore,
+    pub keys: SavedKeys,
 }
 
 pub fn read(home: &Path) -> Result<Current, ApiError> {
@@ -31,16 +35,21 @@ pub fn read(home: &Path) -> Result<Current, ApiError> {
         }
     };
     let file = FileConfig::parse(&path, &text).map_err(ApiError::internal)?;
-    let secrets = Secrets::load(home).map_err(ApiError::internal)?;
+    let mut store = SecretStore::open(home, file.secrets.store).map_err(ApiError::internal)?;
+    migrate_legacy_keys(home, &file, &mut store).map_err(ApiError::internal)?;
+    let keys = SavedKeys::load(&store).map_err(ApiError::internal)?;
     Ok(Current {
         text,
         file,
-        secrets,
+        store,
+        keys,
     })
 }
 
 /// A config entry from what the page sent, keeping what the page does not edit (a key
-/// variable, an inline key, the dialect) from the entry of the same name.
+/// variable, an inline key, the dialect) from the entry of the same name. A key variable
+/// or inline key is kept only while the URL stays the same: a key must not follow a URL
+/// change the user did not type a key for.
 pub fn provider_entry(input: &ProviderInput, existing: &[ProviderEntry]) -> ProviderEntry {
     let non_empty = |v: &Option<String>| {
         v.as_ref()
@@ -56,10 +65,12 @@ pub fn provider_entry(input: &ProviderInput, existing: &[ProviderEntry]) -> Prov
     };
     if let Some(old) = existing.iter().find(|e| e.label() == entry.label()) {
         entry.dialect = old.dialect;
-        entry.api_key_env = old.api_key_env.clone();
         entry.images = old.images;
-        if input.api_key.is_none() {
-            entry.api_key = old.api_key.clone();
+        if entry.effective_base_url() == old.effective_base_url() {
+            entry.api_key_env = old.api_key_env.clone();
+            if input.api_key.is_none() {
+                entry.api_key = old.api_key.clone();
+            }
         }
     }
     entry
@@ -135,19 +146,19 @@ fn parse(text: &str) -> Result<DocumentMut, ApiError> {
         .map_err(|e| ApiError::internal(format!("config.toml does not parse: {e}")))
 }
 
-/// Checks `text` + `secrets` make valid settings, then writes both files. Returns the
-/// settings to run with and what was written. Nothing is written when the result would
-/// not load.
+/// Checks `text` + the keys make valid settings, then writes the file and the keys that
+/// changed. Returns the settings to run with and what was written. Nothing is written when
+/// the result would not load.
 pub fn save(
     home: &Path,
     workspace_override: Option<std::path::PathBuf>,
     text: String,
-    secrets: Secrets,
+    mut current: Current,
 ) -> Result<(Settings, Current), ApiError> {
     let path = home.join(CONFIG_FILE);
     let file = FileConfig::parse(&path, &text).map_err(|e| ApiError::bad_request(e.to_string()))?;
     let mut with_keys = file.clone();
-    with_keys.apply_secrets(&secrets);
+    with_keys.apply_saved_keys(&current.keys);
     let settings = Settings::resolve_allowing_no_provider(
         home.to_path_buf(),
         with_keys,
@@ -155,15 +166,19 @@ pub fn save(
         workspace_override,
     )
     .map_err(|e| ApiError::bad_request(e.to_string()))?;
+    // Keys first: a store that refuses (a locked keyring) leaves config.toml as it was.
+    current
+        .keys
+        .save(&mut current.store)
+        .map_err(ApiError::internal)?;
     write_private(&path, text.as_bytes())
         .map_err(|e| ApiError::internal(format!("could not write {}: {e}", path.display())))?;
-    secrets.save(home).map_err(ApiError::internal)?;
     Ok((
         settings,
         Current {
             text,
             file,
-            secrets,
+            ..current
         },
     ))
 }

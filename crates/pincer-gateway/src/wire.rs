@@ -147,6 +147,26 @@ pub struct PresetView {
     pub key_env: Option<String>,
 }
 
+/// Where the secret store keeps saved keys.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum SecretStoreKind {
+    Keyring,
+    EncryptedFile,
+    /// The store cannot be used (a locked or failing keyring): `warning` says why.
+    Unavailable,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SecretStoreView {
+    pub kind: SecretStoreKind,
+    /// "the OS keyring (Secret Service)", or the encrypted file's path.
+    pub location: String,
+    pub warning: Option<String>,
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct SettingsView {
@@ -158,6 +178,8 @@ pub struct SettingsView {
     pub env_override: Option<String>,
     pub policy: PolicyConfig,
     pub presets: Vec<PresetView>,
+    /// Where saved keys are kept, with a warning when that is not the OS keyring.
+    pub secret_store: SecretStoreView,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -77,6 +77,8 @@ fn render() -> String {
         ProviderView,
         ProviderInput,
         PresetView,
+        SecretStoreKind,
+        SecretStoreView,
         SettingsView,
         ConnectionTest,
         PricedBucket,

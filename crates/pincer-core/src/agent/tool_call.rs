@@ -78,6 +78,7 @@ impl ToolRun<'_> {
             text: content,
             images,
         } = output;
+        let content = self.redact(&call.name, content);
         let content = if ok {
             offload(
                 &self.config.settings.workspace,
@@ -118,6 +119,23 @@ impl ToolRun<'_> {
         let mut message = Message::tool_result(&call.id, content, !ok);
         message.images = images;
         Outcome { message, cancelled }
+    }
+
+    /// The output with every known secret taken out, before the offload file, the event,
+    /// the history and the model see it.
+    fn redact(&self, tool: &str, content: String) -> String {
+        let settings = &self.config.settings;
+        let redactor = settings.redactor.with_home_files(&settings.home);
+        match redactor.redact(&content) {
+            std::borrow::Cow::Borrowed(_) => content,
+            std::borrow::Cow::Owned(redacted) => {
+                tracing::warn!(
+                    tool,
+                    "a tool result contained a saved secret; it was redacted"
+                );
+                redacted
+            }
+        }
     }
 
     fn emit(&self, event: Event) {

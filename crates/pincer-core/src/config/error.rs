@@ -30,4 +30,6 @@ pub enum ConfigError {
         "unknown provider {name:?}; known: {known}, or 'openai' with PINCER_BASE_URL for any compatible server"
     )]
     UnknownProvider { name: String, known: String },
+    #[error(transparent)]
+    Secrets(#[from] crate::secrets::SecretsError),
 }

@@ -5,10 +5,12 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use super::saved_keys::{self, SavedKeys};
 use super::{CONFIG_FILE, ConfigError, diagnostics};
 use crate::policy::PolicyConfig;
 use crate::provider::Dialect;
-use crate::secrets::Secrets;
+use crate::redact::Redactor;
+use crate::secrets::{SecretStore, StoreChoice};
 
 /// The file as written by the user. Unknown keys are errors, so typos never pass silently.
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -32,6 +34,20 @@ pub struct FileConfig {
     /// the Usage page and in `pincer usage`; they win over the built-in list.
     #[serde(default)]
     pub pricing: BTreeMap<String, ModelPrice>,
+    #[serde(default)]
+    pub secrets: SecretsSection,
+    /// Every value in the secret store, to take out of tool results; filled by `load`.
+    #[serde(skip)]
+    pub stored_secrets: Redactor,
+}
+
+/// `[secrets]`: where keys and passwords saved by Pincer are kept.
+#[derive(Debug, Default, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SecretsSection {
+    /// `"auto"` (the OS keyring, else an encrypted file with a warning), `"keyring"` or
+    /// `"file"`.
+    pub store: StoreChoice,
 }
 
 /// What a model costs, in US dollars per million tokens.
@@ -159,7 +175,8 @@ impl Default for ToolsSection {
 
 impl FileConfig {
     /// Reads `<home>/config.toml` (a missing file is an empty config) and fills in the keys
-    /// saved in `<home>/secrets.toml` for providers that name no key of their own.
+    /// saved in the secret store for providers that name no key of their own, each only for
+    /// the URL it was saved for. Moves a plain-text `secrets.toml` into the store first.
     pub fn load(home: &Path) -> Result<Self, ConfigError> {
         let path = home.join(CONFIG_FILE);
         let mut file = match std::fs::read_to_string(&path) {
@@ -167,15 +184,32 @@ impl FileConfig {
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
             Err(source) => return Err(ConfigError::Read { path, source }),
         };
-        file.apply_secrets(&Secrets::load(home)?);
+        let mut store = SecretStore::open(home, file.secrets.store)?;
+        saved_keys::migrate_legacy_keys(home, &file, &mut store)?;
+        let all = store.all()?;
+        let keys = SavedKeys::from_secrets(&all)?;
+        file.apply_saved_keys(&keys);
+        // A provider's entry holds its key and URL; the key is the secret.
+        file.stored_secrets = Redactor::new(all.iter().map(|(name, value)| {
+            match name
+                .strip_prefix("provider:")
+                .and_then(|label| keys.get(label))
+            {
+                Some(saved) => saved.key.as_str(),
+                None => value.as_str(),
+            }
+        }));
         Ok(file)
     }
 
-    /// Gives providers that name no key of their own the saved one.
-    pub fn apply_secrets(&mut self, secrets: &Secrets) {
+    /// Gives providers that name no key of their own the key saved for their URL.
+    pub fn apply_saved_keys(&mut self, keys: &SavedKeys) {
         for entry in &mut self.providers {
             if entry.api_key.is_none() && entry.api_key_env.is_none() {
-                entry.api_key = secrets.key(&entry.label()).map(str::to_owned);
+                entry.api_key = entry
+                    .effective_base_url()
+                    .and_then(|url| keys.key_for(&entry.label(), &url))
+                    .map(str::to_owned);
             }
         }
     }

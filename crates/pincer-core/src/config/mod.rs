@@ -6,14 +6,17 @@ mod error;
 mod file;
 mod home;
 mod providers;
+mod saved_keys;
 mod settings;
 
 pub use env::{Env, ProcessEnv};
 pub use error::ConfigError;
 pub use file::{
-    AgentSection, FileConfig, ModelPrice, ProviderEntry, RetrySection, SkillsSection, ToolsSection,
+    AgentSection, FileConfig, ModelPrice, ProviderEntry, RetrySection, SecretsSection,
+    SkillsSection, ToolsSection,
 };
 pub use home::home_dir;
+pub use saved_keys::{LEGACY_SECRETS_FILE, SavedKey, SavedKeys, migrate_legacy_keys};
 pub use settings::{Settings, SkillSettings};
 
 /// The settings file, in the data home.

@@ -11,6 +11,16 @@ impl ProviderEntry {
     pub fn resolve(&self, env: &dyn Env) -> Result<Endpoint, String> {
         endpoint(self, env)
     }
+
+    /// The URL requests go to: `base_url`, else the preset's.
+    pub fn effective_base_url(&self) -> Option<String> {
+        self.base_url.clone().or_else(|| {
+            self.preset
+                .as_deref()
+                .and_then(presets::find)
+                .map(|p| p.base_url.to_owned())
+        })
+    }
 }
 
 pub(super) fn resolve_providers(

@@ -9,6 +9,7 @@ use super::providers::resolve_providers;
 use super::{CONFIG_FILE, ConfigError, Env, FileConfig, ModelPrice};
 use crate::policy::PolicyConfig;
 use crate::provider::Endpoint;
+use crate::redact::Redactor;
 use crate::retry::RetryPolicy;
 
 /// Where skills are looked for, resolved.
@@ -43,11 +44,14 @@ pub struct Settings {
     pub skills: SkillSettings,
     /// `[pricing]` from config.toml, by model id or prefix.
     pub pricing: BTreeMap<String, ModelPrice>,
+    /// Every key and secret Pincer knows (providers' keys from any source, the secret
+    /// store), to take out of tool results before the model sees them.
+    pub redactor: Redactor,
 }
 
 impl Settings {
     /// The settings the data home says now: its `config.toml` (with the keys saved in
-    /// `secrets.toml`) and the environment, `workspace` (`--workspace`) over both. No
+    /// the secret store) and the environment, `workspace` (`--workspace`) over both. No
     /// provider is fine. What the daemon, the app, the CLI and `reload_settings` all read.
     pub fn load(
         home: PathBuf,
@@ -84,6 +88,8 @@ impl Settings {
         workspace: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
         let providers = resolve_providers(&file.providers, env)?;
+        let mut redactor = file.stored_secrets.clone();
+        redactor.extend(providers.iter().filter_map(|p| p.api_key.as_deref()));
         let workspace_override = workspace.clone();
         let workspace = workspace
             .or_else(|| env.var("PINCER_WORKSPACE").map(PathBuf::from))
@@ -126,6 +132,7 @@ impl Settings {
                 watch: file.skills.watch,
             },
             pricing: file.pricing,
+            redactor,
         })
     }
 }

@@ -6,15 +6,19 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use pincer_core::config::{Env, ProcessEnv, ProviderEntry};
+use pincer_core::config::{Env, ProcessEnv, ProviderEntry, SavedKey, SavedKeys};
 use pincer_core::policy::PolicyConfig;
 use pincer_core::protocol::{Op, Submission};
 use pincer_core::provider::{self, presets};
+use pincer_core::secrets::{SecretStore, StoreKind};
 
 use crate::error::{ApiError, ApiResult};
 use crate::settings_file::{self, Current};
 use crate::state::AppState;
-use crate::wire::{ConnectionTest, PresetView, ProviderInput, ProviderView, SettingsView};
+use crate::wire::{
+    ConnectionTest, PresetView, ProviderInput, ProviderView, SecretStoreKind, SecretStoreView,
+    SettingsView,
+};
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
@@ -55,21 +59,38 @@ async fn save_providers(
                 index + 1
             )));
         }
+        let url = entry.effective_base_url();
         match input.api_key.as_deref().map(str::trim) {
-            Some("") => current.secrets.set(&label, None),
-            Some(key) => current.secrets.set(&label, Some(key.to_owned())),
-            None => {}
+            Some("") => current.keys.set(&label, None),
+            Some(key) => current.keys.set(
+                &label,
+                Some(SavedKey {
+                    key: key.to_owned(),
+                    base_url: url.clone(),
+                }),
+            ),
+            // No key sent: the saved one stays only if the URL is the one it was saved for.
+            None => {
+                let bound = url
+                    .as_deref()
+                    .and_then(|url| current.keys.key_for(&label, url))
+                    .is_some();
+                if !bound {
+                    current.keys.set(&label, None);
+                }
+            }
         }
         let mut check = entry.clone();
-        check.api_key = check
-            .api_key
-            .or(current.secrets.key(&label).map(str::to_owned));
+        check.api_key = check.api_key.or(url
+            .as_deref()
+            .and_then(|url| current.keys.key_for(&label, url))
+            .map(str::to_owned));
         check
             .resolve(&ProcessEnv)
             .map_err(|e| ApiError::bad_request(format!("provider {} ({label}): {e}", index + 1)))?;
         labels.push(label);
     }
-    current.secrets.retain(&labels);
+    current.keys.retain(&labels);
     let text = settings_file::with_providers(&current.text, &entries)?;
     apply(&state, text, current).await
 }
@@ -96,12 +117,8 @@ async fn save_policy(
 
 /// Validates, writes and applies `text`; answers with the new view.
 async fn apply(state: &AppState, text: String, current: Current) -> ApiResult<Json<SettingsView>> {
-    let (settings, saved) = settings_file::save(
-        &state.home,
-        state.workspace_override.clone(),
-        text,
-        current.secrets,
-    )?;
+    let (settings, saved) =
+        settings_file::save(&state.home, state.workspace_override.clone(), text, current)?;
     // The file is written; the engine reads it again, as it would for any surface.
     drop(settings);
     state.engine.submit(Submission::fresh(Op::ReloadSettings))?;
@@ -116,12 +133,15 @@ async fn test(
     let current = settings_file::read(&state.home)?;
     let mut entry = settings_file::provider_entry(&input, &current.file.providers);
     let label = entry.label();
+    // A saved key goes only to the URL it was saved for; testing another URL sends none
+    // unless the request carries one.
+    let saved = entry
+        .effective_base_url()
+        .and_then(|url| current.keys.key_for(&label, &url).map(str::to_owned));
     entry.api_key = match input.api_key.as_deref().map(str::trim) {
         Some("") => None,
         Some(key) => Some(key.to_owned()),
-        None => entry
-            .api_key
-            .or(current.secrets.key(&label).map(str::to_owned)),
+        None => entry.api_key.or(saved),
     };
     let endpoint = match entry.resolve(&ProcessEnv) {
         Ok(endpoint) => endpoint,
@@ -153,7 +173,7 @@ fn view(state: &AppState, current: &Current) -> SettingsView {
         .file
         .providers
         .iter()
-        .map(|entry| provider_view(entry, &current.secrets, &env))
+        .map(|entry| provider_view(entry, &current.keys, &env))
         .collect();
     let set: Vec<&str> = ENV_OVERRIDES
         .iter()
@@ -179,6 +199,7 @@ fn view(state: &AppState, current: &Current) -> SettingsView {
             .collect(),
         env_override,
         policy: current.file.policy.clone(),
+        secret_store: secret_store_view(&current.store),
         presets: presets::PRESETS
             .iter()
             .map(|p| PresetView {
@@ -192,20 +213,34 @@ fn view(state: &AppState, current: &Current) -> SettingsView {
     }
 }
 
-fn provider_view(
-    entry: &ProviderEntry,
-    secrets: &pincer_core::secrets::Secrets,
-    env: &dyn Env,
-) -> ProviderView {
+fn secret_store_view(store: &SecretStore) -> SecretStoreView {
+    match store.status() {
+        Ok(status) => SecretStoreView {
+            kind: match status.kind {
+                StoreKind::Keyring => SecretStoreKind::Keyring,
+                StoreKind::EncryptedFile => SecretStoreKind::EncryptedFile,
+            },
+            location: status.location,
+            warning: status.warning,
+        },
+        Err(e) => SecretStoreView {
+            kind: SecretStoreKind::Unavailable,
+            location: String::new(),
+            warning: Some(e.to_string()),
+        },
+    }
+}
+
+fn provider_view(entry: &ProviderEntry, keys: &SavedKeys, env: &dyn Env) -> ProviderView {
     let label = entry.label();
+    let saved = entry
+        .effective_base_url()
+        .and_then(|url| keys.key_for(&label, &url).map(str::to_owned));
     let mut with_key = entry.clone();
-    with_key.api_key = entry
-        .api_key
-        .clone()
-        .or_else(|| secrets.key(&label).map(str::to_owned));
+    with_key.api_key = entry.api_key.clone().or_else(|| saved.clone());
     let resolved = with_key.resolve(env);
     let key = resolved.as_ref().ok().and_then(|e| e.api_key.clone());
-    let key_env = if entry.api_key.is_none() && secrets.key(&label).is_none() && key.is_some() {
+    let key_env = if entry.api_key.is_none() && saved.is_none() && key.is_some() {
         entry.api_key_env.clone().or_else(|| {
             entry
                 .preset
