@@ -322,9 +322,16 @@ async fn a_saved_provider_key_stays_on_the_server_and_the_next_turn_uses_it() {
         .unwrap();
     assert!(!shown.contains(key), "{shown}");
 
-    let secrets = gw.home().join("secrets.toml");
-    assert_eq!(mode(&secrets), 0o600, "secrets.toml is private");
-    assert!(std::fs::read_to_string(&secrets).unwrap().contains(key));
+    // The key is in the secret store (the OS keyring, or the encrypted file where none
+    // runs), so no file in the data home holds it in plain text.
+    let index = gw.home().join(pincer_core::secrets::INDEX_FILE);
+    assert_eq!(mode(&index), 0o600, "the store's index is private");
+    assert!(
+        std::fs::read_to_string(&index)
+            .unwrap()
+            .contains("provider:openai")
+    );
+    assert_eq!(files_containing(gw.home(), key), Vec::<String>::new());
     let config = std::fs::read_to_string(gw.home().join("config.toml")).unwrap();
     assert!(config.contains(&second.base_url()), "{config}");
     assert!(!config.contains(key), "config.toml holds no key: {config}");
@@ -382,7 +389,15 @@ async fn a_saved_provider_key_stays_on_the_server_and_the_next_turn_uses_it() {
         .unwrap();
     let view: Value = response.json().await.unwrap();
     assert_eq!(view["providers"][0]["has_key"], false);
-    assert!(!std::fs::read_to_string(&secrets).unwrap().contains(key));
+    assert!(
+        !std::fs::read_to_string(&index)
+            .unwrap()
+            .contains("provider:openai")
+    );
+    assert_eq!(
+        common::settings_from_home(gw.home()).providers[0].api_key,
+        None
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
@@ -429,7 +444,10 @@ async fn an_invalid_provider_is_refused_and_nothing_is_written() {
         before,
         "config.toml unchanged"
     );
-    assert!(!gw.home().join("secrets.toml").exists(), "no key was saved");
+    assert!(
+        !gw.home().join(pincer_core::secrets::INDEX_FILE).exists(),
+        "no key was saved"
+    );
     // Turns still go where they went.
     let mut ws = gw.ws().await;
     ws.user_turn("s1", "hi").await;
@@ -747,4 +765,152 @@ async fn history_says_how_turns_and_tool_calls_ended() {
     assert_eq!(tool["tool_outcome"], "denied");
     let (status, _) = gw.get(&client, "/api/sessions/nope/turns").await;
     assert_eq!(status, StatusCode::NOT_FOUND);
+}
+
+/// A loopback HTTP server that answers every request with an empty model list and keeps
+/// each request's path and headers: where a key went, and where it did not.
+struct Spy {
+    base_url: String,
+    seen: std::sync::Arc<std::sync::Mutex<Vec<(String, reqwest::header::HeaderMap)>>>,
+}
+
+impl Spy {
+    async fn start() -> Self {
+        let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let record = seen.clone();
+        let app = axum::Router::new().fallback(
+            move |uri: axum::http::Uri, headers: axum::http::HeaderMap| {
+                let record = record.clone();
+                async move {
+                    record
+                        .lock()
+                        .unwrap()
+                        .push((uri.path().to_owned(), headers));
+                    axum::Json(json!({ "object": "list", "data": [] }))
+                }
+            },
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        tokio::spawn(async move { axum::serve(listener, app).await });
+        Self {
+            base_url: format!("http://{addr}/v1"),
+            seen,
+        }
+    }
+
+    fn requests(&self) -> usize {
+        self.seen.lock().unwrap().len()
+    }
+
+    /// Every header value of every request, for searching.
+    fn header_text(&self) -> String {
+        self.seen
+            .lock()
+            .unwrap()
+            .iter()
+            .flat_map(|(_, headers)| headers.values())
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_saved_key_never_reaches_a_url_it_was_not_saved_for() {
+    let gw = TestGateway::start().await;
+    let client = gw.logged_in_client().await;
+    let saved_for = Spy::start().await;
+    let other = Spy::start().await;
+    let key = "sk-SENTINEL-bound-0123456789";
+    let provider = |url: &str| json!({ "preset": "openai", "base_url": url, "model": "m" });
+    let put = |body: Value| {
+        let client = client.clone();
+        let url = gw.url("/api/settings/providers");
+        async move {
+            let response = client.put(url).json(&body).send().await.unwrap();
+            let (status, view) = common::status_and_json(response).await;
+            assert_eq!(status, StatusCode::OK, "{view}");
+            view
+        }
+    };
+    let test = |body: Value| {
+        let client = client.clone();
+        let url = gw.url("/api/settings/test");
+        async move {
+            let (status, result) =
+                common::status_and_json(post_json(&client, &url, &body).await).await;
+            assert_eq!(status, StatusCode::OK, "{result}");
+            assert_eq!(result["ok"], true, "{result}");
+        }
+    };
+
+    let mut with_key = provider(&saved_for.base_url);
+    with_key["api_key"] = json!(key);
+    put(json!([with_key])).await;
+    // The saved key goes where it was saved for.
+    test(provider(&saved_for.base_url)).await;
+    assert!(
+        saved_for.header_text().contains(key),
+        "control: the key is used"
+    );
+
+    // Testing another URL without typing a key sends none.
+    test(provider(&other.base_url)).await;
+    assert_eq!(other.requests(), 1);
+    assert!(
+        !other.header_text().contains(key),
+        "{}",
+        other.header_text()
+    );
+
+    // Moving the provider to another URL without a key drops the saved key.
+    let view = put(json!([provider(&other.base_url)])).await;
+    assert_eq!(view["providers"][0]["has_key"], false, "{view}");
+    test(provider(&other.base_url)).await;
+    assert_eq!(
+        common::settings_from_home(gw.home()).providers[0].api_key,
+        None,
+        "the next turn sends no key either"
+    );
+    // And it is gone, not parked: moving back does not bring it back.
+    let view = put(json!([provider(&saved_for.base_url)])).await;
+    assert_eq!(view["providers"][0]["has_key"], false, "{view}");
+    assert!(
+        !other.header_text().contains(key),
+        "{}",
+        other.header_text()
+    );
+
+    // A key sent with the request is used for the new URL.
+    let second_key = "sk-typed-again-9876543210";
+    let mut typed = provider(&other.base_url);
+    typed["api_key"] = json!(second_key);
+    test(typed.clone()).await;
+    put(json!([typed])).await;
+    test(provider(&other.base_url)).await;
+    assert!(other.header_text().contains(second_key));
+    assert!(
+        !other.header_text().contains(key),
+        "{}",
+        other.header_text()
+    );
+}
+
+/// Every file under `dir` (recursively) whose bytes contain `needle`.
+fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
+    let mut hits = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            hits.extend(files_containing(&path, needle));
+        } else if std::fs::read(&path)
+            .unwrap()
+            .windows(needle.len())
+            .any(|w| w == needle.as_bytes())
+        {
+            hits.push(path.display().to_string());
+        }
+    }
+    hits
 }
