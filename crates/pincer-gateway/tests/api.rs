@@ -914,3 +914,36 @@ fn files_containing(dir: &std::path::Path, needle: &str) -> Vec<String> {
     }
     hits
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_key_written_into_config_toml_moves_to_the_secret_store_when_settings_are_saved() {
+    let gw = TestGateway::start().await;
+    let key = "sk-inline-SENTINEL-24680";
+    let config = gw.home().join("config.toml");
+    let text = std::fs::read_to_string(&config).unwrap().replace(
+        "model = \"test-model\"\n",
+        &format!("model = \"test-model\"\napi_key = \"{key}\"\n"),
+    );
+    std::fs::write(&config, text).unwrap();
+    let client = gw.logged_in_client().await;
+    let response = client
+        .put(gw.url("/api/settings/providers"))
+        .json(
+            &json!([{ "preset": "openai", "base_url": gw.llm.base_url(), "model": "test-model" }]),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, view) = common::status_and_json(response).await;
+    assert_eq!(status, StatusCode::OK, "{view}");
+    assert_eq!(view["providers"][0]["key_hint"], "…4680");
+    let written = std::fs::read_to_string(&config).unwrap();
+    assert!(!written.contains(key), "{written}");
+    assert_eq!(
+        common::settings_from_home(gw.home()).providers[0]
+            .api_key
+            .as_deref(),
+        Some(key)
+    );
+    assert_eq!(files_containing(gw.home(), key), Vec::<String>::new());
+}

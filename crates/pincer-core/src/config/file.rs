@@ -60,7 +60,8 @@ pub struct ModelPrice {
     pub output: f64,
 }
 
-#[derive(Debug, Default, Clone, Deserialize)]
+/// `Debug` shows whether a key is set, never the key.
+#[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderEntry {
     /// A preset name: openai, anthropic, deepseek, qwen, kimi, openrouter, ollama, lmstudio, llamacpp.
@@ -76,6 +77,21 @@ pub struct ProviderEntry {
     pub model: Option<String>,
     /// Whether the model accepts images (screenshots); default: what the preset knows.
     pub images: Option<bool>,
+}
+
+impl std::fmt::Debug for ProviderEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderEntry")
+            .field("preset", &self.preset)
+            .field("name", &self.name)
+            .field("dialect", &self.dialect)
+            .field("base_url", &self.base_url)
+            .field("api_key_env", &self.api_key_env)
+            .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
+            .field("model", &self.model)
+            .field("images", &self.images)
+            .finish()
+    }
 }
 
 impl ProviderEntry {

@@ -46,12 +46,12 @@ async fn save_providers(
 ) -> ApiResult<Json<SettingsView>> {
     let _guard = state.settings_lock.lock().await;
     let mut current = settings_file::read(&state.home)?;
-    let entries: Vec<ProviderEntry> = inputs
+    let mut entries: Vec<ProviderEntry> = inputs
         .iter()
         .map(|input| settings_file::provider_entry(input, &current.file.providers))
         .collect();
     let mut labels = Vec::new();
-    for (index, (entry, input)) in entries.iter().zip(&inputs).enumerate() {
+    for (index, (entry, input)) in entries.iter_mut().zip(&inputs).enumerate() {
         let label = entry.label();
         if labels.contains(&label) {
             return Err(ApiError::bad_request(format!(
@@ -60,7 +60,18 @@ async fn save_providers(
             )));
         }
         let url = entry.effective_base_url();
-        match input.api_key.as_deref().map(str::trim) {
+        // A key written into config.toml by hand moves into the secret store: Pincer never
+        // writes a key into config.toml. (It won over `api_key_env`, which goes with it.)
+        let inline = entry.api_key.take().map(|key| {
+            entry.api_key_env = None;
+            key
+        });
+        match input
+            .api_key
+            .as_deref()
+            .map(str::trim)
+            .or(inline.as_deref())
+        {
             Some("") => current.keys.set(&label, None),
             Some(key) => current.keys.set(
                 &label,
