@@ -37,7 +37,7 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
         p.exec_rules.len()
     );
     println!("skills      {}", skills_summary(&settings));
-    let mut healthy = true;
+    let mut healthy = secrets_report(&settings);
     for (index, endpoint) in settings.providers.iter().enumerate() {
         let role = if index == 0 { "provider" } else { "fallback" };
         println!(
@@ -61,6 +61,64 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// Where saved secrets are kept, with the warning when that is not the OS keyring, and the
+/// private files of the data home that others can read. False when the store is unusable.
+fn secrets_report(settings: &pincer_core::config::Settings) -> bool {
+    use pincer_core::config::FileConfig;
+    use pincer_core::secrets::SecretStore;
+    let store = FileConfig::load(&settings.home)
+        .map_err(|e| e.to_string())
+        .and_then(|file| {
+            SecretStore::open(&settings.home, file.secrets.store).map_err(|e| e.to_string())
+        })
+        .and_then(|store| store.status().map_err(|e| e.to_string()));
+    let healthy = match store {
+        Ok(status) => {
+            println!("secrets     {}", status.location);
+            if let Some(warning) = status.warning {
+                println!("            ! {warning}");
+            }
+            true
+        }
+        Err(e) => {
+            println!("secrets     ✗ {e}");
+            false
+        }
+    };
+    for name in PRIVATE_FILES {
+        let path = settings.home.join(name);
+        if let Some(mode) = group_or_other_mode(&path) {
+            println!(
+                "            ! {} can be read by other users (mode {mode:o}): chmod 600 {}",
+                path.display(),
+                path.display()
+            );
+        }
+    }
+    healthy
+}
+
+/// Files of the data home only their owner may read.
+const PRIVATE_FILES: &[&str] = &[
+    "gateway.token",
+    pincer_core::secrets::KEY_FILE,
+    pincer_core::secrets::STORE_FILE,
+    pincer_core::secrets::INDEX_FILE,
+];
+
+/// The permission bits of `path` when group or others have any, else `None`.
+#[cfg(unix)]
+fn group_or_other_mode(path: &std::path::Path) -> Option<u32> {
+    use std::os::unix::fs::PermissionsExt as _;
+    let mode = std::fs::metadata(path).ok()?.permissions().mode() & 0o777;
+    (mode & 0o077 != 0).then_some(mode)
+}
+
+#[cfg(not(unix))]
+fn group_or_other_mode(_path: &std::path::Path) -> Option<u32> {
+    None
 }
 
 /// Enough of a key to tell which one is set, never enough to use it.

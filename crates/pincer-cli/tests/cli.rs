@@ -440,9 +440,28 @@ fn doctor_redacts_the_key_and_checks_the_provider() {
         stdout.contains("…1234 (redacted)") && stdout.contains("✓ answers"),
         "{stdout}"
     );
+    // No session bus here (the environment is cleared): the fallback store, said plainly.
+    assert!(
+        stdout.contains("secrets     ")
+            && stdout.contains("! secrets are kept in an encrypted file, not the OS keyring: no OS keyring service runs here"),
+        "{stdout}"
+    );
     // The bundled skills, one of which needs the desktop app.
     assert!(
         stdout.contains("skills      4 ready, 1 unavailable\n"),
+        "{stdout}"
+    );
+
+    // A token file others can read is pointed out.
+    let token = home.dir.path().join("gateway.token");
+    std::fs::write(&token, "t\n").unwrap();
+    std::fs::set_permissions(&token, std::os::unix::fs::PermissionsExt::from_mode(0o644)).unwrap();
+    let stdout = text(&home.run(&["doctor"]).stdout);
+    assert!(
+        stdout.contains(&format!(
+            "gateway.token can be read by other users (mode 644): chmod 600 {}",
+            token.display()
+        )),
         "{stdout}"
     );
 
