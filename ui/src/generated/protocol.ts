@@ -249,6 +249,14 @@ export type PresetView = { name: string, dialect: Dialect, base_url: string, def
  */
 key_env: string | null, };
 
+export type SecretStoreKind = "keyring" | "encrypted_file" | "unavailable";
+
+export type SecretStoreView = { kind: SecretStoreKind, 
+/**
+ * "the OS keyring (Secret Service)", or the encrypted file's path.
+ */
+location: string, warning: string | null, };
+
 export type SettingsView = { 
 /**
  * Providers from config.toml, first = primary, the others fallbacks in order.
@@ -261,7 +269,11 @@ active: Array<string>,
 /**
  * Set when PINCER_PROVIDER / PINCER_BASE_URL / … override the saved providers.
  */
-env_override: string | null, policy: PolicyConfig, presets: Array<PresetView>, };
+env_override: string | null, policy: PolicyConfig, presets: Array<PresetView>, 
+/**
+ * Where saved keys are kept, with a warning when that is not the OS keyring.
+ */
+secret_store: SecretStoreView, };
 
 export type ConnectionTest = { ok: boolean, 
 /**

@@ -1,4 +1,4 @@
-import { render, screen, waitFor, within } from "@testing-library/react";
+import { cleanup, render, screen, waitFor, within } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ToastProvider } from "../components/Toasts";
@@ -13,6 +13,7 @@ const view: SettingsView = {
   ],
   active: ["deepseek", "local"],
   env_override: null,
+  secret_store: { kind: "keyring", location: "the OS keyring (Secret Service)", warning: null },
   policy: { outside_read: "ask", outside_write: "deny", write: "allow", exec: "ask", web_fetch: "allow", screenshot: "ask", input: "ask", notify: "allow", skill_tools: "ask", exec_rules: [{ prefix: "git status", action: "allow" }] },
   presets: [
     { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },
@@ -49,6 +50,37 @@ describe("Settings: providers", () => {
     expect(first.getByTestId("provider-key")).toHaveValue("");
     expect(first.getByTestId("provider-key")).toHaveAttribute("type", "password");
     expect(within(rows[1]!).getByTestId("provider-preset")).toHaveValue("custom");
+  });
+
+  it("says where keys are kept, and warns when that is not the OS keyring", async () => {
+    mockApi({ "GET /api/settings": ok(view) });
+    renderPage();
+    expect(await screen.findByTestId("secret-store")).toHaveTextContent("Keys are kept in the OS keyring (Secret Service).");
+    cleanup();
+    const warning = "secrets are kept in an encrypted file, not the OS keyring: no OS keyring service runs here (no D-Bus session bus)";
+    mockApi({
+      "GET /api/settings": ok({ ...view, secret_store: { kind: "encrypted_file", location: "/h/secrets.enc", warning } }),
+    });
+    renderPage();
+    const notice = await screen.findByTestId("secret-store");
+    expect(notice).toHaveTextContent("Keys are kept in an encrypted file, not the OS keyring.");
+    expect(notice).toHaveTextContent("no D-Bus session bus");
+  });
+
+  it("tells that a saved key does not follow a changed URL", async () => {
+    mockApi({ "GET /api/settings": ok(view) });
+    renderPage();
+    const rows = await screen.findAllByTestId("settings-provider");
+    const first = within(rows[0]!);
+    expect(first.queryByTestId("provider-key-left-behind")).toBeNull();
+    await userEvent.type(first.getByTestId("provider-base-url"), "http://127.0.0.1:9999/v1");
+    expect(first.getByTestId("provider-key-left-behind")).toHaveTextContent(
+      "The saved key stays with https://api.deepseek.com/v1",
+    );
+    expect(first.getByTestId("provider-key")).toHaveAttribute("placeholder", "type the key again for this URL");
+    await userEvent.clear(first.getByTestId("provider-base-url"));
+    expect(first.queryByTestId("provider-key-left-behind")).toBeNull();
+    expect(rows[0]).toHaveTextContent("Saved key …a1b2");
   });
 
   it("saves the list in the shown order with key changes, and confirms", async () => {

@@ -7,7 +7,7 @@ import { DownIcon, TrashIcon, UpIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
 import type { ConnectionTest, PresetView } from "../generated/protocol";
 import { formatDuration } from "../lib/format";
-import { CUSTOM, NO_PRESET, inputFromRow, presetFor, type ProviderRow } from "./providerForm";
+import { CUSTOM, NO_PRESET, inputFromRow, keyStaysBehind, presetFor, type ProviderRow } from "./providerForm";
 
 export interface ProviderRowEditorProps {
   row: ProviderRow;
@@ -27,6 +27,7 @@ export function ProviderRowEditor({ row, index, count, presets, active, onChange
   const preset = presetFor(row, presets);
   const custom = row.preset === CUSTOM;
   const label = row.name || (custom ? "custom" : row.preset) || `provider ${index + 1}`;
+  const keyLeftBehind = keyStaysBehind(row, presets);
 
   const set = (patch: Partial<ProviderRow>) => {
     setTest(null);
@@ -148,7 +149,15 @@ export function ProviderRowEditor({ row, index, count, presets, active, onChange
             data-testid="provider-key"
             type="password"
             value={row.apiKey}
-            placeholder={row.hasKey && !row.removeKey ? "leave empty to keep the saved key" : keyNeeded ? "paste a key" : "not needed"}
+            placeholder={
+              keyLeftBehind
+                ? "type the key again for this URL"
+                : row.hasKey && !row.removeKey
+                  ? "leave empty to keep the saved key"
+                  : keyNeeded
+                    ? "paste a key"
+                    : "not needed"
+            }
             onChange={(e) => set({ apiKey: e.target.value, removeKey: false })}
             autoComplete="new-password"
             spellCheck={false}
@@ -163,6 +172,11 @@ export function ProviderRowEditor({ row, index, count, presets, active, onChange
               </>
             ) : row.apiKey ? (
               "The new key replaces the saved one when you save."
+            ) : keyLeftBehind ? (
+              <span data-testid="provider-key-left-behind">
+                The saved key stays with {row.savedUrl}: it is not sent to another URL. Type the key again to use it
+                here; saving without one removes it.
+              </span>
             ) : row.hasKey ? (
               <>
                 {row.keyEnv ? `Key from $${row.keyEnv}` : `Saved key ${row.keyHint ?? ""}`}

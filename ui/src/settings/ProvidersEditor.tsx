@@ -5,7 +5,7 @@ import { api } from "../api/endpoints";
 import { AlertIcon, PlusIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
 import { useToast } from "../components/Toasts";
-import type { SettingsView } from "../generated/protocol";
+import type { SecretStoreView, SettingsView } from "../generated/protocol";
 import { ProviderRowEditor } from "./ProviderRowEditor";
 import { inputFromRow, newRow, rowFromView, validateRows, type ProviderRow } from "./providerForm";
 
@@ -64,9 +64,11 @@ export function ProvidersEditor({ settings, onSaved }: { settings: SettingsView;
         <h2 id="providers-title">Model providers</h2>
         <p className="muted">
           The first provider answers; when it keeps failing, the next one takes over. Keys are stored on the Pincer
-          machine and never shown again.
+          machine, sent only to the URL they were saved for, and never shown again.
         </p>
       </div>
+
+      <SecretStoreNotice store={settings.secret_store} />
 
       {settings.env_override && (
         <div className="notice notice-warn">
@@ -135,5 +137,29 @@ export function ProvidersEditor({ settings, onSaved }: { settings: SettingsView;
         </p>
       )}
     </section>
+  );
+}
+
+/** Where saved keys are kept; a warning when that is not the OS keyring. */
+function SecretStoreNotice({ store }: { store: SecretStoreView }) {
+  if (store.kind === "keyring") {
+    return (
+      <p className="muted" data-testid="secret-store">
+        Keys are kept in {store.location}.
+      </p>
+    );
+  }
+  return (
+    <div className="notice notice-warn" data-testid="secret-store">
+      <AlertIcon size={16} />
+      <span>
+        <strong>
+          {store.kind === "encrypted_file"
+            ? "Keys are kept in an encrypted file, not the OS keyring."
+            : "Keys cannot be saved right now."}
+        </strong>{" "}
+        {store.warning}
+      </span>
+    </div>
   );
 }

@@ -20,6 +20,8 @@ export interface ProviderRow {
   keyHint: string | null;
   keyEnv: string | null;
   dialect: Dialect;
+  /** The URL the server resolved when the row was loaded: a saved key only goes there. */
+  savedUrl: string;
 }
 
 let keys = 0;
@@ -49,6 +51,7 @@ export function rowFromView(v: ProviderView, presets: PresetView[]): ProviderRow
     keyHint: v.key_hint,
     keyEnv: v.key_env,
     dialect: v.dialect,
+    savedUrl: v.base_url,
   };
 }
 
@@ -66,7 +69,21 @@ export function newRow(presets: PresetView[], taken: string[] = []): ProviderRow
     keyHint: null,
     keyEnv: null,
     dialect: first?.dialect ?? "openai",
+    savedUrl: "",
   };
+}
+
+/** The URL requests would go to: the typed one, else the preset's. */
+export function effectiveUrl(row: ProviderRow, presets: PresetView[]): string {
+  return (row.baseUrl.trim() || presetFor(row, presets)?.base_url || "").replace(/\/+$/, "");
+}
+
+/**
+ * Whether the row's key stays behind because its URL changed: the server sends a saved key
+ * (or a key variable) only to the URL it was saved for, unless the key is typed again.
+ */
+export function keyStaysBehind(row: ProviderRow, presets: PresetView[]): boolean {
+  return row.hasKey && !row.apiKey && !row.removeKey && effectiveUrl(row, presets) !== row.savedUrl.replace(/\/+$/, "");
 }
 
 export function inputFromRow(row: ProviderRow): ProviderInput {
