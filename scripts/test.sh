@@ -20,6 +20,26 @@ cargo clippy --locked --workspace --all-targets -- -D warnings
 say "cargo test"
 cargo test --locked --workspace
 
+say "secret store: a real Secret Service (gnome-keyring), a locked one, and none (encrypted file)"
+apt_install gnome-keyring dbus
+# The keyring's own files go to a throwaway folder; an empty password creates no login
+# keyring, so it gets a throwaway one.
+keyrings=$(mktemp -d)
+XDG_DATA_HOME="$keyrings/unlocked" dbus-run-session -- sh -c '
+  echo -n pincer-test | gnome-keyring-daemon --unlock --components=secrets >/dev/null &&
+  PINCER_EXPECT_SECRET_STORE=keyring cargo test --locked -p pincer-core --test secret_store &&
+  PINCER_EXPECT_SECRET_STORE=keyring cargo test --locked -p pincer-gateway --test secrets_sentinel'
+# A keyring service with no unlocked keyring: saving must fail, never fall back.
+XDG_DATA_HOME="$keyrings/locked" dbus-run-session -- sh -c '
+  gnome-keyring-daemon --start --components=secrets >/dev/null &&
+  PINCER_EXPECT_SECRET_STORE=locked cargo test --locked -p pincer-core --test secret_store -- \
+    saved_secrets_go_to a_plain_text_secrets_file'
+env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR PINCER_EXPECT_SECRET_STORE=file \
+  cargo test --locked -p pincer-core --test secret_store
+env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR PINCER_EXPECT_SECRET_STORE=file \
+  cargo test --locked -p pincer-gateway --test secrets_sentinel
+rm -rf "$keyrings"
+
 say "desktop tests (Xvfb, D-Bus session, openbox, xdotool, xterm)"
 apt_install xvfb xauth xdotool xterm x11-utils dbus imagemagick openbox wmctrl python3-dbus python3-gi
 cargo build --locked -p pincer-cli -p pincer-testkit --bins

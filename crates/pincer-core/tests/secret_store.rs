@@ -163,10 +163,11 @@ fn a_plain_text_secrets_file_is_moved_into_the_store_and_removed() {
 
 #[test]
 fn a_saved_key_is_not_used_for_another_url() {
+    // The store is beside the point here: pinned to the file, whatever this machine has.
     let home = tempfile::tempdir().unwrap();
     std::fs::write(
         home.path().join("config.toml"),
-        "[[providers]]\npreset = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\n",
+        "[secrets]\nstore = \"file\"\n\n[[providers]]\npreset = \"openai\"\nbase_url = \"http://127.0.0.1:9/v1\"\nmodel = \"m\"\n",
     )
     .unwrap();
     std::fs::write(
@@ -174,14 +175,11 @@ fn a_saved_key_is_not_used_for_another_url() {
         format!("[keys]\nopenai = \"{SENTINEL}\"\n"),
     )
     .unwrap();
-    if expect_locked() {
-        return;
-    }
     FileConfig::load(home.path()).unwrap();
     // Someone edits the URL in config.toml by hand: the saved key stays behind.
     std::fs::write(
         home.path().join("config.toml"),
-        "[[providers]]\npreset = \"openai\"\nbase_url = \"http://127.0.0.1:8/v1\"\nmodel = \"m\"\n",
+        "[secrets]\nstore = \"file\"\n\n[[providers]]\npreset = \"openai\"\nbase_url = \"http://127.0.0.1:8/v1\"\nmodel = \"m\"\n",
     )
     .unwrap();
     let file = FileConfig::load(home.path()).unwrap();
