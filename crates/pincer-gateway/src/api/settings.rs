@@ -62,10 +62,10 @@ async fn save_providers(
         let url = entry.effective_base_url();
         // A key written into config.toml by hand moves into the secret store: Pincer never
         // writes a key into config.toml. (It won over `api_key_env`, which goes with it.)
-        let inline = entry.api_key.take().map(|key| {
+        let inline = entry.api_key.take();
+        if inline.is_some() {
             entry.api_key_env = None;
-            key
-        });
+        }
         match input
             .api_key
             .as_deref()
