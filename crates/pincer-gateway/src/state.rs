@@ -11,7 +11,7 @@ use crate::desktop::DesktopHooks;
 
 pub struct AppState {
     pub engine: Engine,
-    /// The data home: config.toml, secrets.toml, the token.
+    /// The data home: config.toml, the secret store's files, the token.
     pub home: PathBuf,
     /// `--workspace` given on the command line; wins over config when settings are reloaded.
     pub workspace_override: Option<PathBuf>,
