@@ -160,10 +160,13 @@ pub fn migrate_legacy_keys(
         saved.set(&label, Some(SavedKey { key, base_url }));
     }
     saved.save(store)?;
-    std::fs::remove_file(&path).map_err(|source| ConfigError::Read {
-        path: path.clone(),
-        source,
-    })?;
+    match std::fs::remove_file(&path) {
+        // Another reader of the same home moved it at the same time: the keys are stored.
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => {
+            return Err(ConfigError::Read { path, source: e });
+        }
+        _ => {}
+    }
     tracing::info!(
         "moved the keys of {} into {}",
         path.display(),
