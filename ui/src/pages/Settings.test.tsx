@@ -63,7 +63,7 @@ describe("Settings: providers", () => {
     });
     renderPage();
     const notice = await screen.findByTestId("secret-store");
-    expect(notice).toHaveTextContent("Keys are kept in an encrypted file, not the OS keyring.");
+    expect(notice).toHaveTextContent("Secrets are kept in an encrypted file, not the OS keyring");
     expect(notice).toHaveTextContent("no D-Bus session bus");
   });
 

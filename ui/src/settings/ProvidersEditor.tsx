@@ -153,13 +153,14 @@ function SecretStoreNotice({ store }: { store: SecretStoreView }) {
     <div className="notice notice-warn" data-testid="secret-store">
       <AlertIcon size={16} />
       <span>
-        <strong>
-          {store.kind === "encrypted_file"
-            ? "Keys are kept in an encrypted file, not the OS keyring."
-            : "Keys cannot be saved right now."}
-        </strong>{" "}
-        {store.warning}
+        {store.kind === "unavailable" && <strong>Keys cannot be saved or read right now. </strong>}
+        {sentence(store.warning ?? "")}
       </span>
     </div>
   );
+}
+
+/** A message from the server as a sentence: capital first letter. */
+function sentence(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -238,7 +238,7 @@ impl SecretStore {
         format!(
             "secrets are kept in an encrypted file, not the OS keyring: {why}. The file's key \
              ({}) sits beside it, so this keeps keys out of plain sight, not away from \
-             someone who can read your data home",
+             someone who can read your data home.",
             self.home.join(KEY_FILE).display()
         )
     }
