@@ -136,6 +136,7 @@ fn a_plain_text_secrets_file_is_moved_into_the_store_and_removed() {
         "the plain-text file is gone"
     );
     assert_eq!(file.providers[0].api_key.as_deref(), Some(SENTINEL));
+    assert!(!format!("{file:?}").contains(SENTINEL), "Debug hides it");
     // A provider that names its own variable keeps using it.
     assert_eq!(file.providers[1].api_key, None);
     let index = std::fs::read_to_string(home.path().join(INDEX_FILE)).unwrap();
