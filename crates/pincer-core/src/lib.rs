@@ -13,6 +13,7 @@ pub mod pricing;
 pub mod protocol;
 pub mod provider;
 pub mod retry;
+pub mod sandbox;
 pub mod secrets;
 pub mod skills;
 pub mod store;

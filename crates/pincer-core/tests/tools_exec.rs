@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pincer_core::tools::exec::Exec;
-use pincer_core::tools::{Access, ToolError, ToolExt, ToolSettings};
+use pincer_core::tools::{Access, ExecSandbox, ToolError, ToolExt, ToolSettings};
 use serde_json::json;
 
 /// The longest a test waits in real time for something that should happen.
@@ -32,7 +32,8 @@ fn access_is_the_command() {
         Exec.access(&json!({"command": "ls -la"}), &settings)
             .unwrap(),
         Access::Exec {
-            command: "ls -la".to_owned()
+            command: "ls -la".to_owned(),
+            sandbox: ExecSandbox::Sandboxed { network: false },
         }
     );
     assert!(matches!(

@@ -43,6 +43,9 @@ pub struct Settings {
     pub skills: SkillSettings,
     /// `[pricing]` from config.toml, by model id or prefix.
     pub pricing: BTreeMap<String, ModelPrice>,
+    /// Every environment variable a provider key may be read from: `PINCER_API_KEY`, the
+    /// presets' vendor variables and each `api_key_env`. Commands never get them.
+    pub key_env: Vec<String>,
 }
 
 impl Settings {
@@ -84,6 +87,11 @@ impl Settings {
         workspace: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
         let providers = resolve_providers(&file.providers, env)?;
+        let configured_key_env: Vec<String> = file
+            .providers
+            .iter()
+            .filter_map(|entry| entry.api_key_env.clone())
+            .collect();
         let workspace_override = workspace.clone();
         let workspace = workspace
             .or_else(|| env.var("PINCER_WORKSPACE").map(PathBuf::from))
@@ -126,6 +134,7 @@ impl Settings {
                 watch: file.skills.watch,
             },
             pricing: file.pricing,
+            key_env: crate::tools::secret_env::key_variables(&configured_key_env),
         })
     }
 }
