@@ -219,3 +219,17 @@ fn a_skill_never_gets_pincers_key_and_the_approval_names_what_it_gets() {
         .to_owned();
     assert!(result.contains("pincer=none weather=weather-ok"), "{result}");
 }
+
+#[test]
+fn doctor_names_the_sandbox_in_use() {
+    let llm = ScriptedLlm::start_in_background();
+    let (home, _workspace) = new_home();
+    let out = pincer(home.path(), &llm.base_url(), &["doctor"])
+        .output()
+        .unwrap();
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("sandbox     exec runs sandboxed with Landlock (ABI "),
+        "{stdout}"
+    );
+}

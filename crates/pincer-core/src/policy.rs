@@ -425,7 +425,8 @@ mod tests {
                     "write_file",
                     &Access::Write {
                         path: inside,
-                        inside: true
+                        inside: true,
+                        preview: None,
                     }
                 )
                 .verdict,
@@ -450,7 +451,8 @@ mod tests {
                     "write_file",
                     &Access::Write {
                         path: outside,
-                        inside: false
+                        inside: false,
+                        preview: None,
                     }
                 )
                 .verdict,
