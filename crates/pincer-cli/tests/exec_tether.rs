@@ -115,10 +115,7 @@ fn a_kill_9_of_pincer_ends_the_command_and_its_background_children() {
     .unwrap();
     assert!(show.status.success(), "{}", text(&show.stderr));
     let stored: Value = serde_json::from_slice(&show.stdout).unwrap();
-    assert!(
-        !stored.to_string().contains("exit code"),
-        "{stored:#}"
-    );
+    assert!(!stored.to_string().contains("exit code"), "{stored:#}");
 }
 
 /// Finding 8: whatever the variables are called, a command does not see the key Pincer
@@ -217,7 +214,10 @@ fn a_skill_never_gets_pincers_key_and_the_approval_names_what_it_gets() {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(result.contains("pincer=none weather=weather-ok"), "{result}");
+    assert!(
+        result.contains("pincer=none weather=weather-ok"),
+        "{result}"
+    );
 }
 
 #[test]

@@ -576,9 +576,16 @@ fn writes_under_git_ask_and_show_the_content() {
         .unwrap();
     let check = policy.check("write_file", &access);
     assert_eq!(check.verdict, Verdict::Ask);
-    assert!(check.summary.contains("fsmonitor = ./evil.sh"), "{}", check.summary);
     assert!(
-        check.pattern.starts_with(&format!("write_file:{}#", ws.root.join(".git/config").display())),
+        check.summary.contains("fsmonitor = ./evil.sh"),
+        "{}",
+        check.summary
+    );
+    assert!(
+        check.pattern.starts_with(&format!(
+            "write_file:{}#",
+            ws.root.join(".git/config").display()
+        )),
         "a grant covers this file with this content only: {}",
         check.pattern
     );
