@@ -252,3 +252,40 @@ async fn read_only_git_commands_cannot_write_outside_or_reach_the_network() {
     assert!(!pwned.exists(), "{out}");
     assert!(!accepted(&listener), "the hook reached the network");
 }
+
+/// With the data home inside the workspace (workspace = `~`), a command must still not
+/// change Pincer's configuration (a rule with `sandbox = false` written there would free
+/// the next command). Landlock cannot except part of a writable folder, so bubblewrap
+/// runs it, and without bubblewrap nothing does.
+#[tokio::test]
+async fn the_data_home_stays_read_only_inside_the_workspace() {
+    let mut s = setup(Ladder::default());
+    let home = s.settings.workspace.join(".pincer");
+    std::fs::create_dir_all(&home).unwrap();
+    std::fs::write(home.join("config.toml"), "[policy]\n").unwrap();
+    s.settings.protected = vec![home.clone()];
+
+    let out = exec(
+        &s.settings,
+        "echo 'exec = \"allow\"' >> .pincer/config.toml; touch .pincer/new; touch elsewhere",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        std::fs::read_to_string(home.join("config.toml")).unwrap(),
+        "[policy]\n",
+        "{out}"
+    );
+    assert!(!home.join("new").exists(), "{out}");
+    assert!(s.settings.workspace.join("elsewhere").exists(), "{out}");
+
+    s.settings.sandbox = LANDLOCK;
+    let err = exec(&s.settings, "touch x").await.unwrap_err().to_string();
+    assert!(
+        err.contains(&format!(
+            "the workspace contains {}, which commands must not change, and only bubblewrap can keep it read-only",
+            home.display()
+        )),
+        "{err}"
+    );
+}

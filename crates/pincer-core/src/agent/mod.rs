@@ -108,6 +108,9 @@ impl Config {
         tool_settings.fetch_allow_private = settings.web_fetch_allow_private;
         tool_settings.exec_rules = settings.policy.exec_rules.clone();
         tool_settings.key_env = settings.key_env.clone();
+        tool_settings.protected = std::iter::once(settings.home.clone())
+            .chain(settings.skills.agents_dir.clone())
+            .collect();
         Ok(Self {
             system_prompt: prompt::system_prompt(&settings.workspace),
             settings,

@@ -22,7 +22,7 @@ pub(super) fn probe() -> Result<(), String> {
                 writable: Vec::new(),
                 network: false,
             };
-            let mut args = args(&profile, None, Path::new("/"));
+            let mut args = args(&profile, &[], None, Path::new("/"));
             args.push("true".into());
             let output = Command::new(&program)
                 .args(args)
@@ -51,10 +51,16 @@ pub(super) fn program() -> Option<PathBuf> {
 
 /// bwrap's arguments up to and including `--`: the command follows. The whole file system
 /// read-only, fresh `/dev` and `/proc`, `tmp` (if given) as `/tmp`, the writable folders
-/// bound writable, and without network a network namespace of its own and an empty `/run`
+/// bound writable with the `read_only` folders inside them bound read-only on top, and
+/// without network a network namespace of its own and an empty `/run`
 /// (which holds the sockets of local daemons). `--die-with-parent` and a PID namespace end
 /// everything inside when bwrap is killed.
-pub(super) fn args(profile: &Profile, tmp: Option<&Path>, cwd: &Path) -> Vec<OsString> {
+pub(super) fn args(
+    profile: &Profile,
+    read_only: &[PathBuf],
+    tmp: Option<&Path>,
+    cwd: &Path,
+) -> Vec<OsString> {
     let mut args: Vec<OsString> = [
         "--die-with-parent",
         "--new-session",
@@ -86,6 +92,9 @@ pub(super) fn args(profile: &Profile, tmp: Option<&Path>, cwd: &Path) -> Vec<OsS
         if Some(dir.as_path()) != tmp {
             args.extend(["--bind".into(), dir.into(), dir.into()]);
         }
+    }
+    for dir in read_only {
+        args.extend(["--ro-bind".into(), dir.into(), dir.into()]);
     }
     args.extend(["--chdir".into(), cwd.into(), "--".into()]);
     args

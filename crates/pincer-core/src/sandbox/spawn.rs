@@ -31,6 +31,8 @@ pub(crate) struct Spec {
     pub(crate) cwd: PathBuf,
     /// Folders the command may change besides its private temp folder.
     pub(crate) writable: Vec<PathBuf>,
+    /// Folders it may not change even where they lie inside a writable one.
+    pub(crate) protected: Vec<PathBuf>,
     /// Variables set for it.
     pub(crate) env: Vec<(OsString, OsString)>,
     /// Inherited variables taken away.
@@ -137,7 +139,23 @@ mod linux {
             }
             Confinement::Sandboxed { ladder, network } => (*ladder, *network),
         };
-        let mechanism = choose(ladder)?;
+        let holes = read_only_holes(&spec.writable, &spec.protected);
+        let mechanism = if holes.is_empty() {
+            choose(ladder)?
+        } else {
+            // Landlock only adds rights: it cannot take writing away from part of a
+            // writable folder. bubblewrap can, by mounting it read-only on top.
+            let bwrap_only = Ladder {
+                landlock: false,
+                ..ladder
+            };
+            choose(bwrap_only).map_err(|Unavailable(why)| {
+                Unavailable(format!(
+                    "the workspace contains {}, which commands must not change, and only bubblewrap can keep it read-only ({why})",
+                    holes[0].display()
+                ))
+            })?
+        };
         let tmp = tempfile::Builder::new()
             .prefix("pincer-sandbox-")
             .tempdir()?;
@@ -171,7 +189,7 @@ mod linux {
             Mechanism::Bubblewrap => {
                 let program = bwrap::program()
                     .ok_or_else(|| Unavailable("bubblewrap disappeared".to_owned()))?;
-                let mut args = bwrap::args(&profile, Some(tmp.path()), &spec.cwd);
+                let mut args = bwrap::args(&profile, &holes, Some(tmp.path()), &spec.cwd);
                 args.push(spec.program.clone());
                 args.extend(spec.args.iter().cloned());
                 let mut command = base_command(&spec, program.into_os_string(), args);
@@ -209,8 +227,23 @@ mod linux {
     }
 }
 
+/// The protected folders that exist inside a writable one, canonical.
+#[cfg(target_os = "linux")]
+fn read_only_holes(writable: &[PathBuf], protected: &[PathBuf]) -> Vec<PathBuf> {
+    let writable: Vec<PathBuf> = writable
+        .iter()
+        .filter_map(|dir| dir.canonicalize().ok())
+        .collect();
+    protected
+        .iter()
+        .filter_map(|dir| dir.canonicalize().ok())
+        .filter(|dir| writable.iter().any(|w| dir.starts_with(w)))
+        .collect()
+}
+
 /// Forks `command` on the tether thread, so its parent-death signal fires only when the
 /// process ends.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 async fn spawn_on_tether_thread(
     command: std::process::Command,
 ) -> std::io::Result<tokio::process::Child> {
@@ -247,6 +280,7 @@ async fn spawn_on_tether_thread(
 /// A process in the command's group that kills the group when Pincer goes away: it waits
 /// for end of file on a pipe whose write end only Pincer holds (close-on-exec, so no other
 /// child inherits it). Dropping the guard closes the pipe, which also ends the guard.
+#[cfg_attr(not(target_os = "linux"), allow(dead_code))]
 struct Guard {
     _stdin: tokio::process::ChildStdin,
     _child: tokio::process::Child,

@@ -140,6 +140,7 @@ pub(crate) async fn run_process(
         args: process.args,
         cwd: process.cwd,
         writable: vec![settings.workspace.clone()],
+        protected: settings.protected.clone(),
         env: process.env,
         remove,
         stdin: !process.stdin.is_empty(),

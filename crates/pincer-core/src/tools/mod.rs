@@ -150,6 +150,9 @@ pub struct ToolSettings {
     pub exec_rules: Vec<crate::policy::ExecRule>,
     /// `exec` and skill tools: which sandbox mechanisms may be used.
     pub sandbox: crate::sandbox::Ladder,
+    /// Folders a sandboxed command may never change, even inside the workspace: Pincer's
+    /// data home (its config, keys and grants) and the shared skills folder.
+    pub protected: Vec<PathBuf>,
     /// Environment variables Pincer reads a provider key from: never passed to a command
     /// or a skill tool, whatever they are called.
     pub key_env: Vec<String>,
@@ -166,6 +169,7 @@ impl ToolSettings {
             read_limit: 8 * 1024 * 1024,
             exec_rules: Vec::new(),
             sandbox: crate::sandbox::Ladder::default(),
+            protected: Vec::new(),
             key_env: secret_env::key_variables(&[]),
         }
     }
