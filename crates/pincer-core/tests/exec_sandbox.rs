@@ -289,3 +289,18 @@ async fn the_data_home_stays_read_only_inside_the_workspace() {
         "{err}"
     );
 }
+
+/// `TIOCSTI` pushes characters into a terminal's input: a command could type a line into
+/// the shell Pincer was started from. The filter refuses it before the terminal is even
+/// looked at (EACCES, not ENOTTY on this pipe).
+#[tokio::test]
+async fn landlock_refuses_typing_into_a_terminal() {
+    let s = setup(LANDLOCK);
+    std::fs::write(
+        s.settings.workspace.join("tiocsti.py"),
+        "import fcntl, termios\ntry:\n    fcntl.ioctl(1, termios.TIOCSTI, b'x')\nexcept OSError as e:\n    print('errno', e.errno)\n",
+    )
+    .unwrap();
+    let out = exec(&s.settings, "python3 tiocsti.py").await.unwrap();
+    assert_eq!(out, "exit code: 0\nerrno 13\n");
+}

@@ -167,11 +167,7 @@ mod linux {
             Mechanism::Landlock { .. } => {
                 profile.writable.push(tmp.path().to_path_buf());
                 let ruleset = landlock::ruleset(&profile)?;
-                let seccomp = if network {
-                    None
-                } else {
-                    Some(Arc::new(seccomp::no_network()?))
-                };
+                let seccomp = Some(Arc::new(seccomp::filter(network)?));
                 let mut command = base_command(&spec, spec.program.clone(), spec.args.clone());
                 command.env("TMPDIR", tmp.path());
                 ChildSetup {
