@@ -1,4 +1,4 @@
-//! `exec`: run a shell command in the workspace.
+//! `exec`: run a shell command in the workspace, in the sandbox (`crate::sandbox`).
 //!
 //! The command runs in its own process group so that everything it starts can be killed
 //! together: on timeout, when the call is cancelled (the future dropped), and when the shell
@@ -46,7 +46,7 @@ impl TypedTool for Exec {
     }
 
     fn description(&self) -> &'static str {
-        "Run `sh -c command` in the workspace, no stdin; returns exit code, stdout and stderr. Background processes die with it."
+        "Run `sh -c command` in the workspace, no stdin; returns exit code, stdout and stderr. Background processes die with it. Sandboxed: writes only in the workspace and $TMPDIR, no network unless the user allowed it."
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
