@@ -46,7 +46,7 @@ impl TypedTool for Exec {
     }
 
     fn description(&self) -> &'static str {
-        "Run `sh -c command` in the workspace, no stdin; returns exit code, stdout and stderr. Background processes die with it. Sandboxed: writes only in the workspace and $TMPDIR, no network unless the user allowed it."
+        "Run `sh -c command` in the workspace, no stdin; returns exit code, stdout and stderr. Background processes die with it."
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
