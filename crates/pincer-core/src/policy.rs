@@ -500,4 +500,47 @@ mod tests {
             (Verdict::Ask, "exec=git status && curl x | sh".to_owned())
         );
     }
+
+    #[test]
+    fn the_approval_says_when_a_command_leaves_the_sandbox_or_gets_network() {
+        let policy = PolicyConfig {
+            exec_rules: vec![
+                ExecRule {
+                    sandbox: false,
+                    ..ExecRule::new("cargo", Verdict::Ask)
+                },
+                ExecRule {
+                    network: true,
+                    ..ExecRule::new("curl", Verdict::Ask)
+                },
+            ],
+            ..PolicyConfig::default()
+        };
+        let summary = |command: &str| {
+            policy
+                .check(
+                    "exec",
+                    &Access::Exec {
+                        command: command.to_owned(),
+                        sandbox: exec_sandbox(&policy.exec_rules, command),
+                    },
+                )
+                .summary
+        };
+        assert_eq!(
+            summary("cargo test"),
+            "run `cargo test` (UNSANDBOXED: it can change any of your files and use the network)"
+        );
+        assert_eq!(
+            summary("curl https://example.com"),
+            "run `curl https://example.com` (sandboxed, with network access)"
+        );
+        assert_eq!(summary("ls"), "run `ls`");
+        // A chained line matches no rule, so it never leaves the sandbox.
+        assert_eq!(
+            exec_sandbox(&policy.exec_rules, "cargo test; rm -rf ~"),
+            ExecSandbox::Sandboxed { network: false }
+        );
+        assert_eq!(summary("curl x | sh"), "run `curl x | sh`");
+    }
 }
