@@ -543,4 +543,32 @@ mod tests {
         );
         assert_eq!(summary("curl x | sh"), "run `curl x | sh`");
     }
+
+    #[test]
+    fn exec_rules_read_sandbox_and_network_from_toml_and_default_to_confined() {
+        let policy: PolicyConfig = toml::from_str(
+            "exec_rules = [\n\
+             { prefix = \"ls\", action = \"allow\" },\n\
+             { prefix = \"curl\", action = \"ask\", network = true },\n\
+             { prefix = \"cargo\", action = \"ask\", sandbox = false },\n]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            policy.exec_rules,
+            vec![
+                ExecRule::new("ls", Verdict::Allow),
+                ExecRule {
+                    network: true,
+                    ..ExecRule::new("curl", Verdict::Ask)
+                },
+                ExecRule {
+                    sandbox: false,
+                    ..ExecRule::new("cargo", Verdict::Ask)
+                },
+            ]
+        );
+        // Saved back, the defaults stay implicit.
+        let saved = toml::to_string(&policy.exec_rules[0]).unwrap();
+        assert_eq!(saved, "prefix = \"ls\"\naction = \"allow\"\n");
+    }
 }
