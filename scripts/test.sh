@@ -18,6 +18,8 @@ cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 say "cargo test"
+# bwrap: the exec sandbox's second rung, which pincer-core's exec_sandbox tests force.
+apt_install bubblewrap
 cargo test --locked --workspace
 
 say "secret store: a real Secret Service (gnome-keyring), a locked one, and none (encrypted file)"

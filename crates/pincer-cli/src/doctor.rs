@@ -37,6 +37,10 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
         p.exec_rules.len()
     );
     println!("skills      {}", skills_summary(&settings));
+    println!(
+        "sandbox     {}",
+        pincer_core::sandbox::describe(pincer_core::sandbox::Ladder::default())
+    );
     let mut healthy = secrets_report(&settings);
     for (index, endpoint) in settings.providers.iter().enumerate() {
         let role = if index == 0 { "provider" } else { "fallback" };

@@ -14,6 +14,7 @@ pub mod protocol;
 pub mod provider;
 pub mod redact;
 pub mod retry;
+pub mod sandbox;
 pub mod secrets;
 pub mod skills;
 pub mod store;

@@ -4,7 +4,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::tools::{Access, DesktopAccess};
+use crate::tools::{Access, DesktopAccess, ExecSandbox};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -22,6 +22,69 @@ pub enum Verdict {
 pub struct ExecRule {
     pub prefix: String,
     pub action: Verdict,
+    /// `false` runs matching commands outside the sandbox, with all the user's rights.
+    #[serde(default = "yes", skip_serializing_if = "is_true")]
+    pub sandbox: bool,
+    /// Matching commands may open network connections (sockets).
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub network: bool,
+}
+
+impl ExecRule {
+    /// A sandboxed rule without network.
+    pub fn new(prefix: &str, action: Verdict) -> Self {
+        Self {
+            prefix: prefix.to_owned(),
+            action,
+            sandbox: true,
+            network: false,
+        }
+    }
+}
+
+fn yes() -> bool {
+    true
+}
+
+fn is_true(value: &bool) -> bool {
+    *value
+}
+
+fn is_false(value: &bool) -> bool {
+    !*value
+}
+
+/// How a command runs: in the sandbox (with network if the plain command's rule allows
+/// it), or outside when its rule says `sandbox = false`. Chained lines match no rule, so
+/// they always get the sandbox without network.
+pub fn exec_sandbox(rules: &[ExecRule], command: &str) -> ExecSandbox {
+    let command = command.trim();
+    if command.contains(SHELL_CHAINING) {
+        return ExecSandbox::Sandboxed { network: false };
+    }
+    match matching_rule(rules, command) {
+        Some(rule) if !rule.sandbox => ExecSandbox::Unsandboxed,
+        Some(rule) => ExecSandbox::Sandboxed {
+            network: rule.network,
+        },
+        None => ExecSandbox::Sandboxed { network: false },
+    }
+}
+
+/// The longest rule whose prefix matches whole words of `command`.
+fn matching_rule<'r>(rules: &'r [ExecRule], command: &str) -> Option<&'r ExecRule> {
+    rules
+        .iter()
+        .filter(|rule| {
+            let prefix = rule.prefix.trim();
+            !prefix.is_empty()
+                && command.starts_with(prefix)
+                && command[prefix.len()..]
+                    .chars()
+                    .next()
+                    .is_none_or(char::is_whitespace)
+        })
+        .max_by_key(|rule| rule.prefix.trim().len())
 }
 
 /// The `[policy]` section of config.toml.
@@ -99,7 +162,22 @@ impl PolicyConfig {
                 pattern: format!("{tool}:{}", parent(path)),
                 summary: format!("read {} (outside the workspace)", path.display()),
             },
-            Access::Write { path, inside: true } => Check {
+            Access::Write {
+                path,
+                inside,
+                preview,
+            } if is_git_metadata(path) => git_write(
+                tool,
+                path,
+                *inside,
+                preview
+                    .as_deref()
+                    .unwrap_or("(the tool did not say what it writes)"),
+                self,
+            ),
+            Access::Write {
+                path, inside: true, ..
+            } => Check {
                 verdict: self.write,
                 pattern: tool.to_owned(),
                 summary: format!("{tool} {}", path.display()),
@@ -107,12 +185,13 @@ impl PolicyConfig {
             Access::Write {
                 path,
                 inside: false,
+                ..
             } => Check {
                 verdict: self.outside_write,
                 pattern: format!("{tool}:{}", path.display()),
                 summary: format!("{tool} {} (outside the workspace)", path.display()),
             },
-            Access::Exec { command } => self.check_exec(command),
+            Access::Exec { command, sandbox } => self.check_exec(command, *sandbox),
             Access::Desktop { kind, summary } => Check {
                 verdict: match kind {
                     DesktopAccess::Screen => self.screenshot,
@@ -154,7 +233,7 @@ impl PolicyConfig {
         }
     }
 
-    fn check_exec(&self, command: &str) -> Check {
+    fn check_exec(&self, command: &str, sandbox: ExecSandbox) -> Check {
         let command = command.trim();
         let chained = command.contains(SHELL_CHAINING);
         // A deny rule matches any segment of a chained line; allow rules only a plain command.
@@ -177,28 +256,53 @@ impl PolicyConfig {
         } else {
             format!("exec:{}", grant_scope(command))
         };
+        let how = match sandbox {
+            ExecSandbox::Sandboxed { network: false } => "",
+            ExecSandbox::Sandboxed { network: true } => " (sandboxed, with network access)",
+            ExecSandbox::Unsandboxed => {
+                " (UNSANDBOXED: it can change any of your files and use the network)"
+            }
+        };
         Check {
             verdict,
             pattern,
-            summary: format!("run `{command}`"),
+            summary: format!("run `{command}`{how}"),
         }
     }
 
     /// The action of the longest rule whose prefix matches whole words of `command`.
     fn rule_for(&self, command: &str) -> Option<Verdict> {
-        self.exec_rules
-            .iter()
-            .filter(|rule| {
-                let prefix = rule.prefix.trim();
-                !prefix.is_empty()
-                    && command.starts_with(prefix)
-                    && command[prefix.len()..]
-                        .chars()
-                        .next()
-                        .is_none_or(char::is_whitespace)
-            })
-            .max_by_key(|rule| rule.prefix.trim().len())
-            .map(|rule| rule.action)
+        matching_rule(&self.exec_rules, command).map(|rule| rule.action)
+    }
+}
+
+/// Whether `path` is inside a repository's metadata folder, where a hook or a config key
+/// (`core.fsmonitor`, `core.pager`, aliases) makes the next harmless-looking `git status`
+/// run whatever was written.
+pub fn is_git_metadata(path: &Path) -> bool {
+    path.components()
+        .any(|part| part.as_os_str() == std::ffi::OsStr::new(".git"))
+}
+
+/// A write under `.git/`: never allowed without asking, whatever `write` says (a `deny`
+/// stays a deny), and the approval shows what would be written. The grant covers only
+/// this file with this content, so remembering it lets nothing else through.
+fn git_write(tool: &str, path: &Path, inside: bool, preview: &str, policy: &PolicyConfig) -> Check {
+    use sha2::Digest as _;
+    let base = if inside {
+        policy.write
+    } else {
+        policy.outside_write
+    };
+    let digest = sha2::Sha256::digest(preview.as_bytes());
+    let short: String = digest.iter().take(8).map(|b| format!("{b:02x}")).collect();
+    Check {
+        verdict: base.max_strict(Verdict::Ask),
+        pattern: format!("{tool}:{}#{short}", path.display()),
+        summary: format!(
+            "{tool} {} (repository metadata: git may run what is written here)\n{preview}",
+            path.display()
+        ),
     }
 }
 
@@ -293,6 +397,7 @@ mod tests {
             "exec",
             &Access::Exec {
                 command: command.to_owned(),
+                sandbox: exec_sandbox(&policy.exec_rules, command),
             },
         );
         (check.verdict, check.pattern)
@@ -320,7 +425,8 @@ mod tests {
                     "write_file",
                     &Access::Write {
                         path: inside,
-                        inside: true
+                        inside: true,
+                        preview: None,
                     }
                 )
                 .verdict,
@@ -345,7 +451,8 @@ mod tests {
                     "write_file",
                     &Access::Write {
                         path: outside,
-                        inside: false
+                        inside: false,
+                        preview: None,
                     }
                 )
                 .verdict,
@@ -373,18 +480,9 @@ mod tests {
     fn exec_rules_match_whole_words_and_never_cover_chains() {
         let policy = PolicyConfig {
             exec_rules: vec![
-                ExecRule {
-                    prefix: "git".to_owned(),
-                    action: Verdict::Allow,
-                },
-                ExecRule {
-                    prefix: "git push".to_owned(),
-                    action: Verdict::Ask,
-                },
-                ExecRule {
-                    prefix: "rm".to_owned(),
-                    action: Verdict::Deny,
-                },
+                ExecRule::new("git", Verdict::Allow),
+                ExecRule::new("git push", Verdict::Ask),
+                ExecRule::new("rm", Verdict::Deny),
             ],
             ..PolicyConfig::default()
         };
@@ -401,5 +499,76 @@ mod tests {
             exec(&policy, "git status && curl x | sh"),
             (Verdict::Ask, "exec=git status && curl x | sh".to_owned())
         );
+    }
+
+    #[test]
+    fn the_approval_says_when_a_command_leaves_the_sandbox_or_gets_network() {
+        let policy = PolicyConfig {
+            exec_rules: vec![
+                ExecRule {
+                    sandbox: false,
+                    ..ExecRule::new("cargo", Verdict::Ask)
+                },
+                ExecRule {
+                    network: true,
+                    ..ExecRule::new("curl", Verdict::Ask)
+                },
+            ],
+            ..PolicyConfig::default()
+        };
+        let summary = |command: &str| {
+            policy
+                .check(
+                    "exec",
+                    &Access::Exec {
+                        command: command.to_owned(),
+                        sandbox: exec_sandbox(&policy.exec_rules, command),
+                    },
+                )
+                .summary
+        };
+        assert_eq!(
+            summary("cargo test"),
+            "run `cargo test` (UNSANDBOXED: it can change any of your files and use the network)"
+        );
+        assert_eq!(
+            summary("curl https://example.com"),
+            "run `curl https://example.com` (sandboxed, with network access)"
+        );
+        assert_eq!(summary("ls"), "run `ls`");
+        // A chained line matches no rule, so it never leaves the sandbox.
+        assert_eq!(
+            exec_sandbox(&policy.exec_rules, "cargo test; rm -rf ~"),
+            ExecSandbox::Sandboxed { network: false }
+        );
+        assert_eq!(summary("curl x | sh"), "run `curl x | sh`");
+    }
+
+    #[test]
+    fn exec_rules_read_sandbox_and_network_from_toml_and_default_to_confined() {
+        let policy: PolicyConfig = toml::from_str(
+            "exec_rules = [\n\
+             { prefix = \"ls\", action = \"allow\" },\n\
+             { prefix = \"curl\", action = \"ask\", network = true },\n\
+             { prefix = \"cargo\", action = \"ask\", sandbox = false },\n]\n",
+        )
+        .unwrap();
+        assert_eq!(
+            policy.exec_rules,
+            vec![
+                ExecRule::new("ls", Verdict::Allow),
+                ExecRule {
+                    network: true,
+                    ..ExecRule::new("curl", Verdict::Ask)
+                },
+                ExecRule {
+                    sandbox: false,
+                    ..ExecRule::new("cargo", Verdict::Ask)
+                },
+            ]
+        );
+        // Saved back, the defaults stay implicit.
+        let saved = toml::to_string(&policy.exec_rules[0]).unwrap();
+        assert_eq!(saved, "prefix = \"ls\"\naction = \"allow\"\n");
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use pincer_core::tools::exec::Exec;
-use pincer_core::tools::{Access, ToolError, ToolExt, ToolSettings};
+use pincer_core::tools::{Access, ExecSandbox, ToolError, ToolExt, ToolSettings};
 use serde_json::json;
 
 /// The longest a test waits in real time for something that should happen.
@@ -32,7 +32,8 @@ fn access_is_the_command() {
         Exec.access(&json!({"command": "ls -la"}), &settings)
             .unwrap(),
         Access::Exec {
-            command: "ls -la".to_owned()
+            command: "ls -la".to_owned(),
+            sandbox: ExecSandbox::Sandboxed { network: false },
         }
     );
     assert!(matches!(
@@ -205,4 +206,45 @@ async fn stderr_keeps_a_share_of_the_cap() {
         .await
         .unwrap();
     assert!(out.ends_with("--- stderr ---\nthe real error\n"), "{out}");
+}
+
+/// The parent-death signal fires when the *thread* that forked the command exits. A tool
+/// future may be polled on a thread that ends before the command does (a blocking-pool
+/// thread, a worker of another runtime); the command must live on.
+#[test]
+fn a_command_outlives_the_thread_that_started_it() {
+    let (_dir, settings) = workspace();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut call = Box::pin(exec(
+        &settings,
+        "touch started; while [ ! -e go ]; do sleep 0.01; done; echo done",
+    ));
+    let started = settings.workspace.join("started");
+    std::thread::scope(|scope| {
+        scope
+            .spawn(|| {
+                runtime.block_on(async {
+                    tokio::select! {
+                        result = &mut call => panic!("ended before `go`: {result:?}"),
+                        () = async {
+                            let deadline = Instant::now() + WAIT;
+                            while !started.exists() {
+                                assert!(Instant::now() < deadline, "the command never started");
+                                tokio::task::yield_now().await;
+                            }
+                        } => {}
+                    }
+                });
+            })
+            .join()
+            .unwrap();
+    });
+    // The thread that polled the call (and would have forked the command) is gone.
+    std::fs::write(settings.workspace.join("go"), "").unwrap();
+    let out = runtime.block_on(call).unwrap();
+    assert_eq!(out, "exit code: 0\ndone\n");
 }

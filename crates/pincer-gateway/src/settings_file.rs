@@ -215,10 +215,7 @@ mod tests {
         let text = with_providers(text, &entries).unwrap();
         let policy = PolicyConfig {
             exec: Verdict::Deny,
-            exec_rules: vec![ExecRule {
-                prefix: "git status".into(),
-                action: Verdict::Allow,
-            }],
+            exec_rules: vec![ExecRule::new("git status", Verdict::Allow)],
             ..PolicyConfig::default()
         };
         let text = with_policy(&text, &policy).unwrap();

@@ -468,10 +468,7 @@ async fn approval_rules_are_saved_and_applied() {
     std::fs::write(&path, text).unwrap();
     let policy = PolicyConfig {
         exec: Verdict::Deny,
-        exec_rules: vec![ExecRule {
-            prefix: "git status".into(),
-            action: Verdict::Allow,
-        }],
+        exec_rules: vec![ExecRule::new("git status", Verdict::Allow)],
         ..PolicyConfig::default()
     };
     let response = client

@@ -132,7 +132,13 @@ def main():
     # offset, and the exact cut happens after parsing.
     rough = (cutoff - timedelta(days=1)).strftime("%Y-%m-%d")
     try:
-        connection = sqlite3.connect(database.resolve().as_uri() + "?mode=ro", uri=True)
+        # The tool runs sandboxed and may not write next to the database. While Pincer runs,
+        # its -wal and -shm files exist and a read-only connection shares them; when it is
+        # closed, the log has been folded into the file, which is then read as immutable
+        # (a read-only connection would have to create the -shm file).
+        wal = database.with_name(database.name + "-wal")
+        mode = "?mode=ro" if wal.exists() else "?mode=ro&immutable=1"
+        connection = sqlite3.connect(database.resolve().as_uri() + mode, uri=True)
     except sqlite3.Error as error:
         print(f"recent_sessions: could not open {database}: {error}", file=sys.stderr)
         sys.exit(1)

@@ -149,7 +149,15 @@ exec_rules: Array<ExecRule>, };
 
 export type Verdict = "allow" | "ask" | "deny";
 
-export type ExecRule = { prefix: string, action: Verdict, };
+export type ExecRule = { prefix: string, action: Verdict, 
+/**
+ * `false` runs matching commands outside the sandbox, with all the user's rights.
+ */
+sandbox?: boolean, 
+/**
+ * Matching commands may open network connections (sockets).
+ */
+network?: boolean, };
 
 export type Dialect = "openai" | "anthropic";
 

@@ -33,10 +33,11 @@ const VERDICTS: { value: Verdict; label: string }[] = [
 ];
 
 let ruleKeys = 0;
-type RuleRow = { key: number; prefix: string; action: Verdict };
+// `sandbox` and `network` are set in config.toml only; the editor keeps them as they are.
+type RuleRow = { key: number; prefix: string; action: Verdict; sandbox?: boolean; network?: boolean };
 
 function rulesOf(p: PolicyConfig): RuleRow[] {
-  return p.exec_rules.map((r) => ({ key: ++ruleKeys, prefix: r.prefix, action: r.action }));
+  return p.exec_rules.map((r) => ({ ...r, key: ++ruleKeys }));
 }
 
 export function PolicyEditor({ settings, onSaved }: { settings: SettingsView; onSaved: (s: SettingsView) => void }) {
@@ -58,7 +59,7 @@ export function PolicyEditor({ settings, onSaved }: { settings: SettingsView; on
 
   const current: PolicyConfig = {
     ...policy,
-    exec_rules: rules.map((r) => ({ prefix: r.prefix.trim(), action: r.action })),
+    exec_rules: rules.map(({ key: _key, ...r }) => ({ ...r, prefix: r.prefix.trim() })),
   };
   const dirty = JSON.stringify(current) !== JSON.stringify(baseline);
 

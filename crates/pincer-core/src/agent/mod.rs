@@ -106,6 +106,11 @@ impl Config {
         let mut tool_settings = ToolSettings::new(settings.workspace.clone());
         tool_settings.exec_timeout = settings.exec_timeout;
         tool_settings.fetch_allow_private = settings.web_fetch_allow_private;
+        tool_settings.exec_rules = settings.policy.exec_rules.clone();
+        tool_settings.key_env = settings.key_env.clone();
+        tool_settings.protected = std::iter::once(settings.home.clone())
+            .chain(settings.skills.agents_dir.clone())
+            .collect();
         Ok(Self {
             system_prompt: prompt::system_prompt(&settings.workspace),
             settings,

@@ -47,6 +47,9 @@ pub struct Settings {
     /// Every key and secret Pincer knows (providers' keys from any source, the secret
     /// store), to take out of tool results before the model sees them.
     pub redactor: Redactor,
+    /// Every environment variable a provider key may be read from: `PINCER_API_KEY`, the
+    /// presets' vendor variables and each `api_key_env`. Commands never get them.
+    pub key_env: Vec<String>,
 }
 
 impl Settings {
@@ -90,6 +93,11 @@ impl Settings {
         let providers = resolve_providers(&file.providers, env)?;
         let mut redactor = file.stored_secrets.clone();
         redactor.extend(providers.iter().filter_map(|p| p.api_key.as_deref()));
+        let configured_key_env: Vec<String> = file
+            .providers
+            .iter()
+            .filter_map(|entry| entry.api_key_env.clone())
+            .collect();
         let workspace_override = workspace.clone();
         let workspace = workspace
             .or_else(|| env.var("PINCER_WORKSPACE").map(PathBuf::from))
@@ -133,6 +141,7 @@ impl Settings {
             },
             pricing: file.pricing,
             redactor,
+            key_env: crate::tools::secret_env::key_variables(&configured_key_env),
         })
     }
 }

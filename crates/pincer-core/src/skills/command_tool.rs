@@ -8,7 +8,8 @@ use futures::future::BoxFuture;
 
 use super::catalog::Skill;
 use super::definition::ToolDecl;
-use crate::tools::exec::run_process;
+use crate::tools::exec::{Confinement, Process, run_process};
+use crate::tools::secret_env::may_pass;
 use crate::tools::{Access, Disclosure, ToolError, ToolOutput, ToolSettings, TypedTool};
 
 /// A skill tool's arguments: any JSON object; the skill declares their schema.
@@ -59,6 +60,39 @@ impl CommandTool {
     fn command_line(&self) -> String {
         self.decl.command.join(" ")
     }
+
+    /// The declared variables it gets: never Pincer's own or a provider key variable.
+    fn passed_env(&self, settings: &ToolSettings) -> Vec<String> {
+        self.keep_env
+            .iter()
+            .filter(|name| may_pass(name, &settings.key_env))
+            .cloned()
+            .collect()
+    }
+
+    /// What the approval says about the environment: the variables passed, and the ones
+    /// the skill asked for but does not get.
+    fn env_summary(&self, settings: &ToolSettings) -> String {
+        let passed = self.passed_env(settings);
+        let withheld: Vec<&str> = self
+            .keep_env
+            .iter()
+            .filter(|name| !passed.contains(name))
+            .map(String::as_str)
+            .collect();
+        let mut text = if passed.is_empty() {
+            String::new()
+        } else {
+            format!("; gets the environment variables {}", passed.join(", "))
+        };
+        if !withheld.is_empty() {
+            text.push_str(&format!(
+                "; withheld (Pincer's keys): {}",
+                withheld.join(", ")
+            ));
+        }
+        text
+    }
 }
 
 impl TypedTool for CommandTool {
@@ -82,7 +116,11 @@ impl TypedTool for CommandTool {
         self.decl.parameters.clone()
     }
 
-    fn plan(&self, args: Arguments, _: &ToolSettings) -> Result<(Access, Arguments), ToolError> {
+    fn plan(
+        &self,
+        args: Arguments,
+        settings: &ToolSettings,
+    ) -> Result<(Access, Arguments), ToolError> {
         let shown =
             crate::text::first_line(&serde_json::Value::from(args.clone()).to_string(), 200);
         let access = Access::SkillTool {
@@ -90,10 +128,11 @@ impl TypedTool for CommandTool {
             tool: self.decl.name.clone(),
             trusted: self.trusted,
             summary: format!(
-                "run `{}` of the skill `{}` ({}) with {shown}",
+                "run `{}` of the skill `{}` ({}) with {shown}{}",
                 self.decl.name,
                 self.skill,
-                self.command_line()
+                self.command_line(),
+                self.env_summary(settings)
             ),
         };
         Ok((access, args))
@@ -105,32 +144,38 @@ impl TypedTool for CommandTool {
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
-            let mut command = tokio::process::Command::new(self.program());
             let base = self.dir.to_string_lossy();
-            command
-                .args(
-                    self.decl
-                        .command
-                        .iter()
-                        .skip(1)
-                        .map(|a| a.replace("{baseDir}", &base)),
-                )
-                .current_dir(&self.dir)
-                .env("PINCER_SKILL_DIR", &self.dir)
-                .env("PINCER_WORKSPACE", &settings.workspace);
+            let mut env = vec![
+                ("PINCER_SKILL_DIR".into(), self.dir.clone().into_os_string()),
+                (
+                    "PINCER_WORKSPACE".into(),
+                    settings.workspace.clone().into_os_string(),
+                ),
+            ];
             if let Some(home) = &self.home {
-                command.env("PINCER_HOME", home);
+                env.push(("PINCER_HOME".into(), home.clone().into_os_string()));
             }
             let input = serde_json::to_vec(&args)
                 .map_err(|e| ToolError::InvalidArguments(e.to_string()))?;
-            let output = run_process(
-                command,
-                &input,
-                &self.keep_env,
-                settings.exec_output_limit,
-                self.decl.timeout,
-            )
-            .await?;
+            let process = Process {
+                program: self.program().into_os_string(),
+                args: self
+                    .decl
+                    .command
+                    .iter()
+                    .skip(1)
+                    .map(|a| a.replace("{baseDir}", &base).into())
+                    .collect(),
+                cwd: self.dir.clone(),
+                env,
+                keep_env: self.passed_env(settings),
+                stdin: input,
+                confinement: Confinement::Sandboxed {
+                    ladder: settings.sandbox,
+                    network: false,
+                },
+            };
+            let output = run_process(process, settings, self.decl.timeout).await?;
             Ok(ToolOutput::from(output))
         })
     }

@@ -39,7 +39,14 @@ impl TypedTool for EditFile {
         }
         let resolved = paths::resolve(&settings.workspace, &args.path)?;
         let path = resolved.path.clone();
-        Ok((Access::write(resolved), (path, args)))
+        let access = Access::write_previewed(resolved, || {
+            format!(
+                "replace:\n{}\nwith:\n{}",
+                super::preview(&args.old_text),
+                super::preview(&args.new_text)
+            )
+        });
+        Ok((access, (path, args)))
     }
 
     fn run<'a>(

@@ -1,13 +1,14 @@
-//! `exec`: run a shell command in the workspace.
+//! `exec`: run a shell command in the workspace, in the sandbox (`crate::sandbox`).
 //!
 //! The command runs in its own process group so that everything it starts can be killed
 //! together: on timeout, when the call is cancelled (the future dropped), and when the shell
 //! exits while background children still hold the output pipes open.
 
 use std::collections::VecDeque;
+use std::ffi::OsString;
 use std::fmt::Write as _;
 use std::os::unix::process::ExitStatusExt as _;
-use std::process::Stdio;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use futures::future::BoxFuture;
@@ -17,7 +18,11 @@ use schemars::JsonSchema;
 use serde::Deserialize;
 use tokio::io::{AsyncRead, AsyncReadExt as _};
 
-use super::{Access, ToolError, ToolOutput, ToolSettings, TypedTool, text_output};
+use super::{
+    Access, ExecSandbox, ToolError, ToolOutput, ToolSettings, TypedTool, secret_env, text_output,
+};
+pub(crate) use crate::sandbox::spawn::Confinement;
+use crate::sandbox::spawn::{SpawnError, Spec, spawn};
 
 /// How long output may keep arriving after the shell exited, e.g. from a child that left the
 /// process group and still holds the pipe.
@@ -44,11 +49,7 @@ impl TypedTool for Exec {
         "Run `sh -c command` in the workspace, no stdin; returns exit code, stdout and stderr. Background processes die with it."
     }
 
-    fn plan(
-        &self,
-        args: Args,
-        _settings: &ToolSettings,
-    ) -> Result<(Access, Self::Plan), ToolError> {
+    fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
         if args.command.trim().is_empty() {
             return Err(ToolError::InvalidArguments(
                 "command must not be empty".to_owned(),
@@ -56,6 +57,7 @@ impl TypedTool for Exec {
         }
         let access = Access::Exec {
             command: args.command.clone(),
+            sandbox: crate::policy::exec_sandbox(&settings.exec_rules, &args.command),
         };
         Ok((access, args))
     }
@@ -71,74 +73,90 @@ impl TypedTool for Exec {
                 Some(secs) => Duration::from_secs(secs.max(1)).min(settings.exec_timeout),
                 None => settings.exec_timeout,
             };
-            run_command(&args.command, settings, timeout).await
+            let sandbox = crate::policy::exec_sandbox(&settings.exec_rules, &args.command);
+            run_command(&args.command, sandbox, settings, timeout).await
         }))
     }
 }
 
-/// Variables that hold credentials: a command the model runs has no business with them.
-fn is_secret(name: &str) -> bool {
-    let name = name.to_ascii_uppercase();
-    name.starts_with("PINCER_")
-        || ["_API_KEY", "_TOKEN", "_SECRET", "_PASSWORD", "_ACCESS_KEY"]
-            .iter()
-            .any(|s| name.ends_with(s))
-        || name.contains("SECRET")
-}
-
 async fn run_command(
     command: &str,
+    sandbox: ExecSandbox,
     settings: &ToolSettings,
     timeout: Duration,
 ) -> Result<String, ToolError> {
-    let mut command_line = tokio::process::Command::new("sh");
-    command_line
-        .arg("-c")
-        .arg(command)
-        .current_dir(&settings.workspace);
-    run_process(command_line, &[], &[], settings.exec_output_limit, timeout).await
+    let process = Process {
+        program: "sh".into(),
+        args: vec!["-c".into(), command.into()],
+        cwd: settings.workspace.clone(),
+        env: Vec::new(),
+        keep_env: Vec::new(),
+        stdin: Vec::new(),
+        confinement: match sandbox {
+            ExecSandbox::Sandboxed { network } => Confinement::Sandboxed {
+                ladder: settings.sandbox,
+                network,
+            },
+            ExecSandbox::Unsandboxed => Confinement::Unsandboxed,
+        },
+    };
+    run_process(process, settings, timeout).await
 }
 
-/// Runs a prepared command in its own process group without the credentials of this
-/// process's environment (except the variables named in `keep`), feeds it `stdin`, and
-/// reports its exit code and output (each stream capped at `limit` bytes).
+/// A program to run for a tool: `exec`'s shell or a skill's command.
+pub(crate) struct Process {
+    pub(crate) program: OsString,
+    pub(crate) args: Vec<OsString>,
+    pub(crate) cwd: PathBuf,
+    /// Variables set for it (kept even if they look secret).
+    pub(crate) env: Vec<(OsString, OsString)>,
+    /// Inherited variables that look secret but that it may have (a skill's declared
+    /// ones); never a provider key variable.
+    pub(crate) keep_env: Vec<String>,
+    /// Fed to its stdin (closed at once when empty).
+    pub(crate) stdin: Vec<u8>,
+    pub(crate) confinement: Confinement,
+}
+
+/// Runs `process` in its own process group (sandboxed unless its confinement says
+/// otherwise, tethered to Pincer), without the credentials of this process's environment,
+/// and reports its exit code and output (each stream capped at the exec output limit).
 pub(crate) async fn run_process(
-    mut command: tokio::process::Command,
-    stdin: &[u8],
-    keep: &[String],
-    limit: usize,
+    process: Process,
+    settings: &ToolSettings,
     timeout: Duration,
 ) -> Result<String, ToolError> {
-    // Variables the caller set on the command are meant for it; only inherited ones go.
-    let set: Vec<std::ffi::OsString> = command
-        .as_std()
-        .get_envs()
-        .map(|(name, _)| name.to_owned())
-        .collect();
-    for (name, _) in std::env::vars_os() {
-        let name_text = name.to_string_lossy();
-        if is_secret(&name_text) && !keep.iter().any(|k| *k == name_text) && !set.contains(&name) {
-            command.env_remove(&name);
-        }
-    }
-    let program = command.as_std().get_program().to_owned();
-    let mut child = command
-        .stdin(if stdin.is_empty() {
-            Stdio::null()
-        } else {
-            Stdio::piped()
-        })
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .process_group(0)
-        .kill_on_drop(true)
-        .spawn()
-        .map_err(|e| ToolError::io("run", std::path::Path::new(&program), e))?;
-    // Declared after `child`, so on cancellation it drops first and the whole group is
-    // killed while the shell is still unreaped, i.e. while the group id cannot be reused.
+    let limit = settings.exec_output_limit;
+    let set: Vec<OsString> = process.env.iter().map(|(name, _)| name.clone()).collect();
+    let remove = secret_env::removals(
+        std::env::vars_os(),
+        &process.keep_env,
+        &settings.key_env,
+        &set,
+    );
+    let program = process.program.clone();
+    let spec = Spec {
+        program: process.program,
+        args: process.args,
+        cwd: process.cwd,
+        writable: vec![settings.workspace.clone()],
+        protected: settings.protected.clone(),
+        env: process.env,
+        remove,
+        stdin: !process.stdin.is_empty(),
+    };
+    let mut running = spawn(spec, &process.confinement)
+        .await
+        .map_err(|e| match e {
+            SpawnError::Sandbox(e) => ToolError::Failed(e.to_string()),
+            SpawnError::Io(e) => ToolError::io("run", Path::new(&program), e),
+        })?;
+    let child = &mut running.child;
+    // Declared after `running`, so on cancellation it drops first and the whole group is
+    // killed while the leader is still unreaped, i.e. while the group id cannot be reused.
     let mut group = ProcessGroup(child.id().and_then(|id| i32::try_from(id).ok()));
     if let Some(mut input) = child.stdin.take() {
-        let bytes = stdin.to_vec();
+        let bytes = process.stdin;
         // Written concurrently: a program that prints before reading must not deadlock.
         tokio::spawn(async move {
             use tokio::io::AsyncWriteExt as _;
@@ -349,22 +367,6 @@ impl CappedBuf {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn credentials_are_kept_from_commands() {
-        for name in [
-            "PINCER_API_KEY",
-            "OPENAI_API_KEY",
-            "github_token",
-            "AWS_SECRET_ACCESS_KEY",
-            "DB_PASSWORD",
-        ] {
-            assert!(is_secret(name), "{name}");
-        }
-        for name in ["PATH", "HOME", "LANG", "CARGO_HOME"] {
-            assert!(!is_secret(name), "{name}");
-        }
-    }
 
     #[test]
     fn capped_buf_keeps_head_and_tail() {

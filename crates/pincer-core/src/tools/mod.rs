@@ -25,6 +25,7 @@ pub mod offload;
 pub mod paths;
 pub mod read_file;
 pub mod schema;
+pub mod secret_env;
 pub mod web_fetch;
 pub mod write_file;
 
@@ -33,10 +34,18 @@ pub mod write_file;
 pub enum Access {
     /// Reads a file or folder. `inside` is false when the resolved path leaves the workspace.
     Read { path: PathBuf, inside: bool },
-    /// Creates or changes a file.
-    Write { path: PathBuf, inside: bool },
-    /// Runs a shell command in the workspace.
-    Exec { command: String },
+    /// Creates or changes a file. `preview` shows what would be written, for writes the
+    /// approval must show in full (under `.git/`).
+    Write {
+        path: PathBuf,
+        inside: bool,
+        preview: Option<String>,
+    },
+    /// Runs a shell command in the workspace, confined as `sandbox` says.
+    Exec {
+        command: String,
+        sandbox: ExecSandbox,
+    },
     /// Fetches a URL.
     Network { url: String },
     /// Acts on the desktop: looks at the screen, drives mouse or keyboard, notifies.
@@ -58,6 +67,16 @@ pub enum Access {
         trusted: bool,
         summary: String,
     },
+}
+
+/// How an `exec` command is confined.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExecSandbox {
+    /// In the sandbox: writes only in the workspace and a temp folder; sockets only with
+    /// `network`.
+    Sandboxed { network: bool },
+    /// With all the user's rights: the owner chose so for this command's rule.
+    Unsandboxed,
 }
 
 /// What a desktop automation call does, each with its own policy setting.
@@ -83,8 +102,33 @@ impl Access {
         Access::Write {
             path: resolved.path,
             inside: resolved.inside,
+            preview: None,
         }
     }
+
+    /// A write whose approval shows `preview` when the file is repository metadata
+    /// (under a `.git` folder): a changed hook or `core.fsmonitor` runs code later.
+    pub fn write_previewed(resolved: paths::Resolved, preview: impl FnOnce() -> String) -> Self {
+        let preview = crate::policy::is_git_metadata(&resolved.path).then(preview);
+        Access::Write {
+            path: resolved.path,
+            inside: resolved.inside,
+            preview,
+        }
+    }
+}
+
+/// Text as an approval shows it: whole up to a few pages, else the start and a count.
+pub(crate) fn preview(text: &str) -> String {
+    const MAX: usize = 4000;
+    if text.len() <= MAX {
+        return text.to_owned();
+    }
+    let mut end = MAX;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    format!("{}\n[… {} more bytes]", &text[..end], text.len() - end)
 }
 
 /// Limits and settings the tools run under.
@@ -102,6 +146,16 @@ pub struct ToolSettings {
     pub fetch_allow_private: bool,
     /// `read_file`: files larger than this are refused (the model can grep instead).
     pub read_limit: usize,
+    /// `exec`: the rules whose `sandbox` / `network` settings say how a command runs.
+    pub exec_rules: Vec<crate::policy::ExecRule>,
+    /// `exec` and skill tools: which sandbox mechanisms may be used.
+    pub sandbox: crate::sandbox::Ladder,
+    /// Folders a sandboxed command may never change, even inside the workspace: Pincer's
+    /// data home (its config, keys and grants) and the shared skills folder.
+    pub protected: Vec<PathBuf>,
+    /// Environment variables Pincer reads a provider key from: never passed to a command
+    /// or a skill tool, whatever they are called.
+    pub key_env: Vec<String>,
 }
 
 impl ToolSettings {
@@ -113,6 +167,10 @@ impl ToolSettings {
             fetch_limit: 2 * 1024 * 1024,
             fetch_allow_private: false,
             read_limit: 8 * 1024 * 1024,
+            exec_rules: Vec::new(),
+            sandbox: crate::sandbox::Ladder::default(),
+            protected: Vec::new(),
+            key_env: secret_env::key_variables(&[]),
         }
     }
 }

@@ -33,7 +33,10 @@ impl TypedTool for WriteFile {
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
         let resolved = paths::resolve(&settings.workspace, &args.path)?;
         let path = resolved.path.clone();
-        Ok((Access::write(resolved), (path, args)))
+        let access = Access::write_previewed(resolved, || {
+            format!("new content:\n{}", super::preview(&args.content))
+        });
+        Ok((access, (path, args)))
     }
 
     fn run<'a>(
