@@ -22,6 +22,7 @@ pub use pincer_core::clock;
 mod desktop;
 mod error;
 mod guard;
+mod host;
 pub mod link;
 mod settings_file;
 mod state;

@@ -414,6 +414,85 @@ async fn requests_for_a_foreign_host_are_refused() {
     }
 }
 
+/// Host values that name a loopback address only to a sloppy parser: userinfo, paths,
+/// junk ports, several hosts. Each must get 421 like a foreign name.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_host_header_that_is_not_exactly_host_and_port_is_refused() {
+    let gw = TestGateway::start().await;
+    let port = gw.addr.port();
+    let hostile = [
+        "127.0.0.1:1@evil".to_owned(),
+        format!("127.0.0.1:{port}@evil.example"),
+        format!("user@127.0.0.1:{port}"),
+        format!("evil.example@127.0.0.1:{port}"),
+        format!("127.0.0.1:{port}/evil"),
+        format!("127.0.0.1:{port}?x"),
+        format!("127.0.0.1:{port}#x"),
+        format!("127.0.0.1:{port}:{port}"),
+        "127.0.0.1:".to_owned(),
+        "127.0.0.1:-1".to_owned(),
+        "127.0.0.1:+80".to_owned(),
+        "127.0.0.1:99999".to_owned(),
+        "127.0.0.1:0x50".to_owned(),
+        format!("127.0.0.1 :{port}"),
+        format!("127.0.0.1:{port},evil.example"),
+        format!("127.0.0.1\\@evil.example:{port}"),
+        format!("[::1]evil:{port}"),
+        format!("[::1]:{port}]"),
+        "[::1".to_owned(),
+        format!("[127.0.0.1]:{port}"),
+        format!("localhost.:{port}"),
+        format!("127.0.0.1.:{port}"),
+        format!("127.1:{port}"),
+        format!("0x7f.0.0.1:{port}"),
+        format!("2130706433:{port}"),
+        format!("127.000.000.001:{port}"),
+        String::new(),
+    ];
+    let mut let_through = Vec::new();
+    for host in &hostile {
+        let (status, _) = raw_request(&gw, "/api/health", host, "").await;
+        if status != 421 {
+            let_through.push(format!("{host:?} → {status}"));
+        }
+    }
+    assert_eq!(
+        let_through,
+        Vec::<String>::new(),
+        "hostile Host values must get 421"
+    );
+
+    // Two Host headers, and an absolute URL naming another host than the Host header.
+    let (status, _) = raw_request(
+        &gw,
+        "/api/health",
+        &format!("127.0.0.1:{port}"),
+        "Host: evil.example\r\n",
+    )
+    .await;
+    assert_eq!(status, 421, "two Host headers");
+    let (status, _) = raw_request(
+        &gw,
+        "http://evil.example/api/health",
+        &format!("127.0.0.1:{port}"),
+        "",
+    )
+    .await;
+    assert_eq!(status, 421, "an absolute URL for another host");
+
+    // The honest forms still work.
+    for host in [
+        format!("127.0.0.1:{port}"),
+        format!("LOCALHOST:{port}"),
+        format!("[::1]:{port}"),
+        "127.0.0.1".to_owned(),
+        "localhost".to_owned(),
+    ] {
+        let (status, body) = raw_request(&gw, "/api/health", &host, "").await;
+        assert_eq!(status, 200, "Host: {host}: {body}");
+    }
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_public_address_is_refused_without_the_flag() {
     let home = tempfile::tempdir().unwrap();
