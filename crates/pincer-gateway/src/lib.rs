@@ -18,6 +18,7 @@ mod api;
 mod assets;
 pub mod auth;
 pub mod client;
+mod connections;
 pub use pincer_core::clock;
 mod desktop;
 mod error;
@@ -73,10 +74,29 @@ pub fn check_listen(addr: SocketAddr, allow_remote: bool) -> Result<(), GatewayE
     }
 }
 
+/// How long a connection may take to send a request's headers (and how long an idle
+/// keep-alive connection stays open), and how many connections are served at once. See
+/// `connections.rs` for what happens at the cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub header_timeout: std::time::Duration,
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: std::time::Duration::from_secs(10),
+            max_connections: 256,
+        }
+    }
+}
+
 /// A bound, not yet serving gateway.
 pub struct Gateway {
     listener: TcpListener,
     state: Arc<AppState>,
+    limits: ConnectionLimits,
 }
 
 impl Gateway {
@@ -118,7 +138,16 @@ impl Gateway {
             settings_lock: tokio::sync::Mutex::new(()),
             desktop: options.desktop,
         });
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            limits: ConnectionLimits::default(),
+        })
+    }
+
+    /// Replaces the default [`ConnectionLimits`] (tests use short timeouts and small caps).
+    pub fn set_connection_limits(&mut self, limits: ConnectionLimits) {
+        self.limits = limits;
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, GatewayError> {
@@ -145,10 +174,8 @@ impl Gateway {
                 tracing::debug!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(GatewayError::Serve)
+        connections::serve(listener, app, self.limits, shutdown).await;
+        Ok(())
     }
 }
 

@@ -11,6 +11,7 @@ use axum::{Json, Router, routing::post};
 
 use pincer_core::store::{Store, StoreError};
 
+use crate::connections::ConnectionSlot;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
 use crate::wire::{LoginCode, LoginRequest};
@@ -79,7 +80,12 @@ pub async fn require(State(state): State<Arc<AppState>>, request: Request, next:
         .auth
         .is_authenticated(request.headers(), state.engine.store())
     {
-        Ok(true) => next.run(request).await,
+        Ok(true) => {
+            if let Some(slot) = request.extensions().get::<Arc<ConnectionSlot>>() {
+                slot.mark_authenticated();
+            }
+            next.run(request).await
+        }
         Ok(false) => ApiError::unauthorized().into_response(),
         Err(e) => ApiError::internal(format!("could not check the login: {e}")).into_response(),
     }

@@ -16,7 +16,7 @@ use pincer_core::clock::ManualClock;
 use pincer_core::config::{FileConfig, Settings};
 use pincer_core::protocol::Event;
 use pincer_gateway::wire::ServerMessage;
-use pincer_gateway::{DesktopHooks, Gateway, GatewayError, GatewayOptions};
+use pincer_gateway::{ConnectionLimits, DesktopHooks, Gateway, GatewayError, GatewayOptions};
 use pincer_testkit::ScriptedLlm;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderValue, ORIGIN, SET_COOKIE};
@@ -126,11 +126,20 @@ impl TestGateway {
     }
 
     async fn start_with(desktop: Option<Arc<dyn DesktopHooks>>) -> Self {
+        Self::start_full(desktop, ConnectionLimits::default()).await
+    }
+
+    /// A gateway with these connection limits (short timeouts, small caps).
+    pub async fn start_with_limits(limits: ConnectionLimits) -> Self {
+        Self::start_full(None, limits).await
+    }
+
+    async fn start_full(desktop: Option<Arc<dyn DesktopHooks>>, limits: ConnectionLimits) -> Self {
         let llm = ScriptedLlm::start_in_background();
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join("config.toml"), config_for(&llm.base_url()))
             .expect("write config.toml");
-        Self::serve(home, llm, desktop, Arc::new(ManualClock::new())).await
+        Self::serve(home, llm, desktop, Arc::new(ManualClock::new()), limits).await
     }
 
     async fn serve(
@@ -138,9 +147,10 @@ impl TestGateway {
         llm: ScriptedLlm,
         desktop: Option<Arc<dyn DesktopHooks>>,
         clock: Arc<ManualClock>,
+        limits: ConnectionLimits,
     ) -> Self {
         let engine = engine_for(home.path());
-        let gateway = Gateway::bind_with_clock(
+        let mut gateway = Gateway::bind_with_clock(
             engine.clone(),
             home.path().to_path_buf(),
             GatewayOptions {
@@ -154,6 +164,7 @@ impl TestGateway {
         )
         .await
         .unwrap_or_else(|e| panic!("gateway binds: {e}"));
+        gateway.set_connection_limits(limits);
         let addr = gateway.local_addr().expect("local addr");
         let code = gateway.login_code().expect("login code");
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -190,7 +201,7 @@ impl TestGateway {
         } = self;
         server.stop().await;
         drop(engine);
-        Self::serve(home, llm, desktop, clock).await
+        Self::serve(home, llm, desktop, clock, ConnectionLimits::default()).await
     }
 
     pub fn home(&self) -> &Path {
