@@ -109,8 +109,8 @@ impl Gateway {
         Self::bind_with_clock(engine, home, options, Arc::new(clock::SystemClock)).await
     }
 
-    /// [`Gateway::bind`] with the clock that times the login throttle, so tests can move
-    /// time instead of waiting out a lock.
+    /// [`Gateway::bind`] with the clock that times the login codes, so tests can move
+    /// time instead of waiting for a code to expire.
     pub async fn bind_with_clock(
         engine: Engine,
         home: PathBuf,

@@ -11,7 +11,7 @@ use common::{TestGateway, WsAuth, expect_error, login_cookie, mode, post_json};
 use pincer_gateway::{Gateway, GatewayError, GatewayOptions, check_listen};
 use pretty_assertions::assert_eq;
 use reqwest::StatusCode;
-use reqwest::header::{COOKIE, ORIGIN, RETRY_AFTER};
+use reqwest::header::{COOKIE, ORIGIN};
 use serde_json::json;
 use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
 use tokio_tungstenite::tungstenite;
@@ -308,57 +308,107 @@ async fn state_changing_requests_from_a_foreign_origin_are_refused() {
     assert_eq!(response.status(), StatusCode::CREATED);
 }
 
-/// `Retry-After` in whole seconds.
-fn retry_after(response: &reqwest::Response) -> u64 {
-    response
-        .headers()
-        .get(RETRY_AFTER)
-        .expect("a Retry-After header")
-        .to_str()
-        .unwrap()
-        .parse()
-        .expect("Retry-After in seconds")
+/// Well-formed login codes that no gateway issued: `count` of them, varied ids.
+fn made_up_codes(count: usize) -> Vec<String> {
+    const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+    let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+    (0..count)
+        .map(|_| {
+            let chars: String = (0..13)
+                .map(|_| {
+                    x = x.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+                    ALPHABET[(x >> 33) as usize % ALPHABET.len()] as char
+                })
+                .collect();
+            format!("{}-{}-{}", &chars[..5], &chars[5..9], &chars[9..])
+        })
+        .collect()
+}
+
+/// The same code with one secret character changed (the id stays).
+fn wrong_secret(code: &str, n: usize) -> String {
+    let mut chars: Vec<char> = code.chars().collect();
+    let last = chars.len() - 1 - n % 4;
+    chars[last] = if chars[last] == 'A' { 'B' } else { 'A' };
+    chars.into_iter().collect()
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn repeated_wrong_codes_lock_logins_for_as_long_as_retry_after_says() {
+async fn a_flood_of_wrong_codes_does_not_stop_the_owners_code() {
     let gw = TestGateway::start().await;
     let valid = gw.take_first_code();
+    let flood = gw.anonymous();
+    let mut junk = made_up_codes(300);
+    junk.extend(["WRNG-CODE", "", "x", "AAAA-AAAA", &"A".repeat(500)].map(str::to_owned));
+    for code in &junk {
+        let response = post_json(&flood, &gw.url("/api/login"), &json!({ "code": code })).await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{code:?}");
+    }
+    // The owner's code from the start-up line, and a fresh one from `pincer login`.
+    let response = post_json(
+        &gw.anonymous(),
+        &gw.url("/api/login"),
+        &json!({ "code": valid }),
+    )
+    .await;
+    assert!(response.status().is_success(), "{}", response.status());
+    assert!(login_cookie(&response).is_some());
+    let (_, cookie) = gw.login().await;
+    assert!(!cookie.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn five_wrong_secrets_burn_that_code_and_no_other() {
+    let gw = TestGateway::start().await;
+    let attacked = gw.take_first_code();
+    let other = gw.fresh_code().await;
+    let typo = gw.fresh_code().await;
+    assert_eq!(attacked.len(), 15, "ABCDE-FGHJ-KMNP: {attacked}");
     let client = gw.anonymous();
     let login = async |code: &str| {
         post_json(&client, &gw.url("/api/login"), &json!({ "code": code })).await
     };
 
-    for _ in 0..5 {
-        let response = login("WRNG-CODE").await;
-        expect_error(response, StatusCode::UNAUTHORIZED).await;
+    for n in 0..5 {
+        let message = expect_error(
+            login(&wrong_secret(&attacked, n)).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+        assert!(message.contains("pincer login"), "{message}");
     }
-    // Locked: even the right code is refused now, and not used up by the refusal.
-    let response = login(&valid).await;
-    let wait = retry_after(&response);
-    assert!(wait >= 1, "Retry-After: {wait}");
-    let message = expect_error(response, StatusCode::TOO_MANY_REQUESTS).await;
-    assert!(message.contains("wait"), "{message}");
-
-    // After the wait another wrong code locks for longer (the lock doubles). The throttle
-    // runs on the test's clock: moving it a moment short of the wait keeps the lock.
-    gw.clock
-        .advance(Duration::from_secs(wait) - Duration::from_millis(1));
-    let response = login(&valid).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    gw.clock.advance(Duration::from_millis(1));
-    let response = login("WRNG-CODE").await;
+    // Burnt: the right secret comes too late.
+    let response = login(&attacked).await;
     expect_error(response, StatusCode::UNAUTHORIZED).await;
-    let response = login(&valid).await;
-    assert_eq!(response.status(), StatusCode::TOO_MANY_REQUESTS);
-    let wait = retry_after(&response);
-    assert_eq!(wait, 2, "the second lock lasts 2 s");
+    // Codes are counted apart: the other code still works.
+    assert!(login(&other).await.status().is_success());
+    // Four typos do not burn a code.
+    for n in 0..4 {
+        expect_error(
+            login(&wrong_secret(&typo, n)).await,
+            StatusCode::UNAUTHORIZED,
+        )
+        .await;
+    }
+    assert!(login(&typo).await.status().is_success());
+}
 
-    // Waiting as long as Retry-After says is enough: the code still works.
-    gw.clock.advance(Duration::from_secs(wait));
-    let response = login(&valid).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
-    assert!(login_cookie(&response).is_some());
+#[tokio::test(flavor = "multi_thread")]
+async fn a_code_stops_working_after_ten_minutes() {
+    let gw = TestGateway::start().await;
+    let fresh = gw.fresh_code().await;
+    let late = gw.fresh_code().await;
+    let client = gw.anonymous();
+    gw.clock
+        .advance(Duration::from_secs(10 * 60) - Duration::from_millis(1));
+    let response = post_json(&client, &gw.url("/api/login"), &json!({ "code": fresh })).await;
+    assert!(
+        response.status().is_success(),
+        "still valid a moment before"
+    );
+    gw.clock.advance(Duration::from_millis(1));
+    let response = post_json(&client, &gw.url("/api/login"), &json!({ "code": late })).await;
+    expect_error(response, StatusCode::UNAUTHORIZED).await;
 }
 
 /// Sends a raw HTTP/1.1 request with the given Host header; returns (status, body).

@@ -19,7 +19,6 @@ use pincer_core::clock::Clock;
 
 pub mod codes;
 pub mod random;
-pub mod throttle;
 pub mod token;
 
 pub const COOKIE: &str = "pincer_session";
@@ -29,16 +28,14 @@ const LOGIN_DAYS: i64 = 30;
 pub struct Auth {
     token: String,
     pub codes: codes::LoginCodes,
-    throttle: throttle::LoginThrottle,
 }
 
 impl Auth {
-    /// `clock` times the login throttle.
+    /// `clock` times the login codes.
     pub fn new(token: String, clock: Arc<dyn Clock>) -> Self {
         Self {
             token,
-            codes: codes::LoginCodes::default(),
-            throttle: throttle::LoginThrottle::new(clock),
+            codes: codes::LoginCodes::new(clock),
         }
     }
 
@@ -106,24 +103,22 @@ async fn login(
     State(state): State<Arc<AppState>>,
     Json(body): Json<LoginRequest>,
 ) -> ApiResult<Response> {
-    if let Err(wait) = state.auth.throttle.check() {
-        // Rounded up: a client that waits exactly this long must find the lock gone.
-        let secs = (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1);
-        return Err(ApiError {
-            status: StatusCode::TOO_MANY_REQUESTS,
-            message: format!("too many wrong login codes: wait {secs} s and try again"),
-            retry_after: Some(secs),
-        });
+    match state.auth.codes.redeem(&body.code) {
+        codes::Redeemed::Ok => {}
+        refused => {
+            if let codes::Redeemed::WrongSecret { burnt } = refused {
+                tracing::warn!(
+                    burnt,
+                    "a login with a live code's id but a wrong secret was refused"
+                );
+            }
+            // The same answer whatever went wrong, so a guesser cannot tell live ids.
+            return Err(ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "that login code is wrong, expired or already used: run `pincer login` for a new one",
+            ));
+        }
     }
-    if !state.auth.codes.redeem(&body.code) {
-        state.auth.throttle.failed();
-        tracing::warn!("a login with a wrong or used code was refused");
-        return Err(ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "that login code is wrong, expired or already used: run `pincer login` for a new one",
-        ));
-    }
-    state.auth.throttle.succeeded();
     let value = random::hex_token(32).map_err(ApiError::internal)?;
     let expires = pincer_core::store::unix_now() + LOGIN_DAYS * 24 * 3600;
     state

@@ -77,7 +77,7 @@ pub struct TestGateway {
     cookie: tokio::sync::OnceCell<String>,
     /// The desktop shell's hooks this gateway was given, if any.
     desktop: Option<Arc<dyn DesktopHooks>>,
-    /// The clock of the login throttle: it stands still until a test advances it.
+    /// The clock of the login codes: it stands still until a test advances it.
     pub clock: Arc<ManualClock>,
     server: Server,
 }
