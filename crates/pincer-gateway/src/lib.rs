@@ -126,12 +126,19 @@ impl Gateway {
                     addr: options.listen,
                     source,
                 })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| GatewayError::Bind {
+                addr: options.listen,
+                source,
+            })?
+            .port();
         let (sessions_changed, _) = broadcast::channel(64);
         let state = Arc::new(AppState {
             engine,
             home,
             workspace_override: options.workspace_override,
-            auth: auth::Auth::new(token, clock),
+            auth: auth::Auth::new(token, clock, port),
             allow_remote: options.allow_remote,
             extra_origins: options.extra_origins,
             sessions_changed,

@@ -7,7 +7,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestGateway, WsAuth, expect_error, login_cookie, mode, post_json};
+use common::{KEY_HEADER, TestGateway, WsAuth, expect_error, login_cookie, mode, post_json};
 use pincer_gateway::{Gateway, GatewayError, GatewayOptions, check_listen};
 use pretty_assertions::assert_eq;
 use reqwest::StatusCode;
@@ -108,9 +108,13 @@ async fn the_token_file_is_private_and_works_as_a_bearer_token() {
 async fn a_login_code_works_once_and_logout_ends_the_login() {
     let gw = TestGateway::start().await;
     let code = gw.take_first_code();
-    let browser = gw.anonymous();
-    let response = post_json(&browser, &gw.url("/api/login"), &json!({ "code": code })).await;
-    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    let response = post_json(
+        &gw.anonymous(),
+        &gw.url("/api/login"),
+        &json!({ "code": code }),
+    )
+    .await;
+    assert_eq!(response.status(), StatusCode::OK);
     let set_cookie = response
         .headers()
         .get("set-cookie")
@@ -118,6 +122,10 @@ async fn a_login_code_works_once_and_logout_ends_the_login() {
         .to_str()
         .unwrap()
         .to_owned();
+    assert!(
+        set_cookie.starts_with(&format!("{}=", gw.cookie_name())),
+        "the cookie is named for this gateway's port: {set_cookie}"
+    );
     let attributes: Vec<&str> = set_cookie.split(';').map(str::trim).collect();
     for wanted in ["HttpOnly", "SameSite=Strict", "Path=/"] {
         assert!(
@@ -127,10 +135,9 @@ async fn a_login_code_works_once_and_logout_ends_the_login() {
     }
     let cookie = login_cookie(&response).unwrap();
     assert!(cookie.len() >= 32, "a long random value: {cookie:?}");
-
-    // The browser's jar now carries the login.
-    let (status, _) = gw.get(&browser, "/api/sessions").await;
-    assert_eq!(status, StatusCode::OK);
+    let body: serde_json::Value = response.json().await.unwrap();
+    let key = body["key"].as_str().unwrap().to_owned();
+    assert!(key.len() >= 32 && key != cookie, "a second secret: {key:?}");
 
     // The code is used up, also for someone else.
     let response = post_json(
@@ -145,20 +152,13 @@ async fn a_login_code_works_once_and_logout_ends_the_login() {
         "tells how to get a new code: {message}"
     );
 
-    // Codes get read aloud and retyped: case, spaces and the dash are forgiven.
+    // Codes get read aloud and retyped: case, spaces and the dashes are forgiven.
     let typed = gw.fresh_code().await.to_lowercase().replace('-', " ");
-    let response = post_json(
-        &gw.anonymous(),
-        &gw.url("/api/login"),
-        &json!({ "code": typed }),
-    )
-    .await;
-    assert_eq!(
-        response.status(),
-        StatusCode::NO_CONTENT,
-        "code typed as {typed:?}"
-    );
+    let (browser, _) = gw.login_with_code(&typed).await;
+    let (status, _) = gw.get(&browser, "/api/sessions").await;
+    assert_eq!(status, StatusCode::OK);
 
+    let (browser, login) = gw.login().await;
     let response = browser.post(gw.url("/api/logout")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::NO_CONTENT);
     let cleared = response
@@ -167,18 +167,20 @@ async fn a_login_code_works_once_and_logout_ends_the_login() {
         .unwrap()
         .to_str()
         .unwrap();
+    assert!(cleared.starts_with(&gw.cookie_name()), "{cleared}");
     assert!(cleared.contains("Max-Age=0"), "{cleared}");
 
-    // The server forgot the login: the old cookie value, replayed by hand, is refused.
+    // The server forgot the login: both secrets, replayed by hand, are refused.
     let response = reqwest::Client::new()
         .get(gw.url("/api/sessions"))
-        .header(COOKIE, format!("pincer_session={cookie}"))
+        .header(COOKIE, format!("{}={}", gw.cookie_name(), login.cookie))
+        .header(KEY_HEADER, &login.key)
         .send()
         .await
         .unwrap();
     expect_error(response, StatusCode::UNAUTHORIZED).await;
     let status = refused_status(
-        gw.ws_connect(WsAuth::Cookie(cookie), Some(gw.origin()))
+        gw.ws_connect(WsAuth::Browser(login), Some(gw.origin()))
             .await,
     );
     assert_eq!(status, StatusCode::UNAUTHORIZED);
@@ -186,54 +188,212 @@ async fn a_login_code_works_once_and_logout_ends_the_login() {
     assert_eq!(status, StatusCode::UNAUTHORIZED);
 }
 
+/// Sends `GET /api/sessions` with exactly these cookie and key headers.
+async fn sessions_with(gw: &TestGateway, cookie: Option<&str>, key: Option<&str>) -> StatusCode {
+    let mut request = reqwest::Client::new().get(gw.url("/api/sessions"));
+    if let Some(cookie) = cookie {
+        request = request.header(COOKIE, format!("{}={cookie}", gw.cookie_name()));
+    }
+    if let Some(key) = key {
+        request = request.header(KEY_HEADER, key);
+    }
+    request.send().await.unwrap().status()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stolen_cookie_without_the_pages_key_logs_nobody_in() {
+    let gw = TestGateway::start().await;
+    let (_, login) = gw.login().await;
+    let (_, other) = gw.login().await;
+    assert_eq!(
+        sessions_with(&gw, Some(&login.cookie), Some(&login.key)).await,
+        StatusCode::OK,
+        "cookie and key together"
+    );
+    // What another web server on 127.0.0.1 receives from the browser: the cookie alone.
+    for (what, cookie, key) in [
+        ("the cookie alone", Some(login.cookie.as_str()), None),
+        ("the key alone", None, Some(login.key.as_str())),
+        (
+            "a made-up key",
+            Some(login.cookie.as_str()),
+            Some("0".repeat(64)).as_deref(),
+        ),
+        (
+            "another browser's key",
+            Some(login.cookie.as_str()),
+            Some(other.key.as_str()),
+        ),
+    ] {
+        assert_eq!(
+            sessions_with(&gw, cookie, key).await,
+            StatusCode::UNAUTHORIZED,
+            "{what}"
+        );
+    }
+    let status = refused_status(
+        gw.ws_connect(WsAuth::CookieOnly(login.cookie.clone()), Some(gw.origin()))
+            .await,
+    );
+    assert_eq!(
+        status,
+        StatusCode::UNAUTHORIZED,
+        "the WebSocket with the cookie alone"
+    );
+    // Nor can the cookie alone end the login.
+    let response = reqwest::Client::new()
+        .post(gw.url("/api/logout"))
+        .header(COOKIE, format!("{}={}", gw.cookie_name(), login.cookie))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::NO_CONTENT);
+    assert_eq!(
+        sessions_with(&gw, Some(&login.cookie), Some(&login.key)).await,
+        StatusCode::OK,
+        "still logged in"
+    );
+    gw.ws_connect(WsAuth::Browser(login), Some(gw.origin()))
+        .await
+        .expect("the page's WebSocket: cookie plus the key as a protocol");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_browser_that_logs_in_again_keeps_its_cookie_so_its_other_pages_stay_in() {
+    let gw = TestGateway::start().await;
+    let jar_client = gw.anonymous();
+    let mut logins = Vec::new();
+    for _ in 0..2 {
+        let code = gw.fresh_code().await;
+        let response =
+            post_json(&jar_client, &gw.url("/api/login"), &json!({ "code": code })).await;
+        assert_eq!(response.status(), StatusCode::OK);
+        let cookie = login_cookie(&response).unwrap();
+        let body: serde_json::Value = response.json().await.unwrap();
+        logins.push((cookie, body["key"].as_str().unwrap().to_owned()));
+    }
+    assert_eq!(logins[0].0, logins[1].0, "the second login kept the cookie");
+    assert_ne!(logins[0].1, logins[1].1, "each login has its own key");
+    for (cookie, key) in &logins {
+        assert_eq!(
+            sessions_with(&gw, Some(cookie), Some(key)).await,
+            StatusCode::OK
+        );
+    }
+    // A cookie no login knows (planted by another local server) is replaced, not adopted.
+    let code = gw.fresh_code().await;
+    let response = reqwest::Client::new()
+        .post(gw.url("/api/login"))
+        .header(COOKIE, format!("{}={}", gw.cookie_name(), "a".repeat(64)))
+        .json(&json!({ "code": code }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert_ne!(login_cookie(&response).unwrap(), "a".repeat(64));
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn log_out_everywhere_ends_every_browser_login_and_closes_their_sockets() {
+    let gw = TestGateway::start().await;
+    let (browser, login) = gw.login().await;
+    let (_, other) = gw.login().await;
+    let mut page_socket = gw
+        .ws_connect(WsAuth::Browser(login.clone()), Some(gw.origin()))
+        .await
+        .unwrap();
+    let mut script_socket = gw
+        .ws_connect(WsAuth::Bearer(gw.token()), None)
+        .await
+        .unwrap();
+
+    // Needs a login itself.
+    let response = gw
+        .anonymous()
+        .post(gw.url("/api/logout-all"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(response, StatusCode::UNAUTHORIZED).await;
+
+    let response = browser
+        .post(gw.url("/api/logout-all"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let cleared = response
+        .headers()
+        .get("set-cookie")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cleared.contains("Max-Age=0"), "{cleared}");
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["ended"], 2, "{body}");
+
+    for (what, login) in [("this browser", &login), ("the other browser", &other)] {
+        assert_eq!(
+            sessions_with(&gw, Some(&login.cookie), Some(&login.key)).await,
+            StatusCode::UNAUTHORIZED,
+            "{what}"
+        );
+    }
+    assert_eq!(
+        page_socket.close_code().await,
+        Some(4401),
+        "the page's socket closes"
+    );
+    // The API token is not a browser login: scripts and their sockets go on.
+    let (status, _) = gw.get(&gw.bearer_client(), "/api/sessions").await;
+    assert_eq!(status, StatusCode::OK);
+    let response = post_json(&gw.bearer_client(), &gw.url("/api/sessions"), &json!({})).await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+    script_socket.sessions_changed().await;
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_login_survives_a_restart_over_the_same_data_home() {
     let gw = TestGateway::start().await;
-    let (_, cookie) = gw.login().await;
+    let (_, login) = gw.login().await;
     let token = gw.token();
     let old_addr = gw.addr;
 
     let gw = gw.restart().await;
     assert_ne!(gw.addr, old_addr, "a new gateway listens");
     assert_eq!(gw.token(), token, "the token file is reused");
-    let response = reqwest::Client::new()
-        .get(gw.url("/api/sessions"))
-        .header(COOKIE, format!("pincer_session={cookie}"))
-        .send()
-        .await
-        .unwrap();
+    // The new gateway's cookie name has its new port; a restart on the same port would
+    // find the browser's cookie under it.
     assert_eq!(
-        response.status(),
+        sessions_with(&gw, Some(&login.cookie), Some(&login.key)).await,
         StatusCode::OK,
-        "the old cookie still logs in"
+        "the old login still works"
     );
     let (status, _) = gw.get(&gw.bearer_client(), "/api/usage").await;
     assert_eq!(status, StatusCode::OK);
-    // A made-up cookie does not.
-    let response = reqwest::Client::new()
-        .get(gw.url("/api/sessions"))
-        .header(COOKIE, format!("pincer_session={}", "0".repeat(64)))
-        .send()
-        .await
-        .unwrap();
-    expect_error(response, StatusCode::UNAUTHORIZED).await;
+    // A made-up login does not.
+    assert_eq!(
+        sessions_with(&gw, Some(&"0".repeat(64)), Some(&login.key)).await,
+        StatusCode::UNAUTHORIZED
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]
 async fn the_websocket_refuses_foreign_origins_even_with_a_valid_login() {
     let gw = TestGateway::start().await;
-    let cookie = gw.browser_cookie().await;
+    let login = gw.browser_login().await;
     let other_port = format!("http://127.0.0.1:{}", gw.addr.port().wrapping_add(1).max(1));
     for origin in ["http://evil.example", other_port.as_str(), "null"] {
         let status = refused_status(
-            gw.ws_connect(WsAuth::Cookie(cookie.clone()), Some(origin.to_owned()))
+            gw.ws_connect(WsAuth::Browser(login.clone()), Some(origin.to_owned()))
                 .await,
         );
         assert_eq!(status, StatusCode::FORBIDDEN, "Origin: {origin}");
     }
     // The page's own origin is welcome; the first message is the snapshot.
     let ws = gw
-        .ws_connect(WsAuth::Cookie(cookie), Some(gw.origin()))
+        .ws_connect(WsAuth::Browser(login), Some(gw.origin()))
         .await
         .expect("same-origin WebSocket");
     assert!(ws.snapshot.is_empty(), "no turn is running");
@@ -353,8 +513,9 @@ async fn a_flood_of_wrong_codes_does_not_stop_the_owners_code() {
     .await;
     assert!(response.status().is_success(), "{}", response.status());
     assert!(login_cookie(&response).is_some());
-    let (_, cookie) = gw.login().await;
-    assert!(!cookie.is_empty());
+    let (client, _) = gw.login().await;
+    let (status, _) = gw.get(&client, "/api/sessions").await;
+    assert_eq!(status, StatusCode::OK);
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -82,6 +82,8 @@ fn render() -> String {
         PricedBucket,
         UsageReport,
         LoginRequest,
+        LoginResult,
+        LoggedOut,
         LoginCode,
         Health,
         DesktopInfo,
