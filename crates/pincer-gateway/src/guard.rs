@@ -13,7 +13,7 @@ use crate::error::ApiError;
 use crate::host::Host;
 use crate::state::AppState;
 
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
 connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
