@@ -51,7 +51,7 @@ test('login with the one-time code; a used code is refused', async () => {
   await page.locator(tid('nav-settings')).click();
   await page.locator(tid('login-code-new')).click();
   const shown = (await page.locator(tid('login-code-shown')).textContent()) ?? '';
-  const code = shown.match(/[A-Z0-9]{4}-[A-Z0-9]{4}/)?.[0];
+  const code = shown.match(/[A-Z0-9]{5}-[A-Z0-9]{4}-[A-Z0-9]{4}/)?.[0];
   assert.ok(code, `a code is shown: ${shown}`);
   await page.locator(tid('login-code-shown')).scrollIntoViewIfNeeded();
   await screenshot(page, 'settings-another-device');
@@ -60,6 +60,34 @@ test('login with the one-time code; a used code is refused', async () => {
   await page2.locator(tid('composer')).waitFor();
   await context.close();
   await other.close();
+});
+
+test('the login cookie alone is refused; log out everywhere ends every browser', async () => {
+  const page = await loggedInPage();
+  const other = await loggedInPage();
+  // What another web server on 127.0.0.1 receives from this browser: the cookie (cookies
+  // ignore ports). Replayed without the key the page keeps in its own storage, it is refused.
+  const port = new URL(daemon.url).port;
+  const cookie = (await page.context().cookies(daemon.url)).find((c) => c.name.startsWith('pincer_session'));
+  assert.equal(cookie?.name, `pincer_session_${port}`, 'the cookie is named for the port');
+  assert.ok(cookie.httpOnly, 'scripts cannot read the cookie');
+  const stolen = { cookie: `${cookie.name}=${cookie.value}` };
+  assert.equal((await fetch(`${daemon.url}/api/sessions`, { headers: stolen })).status, 401);
+  const key = await page.evaluate(() => localStorage.getItem('pincer.loginKey'));
+  assert.ok(key, 'the page keeps its key');
+  const both = { ...stolen, 'x-pincer-key': key };
+  assert.equal((await fetch(`${daemon.url}/api/sessions`, { headers: both })).status, 200);
+
+  await page.locator(tid('nav-settings')).click();
+  await page.locator(tid('logout-everywhere')).click();
+  await screenshot(page, 'settings-logout-everywhere');
+  await page.locator(tid('logout-everywhere-confirm')).click();
+  await page.locator(tid('login-code')).waitFor();
+  // The other browser's open page loses its live connection and asks for a login too.
+  await other.locator(tid('login-code')).waitFor();
+  assert.equal((await fetch(`${daemon.url}/api/sessions`, { headers: both })).status, 401);
+  await page.context().close();
+  await other.context().close();
 });
 
 test('a message streams in as rendered markdown', async () => {
