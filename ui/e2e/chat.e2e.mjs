@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  daemonSuite, startDaemon, newLoginUrl, screenshot, waitFor,
+  daemonSuite, keyHeaders, startDaemon, newLoginUrl, screenshot, waitFor,
 } from './harness.mjs';
 
 let llm, daemon, browser, suite;
@@ -241,7 +241,7 @@ test('keyboard: Shift+Enter makes a new line, Enter sends; the sidebar renames, 
   // Another chat, so that searching has something to leave out even when this test runs alone.
   const other = await page.request.post(`${daemon.url}/api/sessions`, {
     data: { title: 'Groceries' },
-    headers: { Origin: daemon.url },
+    headers: { Origin: daemon.url, ...(await keyHeaders(page)) },
   });
   assert.equal(other.status(), 201, await other.text());
   await newChat(page);
@@ -279,7 +279,7 @@ test('keyboard: Shift+Enter makes a new line, Enter sends; the sidebar renames, 
   await renamed.locator(tid('session-delete')).click();
   await renamed.locator(tid('session-delete-confirm')).click();
   await waitFor(async () => (await page.locator(`${tid('session-item')}[data-session-id="${id}"]`).count()) === 0, 'the deleted chat to leave the list');
-  const gone = await page.request.get(`${daemon.url}/api/sessions/${id}/messages`);
+  const gone = await page.request.get(`${daemon.url}/api/sessions/${id}/messages`, { headers: await keyHeaders(page) });
   assert.equal(gone.status(), 404);
   await page.context().close();
 });
@@ -290,7 +290,7 @@ test('usage page shows the figures of the requests made', async () => {
   await page.locator(tid('usage-table')).waitFor();
   // The markdown test's request reported 1,200 input tokens, 400 cached, 300 output;
   // every other scripted reply reports the testkit default (10 in, 0 cached, 5 out).
-  const response = await page.request.get(`${daemon.url}/api/usage?days=7`);
+  const response = await page.request.get(`${daemon.url}/api/usage?days=7`, { headers: await keyHeaders(page) });
   const report = await response.json();
   const sum = (f) => report.buckets.reduce((n, b) => n + f(b.totals), 0);
   const requests = sum((t) => t.requests);
