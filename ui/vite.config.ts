@@ -4,7 +4,7 @@ import react from "@vitejs/plugin-react";
 // The CSP the daemon serves the built page with; `vite preview` uses it too so a
 // violation shows up before the page ships.
 export const CSP =
-  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
+  "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
   "connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 const backend = process.env.PINCER_UI_BACKEND ?? "http://127.0.0.1:7420";

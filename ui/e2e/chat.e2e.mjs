@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  daemonSuite, startDaemon, newLoginUrl, screenshot, waitFor,
+  daemonSuite, keyHeaders, startDaemon, newLoginUrl, screenshot, waitFor,
 } from './harness.mjs';
 
 let llm, daemon, browser, suite;
@@ -51,7 +51,7 @@ test('login with the one-time code; a used code is refused', async () => {
   await page.locator(tid('nav-settings')).click();
   await page.locator(tid('login-code-new')).click();
   const shown = (await page.locator(tid('login-code-shown')).textContent()) ?? '';
-  const code = shown.match(/[A-Z0-9]{4}-[A-Z0-9]{4}/)?.[0];
+  const code = shown.match(/[A-Z0-9]{5}-[A-Z0-9]{4}-[A-Z0-9]{4}/)?.[0];
   assert.ok(code, `a code is shown: ${shown}`);
   await page.locator(tid('login-code-shown')).scrollIntoViewIfNeeded();
   await screenshot(page, 'settings-another-device');
@@ -60,6 +60,34 @@ test('login with the one-time code; a used code is refused', async () => {
   await page2.locator(tid('composer')).waitFor();
   await context.close();
   await other.close();
+});
+
+test('the login cookie alone is refused; log out everywhere ends every browser', async () => {
+  const page = await loggedInPage();
+  const other = await loggedInPage();
+  // What another web server on 127.0.0.1 receives from this browser: the cookie (cookies
+  // ignore ports). Replayed without the key the page keeps in its own storage, it is refused.
+  const port = new URL(daemon.url).port;
+  const cookie = (await page.context().cookies(daemon.url)).find((c) => c.name.startsWith('pincer_session'));
+  assert.equal(cookie?.name, `pincer_session_${port}`, 'the cookie is named for the port');
+  assert.ok(cookie.httpOnly, 'scripts cannot read the cookie');
+  const stolen = { cookie: `${cookie.name}=${cookie.value}` };
+  assert.equal((await fetch(`${daemon.url}/api/sessions`, { headers: stolen })).status, 401);
+  const key = await page.evaluate(() => localStorage.getItem('pincer.loginKey'));
+  assert.ok(key, 'the page keeps its key');
+  const both = { ...stolen, 'x-pincer-key': key };
+  assert.equal((await fetch(`${daemon.url}/api/sessions`, { headers: both })).status, 200);
+
+  await page.locator(tid('nav-settings')).click();
+  await page.locator(tid('logout-everywhere')).click();
+  await screenshot(page, 'settings-logout-everywhere');
+  await page.locator(tid('logout-everywhere-confirm')).click();
+  await page.locator(tid('login-code')).waitFor();
+  // The other browser's open page loses its live connection and asks for a login too.
+  await other.locator(tid('login-code')).waitFor();
+  assert.equal((await fetch(`${daemon.url}/api/sessions`, { headers: both })).status, 401);
+  await page.context().close();
+  await other.context().close();
 });
 
 test('a message streams in as rendered markdown', async () => {
@@ -213,7 +241,7 @@ test('keyboard: Shift+Enter makes a new line, Enter sends; the sidebar renames, 
   // Another chat, so that searching has something to leave out even when this test runs alone.
   const other = await page.request.post(`${daemon.url}/api/sessions`, {
     data: { title: 'Groceries' },
-    headers: { Origin: daemon.url },
+    headers: { Origin: daemon.url, ...(await keyHeaders(page)) },
   });
   assert.equal(other.status(), 201, await other.text());
   await newChat(page);
@@ -251,7 +279,7 @@ test('keyboard: Shift+Enter makes a new line, Enter sends; the sidebar renames, 
   await renamed.locator(tid('session-delete')).click();
   await renamed.locator(tid('session-delete-confirm')).click();
   await waitFor(async () => (await page.locator(`${tid('session-item')}[data-session-id="${id}"]`).count()) === 0, 'the deleted chat to leave the list');
-  const gone = await page.request.get(`${daemon.url}/api/sessions/${id}/messages`);
+  const gone = await page.request.get(`${daemon.url}/api/sessions/${id}/messages`, { headers: await keyHeaders(page) });
   assert.equal(gone.status(), 404);
   await page.context().close();
 });
@@ -262,7 +290,7 @@ test('usage page shows the figures of the requests made', async () => {
   await page.locator(tid('usage-table')).waitFor();
   // The markdown test's request reported 1,200 input tokens, 400 cached, 300 output;
   // every other scripted reply reports the testkit default (10 in, 0 cached, 5 out).
-  const response = await page.request.get(`${daemon.url}/api/usage?days=7`);
+  const response = await page.request.get(`${daemon.url}/api/usage?days=7`, { headers: await keyHeaders(page) });
   const report = await response.json();
   const sum = (f) => report.buckets.reduce((n, b) => n + f(b.totals), 0);
   const requests = sum((t) => t.requests);

@@ -123,6 +123,14 @@ export function newLoginUrl(home) {
   });
 }
 
+/**
+ * The headers that prove a page's login for requests made outside it (`page.request`):
+ * its cookie is in the context's jar, but the login's key lives in the page's storage.
+ */
+export async function keyHeaders(page) {
+  return { 'X-Pincer-Key': await page.evaluate(() => localStorage.getItem('pincer.loginKey') ?? '') };
+}
+
 export async function launchBrowser() {
   return chromium.launch({
     executablePath: process.env.PINCER_CHROMIUM ?? '/usr/bin/chromium',

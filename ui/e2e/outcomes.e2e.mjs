@@ -11,7 +11,7 @@ import { once } from 'node:events';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  daemonSuite, makeHome, newLoginUrl, removeHome, screenshot, startDaemon, waitFor,
+  daemonSuite, keyHeaders, makeHome, newLoginUrl, removeHome, screenshot, startDaemon, waitFor,
 } from './harness.mjs';
 
 let llm, daemon;
@@ -84,7 +84,7 @@ test('a model that reuses call_0 every turn: each card keeps its own outcome and
 
   // The daemon's record: one tool message per call, each with its own id and outcome.
   const session = decodeURIComponent(new URL(page.url()).hash.replace('#/chat/', ''));
-  const res = await page.request.get(`${daemon.url}/api/sessions/${session}/messages`);
+  const res = await page.request.get(`${daemon.url}/api/sessions/${session}/messages`, { headers: await keyHeaders(page) });
   assert.equal(res.status(), 200);
   const tools = (await res.json()).filter((m) => m.role === 'tool');
   assert.deepEqual(tools.map((m) => m.tool_outcome), ['ok', 'ok', 'ok', 'denied']);

@@ -100,17 +100,31 @@ test('images in the workspace load in the page; others do not', async () => {
 
   const page = await open(await newLoginUrl(daemon.home));
   await page.locator(tid('composer')).waitFor();
+  // As the page shows them: fetched with the login key, drawn from a blob: URL.
   const load = (path) =>
-    page.evaluate(
-      (src) =>
-        new Promise((done) => {
-          const img = new Image();
-          img.onload = () => done(img.naturalWidth);
-          img.onerror = () => done(0);
-          img.src = src;
-        }),
-      `/api/images?path=${encodeURIComponent(path)}`,
-    );
+    page.evaluate(async (src) => {
+      const res = await fetch(src, { headers: { 'X-Pincer-Key': localStorage.getItem('pincer.loginKey') ?? '' } });
+      if (!res.ok) return 0;
+      const url = URL.createObjectURL(await res.blob());
+      return new Promise((done) => {
+        const img = new Image();
+        img.onload = () => done(img.naturalWidth);
+        img.onerror = () => done(0);
+        img.src = url;
+      });
+    }, `/api/images?path=${encodeURIComponent(path)}`);
+  // A plain <img src> carries only the cookie, which is not a login by itself.
+  const plain = await page.evaluate(
+    (src) =>
+      new Promise((done) => {
+        const img = new Image();
+        img.onload = () => done(img.naturalWidth);
+        img.onerror = () => done(0);
+        img.src = src;
+      }),
+    `/api/images?path=${encodeURIComponent(inside)}`,
+  );
+  assert.equal(plain, 0, 'the cookie alone does not load an image');
   assert.equal(await load(inside), 8, 'a workspace image loads under the page\'s CSP and login');
   assert.equal(await load(outside), 0, 'an image outside the workspace does not');
   assert.equal(await load(join(daemon.workspace, 'screenshots', 'missing.png')), 0);
@@ -123,7 +137,9 @@ test('a headless daemon has no Desktop settings', async () => {
   await page.locator(tid('nav-settings')).click();
   await page.locator(tid('logout')).waitFor();
   await page.locator(tid('settings-provider')).first().waitFor();
-  const info = await page.evaluate(async () => (await fetch('/api/desktop')).json());
+  const info = await page.evaluate(async () =>
+    (await fetch('/api/desktop', { headers: { 'X-Pincer-Key': localStorage.getItem('pincer.loginKey') ?? '' } })).json(),
+  );
   assert.deepEqual(info, { app: false });
   assert.equal(await page.locator(tid('desktop-settings')).count(), 0);
   await page.context().close();

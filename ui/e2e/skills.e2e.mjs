@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  daemonSuite, newLoginUrl, screenshot, waitFor,
+  daemonSuite, keyHeaders, newLoginUrl, screenshot, waitFor,
 } from './harness.mjs';
 
 let daemon;
@@ -198,7 +198,7 @@ test('a skill that pipes a download into a shell waits for review, and is enable
   await row.waitFor();
   assert.equal(await page.locator(reviewCard('e2e-installer')).count(), 0, 'it left Needs your review');
   // The daemon agrees.
-  const res = await page.request.get(`${daemon.url}/api/skills/e2e-installer`);
+  const res = await page.request.get(`${daemon.url}/api/skills/e2e-installer`, { headers: await keyHeaders(page) });
   const detail = await res.json();
   assert.equal(detail.skill.status, 'ready');
   assert.equal(detail.skill.approved, true);

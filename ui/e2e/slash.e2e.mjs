@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
-  daemonSuite, newLoginUrl, screenshot, waitFor,
+  daemonSuite, keyHeaders, newLoginUrl, screenshot, waitFor,
 } from './harness.mjs';
 
 let llm, daemon;
@@ -162,7 +162,7 @@ test('a skill that cannot run is not offered, and starting it anyway shows a fai
   await page.locator(tid('composer')).waitFor();
   // Once the daemon has read it (hot reload), the list has it as unavailable.
   await waitFor(async () => {
-    const res = await page.request.get(`${daemon.url}/api/skills/e2e-needs-bin`);
+    const res = await page.request.get(`${daemon.url}/api/skills/e2e-needs-bin`, { headers: await keyHeaders(page) });
     return res.ok() && (await res.json()).skill.status === 'unavailable';
   }, 'the daemon to read the new skill');
   await pageListsIt;

@@ -377,7 +377,8 @@ const server = http.createServer(async (req, res) => {
       }
       const token = randomUUID();
       tokens.add(token);
-      return send(res, 204, undefined, { "Set-Cookie": `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` });
+      // The real daemon also wants the key back as X-Pincer-Key; this stand-in only hands it out.
+      return send(res, 200, { key: randomUUID() }, { "Set-Cookie": `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/` });
     }
     if (!path.startsWith("/api/")) return err(res, 404, "not found");
     if (!authed(req)) return err(res, 401, "not logged in");
@@ -386,6 +387,11 @@ const server = http.createServer(async (req, res) => {
       const t = cookieToken(req);
       if (t) tokens.delete(t);
       return send(res, 204, undefined, { "Set-Cookie": `${COOKIE}=; Max-Age=0; Path=/` });
+    }
+    if (path === "/api/logout-all" && req.method === "POST") {
+      const ended = tokens.size;
+      tokens.clear();
+      return send(res, 200, { ended }, { "Set-Cookie": `${COOKIE}=; Max-Age=0; Path=/` });
     }
     if (path === "/api/sessions" && req.method === "GET") return send(res, 200, listSessions(url.searchParams.get("q")));
     if (path === "/api/sessions" && req.method === "POST") {

@@ -66,7 +66,7 @@ describe("login", () => {
     let release!: () => void;
     const { calls } = mockApi({
       ...loggedInRoutes(),
-      "POST /api/login": () => new Promise((r) => (release = () => r({ status: 204 }))),
+      "POST /api/login": () => new Promise((r) => (release = () => r({ status: 200, body: { key: "key-1" } }))),
     });
     window.history.replaceState(null, "", "/#login=abcd-efgh");
     render(<App />);
@@ -77,12 +77,21 @@ describe("login", () => {
     expect(calls.find((c) => c.path === "/api/login")?.body).toEqual({ code: "ABCD-EFGH" });
     release();
     expect(await screen.findByTestId("new-chat")).toBeInTheDocument();
+    // The login's key is kept for this origin and proves the login on every call and on
+    // the socket; the cookie alone would not.
+    expect(window.localStorage.getItem("pincer.loginKey")).toBe("key-1");
+    await waitFor(() => expect(calls.some((c) => c.path === "/api/sessions")).toBe(true));
+    const after = calls.filter((c) => c.path !== "/api/login" && c.path !== "/api/approvals");
+    expect(after.length).toBeGreaterThan(0);
+    for (const call of after) expect(call.headers["x-pincer-key"], call.path).toBe("key-1");
+    await waitFor(() => expect(FakeWebSocket.instances.length).toBeGreaterThan(0));
+    expect(socket().protocols).toEqual(["pincer.v1", "pincer.key.key-1"]);
   });
 
   it("shows the login page when not logged in and sends the typed code trimmed and upper-cased", async () => {
     const { calls } = mockApi({
       "GET /api/approvals": () => ({ status: 401, body: { error: "not logged in" } }),
-      "POST /api/login": () => ({ status: 204 }),
+      "POST /api/login": () => ({ status: 200, body: { key: "key-2" } }),
       "GET /api/sessions": ok([]),
     });
     render(<App />);

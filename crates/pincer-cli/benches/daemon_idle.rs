@@ -77,8 +77,9 @@ fn main() {
             .send()
             .await
             .unwrap();
-        assert_eq!(login.status(), 204);
+        assert_eq!(login.status(), 200);
         let cookie = login.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+        let key = login.json::<serde_json::Value>().await.unwrap()["key"].as_str().unwrap().to_owned();
         // The page and everything it loads (the embedded bundle), then what it asks for.
         let index = client.get(format!("{url}/")).send().await.unwrap().text().await.unwrap();
         let assets: Vec<String> = index
@@ -87,12 +88,13 @@ fn main() {
             .map(str::to_owned)
             .collect();
         for path in assets.iter().map(String::as_str).chain(["/api/settings", "/api/sessions", "/api/usage?days=30"]) {
-            let response = client.get(format!("{url}{path}")).header("cookie", &cookie).send().await.unwrap();
+            let response = client.get(format!("{url}{path}")).header("cookie", &cookie).header("x-pincer-key", &key).send().await.unwrap();
             assert!(response.status().is_success(), "{path}: {}", response.status());
             response.bytes().await.unwrap();
         }
         let mut request = format!("{}/api/ws", url.replace("http://", "ws://")).into_client_request().unwrap();
         request.headers_mut().insert("cookie", cookie.parse().unwrap());
+        request.headers_mut().insert("sec-websocket-protocol", format!("pincer.v1, pincer.key.{key}").parse().unwrap());
         let (mut ws, _) = tokio_tungstenite::connect_async_with_config(request, None, true).await.unwrap();
         let mut times = Vec::new();
         for i in 0..turns {

@@ -46,8 +46,17 @@ pub enum Command {
     Daemon(DaemonArgs),
     /// Print a one-time login link for the running daemon's web UI.
     Login,
+    /// End browser logins of the running daemon (`--all`: every browser, this one too).
+    Logout(LogoutArgs),
     /// List, check, create, enable and disable skills.
     Skills(SkillsArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct LogoutArgs {
+    /// Every browser and app window logged in to the daemon; the API token keeps working.
+    #[arg(long, required = true)]
+    pub all: bool,
 }
 
 #[derive(Debug, Args)]

@@ -54,6 +54,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Doctor => doctor::doctor(&global).await,
         Command::Daemon(args) => daemon::daemon(&global, args).await,
         Command::Login => login::login(&global).await,
+        Command::Logout(_) => login::logout_all(&global).await,
         Command::Skills(args) => skills::skills(&global, args).await,
     }
 }

@@ -153,3 +153,77 @@ fn daemon_refuses_a_public_address_without_the_flag() {
         "nothing is set up for a refused address"
     );
 }
+
+/// Logs a browser in with `code`; returns its cookie header value and key.
+fn browser_login(url: &str, code: &str) -> (String, String) {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let response = reqwest::Client::new()
+            .post(format!("{url}/api/login"))
+            .json(&serde_json::json!({ "code": code }))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
+        let cookie = response.headers()["set-cookie"]
+            .to_str()
+            .unwrap()
+            .split(';')
+            .next()
+            .unwrap()
+            .to_owned();
+        let body: serde_json::Value = response.json().await.unwrap();
+        (cookie, body["key"].as_str().unwrap().to_owned())
+    })
+}
+
+/// The status of `GET /api/sessions` as that browser.
+fn sessions_status(url: &str, (cookie, key): &(String, String)) -> u16 {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        reqwest::Client::new()
+            .get(format!("{url}/api/sessions"))
+            .header("cookie", cookie)
+            .header("x-pincer-key", key)
+            .send()
+            .await
+            .unwrap()
+            .status()
+            .as_u16()
+    })
+}
+
+#[test]
+fn logout_all_ends_every_browser_login_of_the_running_daemon() {
+    let home = tempfile::tempdir().unwrap();
+    let daemon = Daemon::start(home.path());
+    let code = daemon
+        .login_link
+        .split("#login=")
+        .nth(1)
+        .unwrap()
+        .to_owned();
+    let browser = browser_login(&daemon.url, &code);
+    assert_eq!(sessions_status(&daemon.url, &browser), 200);
+
+    // `--all` is not optional: there is no "this browser" on the command line.
+    let output = pincer(home.path()).arg("logout").output().unwrap();
+    assert!(!output.status.success());
+    assert_eq!(sessions_status(&daemon.url, &browser), 200);
+
+    let output = pincer(home.path())
+        .args(["logout", "--all"])
+        .output()
+        .unwrap();
+    assert!(output.status.success(), "{output:?}");
+    let stdout = String::from_utf8(output.stdout).unwrap();
+    assert!(stdout.starts_with("Ended 1 browser login of "), "{stdout}");
+    assert_eq!(sessions_status(&daemon.url, &browser), 401);
+    assert!(daemon.terminate().success());
+}

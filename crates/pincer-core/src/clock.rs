@@ -1,4 +1,4 @@
-//! Time, injected: whatever waits on the clock (the gateway's login throttle; schedulers
+//! Time, injected: whatever waits on the clock (the gateway's login codes; schedulers
 //! and timeouts as they come) asks a [`Clock`] for the time instead of calling
 //! `Instant::now()` itself, so tests move a [`ManualClock`] instead of waiting out real
 //! seconds.

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::wire::{Health, LoginCode};
+use crate::wire::{Health, LoggedOut, LoginCode};
 
 #[derive(Debug, thiserror::Error)]
 pub enum ClientError {
@@ -73,6 +73,19 @@ impl Client {
 
     /// A fresh one-time login code, asked for with the API token.
     pub async fn login_code(&self) -> Result<LoginCode, ClientError> {
+        self.post_with_token("/api/login-codes").await
+    }
+
+    /// Ends every browser login ("log out everywhere"); how many there were.
+    pub async fn logout_all(&self) -> Result<u64, ClientError> {
+        let answer: LoggedOut = self.post_with_token("/api/logout-all").await?;
+        Ok(answer.ended)
+    }
+
+    async fn post_with_token<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &str,
+    ) -> Result<T, ClientError> {
         let token =
             std::fs::read_to_string(&self.token_path).map_err(|source| ClientError::Token {
                 path: self.token_path.clone(),
@@ -80,7 +93,7 @@ impl Client {
             })?;
         let request = self
             .http
-            .post(format!("{}/api/login-codes", self.url))
+            .post(format!("{}{path}", self.url))
             .bearer_auth(token.trim());
         let response = self.send(request).await?;
         response.json().await.map_err(|e| ClientError::NotPincer {

@@ -10,19 +10,22 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
+use crate::host::Host;
 use crate::state::AppState;
 
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; \
 connect-src 'self'; font-src 'self'; object-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 pub async fn check(State(state): State<Arc<AppState>>, request: Request, next: Next) -> Response {
     let headers = request.headers();
-    let host = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    if !state.allow_remote && !is_loopback_host(&host) {
+    let Some((host, parsed)) = request_host(&request) else {
+        tracing::warn!(host = ?headers.get(header::HOST), "refused a request with a malformed Host");
+        return refuse(
+            StatusCode::MISDIRECTED_REQUEST,
+            "this Pincer only answers to a Host of the form name[:port]",
+        );
+    };
+    if !state.allow_remote && !parsed.is_loopback() {
         tracing::warn!(host, "refused a request for a foreign Host");
         return refuse(
             StatusCode::MISDIRECTED_REQUEST,
@@ -125,18 +128,21 @@ fn is_websocket_upgrade(headers: &HeaderMap) -> bool {
         .is_some_and(|v| v.eq_ignore_ascii_case("websocket"))
 }
 
-/// `localhost`, `127.x.x.x` or `[::1]`, with or without a port.
-pub fn is_loopback_host(host: &str) -> bool {
-    let name = if let Some(rest) = host.strip_prefix('[') {
-        rest.split(']').next().unwrap_or_default()
-    } else {
-        host.rsplit_once(':').map_or(host, |(name, _)| name)
-    };
-    if name.eq_ignore_ascii_case("localhost") {
-        return true;
+/// The request's one `Host` header, strictly parsed; `None` when it is missing, repeated,
+/// malformed, or an absolute request URL names another authority.
+fn request_host(request: &Request) -> Option<(String, Host)> {
+    let mut values = request.headers().get_all(header::HOST).iter();
+    let value = values.next()?.to_str().ok()?;
+    if values.next().is_some() {
+        return None;
     }
-    name.parse::<std::net::IpAddr>()
-        .is_ok_and(|ip| ip.is_loopback())
+    let parsed = Host::parse(value)?;
+    if let Some(authority) = request.uri().authority()
+        && !authority.as_str().eq_ignore_ascii_case(value)
+    {
+        return None;
+    }
+    Some((value.to_owned(), parsed))
 }
 
 /// Same origin as the page (scheme-agnostic: http or https on the same host and port), or
@@ -161,6 +167,10 @@ fn origin_allowed(origin: &HeaderValue, host: &str, extra: &[String]) -> bool {
 mod tests {
     use super::*;
 
+    fn is_loopback_host(host: &str) -> bool {
+        Host::parse(host).is_some_and(|h| h.is_loopback())
+    }
+
     #[test]
     fn loopback_hosts() {
         for host in [
@@ -176,6 +186,7 @@ mod tests {
             "evil.example:7420",
             "192.168.1.2:7420",
             "localhost.evil.com",
+            "127.0.0.1:1@evil",
             "",
         ] {
             assert!(!is_loopback_host(host), "{host}");

@@ -18,10 +18,12 @@ mod api;
 mod assets;
 pub mod auth;
 pub mod client;
+mod connections;
 pub use pincer_core::clock;
 mod desktop;
 mod error;
 mod guard;
+mod host;
 pub mod link;
 mod settings_file;
 mod state;
@@ -72,10 +74,29 @@ pub fn check_listen(addr: SocketAddr, allow_remote: bool) -> Result<(), GatewayE
     }
 }
 
+/// How long a connection may take to send a request's headers (and how long an idle
+/// keep-alive connection stays open), and how many connections are served at once. See
+/// `connections.rs` for what happens at the cap.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    pub header_timeout: std::time::Duration,
+    pub max_connections: usize,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            header_timeout: std::time::Duration::from_secs(10),
+            max_connections: 256,
+        }
+    }
+}
+
 /// A bound, not yet serving gateway.
 pub struct Gateway {
     listener: TcpListener,
     state: Arc<AppState>,
+    limits: ConnectionLimits,
 }
 
 impl Gateway {
@@ -88,8 +109,8 @@ impl Gateway {
         Self::bind_with_clock(engine, home, options, Arc::new(clock::SystemClock)).await
     }
 
-    /// [`Gateway::bind`] with the clock that times the login throttle, so tests can move
-    /// time instead of waiting out a lock.
+    /// [`Gateway::bind`] with the clock that times the login codes, so tests can move
+    /// time instead of waiting for a code to expire.
     pub async fn bind_with_clock(
         engine: Engine,
         home: PathBuf,
@@ -105,19 +126,35 @@ impl Gateway {
                     addr: options.listen,
                     source,
                 })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| GatewayError::Bind {
+                addr: options.listen,
+                source,
+            })?
+            .port();
         let (sessions_changed, _) = broadcast::channel(64);
         let state = Arc::new(AppState {
             engine,
             home,
             workspace_override: options.workspace_override,
-            auth: auth::Auth::new(token, clock),
+            auth: auth::Auth::new(token, clock, port),
             allow_remote: options.allow_remote,
             extra_origins: options.extra_origins,
             sessions_changed,
             settings_lock: tokio::sync::Mutex::new(()),
             desktop: options.desktop,
         });
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            limits: ConnectionLimits::default(),
+        })
+    }
+
+    /// Replaces the default [`ConnectionLimits`] (tests use short timeouts and small caps).
+    pub fn set_connection_limits(&mut self, limits: ConnectionLimits) {
+        self.limits = limits;
     }
 
     pub fn local_addr(&self) -> Result<SocketAddr, GatewayError> {
@@ -144,10 +181,8 @@ impl Gateway {
                 tracing::debug!(error = %e, "could not set TCP_NODELAY");
             }
         });
-        axum::serve(listener, app)
-            .with_graceful_shutdown(shutdown)
-            .await
-            .map_err(GatewayError::Serve)
+        connections::serve(listener, app, self.limits, shutdown).await;
+        Ok(())
     }
 }
 

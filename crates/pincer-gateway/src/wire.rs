@@ -215,6 +215,22 @@ pub struct LoginRequest {
     pub code: String,
 }
 
+/// The answer to a login: besides the cookie, a key the page keeps in its own origin's
+/// storage and sends as `X-Pincer-Key` on every request (and in the WebSocket's protocol
+/// list); a cookie without it logs nobody in.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LoginResult {
+    pub key: String,
+}
+
+/// The answer to "log out everywhere": how many browser logins ended.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LoggedOut {
+    pub ended: u64,
+}
+
 /// A fresh one-time login code (for `pincer login` and the desktop shell).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]

@@ -4,13 +4,15 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::Extension;
 use axum::extract::State;
-use axum::extract::ws::{Message, WebSocket, WebSocketUpgrade};
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::response::Response;
 use futures::{SinkExt as _, StreamExt as _};
 use pincer_core::protocol::{Event, Op, OpError, OpErrorKind, Submission};
 use tokio::sync::broadcast::error::RecvError;
 
+use crate::auth::{Caller, WS_PROTOCOL};
 use crate::state::AppState;
 use crate::wire::ServerMessage;
 
@@ -19,13 +21,25 @@ const PING_EVERY: Duration = Duration::from_secs(30);
 /// Longest accepted client message (a long pasted prompt fits easily).
 const MAX_MESSAGE_BYTES: usize = 1 << 20;
 
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<Arc<AppState>>) -> Response {
-    ws.max_message_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| run(socket, state))
+/// Close code telling the page its login ended (4401, by analogy with HTTP 401).
+const LOGGED_OUT: u16 = 4401;
+
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
+) -> Response {
+    // The page offers `pincer.v1` plus its login key as a second protocol; the answer
+    // names only `pincer.v1`, so the key is never echoed.
+    ws.protocols([WS_PROTOCOL])
+        .max_message_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| run(socket, state, caller))
 }
 
-async fn run(socket: WebSocket, state: Arc<AppState>) {
+async fn run(socket: WebSocket, state: Arc<AppState>, caller: Caller) {
     let (mut sink, mut incoming) = socket.split();
+    let browser = matches!(caller, Caller::Browser { .. });
+    let mut logins_ended = state.auth.logins_ended();
     let (turns, mut events) = state.engine.subscribe_live();
     let mut changes = state.sessions_changed.subscribe();
     let mut skills = state.engine.skills().subscribe();
@@ -78,6 +92,19 @@ async fn run(socket: WebSocket, state: Arc<AppState>) {
                     tracing::debug!(error = %e, "websocket read failed");
                     break;
                 }
+            },
+            changed = logins_ended.changed(), if browser => {
+                let valid = changed.is_ok()
+                    && state
+                        .auth
+                        .still_valid(&caller, state.engine.store())
+                        .unwrap_or(false);
+                if valid {
+                    continue;
+                }
+                let close = CloseFrame { code: LOGGED_OUT, reason: "logged out".into() };
+                let _ = sink.send(Message::Close(Some(close))).await;
+                break;
             },
             _ = ping.tick() => {
                 if sink.send(Message::Ping(Default::default())).await.is_err() {

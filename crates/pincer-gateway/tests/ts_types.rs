@@ -84,6 +84,8 @@ fn render() -> String {
         PricedBucket,
         UsageReport,
         LoginRequest,
+        LoginResult,
+        LoggedOut,
         LoginCode,
         Health,
         DesktopInfo,

@@ -7,8 +7,10 @@ import type {
   DesktopUpdate,
   Health,
   HistoryMessage,
+  LoggedOut,
   LoginCode,
   LoginRequest,
+  LoginResult,
   NewSession,
   OpenSession,
   PendingApproval,
@@ -22,6 +24,7 @@ import type {
   TurnRecord,
   UsageReport,
 } from "../generated/protocol";
+import { authHeaders, clearLoginKey, setLoginKey } from "./loginKey";
 import { request } from "./rest";
 
 const enc = encodeURIComponent;
@@ -29,10 +32,25 @@ const enc = encodeURIComponent;
 export const api = {
   health: () => request<Health>("/api/health"),
 
-  login: (body: LoginRequest) =>
-    request<void>("/api/login", { method: "POST", body, quietAuth: true }),
+  /** Logs in and keeps the login's key (see loginKey.ts). */
+  login: async (body: LoginRequest) => {
+    const result = await request<LoginResult>("/api/login", { method: "POST", body, quietAuth: true });
+    setLoginKey(result.key);
+  },
   loginCode: () => request<LoginCode>("/api/login-codes", { method: "POST" }),
-  logout: () => request<void>("/api/logout", { method: "POST", quietAuth: true }),
+  logout: async () => {
+    try {
+      await request<void>("/api/logout", { method: "POST", quietAuth: true });
+    } finally {
+      clearLoginKey();
+    }
+  },
+  /** Ends every browser login, this one included. */
+  logoutEverywhere: async () => {
+    const result = await request<LoggedOut>("/api/logout-all", { method: "POST", quietAuth: true });
+    clearLoginKey();
+    return result;
+  },
 
   sessions: (q: string, signal?: AbortSignal) => {
     const query = q.trim() ? `?q=${enc(q.trim())}` : "";
@@ -77,4 +95,14 @@ export const api = {
 /** Where the page loads an image the agent produced (absolute path on the daemon's machine). */
 export function imageUrl(path: string): string {
   return `/api/images?path=${enc(path)}`;
+}
+
+/**
+ * An image the agent produced, fetched with this page's login (an `<img src>` cannot send
+ * the key header) and handed out as a `blob:` URL; the caller revokes it.
+ */
+export async function fetchImage(path: string, signal?: AbortSignal): Promise<string> {
+  const res = await fetch(imageUrl(path), { credentials: "same-origin", headers: authHeaders(), signal: signal ?? null });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  return URL.createObjectURL(await res.blob());
 }

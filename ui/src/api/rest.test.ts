@@ -57,6 +57,43 @@ describe("request", () => {
     off();
   });
 
+  it("keeps the login's key and sends it on every call; logging out forgets it", async () => {
+    const fetchMock = respond(200, { key: "k-42" });
+    await api.login({ code: "ABCDE-FGHJ-KMNP" });
+    expect(window.localStorage.getItem("pincer.loginKey")).toBe("k-42");
+    respond(200, []);
+    const calls = (globalThis.fetch as unknown as typeof fetchMock).mock.calls;
+    await api.sessions("");
+    const [, init] = calls[0] as unknown as [string, RequestInit];
+    expect((init.headers as Record<string, string>)["X-Pincer-Key"]).toBe("k-42");
+    respond(204);
+    await api.logout();
+    expect(window.localStorage.getItem("pincer.loginKey")).toBeNull();
+  });
+
+  it("tries once more when another tab logged in while a call was under way", async () => {
+    window.localStorage.setItem("pincer.loginKey", "old");
+    const seen: (string | undefined)[] = [];
+    vi.stubGlobal(
+      "fetch",
+      vi.fn(async (_url: string, init: RequestInit) => {
+        const key = (init.headers as Record<string, string>)["X-Pincer-Key"];
+        seen.push(key);
+        // The other tab's login lands while the first request is on its way.
+        window.localStorage.setItem("pincer.loginKey", "new");
+        return key === "new"
+          ? new Response("[]", { status: 200 })
+          : new Response('{"error":"not logged in"}', { status: 401 });
+      }),
+    );
+    const listener = vi.fn();
+    const off = onAuthRequired(listener);
+    await expect(api.sessions("")).resolves.toEqual([]);
+    expect(seen).toEqual(["old", "new"]);
+    expect(listener).not.toHaveBeenCalled();
+    off();
+  });
+
   it("reads Retry-After on 429", async () => {
     respond(429, { error: "too many attempts" }, { "Retry-After": "17" });
     await expect(api.login({ code: "X" })).rejects.toMatchObject({ status: 429, retryAfter: 17 });

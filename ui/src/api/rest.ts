@@ -3,6 +3,7 @@
 // the login page wherever the call was made.
 
 import type { ApiError } from "../generated/protocol";
+import { authHeaders, loginKey } from "./loginKey";
 
 export class HttpError extends Error {
   readonly status: number;
@@ -65,24 +66,29 @@ async function errorMessage(res: Response): Promise<string> {
   return res.statusText || `HTTP ${res.status}`;
 }
 
-export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
-  const init: RequestInit = {
-    method: opts.method ?? "GET",
-    credentials: "same-origin",
-    headers: { Accept: "application/json" },
-  };
+/** One fetch with this page's login key (read now: another tab may have logged in anew). */
+async function send(path: string, opts: RequestOptions): Promise<{ res: Response; key: string | null }> {
+  const key = loginKey();
+  const headers: Record<string, string> = { Accept: "application/json", ...authHeaders() };
+  const init: RequestInit = { method: opts.method ?? "GET", credentials: "same-origin", headers };
   if (opts.signal) init.signal = opts.signal;
   if (opts.body !== undefined) {
-    init.headers = { Accept: "application/json", "Content-Type": "application/json" };
+    headers["Content-Type"] = "application/json";
     init.body = JSON.stringify(opts.body);
   }
-  let res: Response;
   try {
-    res = await fetch(path, init);
+    return { res: await fetch(path, init), key };
   } catch (err) {
     if (err instanceof DOMException && err.name === "AbortError") throw err;
     throw new HttpError(0, "Cannot reach Pincer. Is the daemon running?");
   }
+}
+
+export async function request<T>(path: string, opts: RequestOptions = {}): Promise<T> {
+  let { res, key } = await send(path, opts);
+  // Another tab or window logged in while this request was under way: its key replaced
+  // ours in the shared storage. Once more with the current key before calling it a logout.
+  if (res.status === 401 && loginKey() !== key) ({ res } = await send(path, opts));
   if (!res.ok) {
     const message = await errorMessage(res);
     if (res.status === 401 && !opts.quietAuth) emitAuthRequired();

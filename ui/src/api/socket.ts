@@ -3,6 +3,7 @@
 // and keeps submissions sent while disconnected until the socket is open again.
 
 import type { ServerMessage, Submission } from "../generated/protocol";
+import { socketProtocols } from "./loginKey";
 
 export type SocketStatus = "connecting" | "connected" | "reconnecting" | "stopped";
 
@@ -108,7 +109,8 @@ export class LiveSocket {
     const Impl = this.opts.WebSocketImpl ?? WebSocket;
     let ws: WebSocket;
     try {
-      ws = new Impl(this.opts.url ?? socketUrl());
+      // A WebSocket cannot carry headers: the login's key goes as a second protocol.
+      ws = new Impl(this.opts.url ?? socketUrl(), socketProtocols());
     } catch {
       this.scheduleReconnect();
       return;

@@ -1,6 +1,7 @@
-import { fireEvent, render, screen } from "@testing-library/react";
+import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { mockApi, ok } from "../test/mockApi";
 import { newTool } from "../state/turn";
 import type { ToolCallView } from "../state/types";
 import { OUTPUT_PREVIEW_LINES, ToolCard, truncateOutput } from "./ToolCard";
@@ -129,30 +130,37 @@ describe("ToolCard decisions", () => {
 
 describe("ToolCard images", () => {
   const shot = "/home/me/pincer/workspace/screenshots/shot 1.png";
+  afterEach(() => vi.unstubAllGlobals());
 
-  it("shows a finished call's screenshots as thumbnails, visible while the card is folded", () => {
+  it("fetches a finished call's screenshots with the login key and shows them, visible while the card is folded", async () => {
+    window.localStorage.setItem("pincer.loginKey", "key-9");
+    const { calls } = mockApi({ "GET /api/images": ok("png") });
     render(<ToolCard tool={tool({ name: "screenshot", status: "ok", output: "took a screenshot", images: [shot, "/w/screenshots/b.png"] })} />);
-    const images = screen.getAllByTestId("tool-image");
+    const images = await screen.findAllByTestId("tool-image");
     expect(images).toHaveLength(2);
     expect(images[0]).toBeVisible();
-    expect(images[0]).toHaveAttribute("src", `/api/images?path=${encodeURIComponent(shot)}`);
+    expect(images[0]).toHaveAttribute("src", expect.stringMatching(/^blob:/));
     expect(images[0]).toHaveAttribute("alt", "Screenshot shot 1.png");
     expect(screen.getByTestId("tool-output")).not.toBeVisible();
+    const fetched = calls.find((c) => c.path === `/api/images?path=${encodeURIComponent(shot)}`);
+    expect(fetched?.headers["x-pincer-key"]).toBe("key-9");
   });
 
-  it("opens the full image in a new tab", () => {
+  it("opens the full image in a new tab", async () => {
+    mockApi({ "GET /api/images": ok("png") });
     render(<ToolCard tool={tool({ status: "ok", output: "", images: [shot] })} />);
-    const link = screen.getByTestId("tool-image").closest("a");
-    expect(link).toHaveAttribute("href", `/api/images?path=${encodeURIComponent(shot)}`);
+    const image = await screen.findByTestId("tool-image");
+    const link = image.closest("a");
+    expect(link).toHaveAttribute("href", image.getAttribute("src"));
     expect(link).toHaveAttribute("target", "_blank");
     expect(link?.getAttribute("rel")).toContain("noopener");
   });
 
-  it("says so when an image can no longer be loaded", () => {
+  it("says so when an image can no longer be loaded", async () => {
+    mockApi({ "GET /api/images": () => ({ status: 404, body: { error: "gone" } }) });
     render(<ToolCard tool={tool({ status: "ok", output: "", images: [shot] })} />);
-    fireEvent.error(screen.getByTestId("tool-image"));
+    expect(await screen.findByTestId("tool-image-missing")).toHaveTextContent("shot 1.png: the image is no longer available");
     expect(screen.queryByTestId("tool-image")).toBeNull();
-    expect(screen.getByTestId("tool-image-missing")).toHaveTextContent("shot 1.png: the image is no longer available");
   });
 
   it("shows no image area for calls without images", () => {

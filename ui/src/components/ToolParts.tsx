@@ -1,8 +1,8 @@
 // What every tool card shows the same way: the status icon and label, the (truncated)
 // output, the approval question, who decided, and images the tool made.
 
-import { useMemo, useState } from "react";
-import { imageUrl } from "../api/endpoints";
+import { useEffect, useMemo, useState } from "react";
+import { fetchImage } from "../api/endpoints";
 import type { ApprovalDecision, DecidedBy } from "../generated/protocol";
 import type { ToolCallView, ToolStatus } from "../state/types";
 import { ApprovalButtons } from "./ApprovalButtons";
@@ -80,8 +80,27 @@ function fileName(path: string): string {
 /** One image the tool made: a thumbnail that opens the full image in a new tab. */
 export function Thumbnail({ path }: { path: string }) {
   const [broken, setBroken] = useState(false);
+  const [url, setUrl] = useState<string | null>(null);
   const name = fileName(path);
-  const url = imageUrl(path);
+  // Fetched with the login key (an <img src> could not send it), shown from a blob: URL.
+  useEffect(() => {
+    const abort = new AbortController();
+    let made: string | null = null;
+    setBroken(false);
+    fetchImage(path, abort.signal)
+      .then((blobUrl) => {
+        made = blobUrl;
+        setUrl(blobUrl);
+      })
+      .catch(() => {
+        if (!abort.signal.aborted) setBroken(true);
+      });
+    return () => {
+      abort.abort();
+      if (made) URL.revokeObjectURL(made);
+      setUrl(null);
+    };
+  }, [path]);
   if (broken) {
     return (
       <span className="tool-image-missing muted" data-testid="tool-image-missing">
@@ -89,6 +108,7 @@ export function Thumbnail({ path }: { path: string }) {
       </span>
     );
   }
+  if (!url) return <span className="tool-image tool-image-loading" data-testid="tool-image-loading" aria-busy="true" />;
   return (
     <a className="tool-image-link" href={url} target="_blank" rel="noopener noreferrer" title={`Open ${name}`}>
       <img
@@ -96,7 +116,6 @@ export function Thumbnail({ path }: { path: string }) {
         data-testid="tool-image"
         src={url}
         alt={`Screenshot ${name}`}
-        loading="lazy"
         decoding="async"
         onError={() => setBroken(true)}
       />

@@ -311,6 +311,10 @@ since: string, buckets: Array<PricedBucket>, };
 
 export type LoginRequest = { code: string, };
 
+export type LoginResult = { key: string, };
+
+export type LoggedOut = { ended: number, };
+
 export type LoginCode = { code: string, expires_in_secs: number, };
 
 export type Health = { service: string, version: string, };

@@ -107,7 +107,7 @@ export function LoginPage({ onLoggedIn, initialError = null, autoLoggingIn = fal
               className="login-input"
               value={code}
               onChange={(e) => setCode(e.target.value.toUpperCase())}
-              placeholder="ABCD-EFGH"
+              placeholder="ABCDE-FGHJ-KMNP"
               autoComplete="one-time-code"
               autoCapitalize="characters"
               spellCheck={false}

@@ -24,6 +24,7 @@ function routes(extra: Record<string, Handler> = {}): Record<string, Handler> {
     "GET /api/sessions/q1/turns": ok([]),
     "GET /api/sessions/q2/messages": ok([]),
     "GET /api/sessions/q2/turns": ok([]),
+    "GET /api/images": ok("png"),
     ...extra,
   };
 }
@@ -85,7 +86,7 @@ describe("quick-ask route", () => {
 
 describe("quick-ask window", () => {
   it("logs in with the code the app put after the route, then shows only the question box, focused", async () => {
-    const { calls } = mockApi({ ...routes(), "POST /api/login": () => ({ status: 204 }) });
+    const { calls } = mockApi({ ...routes(), "POST /api/login": () => ({ status: 200, body: { key: "k" } }) });
     window.history.replaceState(null, "", "/#/quick&login=abcd-efgh");
     render(<App />);
     expect(window.location.hash).toBe("#/quick");
@@ -131,7 +132,8 @@ describe("quick-ask window", () => {
       { type: "tool_call_finished", call_id: "c1", name: "screenshot", outcome: "ok", output: "1920x1080", images: ["/w/screenshots/s1.png"], duration_ms: 40 },
       { type: "text_delta", text: "A **terminal** and a browser." },
     );
-    expect(await screen.findByTestId("tool-image")).toHaveAttribute("src", `/api/images?path=${encodeURIComponent("/w/screenshots/s1.png")}`);
+    expect(await screen.findByTestId("tool-image")).toHaveAttribute("src", expect.stringMatching(/^blob:/));
+    expect(calls.map((c) => c.path)).toContain(`/api/images?path=${encodeURIComponent("/w/screenshots/s1.png")}`);
     expect(screen.getByTestId("message-assistant")).toHaveTextContent("A terminal and a browser.");
     expect(screen.getByTestId("quick-stop")).toBeInTheDocument();
 

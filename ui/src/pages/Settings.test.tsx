@@ -3,6 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { ToastProvider } from "../components/Toasts";
 import type { DesktopInfo, DesktopStatus, SettingsView } from "../generated/protocol";
+import { onAuthRequired } from "../api/rest";
 import { mockApi, ok } from "../test/mockApi";
 import { SettingsPage } from "./Settings";
 
@@ -187,6 +188,32 @@ describe("Settings: log out", () => {
     const onLogout = renderPage();
     await userEvent.click(screen.getByTestId("logout"));
     expect(onLogout).toHaveBeenCalled();
+  });
+
+  it("logs out everywhere after a confirmation, forgets the key and shows the login page", async () => {
+    window.localStorage.setItem("pincer.loginKey", "k");
+    const { calls } = mockApi({ "GET /api/settings": ok(view), "POST /api/logout-all": ok({ ended: 3 }) });
+    const loginPage = vi.fn();
+    const off = onAuthRequired(loginPage);
+    renderPage();
+    await userEvent.click(screen.getByTestId("logout-everywhere"));
+    expect(calls.some((c) => c.path === "/api/logout-all")).toBe(false);
+    // Cancel backs out; nothing is sent.
+    await userEvent.click(screen.getByRole("button", { name: "Cancel" }));
+    await userEvent.click(screen.getByTestId("logout-everywhere"));
+    await userEvent.click(screen.getByTestId("logout-everywhere-confirm"));
+    await waitFor(() => expect(loginPage).toHaveBeenCalled());
+    expect(calls.filter((c) => c.path === "/api/logout-all")).toHaveLength(1);
+    expect(calls.find((c) => c.path === "/api/logout-all")?.headers["x-pincer-key"]).toBe("k");
+    expect(window.localStorage.getItem("pincer.loginKey")).toBeNull();
+    off();
+  });
+
+  it("offers log out everywhere inside the app too, next to signing in another device", async () => {
+    mockApi({ "GET /api/settings": ok(view), "GET /api/desktop": ok({ app: true, autostart: false, quick_ask_shortcut: "", stop_shortcut: "", automation_unavailable: null }) });
+    renderPage();
+    expect(await screen.findByTestId("desktop-settings")).toBeInTheDocument();
+    expect(screen.getByTestId("logout-everywhere")).toBeInTheDocument();
   });
 });
 

@@ -1,11 +1,12 @@
 // Settings: model providers, approval rules, the desktop app's own settings (inside the
-// app only), signing in another device, logging out.
+// app only), signing in another device, logging out (here or everywhere).
 
 import { useEffect, useState } from "react";
 import { api } from "../api/endpoints";
 import { Spinner } from "../components/Spinner";
 import type { DesktopStatus, SettingsView } from "../generated/protocol";
 import { DesktopSettings } from "../settings/DesktopSettings";
+import { LogoutEverywhere } from "../settings/LogoutEverywhere";
 import { OtherDevice } from "../settings/OtherDevice";
 import { PolicyEditor } from "../settings/PolicyEditor";
 import { ProvidersEditor } from "../settings/ProvidersEditor";
@@ -65,6 +66,7 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
             <h2 id="devices-title">Another browser or device</h2>
           </div>
           <OtherDevice />
+          <LogoutEverywhere />
         </section>
         {/* The app's window is signed in by the app itself; logging it out would only strand it. */}
         {!desktop && (

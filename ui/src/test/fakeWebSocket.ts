@@ -9,6 +9,7 @@ export class FakeWebSocket {
   static instances: FakeWebSocket[] = [];
 
   readonly url: string;
+  readonly protocols: string[];
   readyState = FakeWebSocket.CONNECTING;
   sent: string[] = [];
   onopen: ((ev: Event) => void) | null = null;
@@ -16,8 +17,9 @@ export class FakeWebSocket {
   onclose: ((ev: CloseEvent) => void) | null = null;
   onerror: ((ev: Event) => void) | null = null;
 
-  constructor(url: string) {
+  constructor(url: string, protocols: string | string[] = []) {
     this.url = url;
+    this.protocols = typeof protocols === "string" ? [protocols] : protocols;
     FakeWebSocket.instances.push(this);
   }
 

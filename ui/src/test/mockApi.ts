@@ -6,6 +6,8 @@ export interface Call {
   method: string;
   path: string;
   body: unknown;
+  /** The request's headers, names lower-cased. */
+  headers: Record<string, string>;
 }
 
 export type Handler = (call: Call) => { status: number; body?: unknown; headers?: Record<string, string> } | Promise<{ status: number; body?: unknown; headers?: Record<string, string> }>;
@@ -16,7 +18,9 @@ export function mockApi(routes: Record<string, Handler>) {
     const url = new URL(String(input), "http://localhost");
     const method = init?.method ?? "GET";
     const body = typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
-    const call = { method, path: url.pathname + url.search, body };
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, name) => (headers[name] = value));
+    const call = { method, path: url.pathname + url.search, body, headers };
     calls.push(call);
     const handler = routes[`${method} ${url.pathname + url.search}`] ?? routes[`${method} ${url.pathname}`];
     if (!handler) return new Response(JSON.stringify({ error: `no route ${method} ${url.pathname}` }), { status: 404 });

@@ -92,6 +92,19 @@ ALTER TABLE messages ADD COLUMN images TEXT;
 -- later offers the same fix as when it happened. NULL for other outcomes and older rows.
 ALTER TABLE turns ADD COLUMN failure_kind TEXT;
 "#,
+    r#"
+-- A browser login needs its cookie and a per-login key the page sends in a header, so a
+-- cookie leaked to another local port logs nobody in. Logins from before had no key: they
+-- end here (the owner logs in once more).
+DROP TABLE web_sessions;
+CREATE TABLE web_sessions (
+    key_hash    TEXT PRIMARY KEY,
+    cookie_hash TEXT NOT NULL,
+    created_at  TEXT NOT NULL,
+    expires_at  INTEGER NOT NULL
+);
+CREATE INDEX web_sessions_by_cookie ON web_sessions(cookie_hash);
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

@@ -16,7 +16,7 @@ use pincer_core::clock::ManualClock;
 use pincer_core::config::{FileConfig, Settings};
 use pincer_core::protocol::Event;
 use pincer_gateway::wire::ServerMessage;
-use pincer_gateway::{DesktopHooks, Gateway, GatewayError, GatewayOptions};
+use pincer_gateway::{ConnectionLimits, DesktopHooks, Gateway, GatewayError, GatewayOptions};
 use pincer_testkit::ScriptedLlm;
 use reqwest::StatusCode;
 use reqwest::header::{AUTHORIZATION, COOKIE, HeaderValue, ORIGIN, SET_COOKIE};
@@ -73,11 +73,11 @@ pub struct TestGateway {
     pub addr: SocketAddr,
     /// The code obtained from `Gateway::login_code` before serving (what the daemon prints).
     first_code: std::sync::Mutex<Option<String>>,
-    /// A login cookie, made on first use by [`TestGateway::browser_cookie`].
-    cookie: tokio::sync::OnceCell<String>,
+    /// A browser login, made on first use by [`TestGateway::browser_login`].
+    browser: tokio::sync::OnceCell<BrowserLogin>,
     /// The desktop shell's hooks this gateway was given, if any.
     desktop: Option<Arc<dyn DesktopHooks>>,
-    /// The clock of the login throttle: it stands still until a test advances it.
+    /// The clock of the login codes: it stands still until a test advances it.
     pub clock: Arc<ManualClock>,
     server: Server,
 }
@@ -126,11 +126,20 @@ impl TestGateway {
     }
 
     async fn start_with(desktop: Option<Arc<dyn DesktopHooks>>) -> Self {
+        Self::start_full(desktop, ConnectionLimits::default()).await
+    }
+
+    /// A gateway with these connection limits (short timeouts, small caps).
+    pub async fn start_with_limits(limits: ConnectionLimits) -> Self {
+        Self::start_full(None, limits).await
+    }
+
+    async fn start_full(desktop: Option<Arc<dyn DesktopHooks>>, limits: ConnectionLimits) -> Self {
         let llm = ScriptedLlm::start_in_background();
         let home = tempfile::tempdir().expect("tempdir");
         std::fs::write(home.path().join("config.toml"), config_for(&llm.base_url()))
             .expect("write config.toml");
-        Self::serve(home, llm, desktop, Arc::new(ManualClock::new())).await
+        Self::serve(home, llm, desktop, Arc::new(ManualClock::new()), limits).await
     }
 
     async fn serve(
@@ -138,9 +147,10 @@ impl TestGateway {
         llm: ScriptedLlm,
         desktop: Option<Arc<dyn DesktopHooks>>,
         clock: Arc<ManualClock>,
+        limits: ConnectionLimits,
     ) -> Self {
         let engine = engine_for(home.path());
-        let gateway = Gateway::bind_with_clock(
+        let mut gateway = Gateway::bind_with_clock(
             engine.clone(),
             home.path().to_path_buf(),
             GatewayOptions {
@@ -154,6 +164,7 @@ impl TestGateway {
         )
         .await
         .unwrap_or_else(|e| panic!("gateway binds: {e}"));
+        gateway.set_connection_limits(limits);
         let addr = gateway.local_addr().expect("local addr");
         let code = gateway.login_code().expect("login code");
         let (shutdown, stop) = oneshot::channel::<()>();
@@ -166,7 +177,7 @@ impl TestGateway {
             engine,
             addr,
             first_code: std::sync::Mutex::new(Some(code)),
-            cookie: tokio::sync::OnceCell::new(),
+            browser: tokio::sync::OnceCell::new(),
             desktop,
             clock,
             server: Server {
@@ -190,7 +201,7 @@ impl TestGateway {
         } = self;
         server.stop().await;
         drop(engine);
-        Self::serve(home, llm, desktop, clock).await
+        Self::serve(home, llm, desktop, clock, ConnectionLimits::default()).await
     }
 
     pub fn home(&self) -> &Path {
@@ -262,35 +273,62 @@ impl TestGateway {
             .expect("client")
     }
 
-    /// Logs in with a fresh one-time code; returns the client (its jar holds the cookie)
-    /// and the cookie's value.
-    pub async fn login(&self) -> (reqwest::Client, String) {
-        let code = self.fresh_code().await;
-        let client = self.anonymous();
-        let response = post_json(&client, &self.url("/api/login"), &json!({ "code": code })).await;
-        assert_eq!(response.status(), StatusCode::NO_CONTENT, "login");
-        let value = login_cookie(&response).expect("the login sets a pincer_session cookie");
-        (client, value)
+    /// The name of this gateway's login cookie (it names the port).
+    pub fn cookie_name(&self) -> String {
+        format!("pincer_session_{}", self.addr.port())
     }
 
-    /// A browser-like client: logged in with a one-time code, cookie in its jar.
+    /// Logs in with a fresh one-time code; returns a browser-like client (its jar holds the
+    /// cookie, and it sends the key header on every request, as the page does) and the
+    /// login's two secrets.
+    pub async fn login(&self) -> (reqwest::Client, BrowserLogin) {
+        let code = self.fresh_code().await;
+        self.login_with_code(&code).await
+    }
+
+    /// [`TestGateway::login`] with a given code.
+    pub async fn login_with_code(&self, code: &str) -> (reqwest::Client, BrowserLogin) {
+        let jar = Arc::new(reqwest::cookie::Jar::default());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar.clone())
+            .build()
+            .expect("client");
+        let response = post_json(&client, &self.url("/api/login"), &json!({ "code": code })).await;
+        assert_eq!(response.status(), StatusCode::OK, "login");
+        let cookie = login_cookie(&response).expect("the login sets a pincer_session_PORT cookie");
+        let body: Value = response.json().await.expect("login answers JSON");
+        let key = body["key"]
+            .as_str()
+            .expect("the login answers a key")
+            .to_owned();
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert(KEY_HEADER, HeaderValue::from_str(&key).unwrap());
+        let client = reqwest::Client::builder()
+            .cookie_provider(jar)
+            .default_headers(headers)
+            .build()
+            .expect("client");
+        (client, BrowserLogin { cookie, key })
+    }
+
+    /// A browser-like client: logged in with a one-time code, cookie in its jar, key sent.
     pub async fn logged_in_client(&self) -> reqwest::Client {
         self.login().await.0
     }
 
-    /// The value of a login cookie for this gateway (made once, then reused).
-    pub async fn browser_cookie(&self) -> String {
-        self.cookie
+    /// A browser login for this gateway (made once, then reused).
+    pub async fn browser_login(&self) -> BrowserLogin {
+        self.browser
             .get_or_init(|| async { self.login().await.1 })
             .await
             .clone()
     }
 
-    /// Opens the WebSocket the way the page does (login cookie, the page's own Origin)
-    /// and reads the first message, which must be a snapshot.
+    /// Opens the WebSocket the way the page does (login cookie and key, the page's own
+    /// Origin) and reads the first message, which must be a snapshot.
     pub async fn ws(&self) -> Ws {
-        let cookie = self.browser_cookie().await;
-        self.ws_connect(WsAuth::Cookie(cookie), Some(self.origin()))
+        let login = self.browser_login().await;
+        self.ws_connect(WsAuth::Browser(login), Some(self.origin()))
             .await
             .unwrap_or_else(|e| panic!("WebSocket connects: {e}"))
     }
@@ -306,12 +344,19 @@ impl TestGateway {
             .into_client_request()
             .expect("request");
         let headers = request.headers_mut();
+        let cookie = |value: &str| {
+            HeaderValue::from_str(&format!("{}={value}", self.cookie_name())).unwrap()
+        };
         match auth {
             WsAuth::None => {}
-            WsAuth::Cookie(value) => {
+            WsAuth::CookieOnly(value) => {
+                headers.insert(COOKIE, cookie(&value));
+            }
+            WsAuth::Browser(login) => {
+                headers.insert(COOKIE, cookie(&login.cookie));
                 headers.insert(
-                    COOKIE,
-                    HeaderValue::from_str(&format!("pincer_session={value}")).unwrap(),
+                    "sec-websocket-protocol",
+                    HeaderValue::from_str(&format!("pincer.v1, pincer.key.{}", login.key)).unwrap(),
                 );
             }
             WsAuth::Bearer(token) => {
@@ -381,9 +426,22 @@ impl TestGateway {
 
 pub enum WsAuth {
     None,
-    Cookie(String),
+    /// The login cookie without its key: what another local web server could steal.
+    CookieOnly(String),
+    /// The cookie plus the key as a WebSocket protocol, as the page sends them.
+    Browser(BrowserLogin),
     Bearer(String),
 }
+
+/// The two secrets of a browser login.
+#[derive(Debug, Clone)]
+pub struct BrowserLogin {
+    pub cookie: String,
+    pub key: String,
+}
+
+/// The header that carries a browser login's key.
+pub const KEY_HEADER: &str = "x-pincer-key";
 
 pub async fn post_json(client: &reqwest::Client, url: &str, body: &Value) -> reqwest::Response {
     client
@@ -414,15 +472,16 @@ pub async fn expect_error(response: reqwest::Response, status: StatusCode) -> St
     message.to_owned()
 }
 
-/// The value of the `pincer_session` cookie a response sets.
+/// The value of the `pincer_session_PORT` cookie a response sets.
 pub fn login_cookie(response: &reqwest::Response) -> Option<String> {
     response
         .headers()
         .get_all(SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|v| v.strip_prefix("pincer_session="))
-        .map(|rest| rest.split(';').next().unwrap_or_default().to_owned())
+        .filter(|v| v.starts_with("pincer_session_"))
+        .find_map(|v| v.split_once('='))
+        .map(|(_, rest)| rest.split(';').next().unwrap_or_default().to_owned())
 }
 
 /// A WebSocket connection to the gateway.
@@ -580,6 +639,23 @@ impl Ws {
                 session, message, ..
             } => (session, message),
             _ => unreachable!(),
+        }
+    }
+
+    /// Reads until the server closes the connection; its close code (`None` when it
+    /// closed without one). Fails after 10 s.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        let deadline = Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match tokio::time::timeout(left, self.stream.next())
+                .await
+                .expect("the server did not close the WebSocket within 10 s")
+            {
+                Some(Ok(Message::Close(frame))) => return frame.map(|f| u16::from(f.code)),
+                Some(Ok(_)) => continue,
+                Some(Err(_)) | None => return None,
+            }
         }
     }
 
