@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Each entry moves the schema one version up. Never edit a released entry; append.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE sessions (
     id          TEXT PRIMARY KEY,
@@ -91,6 +91,12 @@ ALTER TABLE messages ADD COLUMN images TEXT;
 -- The kind of failure of a failed turn (auth, rate_limit, …), so a conversation read back
 -- later offers the same fix as when it happened. NULL for other outcomes and older rows.
 ALTER TABLE turns ADD COLUMN failure_kind TEXT;
+"#,
+    r#"
+-- Skill tool grants were keyed by the skill's name (`skill:NAME/TOOL`), so they passed to a
+-- changed skill or another skill of that name. They are keyed by folder and content now
+-- (`skill:NAME@KEY/TOOL`); the old ones grant nothing and go.
+DELETE FROM approvals WHERE pattern LIKE 'skill:%' AND pattern NOT LIKE 'skill:%@%';
 "#,
 ];
 
