@@ -364,19 +364,29 @@ fn load_one(
             def.name
         ));
     }
-    // Every skill is vetted, the bundled ones too: their copy on disk may have been edited.
-    let scan = vetting::read_dir(dir, true);
+    // A bundled skill exactly as shipped was reviewed with the code (and a test scans it);
+    // everything else is vetted, a bundled copy that was edited too.
+    let shipped_hash = (source == SkillSource::Bundled)
+        .then(|| dir.file_name())
+        .flatten()
+        .and_then(|folder| super::bundled::folder_hash(&folder.to_string_lossy()));
+    let (scan, shipped) = match shipped_hash {
+        Some(expected) => {
+            let hashed = vetting::read_dir(dir, false);
+            if hashed.hash == expected {
+                (hashed, true)
+            } else {
+                (vetting::read_dir(dir, true), false)
+            }
+        }
+        None => (vetting::read_dir(dir, true), false),
+    };
     let findings = scan.findings;
     let decision = input.approvals.get(dir);
     let current = |hash: &Option<String>| hash.as_deref() == Some(scan.hash.as_str());
     // The user enabled the skill with exactly these files.
     let reviewed = decision.is_some_and(|d| d.enabled == Some(true) && current(&d.approved_hash));
     let approved = !findings.is_empty() && reviewed;
-    let shipped = source == SkillSource::Bundled
-        && dir
-            .file_name()
-            .and_then(|folder| super::bundled::folder_hash(&folder.to_string_lossy()))
-            .is_some_and(|hash| hash == scan.hash);
     if source == SkillSource::Bundled && !shipped {
         def.warnings.push(
             "its files differ from the copy that ships with Pincer, so it counts as a skill from elsewhere (Pincer restores the copy on its next start)"
