@@ -396,7 +396,7 @@ fn load_one(
     let authored = decision.is_some_and(|d| d.authored && current(&d.authored_hash));
     if decision.is_some_and(|d| d.authored) && !authored {
         def.warnings.push(format!(
-            "changed since you made it or last enabled it, so it is no longer treated as yours: its tools ask before running; `pincer skills enable {}` (or Enable in Skills) trusts the current files",
+            "changed since you made it or last enabled it, so it is no longer treated as yours: its tools ask before running; `pincer skills enable {}` (or Disable, then Enable, in Skills) trusts the current files",
             def.name
         ));
     }
@@ -405,7 +405,7 @@ fn load_one(
         // must not get there before its owner has looked at it.
         def.always = false;
         def.warnings.push(format!(
-            "`always` is ignored until you enable this skill with its current files (`pincer skills enable {}` or Enable in Skills); meanwhile it is listed like the others",
+            "`always` is ignored until you enable this skill with its current files (`pincer skills enable {}`, or Disable, then Enable, in Skills); meanwhile it is listed like the others",
             def.name
         ));
     }
