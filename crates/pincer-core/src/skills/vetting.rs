@@ -89,7 +89,7 @@ const PATTERNS: &[(FindingKind, &str)] = &[
     // exec(urlopen(u).read()), os.system(requests.get(u).text), eval(await (await fetch(u)).text())
     (
         FindingKind::PipeToShell,
-        r"(?i)\b(exec|eval|os\.system|os\.popen|subprocess\.\w+|new\s+function)\s*\([^\n]*\b(urlopen|urlretrieve|urllib\.request|requests\.(get|post)|httpx\.(get|post)|fetch|http\.get|https\.get)\b",
+        r"(?i)\b(exec|eval|os\.system|os\.popen|subprocess\.\w+|new\s+function)\s*\([^\n]*(\b(urlopen|urlretrieve|urllib\.request|requests\.(get|post)|httpx\.(get|post))\b|\b(fetch|https?\.get)\s*\()",
     ),
     (
         FindingKind::PipeToShell,
@@ -356,8 +356,10 @@ fn downloads_run_later(file: &str, lines: &[(usize, String)], found: &[Finding])
         }];
     }
     let names: Vec<String> = saved.iter().map(|n| regex::escape(n)).collect();
+    // The file given to a shell or interpreter, sourced, made executable, or run as the
+    // command itself (at the start of a line or after `;`, `&`, `|`, `(` or a backtick).
     let run = format!(
-        r#"(?i)(\b((ba|z|da|k)?sh|source|python[0-9.]*|perl|ruby|node|php)\s+(-\S+\s+)*|(^|[\s;&|(`])\.\s+|\bchmod\s+[^\n;&|]*\+[rw]*x[^\n;&|]*?|(^|[\s;&|(`])(\./)?)["']?(\S*/)?({})(["'\s;&|)`]|$)"#,
+        r#"(?i)(\b((ba|z|da|k)?sh|source|python[0-9.]*|perl|ruby|node|php)\s+(-\S+\s+)*|(^|[;&|(`])\s*\.\s+|\bchmod\s+[^\n;&|]*\+[rw]*x[^\n;&|]*?|(^|[;&|(`])\s*)["']?(\S*/)?({})(["'\s;&|)`]|$)"#,
         names.join("|")
     );
     let Ok(run) = Regex::new(&run) else {
@@ -874,6 +876,11 @@ mod tests {
             "Put the key in your `env` file, or export it in the shell.",
             "gh api user > profile.json",
             "eval \"$(ssh-agent -s)\"",
+            "eval $(minikube docker-env)",
+            "subprocess.run([\"git\", \"fetch\", \"origin\"], check=True)",
+            "exec(\"git fetch --all\", callback)",
+            "source .venv/bin/activate && python3 scripts/run.py",
+            "curl -s -o page.html https://example.com && python3 scripts/extract.py page.html",
             "eval \"$(brew shellenv)\"",
             "curl -s -o data.json https://api.example.com/v1/items",
             "python3 scripts/analyze.py data.json",
