@@ -322,6 +322,29 @@ fn parsing_any_bytes_never_panics() {
         }
         let _ = parse_skill_file(&bytes);
     }
+    // Deep nesting, in YAML's flow and block forms and in the line-by-line fallback, and
+    // an alias bomb.
+    let deep = [
+        format!("---\nname: a\ndescription: b\nx: {}\n---\n", "[".repeat(100_000)),
+        format!("---\nname: a\ndescription: b: c\nmetadata: {}\n---\n", "{\"a\": ".repeat(50_000)),
+        format!("---\nname: a\ndescription: b\n{}\n---\n", (0..5_000).map(|i| format!("{}k{i}:", " ".repeat(i))).collect::<Vec<_>>().join("\n")),
+        "---\nname: a\ndescription: b\na: &a [x, x, x, x, x, x, x, x, x]\nb: &b [*a, *a, *a, *a, *a, *a, *a, *a, *a]\nc: &c [*b, *b, *b, *b, *b, *b, *b, *b, *b]\nd: &d [*c, *c, *c, *c, *c, *c, *c, *c, *c]\ne: &e [*d, *d, *d, *d, *d, *d, *d, *d, *d]\nf: &f [*e, *e, *e, *e, *e, *e, *e, *e, *e]\ng: &g [*f, *f, *f, *f, *f, *f, *f, *f, *f]\nh: [*g, *g, *g, *g, *g, *g, *g, *g, *g]\n---\n".to_owned(),
+    ];
+    // 100,000 `[` once kept the YAML scanner busy for minutes (its work grows with the
+    // square of the depth); the bound is generous, the point is that it ends.
+    let started = std::time::Instant::now();
+    for text in deep {
+        assert!(
+            parse_skill_file(text.as_bytes()).is_err(),
+            "{}",
+            &text[..60]
+        );
+    }
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 // ---------------------------------------------------------------------------------------
