@@ -206,6 +206,8 @@ static REMOTE_NAME: LazyLock<Option<Regex>> = LazyLock::new(|| {
 const MAX_DOWNLOADS_FOLLOWED: usize = 64;
 /// Findings kept per file; a file with more is flagged enough.
 const MAX_FINDINGS_PER_FILE: usize = 50;
+/// Text read line by line per skill; files past it are hashed and flagged as unchecked.
+const MAX_SCAN_TOTAL: u64 = 32 << 20;
 /// Files larger than this are hashed but not read line by line, and flagged as unchecked.
 const MAX_SCAN_BYTES: u64 = 4 << 20;
 /// A skill with more files and links than this, or nested deeper, cannot be checked.
@@ -262,8 +264,8 @@ fn logical_lines(text: &str) -> Vec<(usize, String)> {
             }
             None => (index + 1, line.to_owned()),
         };
-        if let Some(stripped) = joined.strip_suffix('\\') {
-            joined = stripped.to_owned();
+        if joined.ends_with('\\') {
+            joined.pop();
             open = Some((number, joined));
             continue;
         }
@@ -487,6 +489,7 @@ pub fn read_dir(dir: &Path, vet: bool) -> Scan {
     let canonical = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
     let mut hasher = ContentHasher::default();
     let mut findings = Vec::new();
+    let mut scanned = 0u64;
     let unchecked = |name: &str, why: String| Finding {
         why,
         ..finding(FindingKind::Unvetted, name, 1, name)
@@ -543,7 +546,17 @@ pub fn read_dir(dir: &Path, vet: bool) -> Scan {
                     continue;
                 }
                 match text {
+                    Some(bytes) if scanned + bytes.len() as u64 > MAX_SCAN_TOTAL => {
+                        findings.push(unchecked(
+                            name,
+                            format!(
+                                "comes after {} MiB of text in this skill, more than Pincer checks",
+                                MAX_SCAN_TOTAL >> 20
+                            ),
+                        ));
+                    }
                     Some(bytes) => {
+                        scanned += bytes.len() as u64;
                         findings.extend(scan_text(name, &String::from_utf8_lossy(&bytes)));
                     }
                     None => findings.push(unchecked(
