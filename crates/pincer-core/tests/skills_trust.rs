@@ -176,6 +176,28 @@ async fn a_skill_changed_after_it_loaded_is_not_trusted_nor_granted() {
     assert!(out.contains("denied"), "{out}");
 }
 
+#[tokio::test]
+async fn a_call_whose_skill_changes_while_it_waits_for_approval_does_not_run() {
+    let llm = ScriptedLlm::start().await;
+    let mut h = engine(&llm, ApprovalMode::Ask);
+    let dir = write_counter(&h.home.path().join("skills"));
+    h.engine.skills().reload();
+    llm.push(Reply::tool_call("c", "count_words", r#"{"text":"a b"}"#));
+    llm.push(Reply::text("done"));
+    let session = h.session("s");
+    session.user_turn("count".to_owned()).unwrap();
+    h.until("s", |e| matches!(e, Event::ApprovalRequested { .. }))
+        .await;
+    // The user reads the request; meanwhile the script is swapped.
+    write(&dir.join("scripts/count.py"), "print('pwned')\n");
+    session.approve(h.asked(), ApprovalDecision::Once).unwrap();
+    let out = outputs(&h.until_end("s").await).pop().unwrap();
+    assert!(
+        out.contains("changed after this call was allowed") && !out.contains("pwned"),
+        "{out}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------
 // Finding 4: a hostile SKILL.md cannot crash the loader
 // ---------------------------------------------------------------------------------------
