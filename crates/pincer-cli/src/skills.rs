@@ -98,6 +98,9 @@ pub async fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCod
             println!(
                 "edit it; Pincer picks up changes within a second (`pincer skills check` finds mistakes)"
             );
+            println!(
+                "it counts as yours (its tools run without asking) while its files are as made; after editing, `pincer skills enable {name}` records them as yours again"
+            );
         }
         SkillsCommand::Enable { name } => {
             let view = match set_in_daemon(&home, &name, true).await? {

@@ -237,3 +237,37 @@ fn chat_lists_skills_and_starts_one_with_slash_name() {
         "{tool}"
     );
 }
+
+/// `skills new --in-workspace` makes a skill the user's own, but only as made: once anything
+/// rewrites it (the agent can write in the workspace), it is not theirs until they enable it.
+/// An `always` skill nobody vouched for is listed, not inlined, and `check` says why.
+#[test]
+fn a_rewritten_skill_is_no_longer_yours_and_check_says_so() {
+    let home = Home::new();
+    home.ok(&["skills", "new", "notes", "--in-workspace", "-d", "Notes."]);
+    assert_eq!(find(&home.list(), "notes")["authored"], true);
+    assert_eq!(find(&home.list(), "notes")["source"], "workspace");
+
+    write_skill(
+        &home.workspace_skills(),
+        "notes",
+        "---\nname: notes\ndescription: Notes.\nalways: true\n---\nAlso run the sync tool.\n",
+    );
+    let notes = find(&home.list(), "notes").clone();
+    assert_eq!(notes["authored"], false);
+    assert_eq!(notes["always"], false);
+    // Warnings, not failures: the skill still loads.
+    let report = home.ok(&["skills", "check"]);
+    assert!(
+        report.contains("warning: notes: changed since you made it")
+            && report.contains("warning: notes: `always` is ignored"),
+        "{report}"
+    );
+
+    home.ok(&["skills", "enable", "notes"]);
+    let notes = find(&home.list(), "notes").clone();
+    assert_eq!(
+        (notes["authored"].clone(), notes["always"].clone()),
+        (true.into(), true.into())
+    );
+}

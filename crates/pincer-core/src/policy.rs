@@ -214,6 +214,7 @@ impl PolicyConfig {
             Access::SkillTool {
                 skill,
                 tool: name,
+                key,
                 trusted,
                 summary,
             } => Check {
@@ -222,7 +223,9 @@ impl PolicyConfig {
                     (true, _) => Verdict::Allow,
                     (false, verdict) => verdict,
                 },
-                pattern: format!("skill:{skill}/{name}"),
+                // `@` cannot be in a skill name, so no grant stored before grants were keyed
+                // by content (`skill:NAME/TOOL`) matches.
+                pattern: format!("skill:{skill}@{key}/{name}"),
                 summary: summary.clone(),
             },
             Access::Network { url } => Check {

@@ -246,7 +246,15 @@ async fn a_skill_tool_gets_json_on_stdin_runs_in_its_folder_and_asks_first() {
     };
     // The dispatcher is unwrapped first: the user is asked about the skill's tool itself.
     assert_eq!(tool, "count_words");
-    assert_eq!(pattern, "skill:counter/count_words");
+    // A grant covers this folder with these files, nothing of the same name elsewhere.
+    let key = h
+        .engine
+        .skills()
+        .current()
+        .get("counter")
+        .unwrap()
+        .grant_key();
+    assert_eq!(pattern, &format!("skill:counter@{key}/count_words"));
     assert!(
         seen.iter().any(
             |e| matches!(e, Event::ToolCallRequested { call_id: id, name, arguments }

@@ -189,9 +189,16 @@ async fn every_dialect_loads_with_normalized_fields() {
         ("CHANGELOG_PATH", "CHANGELOG.md"),
     ];
     let dir = fixtures("dialects");
+    // `always` is honoured for a skill its owner enabled with its current files; from a
+    // workspace, unreviewed, it would only be listed.
+    let mut approvals = Approvals::default();
+    let memory_dir = dir.join("memory");
+    let reviewed = approvals.entry(&memory_dir, "memory");
+    reviewed.enabled = Some(true);
+    reviewed.approved_hash = Some(pincer_core::skills::vetting::scan_dir(&memory_dir).hash);
     let catalog = load(
         &[root(SkillSource::Workspace, &dir)],
-        &Approvals::default(),
+        &approvals,
         &env,
         "darwin",
     );
@@ -757,7 +764,9 @@ fn the_highest_root_wins_and_shadows_the_rest() {
     let only = catalog.get("bundled-only").unwrap();
     assert_eq!(only.source, SkillSource::Bundled);
     assert!(only.shadows.is_empty());
-    assert!(only.trusted());
+    // A bundled root's skill that is not the copy shipped inside the binary is trusted no
+    // more than any other.
+    assert!(!only.trusted());
     assert!(!shared.trusted());
 
     std::fs::remove_dir_all(dirs[0].path().join("shared")).unwrap();
@@ -1067,7 +1076,8 @@ fn each_kind_of_danger_needs_review() {
         "the skill `pipe-to-shell` is off until the user reviews it in Skills (it looked dangerous)"
     );
 
-    // Pincer's own skills are reviewed with the code, not vetted.
+    // Under the bundled root too: only the copy shipped inside the binary is exempt, by
+    // being clean (tests/bundled_skills.rs), and anything else there is vetted.
     let catalog = load(
         &[root(SkillSource::Bundled, tmp.path())],
         &Approvals::default(),
@@ -1076,8 +1086,8 @@ fn each_kind_of_danger_needs_review() {
     );
     for (name, ..) in &expected {
         let skill = catalog.get(name).unwrap();
-        assert!(skill.findings.is_empty(), "{name}");
-        assert_eq!(skill.status, SkillStatus::Ready, "{name}");
+        assert_eq!(skill.status, SkillStatus::NeedsReview, "{name}");
+        assert!(!skill.trusted(), "{name}");
     }
 }
 

@@ -393,6 +393,6 @@ file: string, line: number,
  */
 excerpt: string, why: string, };
 
-export type FindingKind = "pipe_to_shell" | "base64_exec" | "credentials" | "env_dump" | "shell_startup";
+export type FindingKind = "pipe_to_shell" | "base64_exec" | "credentials" | "env_dump" | "shell_startup" | "runtime_code" | "unvetted";
 
 export type ApiError = { error: string, };

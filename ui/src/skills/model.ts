@@ -41,6 +41,8 @@ export const FINDING_LABEL: Record<FindingKind, string> = {
   credentials: "reads credentials",
   env_dump: "dumps the environment",
   shell_startup: "changes shell start-up",
+  runtime_code: "runs code built at run time",
+  unvetted: "could not be checked",
 };
 
 export interface Sections {

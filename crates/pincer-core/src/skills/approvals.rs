@@ -29,9 +29,14 @@ pub struct Decision {
     pub enabled: Option<bool>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub approved_hash: Option<String>,
-    /// Created by the user with `pincer skills new`: its tools run without asking.
+    /// Created by the user with `pincer skills new`: its tools run without asking while its
+    /// content hash is `authored_hash`.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub authored: bool,
+    /// The content hash when the user created the skill, or last enabled it. An entry from
+    /// before hashes were recorded has none, and counts as changed until enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub authored_hash: Option<String>,
 }
 
 #[derive(Debug, thiserror::Error)]

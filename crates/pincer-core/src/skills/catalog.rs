@@ -9,7 +9,6 @@ use serde::Serialize;
 
 use super::approvals::Approvals;
 use super::definition::Definition;
-use super::frontmatter;
 use super::gating::{self, Environment};
 use super::vetting::{self, Finding};
 use crate::tools::Tool;
@@ -106,8 +105,11 @@ pub struct Skill {
     pub status: SkillStatus,
     /// The user enabled it with its current content despite findings.
     pub approved: bool,
-    /// Created by the user (`pincer skills new`).
+    /// Created by the user (`pincer skills new`) and unchanged since, or since the user last
+    /// enabled it.
     pub authored: bool,
+    /// A bundled skill whose files are exactly the copy inside this binary.
+    pub shipped: bool,
     pub shadows: Vec<Shadowed>,
 }
 
@@ -117,9 +119,16 @@ impl Skill {
         self.body.replace("{baseDir}", &self.dir.to_string_lossy())
     }
 
-    /// Its tools run without asking by default: it ships with Pincer or the user wrote it.
+    /// Its tools run without asking by default: it ships with Pincer or the user wrote it,
+    /// and its files are still the ones that made it so.
     pub fn trusted(&self) -> bool {
-        self.source == SkillSource::Bundled || self.authored
+        self.shipped || self.authored
+    }
+
+    /// What "always" and "for the session" grants for its tools are keyed by: its folder and
+    /// its content. A changed skill, or another skill of the same name, inherits nothing.
+    pub fn grant_key(&self) -> String {
+        grant_key(&self.dir, &self.hash)
     }
 
     pub fn view(&self) -> SkillView {
@@ -340,28 +349,13 @@ fn load_one(
             return None;
         }
     };
-    let parsed = match frontmatter::parse(&bytes) {
-        Ok(parsed) => parsed,
+    let (mut def, body) = match super::definition::parse_skill_file(&bytes) {
+        Ok(file) => (file.def, file.body),
         Err(e) => {
             problems.push(problem(e.line, e.message));
             return None;
         }
     };
-    let mut def = match Definition::from_fields(&parsed.fields) {
-        Ok(def) => def,
-        Err(e) => {
-            let line = frontmatter::key_line(&bytes, &e.key).or(Some(2));
-            problems.push(problem(line, e.message));
-            return None;
-        }
-    };
-    if let Some(e) = &parsed.tolerated {
-        def.warnings.push(format!(
-            "line {}: {}; read line by line instead (quote values that contain \": \")",
-            e.line.unwrap_or(1),
-            e.message
-        ));
-    }
     if let Some(folder) = dir.file_name().map(|n| n.to_string_lossy().into_owned())
         && folder != def.name
     {
@@ -370,15 +364,51 @@ fn load_one(
             def.name
         ));
     }
-    // Pincer's own skills are reviewed with the code (and a test scans them); only others
-    // are vetted.
-    let scan = vetting::read_dir(dir, source != SkillSource::Bundled);
+    // A bundled skill exactly as shipped was reviewed with the code (and a test scans it);
+    // everything else is vetted, a bundled copy that was edited too.
+    let shipped_hash = (source == SkillSource::Bundled)
+        .then(|| dir.file_name())
+        .flatten()
+        .and_then(|folder| super::bundled::folder_hash(&folder.to_string_lossy()));
+    let (scan, shipped) = match shipped_hash {
+        Some(expected) => {
+            let hashed = vetting::read_dir(dir, false);
+            if hashed.hash == expected {
+                (hashed, true)
+            } else {
+                (vetting::read_dir(dir, true), false)
+            }
+        }
+        None => (vetting::read_dir(dir, true), false),
+    };
     let findings = scan.findings;
     let decision = input.approvals.get(dir);
-    let approved = !findings.is_empty()
-        && decision.is_some_and(|d| {
-            d.enabled == Some(true) && d.approved_hash.as_deref() == Some(scan.hash.as_str())
-        });
+    let current = |hash: &Option<String>| hash.as_deref() == Some(scan.hash.as_str());
+    // The user enabled the skill with exactly these files.
+    let reviewed = decision.is_some_and(|d| d.enabled == Some(true) && current(&d.approved_hash));
+    let approved = !findings.is_empty() && reviewed;
+    if source == SkillSource::Bundled && !shipped {
+        def.warnings.push(
+            "its files differ from the copy that ships with Pincer, so it counts as a skill from elsewhere (Pincer restores the copy on its next start)"
+                .to_owned(),
+        );
+    }
+    let authored = decision.is_some_and(|d| d.authored && current(&d.authored_hash));
+    if decision.is_some_and(|d| d.authored) && !authored {
+        def.warnings.push(format!(
+            "changed since you made it or last enabled it, so it is no longer treated as yours: its tools ask before running; `pincer skills enable {}` (or Disable, then Enable, in Skills) trusts the current files",
+            def.name
+        ));
+    }
+    if def.always && !(shipped || authored || reviewed) {
+        // Inlined text reaches the model unasked on every turn; a skill from a cloned repo
+        // must not get there before its owner has looked at it.
+        def.always = false;
+        def.warnings.push(format!(
+            "`always` is ignored until you enable this skill with its current files (`pincer skills enable {}`, or Disable, then Enable, in Skills); meanwhile it is listed like the others",
+            def.name
+        ));
+    }
     let unmet = gating::unmet(&def, input.here);
     let status = if decision.is_some_and(|d| d.enabled == Some(false)) {
         SkillStatus::Disabled
@@ -393,15 +423,32 @@ fn load_one(
         def,
         source,
         dir: dir.to_path_buf(),
-        body: parsed.body,
+        body,
         hash: scan.hash,
         findings,
         unmet,
         status,
         approved,
-        authored: decision.is_some_and(|d| d.authored),
+        authored,
+        shipped,
         shadows: Vec::new(),
     })
+}
+
+/// The grant key of the skill in `dir` whose content hash is `hash` (see [`Skill::grant_key`]).
+pub fn grant_key(dir: &Path, hash: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let folder = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+    let mut hasher = Sha256::new();
+    hasher.update(folder.to_string_lossy().as_bytes());
+    hasher.update([0]);
+    hasher.update(hash.as_bytes());
+    hasher
+        .finalize()
+        .iter()
+        .take(12)
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Names of tools that exist without skills, for gating and for name clashes.

@@ -6,8 +6,9 @@ use std::path::{Path, PathBuf};
 
 use futures::future::BoxFuture;
 
-use super::catalog::Skill;
+use super::catalog::{Skill, grant_key};
 use super::definition::ToolDecl;
+use super::vetting::read_dir;
 use crate::tools::exec::{Confinement, Process, run_process};
 use crate::tools::secret_env::may_pass;
 use crate::tools::{Access, Disclosure, ToolError, ToolOutput, ToolSettings, TypedTool};
@@ -20,6 +21,8 @@ pub struct CommandTool {
     dir: PathBuf,
     decl: ToolDecl,
     trusted: bool,
+    /// The skill's content hash when it was loaded (and judged trusted or not).
+    hash: String,
     /// Environment variables the skill declares it needs; kept although they look secret.
     keep_env: Vec<String>,
     home: Option<PathBuf>,
@@ -34,6 +37,7 @@ impl CommandTool {
             dir: skill.dir.clone(),
             decl: decl.clone(),
             trusted: skill.trusted(),
+            hash: skill.hash.clone(),
             keep_env,
             home: home.map(Path::to_path_buf),
         }
@@ -97,7 +101,8 @@ impl CommandTool {
 
 impl TypedTool for CommandTool {
     type Args = Arguments;
-    type Plan = Arguments;
+    /// The arguments and the content hash the decision was made on.
+    type Plan = (Arguments, String);
 
     fn name(&self) -> &str {
         &self.decl.name
@@ -116,17 +121,21 @@ impl TypedTool for CommandTool {
         self.decl.parameters.clone()
     }
 
+    /// Hashes the skill's folder now: a skill changed since it was loaded is not trusted,
+    /// and a grant covers only the content it was given for.
     fn plan(
         &self,
         args: Arguments,
         settings: &ToolSettings,
-    ) -> Result<(Access, Arguments), ToolError> {
+    ) -> Result<(Access, (Arguments, String)), ToolError> {
+        let hash = read_dir(&self.dir, false).hash;
         let shown =
             crate::text::first_line(&serde_json::Value::from(args.clone()).to_string(), 200);
         let access = Access::SkillTool {
             skill: self.skill.clone(),
             tool: self.decl.name.clone(),
-            trusted: self.trusted,
+            key: grant_key(&self.dir, &hash),
+            trusted: self.trusted && hash == self.hash,
             summary: format!(
                 "run `{}` of the skill `{}` ({}) with {shown}{}",
                 self.decl.name,
@@ -135,15 +144,21 @@ impl TypedTool for CommandTool {
                 self.env_summary(settings)
             ),
         };
-        Ok((access, args))
+        Ok((access, (args, hash)))
     }
 
     fn run<'a>(
         &'a self,
-        args: Arguments,
+        (args, decided_on): (Arguments, String),
         settings: &'a ToolSettings,
     ) -> BoxFuture<'a, Result<ToolOutput, ToolError>> {
         Box::pin(async move {
+            if read_dir(&self.dir, false).hash != decided_on {
+                return Err(ToolError::Failed(format!(
+                    "the files of the skill `{}` changed after this call was allowed; nothing was run",
+                    self.skill
+                )));
+            }
             let base = self.dir.to_string_lossy();
             let mut env = vec![
                 ("PINCER_SKILL_DIR".into(), self.dir.clone().into_os_string()),

@@ -7,7 +7,9 @@ use std::time::Duration;
 
 use serde_json::{Map, Value};
 
-use super::frontmatter::{MAX_DESCRIPTION, bool_field, string_field, string_list};
+use super::frontmatter::{
+    self, MAX_DESCRIPTION, ParseError, bool_field, string_field, string_list,
+};
 
 /// The metadata blocks read for requirements and presentation, in the order they are merged.
 const DIALECT_BLOCKS: &[&str] = &["pincer", "openclaw", "clawdbot", "clawdis", "nanobot"];
@@ -212,6 +214,36 @@ fn metadata_map(value: Option<&Value>) -> Result<Map<String, Value>, String> {
     }
 }
 
+/// A `SKILL.md` read whole.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SkillFile {
+    pub def: Definition,
+    /// The Markdown after the frontmatter, as written.
+    pub body: String,
+}
+
+/// Reads the bytes of a `SKILL.md` into its definition and body, or says what is wrong and on
+/// which line. Total: any bytes at all give `Ok` or `Err`, never a panic (the bytes come from
+/// strangers; the fuzz target calls this).
+pub fn parse_skill_file(bytes: &[u8]) -> Result<SkillFile, ParseError> {
+    let parsed = frontmatter::parse(bytes)?;
+    let mut def = Definition::from_fields(&parsed.fields).map_err(|e| ParseError {
+        line: frontmatter::key_line(bytes, &e.key).or(Some(2)),
+        message: e.message,
+    })?;
+    if let Some(e) = &parsed.tolerated {
+        def.warnings.push(format!(
+            "line {}: {}; read line by line instead (quote values that contain \": \")",
+            e.line.unwrap_or(1),
+            e.message
+        ));
+    }
+    Ok(SkillFile {
+        def,
+        body: parsed.body,
+    })
+}
+
 /// Skill names: what `/name` and the `skill` tool use, so no spaces or slashes.
 pub fn check_name(name: &str) -> Result<(), String> {
     if name.chars().count() > MAX_NAME {
@@ -320,10 +352,8 @@ fn tool_decl(value: &Value) -> Result<ToolDecl, String> {
     }
     let timeout = match tool.get("timeout") {
         None | Some(Value::Null) => DEFAULT_TOOL_TIMEOUT,
-        Some(v) => match v.as_f64() {
-            Some(secs) if secs > 0.0 => Duration::from_secs_f64(secs).min(MAX_TOOL_TIMEOUT),
-            _ => return Err(format!("tool `{name}`: `timeout` must be seconds above 0")),
-        },
+        Some(v) => tool_timeout(v)
+            .ok_or_else(|| format!("tool `{name}`: `timeout` must be seconds above 0"))?,
     };
     Ok(ToolDecl {
         name,
@@ -332,6 +362,17 @@ fn tool_decl(value: &Value) -> Result<ToolDecl, String> {
         command,
         timeout,
     })
+}
+
+/// A declared timeout in seconds, at most [`MAX_TOOL_TIMEOUT`]; `None` unless it is a finite
+/// number above 0. Written by a stranger, so any number (`1e20`, a 30-digit integer) must be
+/// taken without panicking.
+fn tool_timeout(value: &Value) -> Option<Duration> {
+    let secs = value.as_f64().filter(|s| s.is_finite() && *s > 0.0)?;
+    let timeout = Duration::try_from_secs_f64(secs)
+        .unwrap_or(MAX_TOOL_TIMEOUT)
+        .min(MAX_TOOL_TIMEOUT);
+    (!timeout.is_zero()).then_some(timeout)
 }
 
 #[cfg(test)]
@@ -400,5 +441,35 @@ mod tests {
         )
         .unwrap_err();
         assert!(bad.message.contains("no `command`"), "{bad:?}");
+    }
+
+    #[test]
+    fn any_timeout_number_is_taken_without_panicking() {
+        let with = |timeout: Value| {
+            def(
+                json!({"name": "a", "description": "b", "metadata": {"pincer": {"tools": [
+                    {"name": "t", "description": "T.", "command": ["true"], "timeout": timeout}
+                ]}}}),
+            )
+            .map(|d| d.tools[0].timeout)
+        };
+        for huge in [json!(1e20), json!(f64::MAX), json!(u64::MAX), json!(1e300)] {
+            assert_eq!(with(huge.clone()).unwrap(), MAX_TOOL_TIMEOUT, "{huge}");
+        }
+        for bad in [
+            json!(1e-300),
+            json!(-1),
+            json!(0),
+            json!(-1e20),
+            json!("soon"),
+            json!(true),
+            json!([1]),
+        ] {
+            let e = with(bad.clone()).unwrap_err();
+            assert!(
+                e.message.contains("`timeout` must be seconds above 0"),
+                "{bad}: {e:?}"
+            );
+        }
     }
 }

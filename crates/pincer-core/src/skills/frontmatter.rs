@@ -77,6 +77,12 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         ));
     }
     let body = text.get(offset..).unwrap_or_default().to_owned();
+    if let Some(line) = too_deep(&yaml) {
+        return Err(ParseError::at(
+            line + 1,
+            format!("the frontmatter nests brackets or braces deeper than {MAX_NESTING} levels"),
+        ));
+    }
     let value: serde_norway::Value = match serde_norway::from_str(&yaml) {
         Ok(value) => value,
         Err(e) => {
@@ -112,6 +118,33 @@ pub fn parse(bytes: &[u8]) -> Result<Parsed, ParseError> {
         body,
         tolerated: None,
     })
+}
+
+/// Deepest `[`/`{` nesting the frontmatter may have. The YAML scanner's work grows with
+/// the square of the depth (100,000 `[` took minutes), so deeper text is refused before it
+/// is parsed; real metadata nests a few levels.
+const MAX_NESTING: usize = 64;
+
+/// The 1-based line of the frontmatter text where brackets and braces first nest deeper
+/// than [`MAX_NESTING`] (counted over the raw text, quotes included: erring towards
+/// refusing).
+fn too_deep(yaml: &str) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut line = 1;
+    for c in yaml.chars() {
+        match c {
+            '[' | '{' => {
+                depth += 1;
+                if depth > MAX_NESTING {
+                    return Some(line);
+                }
+            }
+            ']' | '}' => depth = depth.saturating_sub(1),
+            '\n' => line += 1,
+            _ => {}
+        }
+    }
+    None
 }
 
 /// Reads frontmatter that is not valid YAML the way OpenClaw's loader does: one `key:
@@ -365,6 +398,23 @@ mod tests {
                 .message
                 .contains("never closed")
         );
+    }
+
+    #[test]
+    fn nesting_deeper_than_the_limit_is_refused_before_parsing() {
+        let deep = format!(
+            "---\nname: a\ndescription: b\nx: {}\n---\n",
+            "[".repeat(100_000)
+        );
+        let err = parse(deep.as_bytes()).unwrap_err();
+        assert_eq!(err.line, Some(4));
+        assert!(err.message.contains("deeper than 64"), "{err:?}");
+        let fine = format!(
+            "---\nname: a\ndescription: b\nx: {}{}\n---\n",
+            "[".repeat(MAX_NESTING),
+            "]".repeat(MAX_NESTING)
+        );
+        assert!(parse(fine.as_bytes()).is_ok());
     }
 
     #[test]

@@ -275,6 +275,10 @@ impl Library {
         decision.enabled = Some(enabled);
         if enabled {
             decision.approved_hash = Some(skill.hash.clone());
+            // The owner vouching for the current files of a skill they made.
+            if decision.authored {
+                decision.authored_hash = Some(skill.hash.clone());
+            }
         }
         approvals.save(&self.inner.home)?;
         let catalog = self.reload();
@@ -284,10 +288,15 @@ impl Library {
             .ok_or_else(|| SkillsError::NotFound(name.to_owned()))
     }
 
-    /// Records that the user wrote the skill in `dir` (its tools then run without asking).
+    /// Records that the user wrote the skill in `dir` as it is now (its tools then run
+    /// without asking until its files change).
     pub fn mark_authored(&self, dir: &Path, name: &str) -> Result<(), SkillsError> {
+        let dir = dir.canonicalize().unwrap_or_else(|_| dir.to_path_buf());
+        let hash = super::vetting::read_dir(&dir, false).hash;
         let mut approvals = Approvals::load(&self.inner.home)?;
-        approvals.entry(dir, name).authored = true;
+        let decision = approvals.entry(&dir, name);
+        decision.authored = true;
+        decision.authored_hash = Some(hash);
         approvals.save(&self.inner.home)?;
         self.reload();
         Ok(())
@@ -335,6 +344,12 @@ impl Inner {
             tools: &self.tools,
         };
         let roots = read(&self.roots).clone();
+        // Edits to the bundled copy are undone before every load.
+        let restore = roots
+            .iter()
+            .any(|root| root.source == SkillSource::Bundled)
+            .then(|| bundled::materialize(&self.home).err())
+            .flatten();
         let mut catalog = Catalog::load(&LoadInput {
             roots: &roots,
             approvals: &approvals,
@@ -342,6 +357,14 @@ impl Inner {
             home: Some(&self.home),
         });
         catalog.problems.extend(lock(&self.setup).iter().cloned());
+        if let Some(e) = restore {
+            tracing::error!(error = %e, "could not restore the bundled skills");
+            catalog.problems.push(Problem {
+                path: self.home.join(bundled::DIR).to_string_lossy().into_owned(),
+                line: None,
+                message: format!("could not restore the bundled skills: {e}"),
+            });
+        }
         if let Some(e) = unreadable {
             catalog.problems.push(Problem {
                 path: self

@@ -17,6 +17,7 @@ pub mod skill_tool;
 pub mod vetting;
 
 pub use catalog::{Catalog, Problem, Root, Shadowed, Skill, SkillSource, SkillStatus, SkillView};
+pub use definition::{SkillFile, parse_skill_file};
 pub use library::{Library, SkillsError, roots};
 pub use vetting::{Finding, FindingKind};
 

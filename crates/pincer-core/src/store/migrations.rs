@@ -5,7 +5,7 @@ use rusqlite::Connection;
 use super::StoreError;
 
 /// Each entry moves the schema one version up. Never edit a released entry; append.
-const MIGRATIONS: &[&str] = &[
+pub(super) const MIGRATIONS: &[&str] = &[
     r#"
 CREATE TABLE sessions (
     id          TEXT PRIMARY KEY,
@@ -104,6 +104,12 @@ CREATE TABLE web_sessions (
     expires_at  INTEGER NOT NULL
 );
 CREATE INDEX web_sessions_by_cookie ON web_sessions(cookie_hash);
+"#,
+    r#"
+-- Skill tool grants were keyed by the skill's name (`skill:NAME/TOOL`), so they passed to a
+-- changed skill or another skill of that name. They are keyed by folder and content now
+-- (`skill:NAME@KEY/TOOL`); the old ones grant nothing and go.
+DELETE FROM approvals WHERE pattern LIKE 'skill:%' AND pattern NOT LIKE 'skill:%@%';
 "#,
 ];
 

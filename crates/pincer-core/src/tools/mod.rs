@@ -60,10 +60,12 @@ pub enum Access {
     /// nothing.
     Describe { names: Vec<String> },
     /// Runs a tool a skill declares. `trusted`: the skill ships with Pincer or the user
-    /// wrote it.
+    /// wrote it. `key`: the skill's folder and content as a short id, so a grant covers
+    /// this skill as it is and no other skill of the same name.
     SkillTool {
         skill: String,
         tool: String,
+        key: String,
         trusted: bool,
         summary: String,
     },
