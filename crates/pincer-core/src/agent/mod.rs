@@ -1,6 +1,7 @@
 //! The engine: one actor per session, turns serialized, every step published on the bus.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
@@ -16,7 +17,7 @@ use crate::provider::{self, Provider, ProviderError};
 use crate::skills::{Library, SkillsError};
 use crate::store::{Store, StoreError};
 use crate::sync::{lock, read, write};
-use crate::tools::{ToolRegistry, ToolSettings};
+use crate::tools::{ToolRegistry, ToolSettings, offload, paths};
 
 mod history;
 mod live;
@@ -82,6 +83,8 @@ pub(crate) struct Config {
     pub(crate) settings: Settings,
     pub(crate) providers: Vec<Box<dyn Provider>>,
     pub(crate) tool_settings: ToolSettings,
+    /// Where long tool results are saved: `<home>/tool-output` (real path).
+    pub(crate) output_root: PathBuf,
     /// The byte-stable head of every request.
     pub(crate) system_prompt: String,
 }
@@ -106,8 +109,17 @@ impl Config {
         let mut tool_settings = ToolSettings::new(settings.workspace.clone());
         tool_settings.exec_timeout = settings.exec_timeout;
         tool_settings.fetch_allow_private = settings.web_fetch_allow_private;
+        let home = real_path(&settings.home)?;
+        // Outside the workspace whatever it is, even `~`: the data home holds the keys, the
+        // config and the database, and the skill folders hold what runs without asking.
+        tool_settings.protected = std::iter::once(&settings.home)
+            .chain(&settings.skills.agents_dir)
+            .chain(&settings.skills.extra_dirs)
+            .map(|dir| real_path(dir))
+            .collect::<Result<_, _>>()?;
         Ok(Self {
             system_prompt: prompt::system_prompt(&settings.workspace),
+            output_root: home.join(offload::OUTPUT_DIR),
             settings,
             providers,
             tool_settings,
@@ -132,6 +144,8 @@ impl Engine {
             create_private_dir(&settings.home)?;
             Store::open(&settings.home.join("pincer.db"))?
         };
+        // After opening, so a database just created with the umask's mode is covered too.
+        crate::config::make_private(&settings.home);
         Self::with_store(settings, store, tools, mode)
     }
 
@@ -350,6 +364,10 @@ impl Engine {
                         format!("there is no session {session:?}"),
                     ));
                 }
+                let root = self.shared.config().output_root.clone();
+                if let Err(e) = offload::remove_session(&root, &session) {
+                    tracing::warn!(error = %e, session, "could not delete the session's saved tool output");
+                }
                 // A later message to this id starts afresh, without the old grants.
                 lock(&self.shared.sessions).remove(&session);
                 lock(&self.shared.session_shared).remove(&session);
@@ -527,6 +545,14 @@ fn create_private_dir(path: &std::path::Path) -> Result<(), EngineError> {
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
     builder.create(path).map_err(|source| EngineError::Io {
+        path: path.display().to_string(),
+        source,
+    })
+}
+
+/// Where `path` really is, for comparing with resolved tool paths.
+fn real_path(path: &std::path::Path) -> Result<PathBuf, EngineError> {
+    paths::real_path(path).map_err(|source| EngineError::Io {
         path: path.display().to_string(),
         source,
     })

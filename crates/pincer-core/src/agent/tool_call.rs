@@ -19,8 +19,8 @@ use crate::protocol::{
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
 use crate::sync::lock;
-use crate::tools::offload::offload;
-use crate::tools::{Tool, ToolOutput, dispatch};
+use crate::tools::offload::{self, offload};
+use crate::tools::{Tool, ToolOutput, ToolSettings, dispatch};
 
 /// The result message and whether the call was cut short by cancellation.
 pub(crate) struct Outcome {
@@ -80,7 +80,8 @@ impl ToolRun<'_> {
         } = output;
         let content = if ok {
             offload(
-                &self.config.settings.workspace,
+                &self.config.output_root,
+                self.session_id,
                 &call.id,
                 content,
                 self.config.settings.tool_output_limit,
@@ -167,8 +168,15 @@ impl ToolRun<'_> {
                 return (message.into(), policy_decision(false), ToolOutcome::Error);
             }
         };
-        let settings = &self.config.tool_settings;
-        let prepared = match tool.prepare(&args, settings) {
+        // This session's reads may reach its own offloaded outputs, no other session's.
+        let settings = ToolSettings {
+            own_output: Some(offload::session_dir(
+                &self.config.output_root,
+                self.session_id,
+            )),
+            ..self.config.tool_settings.clone()
+        };
+        let prepared = match tool.prepare(&args, &settings) {
             Ok(prepared) => prepared,
             Err(e) => {
                 return (

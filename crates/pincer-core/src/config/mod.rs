@@ -13,7 +13,7 @@ pub use error::ConfigError;
 pub use file::{
     AgentSection, FileConfig, ModelPrice, ProviderEntry, RetrySection, SkillsSection, ToolsSection,
 };
-pub use home::home_dir;
+pub use home::{home_dir, make_private};
 pub use settings::{Settings, SkillSettings};
 
 /// The settings file, in the data home.

@@ -74,15 +74,15 @@ pub enum DesktopAccess {
 impl Access {
     pub fn read(resolved: paths::Resolved) -> Self {
         Access::Read {
+            inside: resolved.readable_inside(),
             path: resolved.path,
-            inside: resolved.inside,
         }
     }
 
     pub fn write(resolved: paths::Resolved) -> Self {
         Access::Write {
+            inside: resolved.writable_inside(),
             path: resolved.path,
-            inside: resolved.inside,
         }
     }
 }
@@ -102,6 +102,11 @@ pub struct ToolSettings {
     pub fetch_allow_private: bool,
     /// `read_file`: files larger than this are refused (the model can grep instead).
     pub read_limit: usize,
+    /// Real paths of folders that are never inside the workspace, even when it contains
+    /// them: the data home and the user's skill folders.
+    pub protected: Vec<PathBuf>,
+    /// The real path of the calling session's offloaded outputs, which its reads may reach.
+    pub own_output: Option<PathBuf>,
 }
 
 impl ToolSettings {
@@ -113,6 +118,8 @@ impl ToolSettings {
             fetch_limit: 2 * 1024 * 1024,
             fetch_allow_private: false,
             read_limit: 8 * 1024 * 1024,
+            protected: Vec::new(),
+            own_output: None,
         }
     }
 }
