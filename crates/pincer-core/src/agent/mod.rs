@@ -158,6 +158,15 @@ impl Engine {
         mode: ApprovalMode,
     ) -> Result<Self, EngineError> {
         let config = Config::build(settings)?;
+        // No turn runs yet: a turn without an end was cut off by a process that died.
+        for closed in store.close_unfinished_turns()? {
+            tracing::warn!(
+                session = closed.session,
+                turn = closed.turn_id,
+                outcome = ?closed.outcome,
+                "a turn left open by a stopped process is marked as ended"
+            );
+        }
         let always = store.grants()?;
         let skills = Library::open(&config.settings, tools.names().map(str::to_owned).collect());
         let (bus, _) = broadcast::channel(BUS_CAPACITY);

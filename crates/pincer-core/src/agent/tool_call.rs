@@ -201,7 +201,7 @@ impl ToolRun<'_> {
             Verdict::Ask => match self.ask(call, &check.pattern, &check.summary).await {
                 Some(decision) => decision,
                 None => {
-                    let message = "error: cancelled before the user answered".to_owned();
+                    let message = "error: cancelled before the user answered; not run".to_owned();
                     let decision = Decision {
                         allowed: false,
                         by: DecidedBy::User,
@@ -217,7 +217,7 @@ impl ToolRun<'_> {
         }
         tokio::select! {
             () = self.cancel.cancelled() => {
-                ("error: cancelled by the user while running".to_owned().into(), decision, ToolOutcome::Cancelled)
+                ("error: cancelled by the user while running; it may not have finished, or may have done part of its work".to_owned().into(), decision, ToolOutcome::Cancelled)
             }
             result = prepared.run() => match result {
                 Ok(output) => (output, decision, ToolOutcome::Ok),

@@ -56,6 +56,12 @@ fn restrict(path: &Path, mode: u32, dir: bool) {
         return;
     }
     match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)) {
+        // Pincer makes the folder 0700, but one the user made for `--home` has the
+        // umask's mode: not worth a warning on every first run. A loose file is.
+        Ok(()) if dir => tracing::info!(
+            path = %path.display(),
+            "the data home is now owner-only ({old:o} → {mode:o})"
+        ),
         Ok(()) => tracing::warn!(
             path = %path.display(),
             "others could read this; it is now owner-only ({old:o} → {mode:o})"
