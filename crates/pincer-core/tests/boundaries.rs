@@ -88,6 +88,17 @@ async fn offloaded_output_never_lands_where_a_planted_link_points() {
         "the note names the file: {}",
         results[0].1
     );
+
+    // The finding's own form: a link named like the provider's id for the call.
+    std::fs::remove_file(ws.join(".pincer/tool-output")).unwrap();
+    std::fs::create_dir(ws.join(".pincer/tool-output")).unwrap();
+    let bashrc = elsewhere.path().join(".bashrc");
+    std::fs::write(&bashrc, "# mine\n").unwrap();
+    std::os::unix::fs::symlink(&bashrc, ws.join(".pincer/tool-output/call_0.txt")).unwrap();
+    llm.push(tool_call("call_0", "read_file", json!({"path": "big.txt"})));
+    llm.push(Reply::text("done again"));
+    h.turn("s", "read big again").await;
+    assert_eq!(std::fs::read_to_string(&bashrc).unwrap(), "# mine\n");
 }
 
 #[tokio::test]
@@ -110,14 +121,24 @@ async fn the_model_reads_its_own_offloads_but_not_another_sessions() {
 
     // The same session reads it back, in part, as the note says; another session cannot.
     let args = json!({"path": saved.display().to_string(), "offset": 4000, "limit": 2});
-    llm.push(tool_call("c2", "read_file", args.clone()));
+    let own_dir = saved.parent().unwrap().display().to_string();
+    llm.push(Reply::tool_calls(&[
+        ("c2", "read_file", &args.to_string()),
+        (
+            "g",
+            "grep",
+            &json!({"pattern": "^row 4242$", "path": own_dir}).to_string(),
+        ),
+    ]));
     llm.push(Reply::text("read"));
     h.turn("one", "show rows 4000 on").await;
     llm.push(tool_call("c3", "read_file", args));
     llm.push(Reply::text("refused"));
     h.turn("two", "peek").await;
     let own = tool_results(&llm.requests()[3].body);
-    assert!(own.last().unwrap().1.contains("row 3999"), "{own:?}");
+    let n = own.len();
+    assert!(own[n - 2].1.contains("row 3999"), "{own:?}");
+    assert!(own[n - 1].1.contains(":4243:row 4242"), "{own:?}");
     let other = tool_results(&llm.requests()[5].body);
     assert!(
         other[0].1.starts_with("error: denied"),
