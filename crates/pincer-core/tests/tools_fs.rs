@@ -75,6 +75,51 @@ fn relative_paths_resolve_inside() {
 }
 
 #[test]
+fn protected_folders_are_outside_but_a_workspace_inside_one_is_not() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().canonicalize().unwrap();
+    let home = root.join("data");
+    std::fs::create_dir_all(home.join("workspace")).unwrap();
+    // The default layout: the workspace is `<home>/workspace`.
+    let mut settings = ToolSettings::new(home.join("workspace"));
+    settings.protected = vec![home.clone()];
+    assert!(resolve(&settings, "notes.md").unwrap().inside);
+    assert!(!resolve(&settings, "../secrets.toml").unwrap().inside);
+    // The workspace holds the data home (`~`).
+    settings.workspace = root.clone();
+    assert!(!resolve(&settings, "data/secrets.toml").unwrap().inside);
+    assert!(!resolve(&settings, "data").unwrap().inside);
+    assert!(
+        !resolve(&settings, "data/workspace/notes.md")
+            .unwrap()
+            .inside
+    );
+    assert!(resolve(&settings, "data-other/x").unwrap().inside);
+    // The workspace is the data home itself: nothing in it is inside.
+    settings.workspace = home.clone();
+    assert!(!resolve(&settings, "secrets.toml").unwrap().inside);
+}
+
+#[test]
+fn own_output_is_readable_and_hard_links_are_not_writable() {
+    let ws = Workspace::new();
+    let mut settings = ws.settings.clone();
+    let outputs = tempfile::tempdir().unwrap();
+    let outputs = outputs.path().canonicalize().unwrap();
+    settings.own_output = Some(outputs.clone());
+    let saved = resolve(&settings, outputs.join("tc-1.txt").to_str().unwrap()).unwrap();
+    assert!(!saved.inside);
+    assert!(saved.readable_inside() && !saved.writable_inside());
+    ws.write("one.txt", "x");
+    let plain = resolve(&settings, "one.txt").unwrap();
+    assert!(plain.readable_inside() && plain.writable_inside());
+    std::fs::hard_link(ws.root.join("one.txt"), outputs.join("two.txt")).unwrap();
+    let linked = resolve(&settings, "one.txt").unwrap();
+    assert!(linked.hard_linked);
+    assert!(linked.readable_inside() && !linked.writable_inside());
+}
+
+#[test]
 fn dotdot_escapes_are_outside() {
     let ws = Workspace::new();
     let r = resolve(&ws.settings, "../escape.txt").unwrap();

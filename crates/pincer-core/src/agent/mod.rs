@@ -109,14 +109,14 @@ impl Config {
         let mut tool_settings = ToolSettings::new(settings.workspace.clone());
         tool_settings.exec_timeout = settings.exec_timeout;
         tool_settings.fetch_allow_private = settings.web_fetch_allow_private;
-        let home = real_path(&settings.home)?;
         // Outside the workspace whatever it is, even `~`: the data home holds the keys, the
         // config and the database, and the skill folders hold what runs without asking.
         tool_settings.protected = std::iter::once(&settings.home)
             .chain(&settings.skills.agents_dir)
             .chain(&settings.skills.extra_dirs)
             .map(|dir| real_path(dir))
-            .collect::<Result<_, _>>()?;
+            .collect();
+        let home = real_path(&settings.home);
         Ok(Self {
             system_prompt: prompt::system_prompt(&settings.workspace),
             output_root: home.join(offload::OUTPUT_DIR),
@@ -559,11 +559,12 @@ fn create_private_dir(path: &std::path::Path) -> Result<(), EngineError> {
     })
 }
 
-/// Where `path` really is, for comparing with resolved tool paths.
-fn real_path(path: &std::path::Path) -> Result<PathBuf, EngineError> {
-    paths::real_path(path).map_err(|source| EngineError::Io {
-        path: path.display().to_string(),
-        source,
+/// Where `path` really is, for comparing with resolved tool paths; as written if that
+/// cannot be told (a folder that cannot be read is still protected by its name).
+fn real_path(path: &std::path::Path) -> PathBuf {
+    paths::real_path(path).unwrap_or_else(|e| {
+        tracing::warn!(path = %path.display(), error = %e, "could not resolve a protected folder");
+        path.to_path_buf()
     })
 }
 
