@@ -81,7 +81,8 @@ fn chars_before(text: &str, at: usize) -> usize {
 
 /// `text` as it may reach a terminal: every character a terminal would act on instead of
 /// print is shown as a visible tag like `⟨ESC⟩`, `⟨CR⟩` or `⟨U+202E⟩`. Newlines and tabs stay,
-/// so streamed answers and file contents keep their layout.
+/// so streamed answers and file contents keep their layout (a CR right before a newline is
+/// dropped).
 ///
 /// Text from the model, files, web pages, skills and providers goes through this (or
 /// [`for_terminal_line`]) before it is printed: a raw ESC lets it rewrite what is on screen
@@ -103,7 +104,12 @@ fn escape(text: &str, one_line: bool) -> Cow<'_, str> {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 16);
-    for c in text.chars() {
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A Windows line end is a line end: nothing is left on the line to overwrite.
+        if c == '\r' && !one_line && chars.peek() == Some(&'\n') {
+            continue;
+        }
         if needs_tag(c, one_line) {
             push_tag(&mut out, c);
         } else {
@@ -171,7 +177,9 @@ mod tests {
     fn streamed_text_keeps_newlines_and_tabs_but_not_carriage_returns() {
         assert_eq!(for_terminal("a\n\tb"), "a\n\tb");
         assert!(matches!(for_terminal("plain 東京 🦀"), Cow::Borrowed(_)));
-        assert_eq!(for_terminal("ok\r\n"), "ok⟨CR⟩\n");
+        assert_eq!(for_terminal("a\rb\r"), "a⟨CR⟩b⟨CR⟩");
+        assert_eq!(for_terminal("crlf\r\nfile\r\n"), "crlf\nfile\n");
+        assert_eq!(for_terminal_line("ok\r\n"), "ok⟨CR⟩⟨LF⟩");
         assert_eq!(for_terminal("\u{0}\u{8}\u{7f}"), "⟨NUL⟩⟨BS⟩⟨DEL⟩");
     }
 
