@@ -211,3 +211,54 @@ async fn a_finished_answer_without_its_end_record_counts_as_completed() {
         ["system", "user", "assistant", "user"]
     );
 }
+
+#[tokio::test]
+async fn an_older_turn_left_open_is_marked_over_too() {
+    let llm = ScriptedLlm::start().await;
+    let h = Harness::new(&llm, ApprovalMode::Auto);
+    // What an earlier build left after a kill: the calls closed when the session was next
+    // opened, no record of the turn's end, then a later turn that ended normally.
+    killed_turn(&h, "o");
+    let store = h.engine.store();
+    for i in 0..3 {
+        let result = Message::tool_result(&format!("tc-killed{i}"), "error: interrupted", true);
+        store.append_message("o", "t-killed", &result).unwrap();
+    }
+    store
+        .append_message("o", "t-later", &Message::user("later".to_owned()))
+        .unwrap();
+    store
+        .append_message(
+            "o",
+            "t-later",
+            &Message::assistant("sure".to_owned(), Vec::new()),
+        )
+        .unwrap();
+    store
+        .record_turn_end("o", "t-later", TurnOutcome::Completed, None, None)
+        .unwrap();
+    let mut h = h.restart(ApprovalMode::Auto);
+    llm.push(Reply::text("ok"));
+    h.turn("o", "now").await;
+    let request = sent(&llm, 0);
+    assert_eq!(
+        roles(&request),
+        [
+            "system",
+            "user",
+            "assistant",
+            "tool",
+            "tool",
+            "tool",
+            "user",
+            "user",
+            "assistant",
+            "user"
+        ]
+    );
+    assert!(
+        request[6].1.contains("do not continue it"),
+        "{}",
+        request[6].1
+    );
+}

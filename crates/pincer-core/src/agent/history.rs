@@ -58,11 +58,28 @@ pub(crate) fn load(store: &Store, session: &str) -> Result<Vec<Message>, StoreEr
         let last_of_turn = stored
             .get(at + 1)
             .is_none_or(|next| next.turn_id != message.turn_id);
-        if last_of_turn && let Some(note) = ends.get(&message.turn_id).and_then(|o| note(*o)) {
+        if !last_of_turn {
+            continue;
+        }
+        // No record: an older turn a killed process left open (the engine records an end
+        // for the last one at start, and every turn since ends with one).
+        let outcome = ends.get(&message.turn_id).copied().unwrap_or({
+            if is_answer(&message.message) {
+                TurnOutcome::Completed
+            } else {
+                TurnOutcome::Failed
+            }
+        });
+        if let Some(note) = note(outcome) {
             history.push(note);
         }
     }
     Ok(history)
+}
+
+/// Whether `message` is the model's final answer to a turn.
+fn is_answer(message: &Message) -> bool {
+    message.role == Role::Assistant && message.tool_calls.is_empty() && !message.content.is_empty()
 }
 
 /// The note that follows a turn ending with `end`, if it did not finish.
