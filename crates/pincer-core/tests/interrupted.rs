@@ -221,7 +221,7 @@ async fn an_older_turn_left_open_is_marked_over_too() {
     killed_turn(&h, "o");
     let store = h.engine.store();
     for i in 0..3 {
-        let result = Message::tool_result(&format!("tc-killed{i}"), "error: interrupted", true);
+        let result = Message::tool_result(format!("tc-killed{i}"), "error: interrupted", true);
         store.append_message("o", "t-killed", &result).unwrap();
     }
     store
