@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use pincer_core::pricing;
 use pincer_core::skills::{self, Library, SkillStatus};
+use pincer_core::text::for_terminal_line;
 use pincer_gateway::link::EngineLink;
 
 use crate::cli::{ChatArgs, Global};
@@ -73,7 +74,10 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                     let mark = if s.id == id { "*" } else { " " };
                     eprintln!(
                         "{mark} {}  {}  {:>4} msgs  {}",
-                        s.id, s.updated_at, s.messages, s.title
+                        s.id,
+                        s.updated_at,
+                        s.messages,
+                        for_terminal_line(&s.title)
                     );
                 }
             }
@@ -115,13 +119,16 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
                 for skill in usable {
                     eprintln!(
                         "  /{}  {}",
-                        skill.def.name,
-                        pincer_core::text::first_line_at_word(&skill.def.description, 70)
+                        for_terminal_line(&skill.def.name),
+                        for_terminal_line(&pincer_core::text::first_line_at_word(
+                            &skill.def.description,
+                            70
+                        ))
                     );
                 }
             }
             command if command.starts_with('/') && !names_a_skill(library, command) => {
-                eprintln!("unknown command {command}; {HELP}");
+                eprintln!("unknown command {}; {HELP}", for_terminal_line(command));
             }
             _ => {
                 let end = drive(

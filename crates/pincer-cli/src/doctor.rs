@@ -56,7 +56,11 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
             Ok(took) => println!("            ✓ answers ({} ms)", took.as_millis()),
             Err(e) => {
                 healthy = false;
-                println!("            ✗ {e}");
+                // The error can quote the server's reply.
+                println!(
+                    "            ✗ {}",
+                    pincer_core::text::for_terminal_line(&e.to_string())
+                );
             }
         }
     }

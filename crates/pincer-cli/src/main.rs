@@ -38,7 +38,7 @@ fn main() -> ExitCode {
     match runtime.block_on(dispatch(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("pincer: {}", one_line(&e));
+            eprintln!("pincer: {}", pincer_core::text::for_terminal(&one_line(&e)));
             ExitCode::FAILURE
         }
     }

@@ -1,9 +1,14 @@
 //! How events look in a terminal: the answer on stdout, everything else on stderr.
+//!
+//! Everything shown here comes from the model, a tool or a provider, so it goes through
+//! [`for_terminal`] / [`for_terminal_line`] first: a control sequence in it is shown, never
+//! obeyed.
 
 use std::io::{IsTerminal, Write};
 use std::time::Duration;
 
 use pincer_core::protocol::{DecidedBy, Event};
+use pincer_core::text::{for_terminal, for_terminal_line};
 use tokio::task::JoinHandle;
 
 /// Prints events for a person. A spinner shows while the model has not answered yet.
@@ -29,7 +34,7 @@ impl Renderer {
             Event::TextDelta { text } => {
                 self.stop_spinner();
                 let mut out = std::io::stdout().lock();
-                let _ = out.write_all(text.as_bytes());
+                let _ = out.write_all(for_terminal(text).as_bytes());
                 let _ = out.flush();
                 self.open_line = !text.ends_with('\n');
             }
@@ -93,10 +98,11 @@ impl Renderer {
         }
     }
 
-    /// A line on stderr, after ending any half-written answer line.
+    /// A line on stderr, after ending any half-written answer line. Whatever `text` holds
+    /// stays on that one line.
     pub fn note(&mut self, text: &str) {
         self.finish_line();
-        eprintln!("{text}");
+        eprintln!("{}", for_terminal_line(text));
     }
 
     pub fn finish_line(&mut self) {

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 
 use pincer_core::agent::ApprovalMode;
 use pincer_core::protocol::{ApprovalDecision, Event, Failure, FailureKind, Op, Submission};
+use pincer_core::text::for_terminal_line;
 use pincer_gateway::link::{EngineLink, LinkEvent};
 
 use crate::cli::{Global, RunArgs};
@@ -43,9 +44,10 @@ impl TurnEnd {
             TurnEnd::StepLimit(limit) => Some(format!(
                 "stopped after {limit} model steps (agent.max_steps); continue the session to go on"
             )),
+            // The message can quote a provider's error body.
             TurnEnd::Failed(failure) => Some(match hint(failure.kind) {
-                Some(hint) => format!("{} — {hint}", failure.message),
-                None => failure.message.clone(),
+                Some(hint) => format!("{} — {hint}", for_terminal_line(&failure.message)),
+                None => for_terminal_line(&failure.message).into_owned(),
             }),
         }
     }
@@ -179,9 +181,14 @@ pub async fn drive(
     }
 }
 
-/// Asks on stderr, reads the answer from stdin. End of input means no.
+/// Asks on stderr, reads the answer from stdin. End of input means no. The summary quotes
+/// the model's command or path: shown on one line with every control character visible,
+/// what the user reads is what runs.
 async fn ask(input: &mut Input, summary: &str) -> ApprovalDecision {
-    eprint!("? allow: {summary}\n  [y] once  [s] this session  [a] always  [n] no > ");
+    eprint!(
+        "? allow: {}\n  [y] once  [s] this session  [a] always  [n] no > ",
+        for_terminal_line(summary)
+    );
     let _ = std::io::stderr().flush();
     let answer = input.line().await.unwrap_or_default();
     let decision = parse_answer(&answer);

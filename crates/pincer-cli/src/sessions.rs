@@ -3,6 +3,7 @@
 use std::process::ExitCode;
 
 use pincer_core::model::Role;
+use pincer_core::text::{for_terminal, for_terminal_line};
 
 use crate::cli::{Global, SessionsArgs, SessionsCommand};
 use crate::context;
@@ -20,7 +21,10 @@ pub fn sessions(global: &Global, args: SessionsArgs) -> anyhow::Result<ExitCode>
                 for s in sessions {
                     println!(
                         "{}  {}  {:>4} msgs  {}",
-                        s.id, s.updated_at, s.messages, s.title
+                        s.id,
+                        s.updated_at,
+                        s.messages,
+                        for_terminal_line(&s.title)
                     );
                 }
             }
@@ -37,19 +41,31 @@ pub fn sessions(global: &Global, args: SessionsArgs) -> anyhow::Result<ExitCode>
             for stored in messages {
                 let m = &stored.message;
                 match m.role {
-                    Role::User => println!("\n[{}] you: {}", stored.created_at, m.content),
+                    Role::User => println!(
+                        "\n[{}] you: {}",
+                        stored.created_at,
+                        for_terminal(&m.content)
+                    ),
                     Role::Assistant => {
                         if !m.content.is_empty() {
-                            println!("\n[{}] pincer: {}", stored.created_at, m.content);
+                            println!(
+                                "\n[{}] pincer: {}",
+                                stored.created_at,
+                                for_terminal(&m.content)
+                            );
                         }
                         for call in &m.tool_calls {
-                            println!("  ⚙ {} {}", call.name, call.arguments);
+                            println!(
+                                "  ⚙ {} {}",
+                                for_terminal_line(&call.name),
+                                for_terminal_line(&call.arguments)
+                            );
                         }
                     }
                     Role::Tool => {
                         let mark = if m.is_error { "✗" } else { "✓" };
                         let first = m.content.lines().next().unwrap_or_default();
-                        println!("  {mark} {first}");
+                        println!("  {mark} {}", for_terminal_line(first));
                     }
                 }
             }

@@ -15,6 +15,18 @@ use pincer_gateway::link::RemoteEngine;
 
 use crate::cli::{Global, SkillsArgs, SkillsCommand};
 
+/// Skills are written by strangers: every line this command prints for a person goes
+/// through [`text::for_terminal`], so a `SKILL.md` cannot drive the terminal (JSON output,
+/// which escapes by itself, uses `std::println!`).
+macro_rules! println {
+    () => {
+        std::println!()
+    };
+    ($($arg:tt)*) => {
+        std::println!("{}", text::for_terminal(&format!($($arg)*)))
+    };
+}
+
 /// The skills as the headless engine sees them (desktop-only tools count as missing).
 pub fn library(settings: &Settings) -> Library {
     Library::open(settings, builtin_tools())
@@ -32,7 +44,7 @@ pub async fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCod
     match args.command {
         SkillsCommand::List { json } => {
             if json {
-                println!("{}", serde_json::to_string_pretty(&catalog.views())?);
+                std::println!("{}", serde_json::to_string_pretty(&catalog.views())?);
                 return Ok(ExitCode::SUCCESS);
             }
             if catalog.skills.is_empty() {
@@ -55,7 +67,7 @@ pub async fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCod
             if json {
                 let mut value = serde_json::to_value(skill.view())?;
                 value["body"] = serde_json::Value::String(skill.body.clone());
-                println!("{}", serde_json::to_string_pretty(&value)?);
+                std::println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
                 print_details(skill);
             }
@@ -71,7 +83,7 @@ pub async fn skills(global: &Global, args: SkillsArgs) -> anyhow::Result<ExitCod
                     "problems": catalog.problems,
                     "skills": catalog.views(),
                 });
-                println!("{}", serde_json::to_string_pretty(&report)?);
+                std::println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print_check(&catalog.skills, &catalog.problems);
             }

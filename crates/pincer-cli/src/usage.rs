@@ -51,6 +51,8 @@ pub fn usage(global: &Global, args: UsageArgs) -> anyhow::Result<ExitCode> {
 }
 
 fn row(label: &str, t: &UsageTotals, cost: &Cost) {
+    // Model names can come from the provider's reply.
+    let label = pincer_core::text::for_terminal_line(label);
     let mut notes = Vec::new();
     if t.failed_requests > 0 {
         notes.push(format!("{} failed", t.failed_requests));

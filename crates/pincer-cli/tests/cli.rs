@@ -348,7 +348,11 @@ fn a_process_killed_mid_turn_leaves_a_session_that_continues() {
         .iter()
         .map(|m| m["role"].as_str().unwrap())
         .collect();
-    assert_eq!(roles, vec!["system", "user", "assistant", "tool", "user"]);
+    // The second "user" is the note that the killed turn is over (tests/killed.rs).
+    assert_eq!(
+        roles,
+        vec!["system", "user", "assistant", "tool", "user", "user"]
+    );
     assert!(
         messages[3]["content"]
             .as_str()

@@ -1,9 +1,12 @@
-//! Shortening text for titles, labels, notifications, error details and the skill index.
+//! Shortening text for titles, labels, notifications, error details and the skill index,
+//! and making foreign text safe to print to a terminal.
 //!
 //! Lengths count `char`s, not bytes, so a cut never splits a UTF-8 sequence and CJK text gets
 //! as many characters as Latin text. A cut can still split a grapheme made of several chars
 //! (a flag, a ZWJ emoji family); no caller shows these where that matters enough to pull in
 //! a segmentation library.
+
+use std::borrow::Cow;
 
 /// Marks that something was cut off.
 const ELLIPSIS: char = '…';
@@ -76,9 +79,156 @@ fn chars_before(text: &str, at: usize) -> usize {
     text[..at].chars().count()
 }
 
+/// `text` as it may reach a terminal: every character a terminal would act on instead of
+/// print is shown as a visible tag like `⟨ESC⟩`, `⟨CR⟩` or `⟨U+202E⟩`. Newlines and tabs stay,
+/// so streamed answers and file contents keep their layout (a CR right before a newline is
+/// dropped).
+///
+/// Text from the model, files, web pages, skills and providers goes through this (or
+/// [`for_terminal_line`]) before it is printed: a raw ESC lets it rewrite what is on screen
+/// (an approval prompt showing `ls` while something else runs), set the window title or
+/// write to the clipboard (OSC 52); a CR or bidi override can hide part of a line.
+pub fn for_terminal(text: &str) -> Cow<'_, str> {
+    escape(text, false)
+}
+
+/// [`for_terminal`] for text shown on one line, such as a command in an approval prompt:
+/// newlines and zero-width characters are shown as tags too, so what is on the line is
+/// all there is.
+pub fn for_terminal_line(text: &str) -> Cow<'_, str> {
+    escape(text, true)
+}
+
+fn escape(text: &str, one_line: bool) -> Cow<'_, str> {
+    if !text.chars().any(|c| needs_tag(c, one_line)) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 16);
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        // A Windows line end is a line end: nothing is left on the line to overwrite.
+        if c == '\r' && !one_line && chars.peek() == Some(&'\n') {
+            continue;
+        }
+        if needs_tag(c, one_line) {
+            push_tag(&mut out, c);
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// Whether `c` must not reach a terminal as itself.
+fn needs_tag(c: char, one_line: bool) -> bool {
+    match c {
+        '\n' => one_line,
+        '\t' => false,
+        // C0 controls (ESC, CR, BEL, backspace, …), DEL and the C1 controls (CSI, OSC, …).
+        '\u{0}'..='\u{1f}' | '\u{7f}'..='\u{9f}' => true,
+        // Bidi marks, embeddings, overrides and isolates: they reorder what is shown.
+        '\u{061c}'
+        | '\u{200e}'
+        | '\u{200f}'
+        | '\u{202a}'..='\u{202e}'
+        | '\u{2066}'..='\u{2069}' => true,
+        // Line and paragraph separators.
+        '\u{2028}' | '\u{2029}' => true,
+        // Zero-width characters: harmless in prose (emoji sequences use ZWJ), but on one
+        // line that is judged character by character nothing should be invisible.
+        '\u{200b}'..='\u{200d}' | '\u{2060}'..='\u{2064}' | '\u{feff}' => one_line,
+        _ => false,
+    }
+}
+
+const C0_NAMES: [&str; 32] = [
+    "NUL", "SOH", "STX", "ETX", "EOT", "ENQ", "ACK", "BEL", "BS", "HT", "LF", "VT", "FF", "CR",
+    "SO", "SI", "DLE", "DC1", "DC2", "DC3", "DC4", "NAK", "SYN", "ETB", "CAN", "EM", "SUB", "ESC",
+    "FS", "GS", "RS", "US",
+];
+
+fn push_tag(out: &mut String, c: char) {
+    out.push('⟨');
+    match C0_NAMES.get(c as usize) {
+        Some(name) => out.push_str(name),
+        None if c == '\u{7f}' => out.push_str("DEL"),
+        None => out.push_str(&format!("U+{:04X}", c as u32)),
+    }
+    out.push('⟩');
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn terminal_text_shows_escape_sequences_instead_of_running_them() {
+        // A CSI that clears the line and an OSC that writes the clipboard.
+        let hostile = "ls -la\r\u{1b}[2Kls -la\u{1b}]52;c;cm0gLXJmIH4=\u{7}";
+        let shown = for_terminal_line(hostile);
+        assert_eq!(
+            shown,
+            "ls -la⟨CR⟩⟨ESC⟩[2Kls -la⟨ESC⟩]52;c;cm0gLXJmIH4=⟨BEL⟩"
+        );
+        assert!(!shown.contains(|c: char| c.is_control()));
+    }
+
+    #[test]
+    fn streamed_text_keeps_newlines_and_tabs_but_not_carriage_returns() {
+        assert_eq!(for_terminal("a\n\tb"), "a\n\tb");
+        assert!(matches!(for_terminal("plain 東京 🦀"), Cow::Borrowed(_)));
+        assert_eq!(for_terminal("a\rb\r"), "a⟨CR⟩b⟨CR⟩");
+        assert_eq!(for_terminal("crlf\r\nfile\r\n"), "crlf\nfile\n");
+        assert_eq!(for_terminal_line("ok\r\n"), "ok⟨CR⟩⟨LF⟩");
+        assert_eq!(for_terminal("\u{0}\u{8}\u{7f}"), "⟨NUL⟩⟨BS⟩⟨DEL⟩");
+    }
+
+    #[test]
+    fn one_line_text_shows_newlines() {
+        assert_eq!(
+            for_terminal_line("echo hi\nrm -rf ~\tx"),
+            "echo hi⟨LF⟩rm -rf ~\tx"
+        );
+    }
+
+    #[test]
+    fn c1_controls_and_bidi_controls_are_shown_as_code_points() {
+        // U+009B is the one-character CSI; U+202E reverses what follows on screen.
+        assert_eq!(for_terminal("\u{9b}2J"), "⟨U+009B⟩2J");
+        assert_eq!(for_terminal("\u{85}"), "⟨U+0085⟩");
+        assert_eq!(
+            for_terminal("rm \u{202e}txt.exe\u{202c}"),
+            "rm ⟨U+202E⟩txt.exe⟨U+202C⟩"
+        );
+        for c in [
+            '\u{061c}', '\u{200e}', '\u{200f}', '\u{202a}', '\u{202b}', '\u{202d}', '\u{2066}',
+            '\u{2067}', '\u{2068}', '\u{2069}', '\u{2028}', '\u{2029}',
+        ] {
+            let shown = for_terminal(&c.to_string()).into_owned();
+            assert_eq!(shown, format!("⟨U+{:04X}⟩", c as u32));
+        }
+    }
+
+    #[test]
+    fn zero_width_characters_are_shown_only_on_one_line() {
+        let family = "👨\u{200d}👩\u{200d}👧";
+        assert_eq!(for_terminal(family), family);
+        assert_eq!(for_terminal_line("r\u{200b}m"), "r⟨U+200B⟩m");
+    }
+
+    #[test]
+    fn nothing_a_terminal_acts_on_survives_either_form() {
+        let every: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        for shown in [for_terminal(&every), for_terminal_line(&every)] {
+            assert!(
+                !shown
+                    .chars()
+                    .any(|c| c != '\n' && c != '\t' && (c.is_control() || needs_tag(c, false))),
+                "a control got through"
+            );
+        }
+        assert!(!for_terminal_line(&every).contains('\n'));
+    }
 
     #[test]
     fn the_unmarked_cut_is_the_marked_one_without_its_mark() {

@@ -709,9 +709,18 @@ async fn large_results_are_offloaded_to_a_file() {
         })
         .unwrap();
     assert!(call_id.starts_with("tc-"), "{call_id}");
-    let offloaded = format!(".pincer/tool-output/{call_id}.txt");
-    assert!(content.contains(&offloaded), "{content}");
-    let saved = std::fs::read_to_string(h.workspace().join(&offloaded)).unwrap();
+    // In the data home, by session: see tests/boundaries.rs.
+    let offloaded = h
+        .home
+        .path()
+        .canonicalize()
+        .unwrap()
+        .join(format!("tool-output/s/{call_id}.txt"));
+    assert!(
+        content.contains(&offloaded.display().to_string()),
+        "{content}"
+    );
+    let saved = std::fs::read_to_string(&offloaded).unwrap();
     assert_eq!(saved, big);
 }
 

@@ -63,24 +63,69 @@ fn symlink(target: &Path, link: &Path) {
 fn relative_paths_resolve_inside() {
     let ws = Workspace::new();
     ws.write("src/main.rs", "");
-    let r = resolve(&ws.root, "src/main.rs").unwrap();
+    let r = resolve(&ws.settings, "src/main.rs").unwrap();
     assert_eq!(r.path, ws.root.join("src/main.rs"));
     assert!(r.inside);
-    let r = resolve(&ws.root, "./src/../new/file.txt").unwrap();
+    let r = resolve(&ws.settings, "./src/../new/file.txt").unwrap();
     assert_eq!(r.path, ws.root.join("new/file.txt"));
     assert!(r.inside);
-    let r = resolve(&ws.root, ".").unwrap();
+    let r = resolve(&ws.settings, ".").unwrap();
     assert_eq!(r.path, ws.root);
     assert!(r.inside);
 }
 
 #[test]
+fn protected_folders_are_outside_but_a_workspace_inside_one_is_not() {
+    let root = tempfile::tempdir().unwrap();
+    let root = root.path().canonicalize().unwrap();
+    let home = root.join("data");
+    std::fs::create_dir_all(home.join("workspace")).unwrap();
+    // The default layout: the workspace is `<home>/workspace`.
+    let mut settings = ToolSettings::new(home.join("workspace"));
+    settings.protected = vec![home.clone()];
+    assert!(resolve(&settings, "notes.md").unwrap().inside);
+    assert!(!resolve(&settings, "../secrets.toml").unwrap().inside);
+    // The workspace holds the data home (`~`).
+    settings.workspace = root.clone();
+    assert!(!resolve(&settings, "data/secrets.toml").unwrap().inside);
+    assert!(!resolve(&settings, "data").unwrap().inside);
+    assert!(
+        !resolve(&settings, "data/workspace/notes.md")
+            .unwrap()
+            .inside
+    );
+    assert!(resolve(&settings, "data-other/x").unwrap().inside);
+    // The workspace is the data home itself: nothing in it is inside.
+    settings.workspace = home.clone();
+    assert!(!resolve(&settings, "secrets.toml").unwrap().inside);
+}
+
+#[test]
+fn own_output_is_readable_and_hard_links_are_not_writable() {
+    let ws = Workspace::new();
+    let mut settings = ws.settings.clone();
+    let outputs = tempfile::tempdir().unwrap();
+    let outputs = outputs.path().canonicalize().unwrap();
+    settings.own_output = Some(outputs.clone());
+    let saved = resolve(&settings, outputs.join("tc-1.txt").to_str().unwrap()).unwrap();
+    assert!(!saved.inside);
+    assert!(saved.readable_inside() && !saved.writable_inside());
+    ws.write("one.txt", "x");
+    let plain = resolve(&settings, "one.txt").unwrap();
+    assert!(plain.readable_inside() && plain.writable_inside());
+    std::fs::hard_link(ws.root.join("one.txt"), outputs.join("two.txt")).unwrap();
+    let linked = resolve(&settings, "one.txt").unwrap();
+    assert!(linked.hard_linked);
+    assert!(linked.readable_inside() && !linked.writable_inside());
+}
+
+#[test]
 fn dotdot_escapes_are_outside() {
     let ws = Workspace::new();
-    let r = resolve(&ws.root, "../escape.txt").unwrap();
+    let r = resolve(&ws.settings, "../escape.txt").unwrap();
     assert!(!r.inside);
     assert_eq!(r.path, ws.root.parent().unwrap().join("escape.txt"));
-    let r = resolve(&ws.root, "missing/dir/../../../escape.txt").unwrap();
+    let r = resolve(&ws.settings, "missing/dir/../../../escape.txt").unwrap();
     assert!(!r.inside);
     assert_eq!(r.path, ws.root.parent().unwrap().join("escape.txt"));
 }
@@ -88,12 +133,12 @@ fn dotdot_escapes_are_outside() {
 #[test]
 fn absolute_paths_are_allowed() {
     let ws = Workspace::new();
-    let inside = resolve(&ws.root, ws.root.join("a.txt").to_str().unwrap()).unwrap();
+    let inside = resolve(&ws.settings, ws.root.join("a.txt").to_str().unwrap()).unwrap();
     assert!(inside.inside);
-    let outside = resolve(&ws.root, "/etc/hostname").unwrap();
+    let outside = resolve(&ws.settings, "/etc/hostname").unwrap();
     assert!(!outside.inside);
     // `~` is a plain name, not the home directory.
-    let tilde = resolve(&ws.root, "~/x").unwrap();
+    let tilde = resolve(&ws.settings, "~/x").unwrap();
     assert_eq!(tilde.path, ws.root.join("~/x"));
 }
 
@@ -106,18 +151,18 @@ fn symlink_escapes_are_outside() {
     symlink(&outside_root, &ws.root.join("link"));
 
     for arg in ["link", "link/secret.txt", "link/not-yet-there.txt"] {
-        let r = resolve(&ws.root, arg).unwrap();
+        let r = resolve(&ws.settings, arg).unwrap();
         assert!(!r.inside, "{arg} resolved inside: {}", r.path.display());
         assert!(r.path.starts_with(&outside_root));
     }
     // `..` after a symlink climbs from the real target, not from the link's folder.
-    let r = resolve(&ws.root, "link/../x").unwrap();
+    let r = resolve(&ws.settings, "link/../x").unwrap();
     assert_eq!(r.path, outside_root.parent().unwrap().join("x"));
     assert!(!r.inside);
 
     // A dangling link would let a write land outside.
     symlink(&outside_root.join("new.txt"), &ws.root.join("dangling"));
-    let r = resolve(&ws.root, "dangling").unwrap();
+    let r = resolve(&ws.settings, "dangling").unwrap();
     assert_eq!(r.path, outside_root.join("new.txt"));
     assert!(!r.inside);
 }
@@ -127,7 +172,7 @@ fn symlink_within_workspace_stays_inside() {
     let ws = Workspace::new();
     ws.write("real/a.txt", "a");
     symlink(&ws.root.join("real"), &ws.root.join("alias"));
-    let r = resolve(&ws.root, "alias/a.txt").unwrap();
+    let r = resolve(&ws.settings, "alias/a.txt").unwrap();
     assert_eq!(r.path, ws.root.join("real/a.txt"));
     assert!(r.inside);
 }
@@ -136,7 +181,7 @@ fn symlink_within_workspace_stays_inside() {
 fn empty_path_is_invalid() {
     let ws = Workspace::new();
     assert!(matches!(
-        resolve(&ws.root, ""),
+        resolve(&ws.settings, ""),
         Err(ToolError::InvalidArguments(_))
     ));
     assert!(matches!(

@@ -1,6 +1,7 @@
 //! The engine: one actor per session, turns serialized, every step published on the bus.
 
 use std::collections::{HashMap, HashSet};
+use std::path::PathBuf;
 use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
@@ -16,7 +17,7 @@ use crate::provider::{self, Provider, ProviderError};
 use crate::skills::{Library, SkillsError};
 use crate::store::{Store, StoreError};
 use crate::sync::{lock, read, write};
-use crate::tools::{ToolRegistry, ToolSettings};
+use crate::tools::{ToolRegistry, ToolSettings, offload, paths};
 
 mod history;
 mod live;
@@ -82,6 +83,8 @@ pub(crate) struct Config {
     pub(crate) settings: Settings,
     pub(crate) providers: Vec<Box<dyn Provider>>,
     pub(crate) tool_settings: ToolSettings,
+    /// Where long tool results are saved: `<home>/tool-output` (real path).
+    pub(crate) output_root: PathBuf,
     /// The byte-stable head of every request.
     pub(crate) system_prompt: String,
 }
@@ -108,11 +111,17 @@ impl Config {
         tool_settings.fetch_allow_private = settings.web_fetch_allow_private;
         tool_settings.exec_rules = settings.policy.exec_rules.clone();
         tool_settings.key_env = settings.key_env.clone();
-        tool_settings.protected = std::iter::once(settings.home.clone())
-            .chain(settings.skills.agents_dir.clone())
+        // Outside the workspace whatever it is, even `~`: the data home holds the keys, the
+        // config and the database, and the skill folders hold what runs without asking.
+        tool_settings.protected = std::iter::once(&settings.home)
+            .chain(&settings.skills.agents_dir)
+            .chain(&settings.skills.extra_dirs)
+            .map(|dir| real_path(dir))
             .collect();
+        let home = real_path(&settings.home);
         Ok(Self {
             system_prompt: prompt::system_prompt(&settings.workspace),
+            output_root: home.join(offload::OUTPUT_DIR),
             settings,
             providers,
             tool_settings,
@@ -137,6 +146,8 @@ impl Engine {
             create_private_dir(&settings.home)?;
             Store::open(&settings.home.join("pincer.db"))?
         };
+        // After opening, so a database just created with the umask's mode is covered too.
+        crate::config::make_private(&settings.home);
         Self::with_store(settings, store, tools, mode)
     }
 
@@ -149,6 +160,15 @@ impl Engine {
         mode: ApprovalMode,
     ) -> Result<Self, EngineError> {
         let config = Config::build(settings)?;
+        // No turn runs yet: a turn without an end was cut off by a process that died.
+        for closed in store.close_unfinished_turns()? {
+            tracing::warn!(
+                session = closed.session,
+                turn = closed.turn_id,
+                outcome = ?closed.outcome,
+                "a turn left open by a stopped process is marked as ended"
+            );
+        }
         let always = store.grants()?;
         let skills = Library::open(&config.settings, tools.names().map(str::to_owned).collect());
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
@@ -355,6 +375,10 @@ impl Engine {
                         format!("there is no session {session:?}"),
                     ));
                 }
+                let root = self.shared.config().output_root.clone();
+                if let Err(e) = offload::remove_session(&root, &session) {
+                    tracing::warn!(error = %e, session, "could not delete the session's saved tool output");
+                }
                 // A later message to this id starts afresh, without the old grants.
                 lock(&self.shared.sessions).remove(&session);
                 lock(&self.shared.session_shared).remove(&session);
@@ -534,6 +558,15 @@ fn create_private_dir(path: &std::path::Path) -> Result<(), EngineError> {
     builder.create(path).map_err(|source| EngineError::Io {
         path: path.display().to_string(),
         source,
+    })
+}
+
+/// Where `path` really is, for comparing with resolved tool paths; as written if that
+/// cannot be told (a folder that cannot be read is still protected by its name).
+fn real_path(path: &std::path::Path) -> PathBuf {
+    paths::real_path(path).unwrap_or_else(|e| {
+        tracing::warn!(path = %path.display(), error = %e, "could not resolve a protected folder");
+        path.to_path_buf()
     })
 }
 

@@ -19,8 +19,8 @@ use crate::protocol::{
 use crate::skills::Catalog;
 use crate::store::AuditRecord;
 use crate::sync::lock;
-use crate::tools::offload::offload;
-use crate::tools::{Tool, ToolOutput, dispatch};
+use crate::tools::offload::{self, offload};
+use crate::tools::{Tool, ToolOutput, ToolSettings, dispatch};
 
 /// The result message and whether the call was cut short by cancellation.
 pub(crate) struct Outcome {
@@ -81,7 +81,8 @@ impl ToolRun<'_> {
         let content = self.redact(&call.name, content);
         let content = if ok {
             offload(
-                &self.config.settings.workspace,
+                &self.config.output_root,
+                self.session_id,
                 &call.id,
                 content,
                 self.config.settings.tool_output_limit,
@@ -185,8 +186,15 @@ impl ToolRun<'_> {
                 return (message.into(), policy_decision(false), ToolOutcome::Error);
             }
         };
-        let settings = &self.config.tool_settings;
-        let prepared = match tool.prepare(&args, settings) {
+        // This session's reads may reach its own offloaded outputs, no other session's.
+        let settings = ToolSettings {
+            own_output: Some(offload::session_dir(
+                &self.config.output_root,
+                self.session_id,
+            )),
+            ..self.config.tool_settings.clone()
+        };
+        let prepared = match tool.prepare(&args, &settings) {
             Ok(prepared) => prepared,
             Err(e) => {
                 return (
@@ -211,7 +219,7 @@ impl ToolRun<'_> {
             Verdict::Ask => match self.ask(call, &check.pattern, &check.summary).await {
                 Some(decision) => decision,
                 None => {
-                    let message = "error: cancelled before the user answered".to_owned();
+                    let message = "error: cancelled before the user answered; not run".to_owned();
                     let decision = Decision {
                         allowed: false,
                         by: DecidedBy::User,
@@ -227,7 +235,7 @@ impl ToolRun<'_> {
         }
         tokio::select! {
             () = self.cancel.cancelled() => {
-                ("error: cancelled by the user while running".to_owned().into(), decision, ToolOutcome::Cancelled)
+                ("error: cancelled by the user while running; it may not have finished, or may have done part of its work".to_owned().into(), decision, ToolOutcome::Cancelled)
             }
             result = prepared.run() => match result {
                 Ok(output) => (output, decision, ToolOutcome::Ok),

@@ -61,6 +61,10 @@ pub(crate) async fn run(
         },
     };
     record_end(&shared, &state.id, &end);
+    // As `history::load` will render it from the record.
+    if let Some(note) = history::note_after(&end) {
+        state.history.push(note);
+    }
     shared.emit(&state.id, &submission, end);
     state
 }
@@ -178,7 +182,7 @@ impl Turn<'_> {
                 // After a cancellation the remaining calls still get a result, so the
                 // stored history stays valid for the next turn.
                 let message = if cancelled {
-                    Message::tool_result(&call.id, history::INTERRUPTED, true)
+                    Message::tool_result(&call.id, history::NOT_RUN, true)
                 } else {
                     let outcome = runner.run(call).await;
                     cancelled = outcome.cancelled || self.cancel.is_cancelled();

@@ -15,7 +15,7 @@ pub use file::{
     AgentSection, FileConfig, ModelPrice, ProviderEntry, RetrySection, SecretsSection,
     SkillsSection, ToolsSection,
 };
-pub use home::home_dir;
+pub use home::{home_dir, make_private};
 pub use saved_keys::{LEGACY_SECRETS_FILE, SavedKey, SavedKeys, migrate_legacy_keys};
 pub use settings::{Settings, SkillSettings};
 

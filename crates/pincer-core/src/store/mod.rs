@@ -19,7 +19,7 @@ mod web_sessions;
 
 pub use audit::AuditRecord;
 pub use messages::{SessionSummary, StoredMessage, new_session_id};
-pub use turns::{TurnOutcome, TurnRecord};
+pub use turns::{ClosedTurn, STOPPED_BEFORE_THE_END, TurnOutcome, TurnRecord};
 pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSlice, UsageSummary, UsageTotals};
 pub use web_sessions::unix_now;
 
@@ -30,6 +30,12 @@ pub enum StoreError {
         path: String,
         #[source]
         source: rusqlite::Error,
+    },
+    #[error("could not create {path}: {source}")]
+    Create {
+        path: String,
+        #[source]
+        source: std::io::Error,
     },
     #[error(
         "the database {path} was written by a newer Pincer (schema {found}, this build knows {known})"
@@ -49,12 +55,29 @@ pub struct Store {
     conn: Mutex<Connection>,
 }
 
+/// Creates a missing database file owner-only (SQLite would use 0644 less the umask, and
+/// gives its `-wal` and `-shm` files the main file's mode). An empty file is a new database.
+fn create_private(path: &Path) -> std::io::Result<()> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(()),
+        other => other.map(drop),
+    }
+}
+
 impl Store {
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let open_err = |source| StoreError::Open {
             path: path.display().to_string(),
             source,
         };
+        create_private(path).map_err(|source| StoreError::Create {
+            path: path.display().to_string(),
+            source,
+        })?;
         let conn = Connection::open(path).map_err(open_err)?;
         Self::setup(conn, &path.display().to_string())
     }

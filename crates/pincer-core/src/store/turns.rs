@@ -53,7 +53,66 @@ pub struct TurnRecord {
     pub ended_at: String,
 }
 
+/// Why a turn that a killed or crashed process left open ended, as recorded at the next
+/// start.
+pub const STOPPED_BEFORE_THE_END: &str = "Pincer stopped before this turn finished (it was closed, killed or crashed); a tool call it had started may not have finished";
+
+/// A turn left open by a process that died, closed by [`Store::close_unfinished_turns`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClosedTurn {
+    pub session: String,
+    pub turn_id: String,
+    pub outcome: TurnOutcome,
+}
+
 impl Store {
+    /// Records an end for every turn a previous process left without one (it was killed or
+    /// crashed mid-turn), so neither the model nor a person reads it as still going: a turn
+    /// whose last message is the model's answer is `completed`, any other `failed` with
+    /// [`STOPPED_BEFORE_THE_END`]. Only the last turn of a session can be open; call this
+    /// before any turn runs (the engine does, at start).
+    pub fn close_unfinished_turns(&self) -> Result<Vec<ClosedTurn>, StoreError> {
+        let open: Vec<(String, String, bool)> = {
+            let conn = self.conn();
+            let mut stmt = conn.prepare(
+                // One index seek per session for its last message (a GROUP BY over all
+                // messages took 4× as long on 200k messages).
+                "SELECT m.session_id, m.turn_id,
+                        m.role = 'assistant' AND m.tool_calls IS NULL AND m.content != ''
+                 FROM sessions s
+                 JOIN messages m ON m.id = (
+                     SELECT id FROM messages WHERE session_id = s.id ORDER BY id DESC LIMIT 1
+                 )
+                 WHERE m.turn_id != ''
+                   AND NOT EXISTS (SELECT 1 FROM turns t WHERE t.turn_id = m.turn_id)",
+            )?;
+            let rows = stmt.query_map([], |row| Ok((row.get(0)?, row.get(1)?, row.get(2)?)))?;
+            rows.collect::<Result<_, _>>()?
+        };
+        let mut closed = Vec::with_capacity(open.len());
+        for (session, turn_id, answered) in open {
+            let outcome = if answered {
+                self.record_turn_end(&session, &turn_id, TurnOutcome::Completed, None, None)?;
+                TurnOutcome::Completed
+            } else {
+                self.record_turn_end(
+                    &session,
+                    &turn_id,
+                    TurnOutcome::Failed,
+                    Some(STOPPED_BEFORE_THE_END),
+                    Some(FailureKind::Internal),
+                )?;
+                TurnOutcome::Failed
+            };
+            closed.push(ClosedTurn {
+                session,
+                turn_id,
+                outcome,
+            });
+        }
+        Ok(closed)
+    }
+
     pub fn record_turn_end(
         &self,
         session: &str,
@@ -112,6 +171,65 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::{Message, ToolCall};
+
+    #[test]
+    fn only_open_last_turns_are_closed() {
+        let store = Store::in_memory().unwrap();
+        let user = |text: &str| Message::user(text.to_owned());
+        let call = ToolCall::from_provider("c", "exec", "{}");
+        for session in ["a", "b", "c"] {
+            store.ensure_session(session).unwrap();
+        }
+        // "a": answered, then a turn cut off after its tool call.
+        store.append_message("a", "a1", &user("one")).unwrap();
+        store
+            .append_message(
+                "a",
+                "a1",
+                &Message::assistant("done".to_owned(), Vec::new()),
+            )
+            .unwrap();
+        store
+            .record_turn_end("a", "a1", TurnOutcome::Completed, None, None)
+            .unwrap();
+        store.append_message("a", "a2", &user("two")).unwrap();
+        store
+            .append_message("a", "a2", &Message::assistant(String::new(), vec![call]))
+            .unwrap();
+        // "b": the answer was saved, the end was not.
+        store.append_message("b", "b1", &user("hi")).unwrap();
+        store
+            .append_message(
+                "b",
+                "b1",
+                &Message::assistant("hello".to_owned(), Vec::new()),
+            )
+            .unwrap();
+        // "c": ended properly.
+        store.append_message("c", "c1", &user("x")).unwrap();
+        store
+            .record_turn_end("c", "c1", TurnOutcome::Cancelled, None, None)
+            .unwrap();
+
+        let mut closed = store.close_unfinished_turns().unwrap();
+        closed.sort_by(|x, y| x.turn_id.cmp(&y.turn_id));
+        let closed: Vec<_> = closed
+            .iter()
+            .map(|c| (c.session.as_str(), c.turn_id.as_str(), c.outcome))
+            .collect();
+        assert_eq!(
+            closed,
+            [
+                ("a", "a2", TurnOutcome::Failed),
+                ("b", "b1", TurnOutcome::Completed)
+            ]
+        );
+        let a = store.turn_ends("a").unwrap();
+        assert_eq!(a[1].detail.as_deref(), Some(STOPPED_BEFORE_THE_END));
+        assert_eq!(a[1].failure_kind, Some(FailureKind::Internal));
+        assert!(store.close_unfinished_turns().unwrap().is_empty());
+    }
 
     #[test]
     fn turn_ends_are_kept_per_session_and_go_with_it() {

@@ -37,7 +37,7 @@ impl TypedTool for EditFile {
                 "old_text must not be empty; use write_file to create a file".to_owned(),
             ));
         }
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let resolved = paths::resolve(settings, &args.path)?;
         let path = resolved.path.clone();
         let access = Access::write_previewed(resolved, || {
             format!(

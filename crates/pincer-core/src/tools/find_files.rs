@@ -60,10 +60,14 @@ impl PathGlob {
 /// A gitignore-aware walker over `root`. `require_git(false)` because a plain folder's
 /// .gitignore should count too; hidden files are skipped (that also keeps `.git` and
 /// Pincer's own `.pincer` out).
-pub(crate) fn walker(root: &Path) -> ignore::Walk {
+/// Walks `root`, skipping the protected folders (see [`paths::skipped_by_walk`]): with the
+/// workspace at `~`, a search must not read the data home.
+pub(crate) fn walker(root: &Path, protected: &[PathBuf]) -> ignore::Walk {
+    let (start, protected) = (root.to_path_buf(), protected.to_vec());
     ignore::WalkBuilder::new(root)
         .require_git(false)
         .sort_by_file_name(|a, b| a.cmp(b))
+        .filter_entry(move |entry| !paths::skipped_by_walk(&protected, &start, entry.path()))
         .build()
 }
 
@@ -80,7 +84,7 @@ impl TypedTool for FindFiles {
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let resolved = paths::resolve(settings, &args.path)?;
         let glob = PathGlob::new(&args.pattern)?;
         let root = resolved.path.clone();
         Ok((Access::read(resolved), (root, glob, args.pattern)))
@@ -104,18 +108,27 @@ impl TypedTool for FindFiles {
                 )));
             }
             let workspace = settings.workspace.clone();
+            let protected = settings.protected.clone();
             // The walk is blocking filesystem work; keep it off the async workers.
-            tokio::task::spawn_blocking(move || find(&workspace, &root, &glob, &pattern))
-                .await
-                .map_err(|e| ToolError::Failed(format!("find_files failed: {e}")))
+            tokio::task::spawn_blocking(move || {
+                find(&workspace, &protected, &root, &glob, &pattern)
+            })
+            .await
+            .map_err(|e| ToolError::Failed(format!("find_files failed: {e}")))
         }))
     }
 }
 
-fn find(workspace: &Path, root: &Path, glob: &PathGlob, pattern: &str) -> String {
+fn find(
+    workspace: &Path,
+    protected: &[PathBuf],
+    root: &Path,
+    glob: &PathGlob,
+    pattern: &str,
+) -> String {
     let mut found: Vec<PathBuf> = Vec::new();
     let mut total = 0usize;
-    for entry in walker(root) {
+    for entry in walker(root, protected) {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {

@@ -48,7 +48,7 @@ impl TypedTool for Grep {
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let resolved = paths::resolve(settings, &args.path)?;
         let regex = Regex::new(&args.pattern)
             .map_err(|e| ToolError::InvalidArguments(format!("bad regex: {e}")))?;
         let glob = args.glob.as_deref().map(PathGlob::new).transpose()?;
@@ -67,10 +67,12 @@ impl TypedTool for Grep {
                 .await
                 .map_err(|e| ToolError::io("search", &root, e))?;
             let workspace = settings.workspace.clone();
+            let protected = settings.protected.clone();
             let max_file = settings.read_limit;
             // Walking and reading files is blocking work; keep it off the async workers.
             tokio::task::spawn_blocking(move || {
-                search(&workspace, &root, &regex, glob.as_ref(), max_file)
+                let walk = walker(&root, &protected);
+                search(&workspace, walk, &root, &regex, glob.as_ref(), max_file)
             })
             .await
             .map_err(|e| ToolError::Failed(format!("grep failed: {e}")))
@@ -80,6 +82,7 @@ impl TypedTool for Grep {
 
 fn search(
     workspace: &Path,
+    walk: ignore::Walk,
     root: &Path,
     regex: &Regex,
     glob: Option<&PathGlob>,
@@ -89,7 +92,7 @@ fn search(
     let mut matches = 0usize;
     let mut capped = false;
     let mut skipped_large = 0usize;
-    'files: for entry in walker(root) {
+    'files: for entry in walk {
         let entry = match entry {
             Ok(entry) => entry,
             Err(e) => {

@@ -34,7 +34,7 @@ impl TypedTool for ListDir {
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let resolved = paths::resolve(settings, &args.path)?;
         let path = resolved.path.clone();
         Ok((Access::read(resolved), path))
     }

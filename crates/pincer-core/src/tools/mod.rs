@@ -95,15 +95,15 @@ pub enum DesktopAccess {
 impl Access {
     pub fn read(resolved: paths::Resolved) -> Self {
         Access::Read {
+            inside: resolved.readable_inside(),
             path: resolved.path,
-            inside: resolved.inside,
         }
     }
 
     pub fn write(resolved: paths::Resolved) -> Self {
         Access::Write {
+            inside: resolved.writable_inside(),
             path: resolved.path,
-            inside: resolved.inside,
             preview: None,
         }
     }
@@ -113,8 +113,8 @@ impl Access {
     pub fn write_previewed(resolved: paths::Resolved, preview: impl FnOnce() -> String) -> Self {
         let preview = crate::policy::is_git_metadata(&resolved.path).then(preview);
         Access::Write {
+            inside: resolved.writable_inside(),
             path: resolved.path,
-            inside: resolved.inside,
             preview,
         }
     }
@@ -152,12 +152,15 @@ pub struct ToolSettings {
     pub exec_rules: Vec<crate::policy::ExecRule>,
     /// `exec` and skill tools: which sandbox mechanisms may be used.
     pub sandbox: crate::sandbox::Ladder,
-    /// Folders a sandboxed command may never change, even inside the workspace: Pincer's
-    /// data home (its config, keys and grants) and the shared skills folder.
+    /// Real paths of folders that are never inside the workspace, even when it contains
+    /// them, and that a sandboxed command may never change: the data home (its config,
+    /// keys and grants) and the user's skill folders.
     pub protected: Vec<PathBuf>,
     /// Environment variables Pincer reads a provider key from: never passed to a command
     /// or a skill tool, whatever they are called.
     pub key_env: Vec<String>,
+    /// The real path of the calling session's offloaded outputs, which its reads may reach.
+    pub own_output: Option<PathBuf>,
 }
 
 impl ToolSettings {
@@ -173,6 +176,7 @@ impl ToolSettings {
             sandbox: crate::sandbox::Ladder::default(),
             protected: Vec::new(),
             key_env: secret_env::key_variables(&[]),
+            own_output: None,
         }
     }
 }

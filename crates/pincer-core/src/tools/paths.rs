@@ -2,13 +2,15 @@
 //!
 //! The policy decides on whether a path is inside the workspace, so the answer has to hold
 //! against `..` and symlinks: a lexical check alone would let `link/../../etc` or a symlink
-//! pointing out of the workspace pass as "inside".
+//! pointing out of the workspace pass as "inside". It also has to hold whatever the
+//! workspace is: with the workspace at `~`, the data home (secrets, config, the database)
+//! and the user's skill folders lie below it, and they still count as outside.
 
 use std::ffi::OsString;
 use std::io;
 use std::path::{Component, Path, PathBuf};
 
-use super::ToolError;
+use super::{ToolError, ToolSettings};
 
 /// Guards against symlink loops among dangling links, which `canonicalize` cannot catch for us.
 const MAX_LINK_DEPTH: usize = 40;
@@ -18,16 +20,35 @@ const MAX_LINK_DEPTH: usize = 40;
 pub struct Resolved {
     /// Absolute path with every existing symlink resolved.
     pub path: PathBuf,
-    /// Whether `path` lies inside the workspace.
+    /// Whether `path` lies inside the workspace and in none of the protected folders
+    /// ([`ToolSettings::protected`]).
     pub inside: bool,
+    /// Whether `path` lies in this session's offloaded outputs ([`ToolSettings::own_output`]),
+    /// which the model may read like the workspace.
+    pub own_output: bool,
+    /// Whether `path` is a regular file with other hard links: writing it changes the file
+    /// under every one of its names, which may be anywhere on the disk.
+    pub hard_linked: bool,
 }
 
-/// Resolves `arg` (relative to `workspace`, or absolute) to where it really points.
+impl Resolved {
+    /// Whether reading `path` counts as reading inside the workspace.
+    pub fn readable_inside(&self) -> bool {
+        self.inside || self.own_output
+    }
+
+    /// Whether writing `path` counts as writing inside the workspace.
+    pub fn writable_inside(&self) -> bool {
+        self.inside && !self.hard_linked
+    }
+}
+
+/// Resolves `arg` (relative to the workspace, or absolute) to where it really points.
 ///
 /// Existing parts of the path are canonicalized (following symlinks); the parts that do not
 /// exist yet are appended after lexical normalisation, so a file about to be written resolves
 /// to where it will land.
-pub fn resolve(workspace: &Path, arg: &str) -> Result<Resolved, ToolError> {
+pub fn resolve(settings: &ToolSettings, arg: &str) -> Result<Resolved, ToolError> {
     if arg.trim().is_empty() {
         return Err(ToolError::InvalidArguments(
             "path must not be empty".to_owned(),
@@ -38,13 +59,57 @@ pub fn resolve(workspace: &Path, arg: &str) -> Result<Resolved, ToolError> {
             "path must not contain NUL bytes".to_owned(),
         ));
     }
-    let joined = workspace.join(arg);
+    let joined = settings.workspace.join(arg);
     let path = resolve_path(&joined, 0).map_err(|e| ToolError::io("resolve", &joined, e))?;
     // The workspace is meant to be canonical already; canonicalizing again keeps the check
     // honest if a caller passed e.g. a path through a symlinked temp dir.
-    let workspace = std::fs::canonicalize(workspace).unwrap_or_else(|_| workspace.to_path_buf());
-    let inside = path.starts_with(&workspace);
-    Ok(Resolved { path, inside })
+    let workspace =
+        std::fs::canonicalize(&settings.workspace).unwrap_or_else(|_| settings.workspace.clone());
+    let inside = path.starts_with(&workspace) && !protected(settings, &workspace, &path);
+    let own_output = settings
+        .own_output
+        .as_ref()
+        .is_some_and(|dir| path.starts_with(dir));
+    Ok(Resolved {
+        hard_linked: has_other_links(&path),
+        path,
+        inside,
+        own_output,
+    })
+}
+
+/// Whether `path` (inside `workspace`) lies in a protected folder. The workspace may itself
+/// sit in one (the default workspace is `<home>/workspace`): then only the rest of that
+/// folder is protected, not the workspace in it.
+fn protected(settings: &ToolSettings, workspace: &Path, path: &Path) -> bool {
+    settings.protected.iter().any(|folder| {
+        path.starts_with(folder) && !(workspace.starts_with(folder) && workspace != folder)
+    })
+}
+
+/// Whether a walk from `root` must skip `entry`: it lies in a protected folder that `root`
+/// is not in (a walk that starts in one was allowed to by the policy).
+pub(crate) fn skipped_by_walk(protected: &[PathBuf], root: &Path, entry: &Path) -> bool {
+    protected
+        .iter()
+        .any(|folder| entry.starts_with(folder) && !root.starts_with(folder))
+}
+
+#[cfg(unix)]
+fn has_other_links(path: &Path) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::symlink_metadata(path).is_ok_and(|meta| meta.is_file() && meta.nlink() > 1)
+}
+
+#[cfg(not(unix))]
+fn has_other_links(_path: &Path) -> bool {
+    false
+}
+
+/// Where `path` really is: existing parts canonicalized, the rest appended (see
+/// [`resolve`]). For folders that may not exist yet, such as a skill folder.
+pub fn real_path(path: &Path) -> io::Result<PathBuf> {
+    resolve_path(path, 0)
 }
 
 fn resolve_path(path: &Path, depth: usize) -> io::Result<PathBuf> {

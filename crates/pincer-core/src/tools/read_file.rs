@@ -43,7 +43,7 @@ impl TypedTool for ReadFile {
                 "limit must be at least 1".to_owned(),
             ));
         }
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let resolved = paths::resolve(settings, &args.path)?;
         let path = resolved.path.clone();
         Ok((Access::read(resolved), (path, args)))
     }

@@ -31,7 +31,7 @@ impl TypedTool for WriteFile {
     }
 
     fn plan(&self, args: Args, settings: &ToolSettings) -> Result<(Access, Self::Plan), ToolError> {
-        let resolved = paths::resolve(&settings.workspace, &args.path)?;
+        let resolved = paths::resolve(settings, &args.path)?;
         let path = resolved.path.clone();
         let access = Access::write_previewed(resolved, || {
             format!("new content:\n{}", super::preview(&args.content))
