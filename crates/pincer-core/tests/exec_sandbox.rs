@@ -128,6 +128,8 @@ async fn network_only_when_the_rule_allows(ladder: Ladder) {
 
     let out = exec(&s.settings, &command).await.unwrap();
     assert!(!out.contains("connected"), "{out}");
+    // The model is told why, so it does not retry in circles.
+    assert!(out.contains("has no network"), "{out}");
     assert!(
         !accepted(&listener),
         "a sandboxed command reached the server"

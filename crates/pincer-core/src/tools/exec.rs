@@ -135,6 +135,7 @@ pub(crate) async fn run_process(
         &set,
     );
     let program = process.program.clone();
+    let confined = confinement_note(&process.confinement);
     let spec = Spec {
         program: process.program,
         args: process.args,
@@ -225,7 +226,31 @@ pub(crate) async fn run_process(
         result.push_str("--- stderr ---\n");
         result.push_str(&err.render());
     }
+    // A failure may be the sandbox's doing (a refused write or connection): say so, or the
+    // model retries in circles. Only on failure, so a normal result costs no tokens.
+    if let (Some(note), false) = (confined, status.success()) {
+        if !result.ends_with('\n') {
+            result.push('\n');
+        }
+        result.push_str(note);
+        result.push('\n');
+    }
     Ok(result)
+}
+
+/// The line a failed sandboxed command's result ends with.
+fn confinement_note(confinement: &Confinement) -> Option<&'static str> {
+    match confinement {
+        Confinement::Sandboxed { network: false, .. } => Some(
+            "(ran in the sandbox: it may write only in the workspace and its temp folder, and has no network; \
+             the owner can allow more with an exec rule in [policy])",
+        ),
+        Confinement::Sandboxed { network: true, .. } => Some(
+            "(ran in the sandbox: it may write only in the workspace and its temp folder; \
+             the owner can allow more with an exec rule in [policy])",
+        ),
+        Confinement::Unsandboxed => None,
+    }
 }
 
 /// Splits the output limit between stdout and stderr: stdout gets what it needs unless that
