@@ -14,7 +14,7 @@ pub fn usage(global: &Global, args: UsageArgs) -> anyhow::Result<ExitCode> {
     let session = args.session.as_deref();
     // Only `[pricing]` is needed, so no provider has to be configured.
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
-    let prices = FileConfig::load(&home)?.pricing;
+    let prices = FileConfig::read(&home)?.pricing;
     let usage = pricing::price_usage(
         store.usage_summary(session)?,
         &store.usage_slices(session)?,

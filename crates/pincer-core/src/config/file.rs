@@ -194,12 +194,7 @@ impl FileConfig {
     /// saved in the secret store for providers that name no key of their own, each only for
     /// the URL it was saved for. Moves a plain-text `secrets.toml` into the store first.
     pub fn load(home: &Path) -> Result<Self, ConfigError> {
-        let path = home.join(CONFIG_FILE);
-        let mut file = match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&path, &text)?,
-            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Self::default(),
-            Err(source) => return Err(ConfigError::Read { path, source }),
-        };
+        let mut file = Self::read(home)?;
         let mut store = SecretStore::open(home, file.secrets.store)?;
         saved_keys::migrate_legacy_keys(home, &file, &mut store)?;
         let all = store.all()?;
@@ -216,6 +211,18 @@ impl FileConfig {
             }
         }));
         Ok(file)
+    }
+
+    /// Reads `<home>/config.toml` alone (a missing file is an empty config), without
+    /// opening the secret store: for commands that need no key, such as `pincer usage`,
+    /// which must work while a keyring is locked.
+    pub fn read(home: &Path) -> Result<Self, ConfigError> {
+        let path = home.join(CONFIG_FILE);
+        match std::fs::read_to_string(&path) {
+            Ok(text) => Self::parse(&path, &text),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
+            Err(source) => Err(ConfigError::Read { path, source }),
+        }
     }
 
     /// Gives providers that name no key of their own the key saved for their URL.
