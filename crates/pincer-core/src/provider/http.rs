@@ -1,8 +1,8 @@
 //! The shared HTTP plumbing of the dialects: client, request sending and error mapping.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use super::ProviderError;
+use super::{ProviderError, retry_after};
 
 pub(super) fn client(timeout: Duration) -> Result<reqwest::Client, reqwest::Error> {
     reqwest::Client::builder()
@@ -28,10 +28,7 @@ pub(super) async fn send(
     let retry_after = response
         .headers()
         .get(reqwest::header::RETRY_AFTER)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.trim().parse::<f64>().ok())
-        .filter(|secs| secs.is_finite() && *secs >= 0.0)
-        .map(Duration::from_secs_f64);
+        .and_then(|v| retry_after::parse(v.as_bytes(), SystemTime::now()));
     let body = response.text().await.unwrap_or_default();
     Err(ProviderError::from_status(
         provider,

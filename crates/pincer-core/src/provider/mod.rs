@@ -11,6 +11,7 @@ mod error;
 mod http;
 pub mod openai;
 pub mod presets;
+pub mod retry_after;
 mod sse;
 
 pub use error::ProviderError;
