@@ -11,6 +11,7 @@ mod error;
 mod http;
 pub mod openai;
 pub mod presets;
+pub mod redact;
 pub mod retry_after;
 mod sse;
 
@@ -60,6 +61,16 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
+/// Takes `key` out of every error `stream` yields: a stream's error events and malformed
+/// chunks come from the server and may echo the key, as error bodies do.
+fn without_key<'a>(stream: EventStream<'a>, key: Option<&'a str>) -> EventStream<'a> {
+    use futures::StreamExt;
+    match key {
+        Some(key) => Box::pin(stream.map(move |item| item.map_err(|e| e.redact(key)))),
+        None => stream,
+    }
+}
+
 /// Builds the provider for an endpoint.
 pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
     let client = http::client(endpoint.timeout).map_err(|source| ProviderError::Client {
@@ -90,6 +101,6 @@ pub async fn probe(endpoint: &Endpoint) -> Result<Duration, ProviderError> {
         };
     }
     let started = std::time::Instant::now();
-    http::send(&endpoint.name, request).await?;
+    http::send(&endpoint.name, endpoint.api_key.as_deref(), request).await?;
     Ok(started.elapsed())
 }
