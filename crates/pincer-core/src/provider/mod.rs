@@ -13,7 +13,7 @@ pub mod openai;
 pub mod presets;
 pub mod redact;
 pub mod retry_after;
-mod sse;
+pub mod sse;
 
 pub use error::ProviderError;
 pub use presets::{Dialect, Preset};
