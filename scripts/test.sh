@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: UI unit tests, formatting, lints, the workspace tests, the desktop tests
+# Runs every test: UI unit tests, formatting, lints, the workspace tests, two minutes of
+# fuzzing (scripts/fuzz.sh), the desktop tests
 # under Xvfb and a D-Bus session (automation tools and the app: window, tray, shortcuts,
 # notifications), browser end-to-end tests against a real daemon in headless Chromium, and
 # a smoke test against a real small model (SmolLM2 served by llama-cpp-python, built into a
@@ -19,6 +20,8 @@ say "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
 say "cargo test"
 cargo test --locked --workspace
+say "bounded fuzzing of the parsers of foreign input (cargo-fuzz, or property tests without nightly)"
+scripts/fuzz.sh
 
 say "desktop tests (Xvfb, D-Bus session, openbox, xdotool, xterm)"
 apt_install xvfb xauth xdotool xterm x11-utils dbus imagemagick openbox wmctrl python3-dbus python3-gi

@@ -11,7 +11,13 @@ use std::time::Instant;
 use pincer_core::provider::sse::Parser;
 
 fn main() {
-    for (size_mb, chunk) in [(2, 64), (2, 16 * 1024), (8, 64), (8, 16 * 1024)] {
+    for (size_mb, chunk) in [
+        (2, 64),
+        (2, 4 * 1024),
+        (2, 16 * 1024),
+        (8, 64),
+        (8, 16 * 1024),
+    ] {
         let payload = "x".repeat(size_mb * 1024 * 1024);
         let stream = format!("data: {payload}\n\n");
         let runs = 5;

@@ -21,6 +21,9 @@ pub mod client;
 pub use pincer_core::clock;
 mod desktop;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 pub mod link;
 mod settings_file;
