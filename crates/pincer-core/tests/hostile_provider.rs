@@ -100,3 +100,30 @@ async fn a_fractional_retry_after_is_honoured() {
     assert_eq!(final_text(&events), "ok");
     assert_eq!(retry_delays(&events), vec![20]);
 }
+
+#[tokio::test]
+async fn absurd_token_counts_neither_crash_the_turn_nor_poison_the_usage_totals() {
+    // u64::MAX tokens per step used to overflow the turn's sum (a panic in debug, a wrap in
+    // release) and could not be stored (SQLite integers are signed).
+    for dialect in ["openai", "anthropic"] {
+        let llm = ScriptedLlm::start().await;
+        llm.push(Reply::tool_call("c1", "list_dir", "{}").usage(u64::MAX, 0, u64::MAX));
+        llm.push(Reply::text("done").usage(u64::MAX, 0, u64::MAX));
+        let mut h = Harness::with_config(&llm, dialect, common::FAST, ApprovalMode::Deny);
+
+        let events = h.turn("s", "hi").await;
+
+        assert_eq!(final_text(&events), "done", "{dialect}");
+        let Some(Event::TurnCompleted { usage, .. }) = events.last() else {
+            unreachable!()
+        };
+        let most = pincer_core::provider::MAX_REPORTED_TOKENS;
+        assert_eq!(
+            (usage.input_tokens, usage.output_tokens),
+            (2 * most, 2 * most)
+        );
+        let summary = h.engine.store().usage_summary(Some("s")).unwrap();
+        assert_eq!(summary.total.requests, 2, "{dialect}: both requests stored");
+        assert_eq!(summary.total.input_tokens, 2 * most, "{dialect}");
+    }
+}

@@ -183,10 +183,11 @@ fn str_field(value: &Value, key: &str) -> String {
 /// Anthropic reports input without cached tokens; Pincer counts cached tokens inside input.
 /// Later usage objects (message_delta) repeat or update earlier counts, so keep the maximum.
 fn parse_usage(usage: &Value, previous: Usage) -> Usage {
-    let get = |key: &str| usage.get(key).and_then(Value::as_u64);
+    let get = |key: &str| usage.get(key).and_then(super::token_count);
     let cache_read = get("cache_read_input_tokens");
     let input = get("input_tokens").map(|input| {
-        input + cache_read.unwrap_or(0) + get("cache_creation_input_tokens").unwrap_or(0)
+        (input + cache_read.unwrap_or(0) + get("cache_creation_input_tokens").unwrap_or(0))
+            .min(super::MAX_REPORTED_TOKENS)
     });
     Usage {
         input_tokens: input

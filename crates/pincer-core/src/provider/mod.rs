@@ -18,6 +18,16 @@ pub mod sse;
 pub use error::ProviderError;
 pub use presets::{Dialect, Preset};
 
+/// The most tokens one response may report per count; a provider claiming more is
+/// believed up to here. Far above any model's context, low enough that sums over years of
+/// requests fit SQLite's signed integers.
+pub const MAX_REPORTED_TOKENS: u64 = 1 << 40;
+
+/// A token count from a provider's usage object, within [`MAX_REPORTED_TOKENS`].
+fn token_count(value: &serde_json::Value) -> Option<u64> {
+    value.as_u64().map(|n| n.min(MAX_REPORTED_TOKENS))
+}
+
 /// A stream of normalized events for one model round trip.
 pub type EventStream<'a> = BoxStream<'a, Result<StreamEvent, ProviderError>>;
 

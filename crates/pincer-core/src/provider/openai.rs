@@ -168,7 +168,7 @@ impl ToolCallAssembler {
 }
 
 fn parse_usage(usage: &Value) -> Usage {
-    let get = |pointer: &str| usage.pointer(pointer).and_then(Value::as_u64);
+    let get = |pointer: &str| usage.pointer(pointer).and_then(super::token_count);
     Usage {
         input_tokens: get("/prompt_tokens").unwrap_or(0),
         cached_input_tokens: get("/prompt_tokens_details/cached_tokens")
