@@ -18,8 +18,11 @@ use crate::skills::definition::Definition;
 use crate::skills::frontmatter;
 use crate::tools::{Access, ToolRegistry, ToolSettings, arguments_object, dispatch};
 
+/// One fuzz target's entry point: any bytes in, a panic only on a bug.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by the name of their folder under `fuzz/corpus/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[
+pub const TARGETS: &[(&str, Target)] = &[
     ("sse", sse),
     ("provider_error", provider_error),
     ("tool_arguments", tool_arguments),

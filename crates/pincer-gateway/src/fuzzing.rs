@@ -4,8 +4,11 @@
 use crate::wire::ServerMessage;
 use crate::ws;
 
+/// One fuzz target's entry point: any bytes in, a panic only on a bug.
+pub type Target = fn(&[u8]);
+
 /// The fuzz targets, by the name of their folder under `fuzz/corpus/`.
-pub const TARGETS: &[(&str, fn(&[u8]))] = &[("ws_message", ws_message)];
+pub const TARGETS: &[(&str, Target)] = &[("ws_message", ws_message)];
 
 /// A WebSocket text message, read the way the server reads a client's (and the way a
 /// client, `pincer` attached to a daemon, reads the server's). A submission that decodes

@@ -119,17 +119,17 @@ where
 }
 
 /// A client's message as a submission, or the error answer naming its id when it had one.
-pub(crate) fn decode(text: &str) -> Result<Submission, ServerMessage> {
+pub(crate) fn decode(text: &str) -> Result<Submission, Box<ServerMessage>> {
     serde_json::from_str(text).map_err(|e| {
         let id = serde_json::from_str::<serde_json::Value>(text)
             .ok()
             .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
-        ServerMessage::Error {
+        Box::new(ServerMessage::Error {
             submission: id,
             session: None,
             kind: OpErrorKind::Invalid,
             message: format!("could not read that message: {e}"),
-        }
+        })
     })
 }
 
@@ -138,7 +138,7 @@ pub(crate) fn decode(text: &str) -> Result<Submission, ServerMessage> {
 async fn handle(state: &AppState, text: &str) -> ServerMessage {
     let submission = match decode(text) {
         Ok(submission) => submission,
-        Err(refusal) => return refusal,
+        Err(refusal) => return *refusal,
     };
     let id = submission.id.clone();
     let session = submission.op.session().map(str::to_owned);
