@@ -35,9 +35,10 @@ pub fn sse(data: &[u8]) {
     let Some((&split, body)) = data.split_first() else {
         return;
     };
-    let whole = parse_sse(body, body.len().max(1));
+    let whole = parse_sse(body, body.len().max(1), false);
     let piece = usize::from(split % 16) + 1;
-    let pieces = parse_sse(body, piece);
+    // The high bit: an empty chunk after each piece, as a body stream may yield.
+    let pieces = parse_sse(body, piece, split & 0x80 != 0);
     assert_eq!(
         whole.0, pieces.0,
         "pieces of {piece} bytes change the events"
@@ -58,6 +59,7 @@ pub fn sse(data: &[u8]) {
 fn parse_sse(
     body: &[u8],
     piece: usize,
+    empties: bool,
 ) -> (
     Vec<crate::provider::sse::Event>,
     Result<(), SseError>,
@@ -66,7 +68,11 @@ fn parse_sse(
     let mut parser = Parser::new();
     let mut events = Vec::new();
     for chunk in body.chunks(piece) {
-        if let Err(e) = parser.feed(chunk, &mut events) {
+        let mut fed = parser.feed(chunk, &mut events);
+        if empties && fed.is_ok() {
+            fed = parser.feed(&[], &mut events);
+        }
+        if let Err(e) = fed {
             return (events, Err(e), parser.scanned());
         }
     }

@@ -63,6 +63,10 @@ impl Parser {
             let rest = head.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&head).to_vec();
             return self.feed(&rest, out);
         }
+        if bytes.is_empty() {
+            // Keeps `after_cr`: the LF may still come.
+            return Ok(());
+        }
         if self.after_cr && bytes.first() == Some(&b'\n') {
             bytes = &bytes[1..];
             self.scanned += 1;
@@ -224,6 +228,11 @@ mod tests {
         }
         let bytewise: Vec<&[u8]> = stream.chunks(1).collect();
         assert_eq!(parse_in(&bytewise), expected);
+        // An empty chunk between CR and LF does not make the LF a line of its own.
+        assert_eq!(
+            parse_in(&[b"data: a\r", b"", b"\ndata: b\n\n"]),
+            vec![event("message", "a\nb")]
+        );
     }
 
     #[test]
