@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Runs every test: UI unit tests, formatting, lints, the workspace tests, the desktop tests
+# Runs every test: UI unit tests, formatting, lints, the workspace tests, two minutes of
+# fuzzing (scripts/fuzz.sh), the desktop tests
 # under Xvfb and a D-Bus session (automation tools and the app: window, tray, shortcuts,
 # notifications), browser end-to-end tests against a real daemon in headless Chromium, and
 # a smoke test against a real small model (SmolLM2 served by llama-cpp-python, built into a
@@ -21,6 +22,8 @@ say "cargo test"
 # bwrap: the exec sandbox's second rung, which pincer-core's exec_sandbox tests force.
 apt_install bubblewrap
 cargo test --locked --workspace
+say "bounded fuzzing of the parsers of foreign input (cargo-fuzz, or property tests without nightly)"
+scripts/fuzz.sh
 
 say "secret store: a real Secret Service (gnome-keyring), a locked one, and none (encrypted file)"
 apt_install gnome-keyring dbus

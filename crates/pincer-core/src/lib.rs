@@ -6,6 +6,9 @@
 pub mod agent;
 pub mod clock;
 pub mod config;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod instance;
 pub mod model;
 pub mod policy;

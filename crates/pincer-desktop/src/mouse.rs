@@ -232,7 +232,11 @@ impl Plan {
                         "action \"scroll\" needs dy (positive scrolls down, negative up) or dx (positive right, negative left), in notches of the wheel",
                     ));
                 }
-                if dx.abs() > MAX_SCROLL || dy.abs() > MAX_SCROLL {
+                // `unsigned_abs`: `abs` of i32::MIN overflows (a panic, or in a release
+                // build a negative number that passed this check).
+                if dx.unsigned_abs() > MAX_SCROLL.unsigned_abs()
+                    || dy.unsigned_abs() > MAX_SCROLL.unsigned_abs()
+                {
                     return Err(invalid(format!(
                         "scroll at most {MAX_SCROLL} notches per call (got dx {dx}, dy {dy})"
                     )));
@@ -428,6 +432,20 @@ mod tests {
 
     fn summary(args: serde_json::Value, last: Option<ScreenMapping>) -> String {
         plan(args, last).unwrap().summary()
+    }
+
+    #[test]
+    fn the_most_negative_scroll_is_refused_not_wrapped() {
+        for args in [
+            json!({"action": "scroll", "dy": i32::MIN}),
+            json!({"action": "scroll", "dx": i32::MIN, "dy": 1}),
+        ] {
+            let refused = plan(args.clone(), None).map(|p| p.summary());
+            assert!(
+                matches!(&refused, Err(ToolError::InvalidArguments(m)) if m.contains("at most 100 notches")),
+                "{args}: {refused:?}"
+            );
+        }
     }
 
     #[test]

@@ -22,6 +22,9 @@ mod connections;
 pub use pincer_core::clock;
 mod desktop;
 mod error;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 mod guard;
 mod host;
 pub mod link;

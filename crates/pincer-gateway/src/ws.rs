@@ -145,22 +145,27 @@ where
     sink.send(Message::Text(text.into())).await.map_err(|_| ())
 }
 
+/// A client's message as a submission, or the error answer naming its id when it had one.
+pub(crate) fn decode(text: &str) -> Result<Submission, Box<ServerMessage>> {
+    serde_json::from_str(text).map_err(|e| {
+        let id = serde_json::from_str::<serde_json::Value>(text)
+            .ok()
+            .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
+        Box::new(ServerMessage::Error {
+            submission: id,
+            session: None,
+            kind: OpErrorKind::Invalid,
+            message: format!("could not read that message: {e}"),
+        })
+    })
+}
+
 /// Applies one submission through the engine (which validates it) and answers with its
 /// reply or why it was refused, naming the submission either way.
 async fn handle(state: &AppState, text: &str) -> ServerMessage {
-    let submission: Submission = match serde_json::from_str(text) {
+    let submission = match decode(text) {
         Ok(submission) => submission,
-        Err(e) => {
-            let id = serde_json::from_str::<serde_json::Value>(text)
-                .ok()
-                .and_then(|v| v.get("id")?.as_str().map(str::to_owned));
-            return ServerMessage::Error {
-                submission: id,
-                session: None,
-                kind: OpErrorKind::Invalid,
-                message: format!("could not read that message: {e}"),
-            };
-        }
+        Err(refusal) => return *refusal,
     };
     let id = submission.id.clone();
     let session = submission.op.session().map(str::to_owned);

@@ -590,7 +590,9 @@ async fn respond(
             .text
             .clone()
             .unwrap_or_else(|| format!("scripted LLM: simulated HTTP {status}"));
-        return error_response(dialect, status, &message, reply.retry_after);
+        let mut response = error_response(dialect, status, &message, reply.retry_after);
+        add_headers(&mut response, &reply.headers);
+        return response;
     }
 
     let model = request
@@ -669,7 +671,23 @@ async fn respond(
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     }
     add_retry_after(&mut response, reply.retry_after);
+    add_headers(&mut response, &reply.headers);
     response
+}
+
+/// Headers a reply asked for; a name or value HTTP cannot carry is skipped with a warning.
+fn add_headers(response: &mut Response, extra: &[(String, String)]) {
+    for (name, value) in extra {
+        match (
+            header::HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            (Ok(name), Ok(value)) => {
+                response.headers_mut().append(name, value);
+            }
+            _ => tracing::warn!("scripted LLM: cannot send header {name:?}: {value:?}"),
+        }
+    }
 }
 
 fn body_stream(chunks: Vec<String>, reply: &Reply, mut shutdown: watch::Receiver<bool>) -> Body {

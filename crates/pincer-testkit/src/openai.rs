@@ -43,7 +43,7 @@ pub(crate) fn usage(reply: &Reply) -> Value {
     let mut usage = json!({
         "prompt_tokens": u.input,
         "completion_tokens": u.output,
-        "total_tokens": u.input + u.output,
+        "total_tokens": u.input.saturating_add(u.output),
     });
     if reply.deepseek_cache_fields {
         usage["prompt_cache_hit_tokens"] = json!(u.cached);

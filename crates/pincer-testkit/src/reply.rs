@@ -12,6 +12,7 @@ pub struct Reply {
     pub(crate) deepseek_cache_fields: bool,
     pub(crate) without_usage: bool,
     pub(crate) retry_after: Option<u64>,
+    pub(crate) headers: Vec<(String, String)>,
     pub(crate) delay: Duration,
     pub(crate) chunk_delay: Duration,
     pub(crate) split: TextSplit,
@@ -68,6 +69,7 @@ impl Default for Reply {
             deepseek_cache_fields: false,
             without_usage: false,
             retry_after: None,
+            headers: Vec::new(),
             delay: Duration::ZERO,
             chunk_delay: Duration::ZERO,
             split: TextSplit::Thirds,
@@ -154,6 +156,13 @@ impl Reply {
     /// Adds a `Retry-After: <secs>` header.
     pub fn retry_after(mut self, secs: u64) -> Reply {
         self.retry_after = Some(secs);
+        self
+    }
+
+    /// Adds a response header sent as given, so a test can send what no sane server would
+    /// (`Retry-After: 1e20`). Applies to error replies and streams alike.
+    pub fn header(mut self, name: &str, value: &str) -> Reply {
+        self.headers.push((name.to_owned(), value.to_owned()));
         self
     }
 

@@ -20,7 +20,7 @@ use crate::skills::Catalog;
 use crate::store::AuditRecord;
 use crate::sync::lock;
 use crate::tools::offload::{self, offload};
-use crate::tools::{Tool, ToolOutput, ToolSettings, dispatch};
+use crate::tools::{self, Tool, ToolOutput, ToolSettings, dispatch};
 
 /// The result message and whether the call was cut short by cancellation.
 pub(crate) struct Outcome {
@@ -168,21 +168,10 @@ impl ToolRun<'_> {
             );
             return (message.into(), policy_decision(false), ToolOutcome::Error);
         };
-        let arguments = if call.arguments.trim().is_empty() {
-            "{}"
-        } else {
-            call.arguments.as_str()
-        };
-        let args: serde_json::Value = match serde_json::from_str(arguments) {
-            Ok(args @ serde_json::Value::Object(_)) => args,
-            Ok(_) => {
-                let message = "error: invalid arguments: expected a JSON object".to_owned();
-                return (message.into(), policy_decision(false), ToolOutcome::Error);
-            }
+        let args = match tools::arguments_object(&call.arguments) {
+            Ok(args) => args,
             Err(e) => {
-                let message = format!(
-                    "error: invalid arguments: not valid JSON ({e}); send the arguments as one JSON object"
-                );
+                let message = format!("error: {e}");
                 return (message.into(), policy_decision(false), ToolOutcome::Error);
             }
         };

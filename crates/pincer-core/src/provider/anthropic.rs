@@ -53,118 +53,122 @@ impl Provider for Anthropic {
         if let Some(key) = &self.endpoint.api_key {
             http = http.header("x-api-key", key);
         }
-        Box::pin(async_stream::stream! {
-            let response = match super::http::send(provider, http).await {
-                Ok(response) => response,
-                Err(e) => { yield Err(e); return; }
-            };
-            let mut events = Box::pin(sse::events(provider, response));
-            let mut blocks: BTreeMap<u64, Block> = BTreeMap::new();
-            let mut calls = Vec::new();
-            let mut usage = Usage::default();
-            let mut stop = StopReason::EndTurn;
-            let mut finished = false;
-            while let Some(event) = events.next().await {
-                let event = match event {
-                    Ok(event) => event,
+        let key = self.endpoint.api_key.as_deref();
+        super::without_key(
+            Box::pin(async_stream::stream! {
+                let response = match super::http::send(provider, key, http).await {
+                    Ok(response) => response,
                     Err(e) => { yield Err(e); return; }
                 };
-                if event.event == "ping" {
-                    continue;
-                }
-                let data: Value = match serde_json::from_str(&event.data) {
-                    Ok(data) => data,
-                    Err(e) => {
-                        let detail = format!("{e} in {:?}", event.data.chars().take(120).collect::<String>());
-                        yield Err(ProviderError::Malformed { provider: provider.to_owned(), detail });
-                        return;
+                let mut events = Box::pin(sse::events(provider, response));
+                let mut blocks: BTreeMap<u64, Block> = BTreeMap::new();
+                let mut calls = Vec::new();
+                let mut usage = Usage::default();
+                let mut stop = StopReason::EndTurn;
+                let mut finished = false;
+                while let Some(event) = events.next().await {
+                    let event = match event {
+                        Ok(event) => event,
+                        Err(e) => { yield Err(e); return; }
+                    };
+                    if event.event == "ping" {
+                        continue;
                     }
-                };
-                let kind = data.get("type").and_then(Value::as_str).unwrap_or(event.event.as_str());
-                let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
-                match kind {
-                    "message_start" => {
-                        if let Some(u) = data.pointer("/message/usage") {
-                            usage = parse_usage(u, usage);
+                    let data: Value = match serde_json::from_str(&event.data) {
+                        Ok(data) => data,
+                        Err(e) => {
+                            let detail = format!("{e} in {:?}", event.data.chars().take(120).collect::<String>());
+                            yield Err(ProviderError::Malformed { provider: provider.to_owned(), detail });
+                            return;
                         }
-                    }
-                    "content_block_start" => {
-                        let block = data.get("content_block").unwrap_or(&Value::Null);
-                        let block = match block.get("type").and_then(Value::as_str) {
-                            Some("text") => Block::Text,
-                            Some("thinking") => Block::Thinking,
-                            Some("tool_use") => Block::ToolUse(ToolCall {
-                                id: str_field(block, "id"),
-                                provider_id: None,
-                                name: str_field(block, "name"),
-                                arguments: String::new(),
-                            }),
-                            _ => Block::Other,
-                        };
-                        blocks.insert(index, block);
-                    }
-                    "content_block_delta" => {
-                        let delta = data.get("delta").unwrap_or(&Value::Null);
-                        match (blocks.get_mut(&index), delta.get("type").and_then(Value::as_str)) {
-                            (_, Some("text_delta")) => {
-                                let text = str_field(delta, "text");
-                                if !text.is_empty() { yield Ok(StreamEvent::TextDelta(text)); }
+                    };
+                    let kind = data.get("type").and_then(Value::as_str).unwrap_or(event.event.as_str());
+                    let index = data.get("index").and_then(Value::as_u64).unwrap_or(0);
+                    match kind {
+                        "message_start" => {
+                            if let Some(u) = data.pointer("/message/usage") {
+                                usage = parse_usage(u, usage);
                             }
-                            (_, Some("thinking_delta")) => {
-                                let text = str_field(delta, "thinking");
-                                if !text.is_empty() { yield Ok(StreamEvent::ReasoningDelta(text)); }
-                            }
-                            (Some(Block::ToolUse(call)), Some("input_json_delta")) => {
-                                call.arguments.push_str(&str_field(delta, "partial_json"));
-                            }
-                            _ => {}
                         }
-                    }
-                    "content_block_stop" => {
-                        if let Some(Block::ToolUse(mut call)) = blocks.remove(&index) {
-                            // A tool without arguments streams no input at all.
-                            if call.arguments.trim().is_empty() {
-                                call.arguments = "{}".to_owned();
-                            }
-                            calls.push(call);
-                        }
-                    }
-                    "message_delta" => {
-                        if let Some(reason) = data.pointer("/delta/stop_reason").and_then(Value::as_str) {
-                            stop = match reason {
-                                "end_turn" | "stop_sequence" => StopReason::EndTurn,
-                                "tool_use" => StopReason::ToolUse,
-                                "max_tokens" => StopReason::MaxTokens,
-                                other => StopReason::Other(other.to_owned()),
+                        "content_block_start" => {
+                            let block = data.get("content_block").unwrap_or(&Value::Null);
+                            let block = match block.get("type").and_then(Value::as_str) {
+                                Some("text") => Block::Text,
+                                Some("thinking") => Block::Thinking,
+                                Some("tool_use") => Block::ToolUse(ToolCall {
+                                    id: str_field(block, "id"),
+                                    provider_id: None,
+                                    name: str_field(block, "name"),
+                                    arguments: String::new(),
+                                }),
+                                _ => Block::Other,
                             };
+                            blocks.insert(index, block);
                         }
-                        if let Some(u) = data.get("usage") {
-                            usage = parse_usage(u, usage);
+                        "content_block_delta" => {
+                            let delta = data.get("delta").unwrap_or(&Value::Null);
+                            match (blocks.get_mut(&index), delta.get("type").and_then(Value::as_str)) {
+                                (_, Some("text_delta")) => {
+                                    let text = str_field(delta, "text");
+                                    if !text.is_empty() { yield Ok(StreamEvent::TextDelta(text)); }
+                                }
+                                (_, Some("thinking_delta")) => {
+                                    let text = str_field(delta, "thinking");
+                                    if !text.is_empty() { yield Ok(StreamEvent::ReasoningDelta(text)); }
+                                }
+                                (Some(Block::ToolUse(call)), Some("input_json_delta")) => {
+                                    call.arguments.push_str(&str_field(delta, "partial_json"));
+                                }
+                                _ => {}
+                            }
                         }
+                        "content_block_stop" => {
+                            if let Some(Block::ToolUse(mut call)) = blocks.remove(&index) {
+                                // A tool without arguments streams no input at all.
+                                if call.arguments.trim().is_empty() {
+                                    call.arguments = "{}".to_owned();
+                                }
+                                calls.push(call);
+                            }
+                        }
+                        "message_delta" => {
+                            if let Some(reason) = data.pointer("/delta/stop_reason").and_then(Value::as_str) {
+                                stop = match reason {
+                                    "end_turn" | "stop_sequence" => StopReason::EndTurn,
+                                    "tool_use" => StopReason::ToolUse,
+                                    "max_tokens" => StopReason::MaxTokens,
+                                    other => StopReason::Other(other.to_owned()),
+                                };
+                            }
+                            if let Some(u) = data.get("usage") {
+                                usage = parse_usage(u, usage);
+                            }
+                        }
+                        "message_stop" => {
+                            finished = true;
+                            break;
+                        }
+                        "error" => {
+                            let message = data.pointer("/error/message").and_then(Value::as_str).unwrap_or("unknown error").to_owned();
+                            let overloaded = data.pointer("/error/type").and_then(Value::as_str) == Some("overloaded_error");
+                            yield Err(ProviderError::Server { provider: provider.to_owned(), status: if overloaded { 529 } else { 500 }, retry_after: None, message });
+                            return;
+                        }
+                        _ => {}
                     }
-                    "message_stop" => {
-                        finished = true;
-                        break;
-                    }
-                    "error" => {
-                        let message = data.pointer("/error/message").and_then(Value::as_str).unwrap_or("unknown error").to_owned();
-                        let overloaded = data.pointer("/error/type").and_then(Value::as_str) == Some("overloaded_error");
-                        yield Err(ProviderError::Server { provider: provider.to_owned(), status: if overloaded { 529 } else { 500 }, retry_after: None, message });
-                        return;
-                    }
-                    _ => {}
                 }
-            }
-            if !finished {
-                yield Err(ProviderError::StreamCut { provider: provider.to_owned(), detail: "the connection closed before message_stop".to_owned() });
-                return;
-            }
-            for call in calls {
-                yield Ok(StreamEvent::ToolCall(call));
-            }
-            yield Ok(StreamEvent::Usage(usage));
-            yield Ok(StreamEvent::Done(stop));
-        })
+                if !finished {
+                    yield Err(ProviderError::StreamCut { provider: provider.to_owned(), detail: "the connection closed before message_stop".to_owned() });
+                    return;
+                }
+                for call in calls {
+                    yield Ok(StreamEvent::ToolCall(call));
+                }
+                yield Ok(StreamEvent::Usage(usage));
+                yield Ok(StreamEvent::Done(stop));
+            }),
+            key,
+        )
     }
 }
 
@@ -179,10 +183,11 @@ fn str_field(value: &Value, key: &str) -> String {
 /// Anthropic reports input without cached tokens; Pincer counts cached tokens inside input.
 /// Later usage objects (message_delta) repeat or update earlier counts, so keep the maximum.
 fn parse_usage(usage: &Value, previous: Usage) -> Usage {
-    let get = |key: &str| usage.get(key).and_then(Value::as_u64);
+    let get = |key: &str| usage.get(key).and_then(super::token_count);
     let cache_read = get("cache_read_input_tokens");
     let input = get("input_tokens").map(|input| {
-        input + cache_read.unwrap_or(0) + get("cache_creation_input_tokens").unwrap_or(0)
+        (input + cache_read.unwrap_or(0) + get("cache_creation_input_tokens").unwrap_or(0))
+            .min(super::MAX_REPORTED_TOKENS)
     });
     Usage {
         input_tokens: input

@@ -116,6 +116,93 @@ impl ProviderError {
         }
     }
 
+    /// The same error with `key` (and any long part of it) taken out of every message, as
+    /// vendors echo a rejected key back.
+    pub fn redact(self, key: &str) -> Self {
+        let clean = |text: String| match super::redact::redact(&text, key) {
+            std::borrow::Cow::Borrowed(_) => text,
+            std::borrow::Cow::Owned(redacted) => redacted,
+        };
+        match self {
+            ProviderError::Auth {
+                provider,
+                status,
+                message,
+            } => ProviderError::Auth {
+                provider,
+                status,
+                message: clean(message),
+            },
+            ProviderError::NotFound { provider, message } => ProviderError::NotFound {
+                provider,
+                message: clean(message),
+            },
+            ProviderError::Rejected {
+                provider,
+                status,
+                message,
+            } => ProviderError::Rejected {
+                provider,
+                status,
+                message: clean(message),
+            },
+            ProviderError::ContextTooLong {
+                provider,
+                status,
+                message,
+            } => ProviderError::ContextTooLong {
+                provider,
+                status,
+                message: clean(message),
+            },
+            ProviderError::Quota {
+                provider,
+                status,
+                message,
+            } => ProviderError::Quota {
+                provider,
+                status,
+                message: clean(message),
+            },
+            ProviderError::RateLimited {
+                provider,
+                retry_after,
+                message,
+            } => ProviderError::RateLimited {
+                provider,
+                retry_after,
+                message: clean(message),
+            },
+            ProviderError::Server {
+                provider,
+                status,
+                retry_after,
+                message,
+            } => ProviderError::Server {
+                provider,
+                status,
+                retry_after,
+                message: clean(message),
+            },
+            ProviderError::Connect { provider, detail } => ProviderError::Connect {
+                provider,
+                detail: clean(detail),
+            },
+            ProviderError::StreamCut { provider, detail } => ProviderError::StreamCut {
+                provider,
+                detail: clean(detail),
+            },
+            ProviderError::Malformed { provider, detail } => ProviderError::Malformed {
+                provider,
+                detail: clean(detail),
+            },
+            // Built from our own settings before any request; its source is reqwest's.
+            ProviderError::Client { provider, source } => {
+                ProviderError::Client { provider, source }
+            }
+        }
+    }
+
     pub(crate) fn connect(provider: &str, error: &reqwest::Error) -> Self {
         let mut detail = error.to_string();
         let mut source = std::error::Error::source(error);
@@ -244,6 +331,28 @@ mod tests {
         let err = ProviderError::from_status("x", 503, Some(Duration::from_secs(2)), "");
         assert!(err.is_retryable());
         assert_eq!(err.retry_after(), Some(Duration::from_secs(2)));
+    }
+
+    #[test]
+    fn redacting_keeps_the_kind_and_drops_the_key() {
+        let key = "sk-live-0123456789abcdef";
+        let body = format!(r#"{{"error":{{"message":"Incorrect API key provided: {key}"}}}}"#);
+        for status in [400, 401, 402, 404, 429, 500] {
+            let err = ProviderError::from_status("p", status, None, &body);
+            let kind = err.kind();
+            let redacted = err.redact(key);
+            assert_eq!(redacted.kind(), kind);
+            let text = redacted.to_string();
+            assert!(!text.contains(key) && text.contains("[redacted]"), "{text}");
+        }
+        let cut = ProviderError::StreamCut {
+            provider: "p".to_owned(),
+            detail: format!("sent {key}"),
+        };
+        assert_eq!(
+            cut.redact(key).to_string(),
+            "the stream from p was cut off: sent [redacted]"
+        );
     }
 
     #[test]

@@ -11,10 +11,22 @@ mod error;
 mod http;
 pub mod openai;
 pub mod presets;
-mod sse;
+pub mod redact;
+pub mod retry_after;
+pub mod sse;
 
 pub use error::ProviderError;
 pub use presets::{Dialect, Preset};
+
+/// The most tokens one response may report per count; a provider claiming more is
+/// believed up to here. Far above any model's context, low enough that sums over years of
+/// requests fit SQLite's signed integers.
+pub const MAX_REPORTED_TOKENS: u64 = 1 << 40;
+
+/// A token count from a provider's usage object, within [`MAX_REPORTED_TOKENS`].
+fn token_count(value: &serde_json::Value) -> Option<u64> {
+    value.as_u64().map(|n| n.min(MAX_REPORTED_TOKENS))
+}
 
 /// A stream of normalized events for one model round trip.
 pub type EventStream<'a> = BoxStream<'a, Result<StreamEvent, ProviderError>>;
@@ -59,6 +71,16 @@ impl std::fmt::Debug for Endpoint {
     }
 }
 
+/// Takes `key` out of every error `stream` yields: a stream's error events and malformed
+/// chunks come from the server and may echo the key, as error bodies do.
+fn without_key<'a>(stream: EventStream<'a>, key: Option<&'a str>) -> EventStream<'a> {
+    use futures::StreamExt;
+    match key {
+        Some(key) => Box::pin(stream.map(move |item| item.map_err(|e| e.redact(key)))),
+        None => stream,
+    }
+}
+
 /// Builds the provider for an endpoint.
 pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
     let client = http::client(endpoint.timeout).map_err(|source| ProviderError::Client {
@@ -89,6 +111,6 @@ pub async fn probe(endpoint: &Endpoint) -> Result<Duration, ProviderError> {
         };
     }
     let started = std::time::Instant::now();
-    http::send(&endpoint.name, request).await?;
+    http::send(&endpoint.name, endpoint.api_key.as_deref(), request).await?;
     Ok(started.elapsed())
 }

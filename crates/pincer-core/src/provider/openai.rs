@@ -42,79 +42,83 @@ impl Provider for OpenAi {
         if let Some(key) = &self.endpoint.api_key {
             http = http.bearer_auth(key);
         }
-        Box::pin(async_stream::stream! {
-            let response = match super::http::send(provider, http).await {
-                Ok(response) => response,
-                Err(e) => { yield Err(e); return; }
-            };
-            let mut events = Box::pin(sse::events(provider, response));
-            let mut calls = ToolCallAssembler::default();
-            let mut stop: Option<StopReason> = None;
-            let mut done = false;
-            while let Some(event) = events.next().await {
-                let event = match event {
-                    Ok(event) => event,
+        let key = self.endpoint.api_key.as_deref();
+        super::without_key(
+            Box::pin(async_stream::stream! {
+                let response = match super::http::send(provider, key, http).await {
+                    Ok(response) => response,
                     Err(e) => { yield Err(e); return; }
                 };
-                if event.data.trim() == "[DONE]" {
-                    done = true;
-                    break;
-                }
-                let chunk: Value = match serde_json::from_str(&event.data) {
-                    Ok(chunk) => chunk,
-                    Err(e) => {
-                        yield Err(ProviderError::Malformed { provider: provider.to_owned(), detail: format!("{e} in {:?}", crate::text::shorten(&event.data, 120)) });
+                let mut events = Box::pin(sse::events(provider, response));
+                let mut calls = ToolCallAssembler::default();
+                let mut stop: Option<StopReason> = None;
+                let mut done = false;
+                while let Some(event) = events.next().await {
+                    let event = match event {
+                        Ok(event) => event,
+                        Err(e) => { yield Err(e); return; }
+                    };
+                    if event.data.trim() == "[DONE]" {
+                        done = true;
+                        break;
+                    }
+                    let chunk: Value = match serde_json::from_str(&event.data) {
+                        Ok(chunk) => chunk,
+                        Err(e) => {
+                            yield Err(ProviderError::Malformed { provider: provider.to_owned(), detail: format!("{e} in {:?}", crate::text::shorten(&event.data, 120)) });
+                            return;
+                        }
+                    };
+                    if let Some(message) = chunk.pointer("/error/message").and_then(Value::as_str) {
+                        yield Err(ProviderError::Server { provider: provider.to_owned(), status: 200, retry_after: None, message: message.to_owned() });
                         return;
                     }
-                };
-                if let Some(message) = chunk.pointer("/error/message").and_then(Value::as_str) {
-                    yield Err(ProviderError::Server { provider: provider.to_owned(), status: 200, retry_after: None, message: message.to_owned() });
+                    if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
+                        yield Ok(StreamEvent::Usage(parse_usage(usage)));
+                    }
+                    let Some(choice) = chunk.pointer("/choices/0") else { continue };
+                    if let Some(delta) = choice.get("delta") {
+                        for key in ["reasoning_content", "reasoning"] {
+                            if let Some(text) = delta.get(key).and_then(Value::as_str).filter(|t| !t.is_empty()) {
+                                yield Ok(StreamEvent::ReasoningDelta(text.to_owned()));
+                            }
+                        }
+                        if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
+                            yield Ok(StreamEvent::TextDelta(text.to_owned()));
+                        }
+                        if let Some(fragments) = delta.get("tool_calls").and_then(Value::as_array) {
+                            for fragment in fragments {
+                                calls.add(fragment);
+                            }
+                        }
+                    }
+                    if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
+                        stop = Some(match reason {
+                            "stop" => StopReason::EndTurn,
+                            "tool_calls" | "function_call" => StopReason::ToolUse,
+                            "length" => StopReason::MaxTokens,
+                            other => StopReason::Other(other.to_owned()),
+                        });
+                    }
+                }
+                // Some servers omit [DONE] but do send a finish reason; that answer is whole.
+                if !done && stop.is_none() {
+                    yield Err(ProviderError::StreamCut { provider: provider.to_owned(), detail: "the connection closed before the answer was finished".to_owned() });
                     return;
                 }
-                if let Some(usage) = chunk.get("usage").filter(|u| u.is_object()) {
-                    yield Ok(StreamEvent::Usage(parse_usage(usage)));
+                let calls = calls.finish();
+                let stop = match stop {
+                    Some(StopReason::EndTurn) | None if !calls.is_empty() => StopReason::ToolUse,
+                    Some(stop) => stop,
+                    None => StopReason::EndTurn,
+                };
+                for call in calls {
+                    yield Ok(StreamEvent::ToolCall(call));
                 }
-                let Some(choice) = chunk.pointer("/choices/0") else { continue };
-                if let Some(delta) = choice.get("delta") {
-                    for key in ["reasoning_content", "reasoning"] {
-                        if let Some(text) = delta.get(key).and_then(Value::as_str).filter(|t| !t.is_empty()) {
-                            yield Ok(StreamEvent::ReasoningDelta(text.to_owned()));
-                        }
-                    }
-                    if let Some(text) = delta.get("content").and_then(Value::as_str).filter(|t| !t.is_empty()) {
-                        yield Ok(StreamEvent::TextDelta(text.to_owned()));
-                    }
-                    if let Some(fragments) = delta.get("tool_calls").and_then(Value::as_array) {
-                        for fragment in fragments {
-                            calls.add(fragment);
-                        }
-                    }
-                }
-                if let Some(reason) = choice.get("finish_reason").and_then(Value::as_str) {
-                    stop = Some(match reason {
-                        "stop" => StopReason::EndTurn,
-                        "tool_calls" | "function_call" => StopReason::ToolUse,
-                        "length" => StopReason::MaxTokens,
-                        other => StopReason::Other(other.to_owned()),
-                    });
-                }
-            }
-            // Some servers omit [DONE] but do send a finish reason; that answer is whole.
-            if !done && stop.is_none() {
-                yield Err(ProviderError::StreamCut { provider: provider.to_owned(), detail: "the connection closed before the answer was finished".to_owned() });
-                return;
-            }
-            let calls = calls.finish();
-            let stop = match stop {
-                Some(StopReason::EndTurn) | None if !calls.is_empty() => StopReason::ToolUse,
-                Some(stop) => stop,
-                None => StopReason::EndTurn,
-            };
-            for call in calls {
-                yield Ok(StreamEvent::ToolCall(call));
-            }
-            yield Ok(StreamEvent::Done(stop));
-        })
+                yield Ok(StreamEvent::Done(stop));
+            }),
+            key,
+        )
     }
 }
 
@@ -164,7 +168,7 @@ impl ToolCallAssembler {
 }
 
 fn parse_usage(usage: &Value) -> Usage {
-    let get = |pointer: &str| usage.pointer(pointer).and_then(Value::as_u64);
+    let get = |pointer: &str| usage.pointer(pointer).and_then(super::token_count);
     Usage {
         input_tokens: get("/prompt_tokens").unwrap_or(0),
         cached_input_tokens: get("/prompt_tokens_details/cached_tokens")

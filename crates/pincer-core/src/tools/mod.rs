@@ -241,6 +241,21 @@ pub(crate) async fn text_output(
     body.await.map(ToolOutput::from)
 }
 
+/// The arguments object of a call, from the text the model streamed for it; empty text
+/// means no arguments. The message of an error is for the model.
+pub fn arguments_object(raw: &str) -> Result<serde_json::Value, ToolError> {
+    let raw = if raw.trim().is_empty() { "{}" } else { raw };
+    match serde_json::from_str(raw) {
+        Ok(args @ serde_json::Value::Object(_)) => Ok(args),
+        Ok(_) => Err(ToolError::InvalidArguments(
+            "expected a JSON object".to_owned(),
+        )),
+        Err(e) => Err(ToolError::InvalidArguments(format!(
+            "not valid JSON ({e}); send the arguments as one JSON object"
+        ))),
+    }
+}
+
 /// Parses a tool's arguments object into its typed form.
 pub fn parse_args<T: DeserializeOwned>(args: &serde_json::Value) -> Result<T, ToolError> {
     T::deserialize(args).map_err(|e| ToolError::InvalidArguments(e.to_string()))
