@@ -352,8 +352,7 @@ fn tool_decl(value: &Value) -> Result<ToolDecl, String> {
     }
     let timeout = match tool.get("timeout") {
         None | Some(Value::Null) => DEFAULT_TOOL_TIMEOUT,
-        Some(v) => tool_timeout(v)
-            .ok_or_else(|| format!("tool `{name}`: `timeout` must be seconds above 0"))?,
+        Some(v) => tool_timeout(v).map_err(|why| format!("tool `{name}`: `timeout` {why}"))?,
     };
     Ok(ToolDecl {
         name,
@@ -364,15 +363,22 @@ fn tool_decl(value: &Value) -> Result<ToolDecl, String> {
     })
 }
 
-/// A declared timeout in seconds, at most [`MAX_TOOL_TIMEOUT`]; `None` unless it is a finite
-/// number above 0. Written by a stranger, so any number (`1e20`, a 30-digit integer) must be
-/// taken without panicking.
-fn tool_timeout(value: &Value) -> Option<Duration> {
-    let secs = value.as_f64().filter(|s| s.is_finite() && *s > 0.0)?;
+/// A declared timeout in seconds, held to [`MAX_TOOL_TIMEOUT`]; an error unless it is a
+/// finite number above 0 that a duration can hold. Written by a stranger, so any number
+/// (`1e20`, a 30-digit integer) must be taken without panicking, and nonsense is the
+/// skill's problem, not quietly read as the maximum.
+fn tool_timeout(value: &Value) -> Result<Duration, &'static str> {
+    const ABOVE_ZERO: &str = "must be seconds above 0";
+    let secs = value
+        .as_f64()
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .ok_or(ABOVE_ZERO)?;
     let timeout = Duration::try_from_secs_f64(secs)
-        .unwrap_or(MAX_TOOL_TIMEOUT)
-        .min(MAX_TOOL_TIMEOUT);
-    (!timeout.is_zero()).then_some(timeout)
+        .map_err(|_| "is too large to be a number of seconds (at most 600 are used)")?;
+    if timeout.is_zero() {
+        return Err(ABOVE_ZERO);
+    }
+    Ok(timeout.min(MAX_TOOL_TIMEOUT))
 }
 
 #[cfg(test)]
@@ -453,8 +459,14 @@ mod tests {
             )
             .map(|d| d.tools[0].timeout)
         };
+        // Large but real durations are held to the maximum.
+        for large in [json!(601), json!(86_400), json!(1e12)] {
+            assert_eq!(with(large.clone()).unwrap(), MAX_TOOL_TIMEOUT, "{large}");
+        }
+        // Numbers no duration can hold are the skill's problem (`1e20` crashed the loader).
         for huge in [json!(1e20), json!(f64::MAX), json!(u64::MAX), json!(1e300)] {
-            assert_eq!(with(huge.clone()).unwrap(), MAX_TOOL_TIMEOUT, "{huge}");
+            let e = with(huge.clone()).unwrap_err();
+            assert!(e.message.contains("too large"), "{huge}: {e:?}");
         }
         for bad in [
             json!(1e-300),
