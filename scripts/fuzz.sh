@@ -37,7 +37,7 @@ fi
 
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
-say "building the fuzz targets (nightly, no sanitizer: the code under test has no unsafe)"
+say "building the fuzz targets (nightly, no sanitizer: the code the targets reach has no unsafe)"
 cargo +nightly fuzz build -s none --target-dir "$target_dir" >&2
 for t in "${targets[@]}"; do
   say "cargo fuzz run $t for ${secs}s"
