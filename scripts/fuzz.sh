@@ -42,8 +42,12 @@ cargo +nightly fuzz build -s none --target-dir "$target_dir" >&2
 for t in "${targets[@]}"; do
   say "cargo fuzz run $t for ${secs}s"
   mkdir -p "$scratch/$t"
+  # libFuzzer prints a line per new input (tens of thousands in a CI log): keep them in a
+  # file and show the summary, or the whole log when the target fails.
   if ! cargo +nightly fuzz run -s none --target-dir "$target_dir" "$t" "$scratch/$t" "fuzz/corpus/$t" -- \
-      -max_total_time="$secs" -timeout=10 -artifact_prefix="$scratch/crash-$t-" -print_final_stats=1 >&2; then
+      -max_total_time="$secs" -timeout=10 -artifact_prefix="$scratch/crash-$t-" -print_final_stats=1 \
+      >"$scratch/$t.log" 2>&1; then
+    tail -n 100 "$scratch/$t.log" >&2
     for crash in "$scratch"/crash-"$t"-*; do
       [ -e "$crash" ] || continue
       mkdir -p "${TMPDIR:-/tmp}/pincer-fuzz-crashes"
@@ -52,5 +56,6 @@ for t in "${targets[@]}"; do
     done
     die "fuzz target $t failed: minimize the input (cargo +nightly fuzz tmin $t FILE), fix the bug, and commit the input under fuzz/corpus/$t/"
   fi
+  grep -E '^Done [0-9]+ runs|^stat::(number_of_executed_units|peak_rss_mb|new_units_added)' "$scratch/$t.log" >&2 || true
 done
 say "fuzzing: cargo-fuzz ran ${#targets[@]} targets for ${secs}s each (property tests did not)"
