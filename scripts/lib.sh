@@ -73,11 +73,12 @@ ensure_rust() {
     || die "Pincer needs Rust 1.$MIN_RUST_MINOR or newer (edition 2024); this system's packages have $(rustc --version 2>/dev/null || echo none). Debian 13 / Ubuntu 25.04 ship one; or install rustup from your distribution."
 }
 
-# What building the engine and the CLI needs (libdbus: the OS keyring over the Secret
-# Service), and what running them needs beyond the kernel: bubblewrap, the exec sandbox's
-# fallback where the kernel's Landlock is too old (Debian 12's 6.1 has ABI 2 of 3).
+# What building the engine and the CLI needs (the OS keyring speaks D-Bus through zbus,
+# pure Rust: no libdbus), and what running them needs beyond the kernel: bubblewrap, the
+# exec sandbox's fallback where the kernel's Landlock is too old (Debian 12's 6.1 has ABI 2
+# of 3).
 ensure_build_deps() {
-  apt_install build-essential pkg-config ca-certificates libdbus-1-dev bubblewrap
+  apt_install build-essential pkg-config ca-certificates bubblewrap
   ensure_rust
 }
 

@@ -41,6 +41,17 @@ XDG_DATA_HOME="$keyrings/locked" dbus-run-session -- sh -c '
     saved_secrets_go_to a_plain_text_secrets_file'
 env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR PINCER_EXPECT_SECRET_STORE=file \
   cargo test --locked -p pincer-core --test secret_store
+# A bus address with no bus behind it, and a bus on which nothing provides the Secret
+# Service (no service folders, so nothing is activated): both mean "no keyring", not "failed".
+env -u XDG_RUNTIME_DIR DBUS_SESSION_BUS_ADDRESS="unix:path=$keyrings/no-bus" PINCER_EXPECT_SECRET_STORE=file \
+  cargo test --locked -p pincer-core --test secret_store
+printf '%s\n' '<!DOCTYPE busconfig PUBLIC "-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN"' \
+  ' "http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd">' \
+  '<busconfig><type>session</type><listen>unix:tmpdir=/tmp</listen><auth>EXTERNAL</auth>' \
+  '<policy context="default"><allow send_destination="*"/><allow own="*"/></policy></busconfig>' \
+  >"$keyrings/bare-bus.conf"
+dbus-run-session --config-file="$keyrings/bare-bus.conf" -- env PINCER_EXPECT_SECRET_STORE=file \
+  cargo test --locked -p pincer-core --test secret_store
 env -u DBUS_SESSION_BUS_ADDRESS -u XDG_RUNTIME_DIR PINCER_EXPECT_SECRET_STORE=file \
   cargo test --locked -p pincer-gateway --test secrets_sentinel
 rm -rf "$keyrings"

@@ -117,15 +117,16 @@ fn no_keyring_here() -> Option<String> {
     Some("Pincer supports the keyrings of Linux, macOS and Windows only".to_owned())
 }
 
-/// A D-Bus failure that means "no Secret Service on this bus" rather than "it failed".
+/// A D-Bus failure that means "no Secret Service on this bus" (or no bus at the address
+/// given) rather than "it failed". The texts are the `secret-service` crate's and zbus's.
 fn service_missing(message: &str) -> bool {
     [
+        // The bus runs, nothing provides org.freedesktop.secrets.
         "org.freedesktop.DBus.Error.ServiceUnknown",
         "was not provided by any .service files",
         "NameHasNoOwner",
-        "Failed to connect to socket",
-        "Unable to autolaunch",
-        "Could not connect",
+        // No bus at DBUS_SESSION_BUS_ADDRESS (secret_service::Error::Unavailable).
+        "no secret service provider or dbus session found",
     ]
     .iter()
     .any(|needle| message.contains(needle))
