@@ -64,9 +64,15 @@ fn bench_home() -> tempfile::TempDir {
     home
 }
 
+/// The `pincer` binary to measure: this build's, or `PINCER_BENCH_BIN` (an older commit's
+/// build, to compare on one machine).
+fn pincer_bin() -> std::ffi::OsString {
+    std::env::var_os("PINCER_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_pincer").into())
+}
+
 /// The release `pincer daemon` on `home`, and its URL once it listens.
 fn start_daemon(home: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pincer"))
+    let mut child = Command::new(pincer_bin())
         .args(["daemon", "--listen", "127.0.0.1:0"])
         .env_clear()
         .env("PINCER_HOME", home)
@@ -129,7 +135,7 @@ fn cold_runs(mode: &str, llm: &ScriptedLlm, home: &std::path::Path, provider: bo
     for i in 0..=runs + runs / 5 {
         llm.push(Reply::tool_call("c", "list_dir", "{}"));
         llm.push(Reply::text("There is one file, README.md."));
-        let mut command = Command::new(env!("CARGO_BIN_EXE_pincer"));
+        let mut command = Command::new(pincer_bin());
         command
             .args([
                 "run",

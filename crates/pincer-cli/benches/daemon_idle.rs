@@ -7,13 +7,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+mod common;
+
 use std::time::{Duration, Instant};
 
 use futures::{SinkExt as _, StreamExt as _};
 use pincer_testkit::{Reply, ScriptedLlm};
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
+
+use common::Daemon;
 
 fn main() {
     let turns: usize = std::env::var("BENCH_TURNS")
@@ -21,49 +23,9 @@ fn main() {
         .and_then(|v| v.parse().ok())
         .unwrap_or(20);
     let llm = ScriptedLlm::start_in_background();
-    let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"bench-model\"\n",
-            llm.base_url()
-        ),
-    )
-    .unwrap();
-    let mut child = Command::new(env!("CARGO_BIN_EXE_pincer"))
-        .args(["daemon", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PINCER_HOME", home.path())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let url = lines
-        .next()
-        .unwrap()
-        .unwrap()
-        .rsplit(' ')
-        .next()
-        .unwrap()
-        .to_owned();
-    let ready = started.elapsed();
-    let code = lines
-        .next()
-        .unwrap()
-        .unwrap()
-        .split("#login=")
-        .nth(1)
-        .unwrap()
-        .split_whitespace()
-        .next()
-        .unwrap()
-        .to_owned();
-    std::thread::spawn(move || for _ in lines {});
-    let pid = child.id();
-    let after_start = memory(pid);
+    let daemon = Daemon::start(&llm);
+    let (url, code) = (daemon.url.clone(), daemon.code.clone());
+    let after_start = daemon.memory();
 
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -100,14 +62,16 @@ fn main() {
         for i in 0..turns {
             llm.push(Reply::text("A short answer from the scripted model."));
             let started = Instant::now();
-            let op = serde_json::json!({"session": format!("bench{}", i % 4), "op": {"type": "user_turn", "text": "hello"}});
+            let op = serde_json::json!({"id": format!("bench-{i}"), "op": {"type": "user_turn", "session": format!("bench{}", i % 4), "text": "hello"}});
             ws.send(tungstenite::Message::text(op.to_string())).await.unwrap();
             loop {
                 let message = ws.next().await.unwrap().unwrap();
-                if let tungstenite::Message::Text(text) = message
-                    && text.contains("\"turn_completed\"")
-                {
-                    break;
+                if let tungstenite::Message::Text(text) = message {
+                    // A refused submission would otherwise wait here for ever.
+                    assert!(!text.starts_with("{\"type\":\"error\""), "refused: {text}");
+                    if text.contains("\"turn_completed\"") {
+                        break;
+                    }
                 }
             }
             times.push(started.elapsed());
@@ -115,11 +79,9 @@ fn main() {
         times
     });
     std::thread::sleep(Duration::from_secs(3));
-    let idle = memory(pid);
-    let _ = Command::new("kill")
-        .args(["-TERM", &pid.to_string()])
-        .status();
-    let _ = child.wait();
+    let idle = daemon.memory();
+    let ready = daemon.ready;
+    drop(daemon);
 
     let mut sorted = turn_times.clone();
     sorted.sort();
@@ -137,19 +99,4 @@ fn main() {
         "idle RSS after {turns} turns: {:.1} MB (peak {:.1} MB) — budget 20 MB",
         idle.0, idle.1
     );
-}
-
-/// (VmRSS, VmHWM) of `pid` in MB.
-fn memory(pid: u32) -> (f64, f64) {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
-    let field = |name: &str| -> f64 {
-        status
-            .lines()
-            .find(|l| l.starts_with(name))
-            .and_then(|l| l.split_whitespace().nth(1))
-            .and_then(|kb| kb.parse::<f64>().ok())
-            .unwrap()
-            / 1024.0
-    };
-    (field("VmRSS:"), field("VmHWM:"))
 }
