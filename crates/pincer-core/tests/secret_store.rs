@@ -186,3 +186,25 @@ fn a_saved_key_is_not_used_for_another_url() {
     let file = FileConfig::load(home.path()).unwrap();
     assert_eq!(file.providers[0].api_key, None);
 }
+
+/// Run by `scripts/test.sh` on a bus that delivers no replies
+/// (`PINCER_EXPECT_SECRET_STORE=unanswered`): asking the keyring fails within seconds with
+/// an error that says it did not answer, instead of hanging every command for ever.
+#[test]
+fn a_keyring_bus_that_never_answers_is_an_error_not_a_hang() {
+    if std::env::var("PINCER_EXPECT_SECRET_STORE").as_deref() != Ok("unanswered") {
+        return;
+    }
+    let home = tempfile::tempdir().unwrap();
+    let started = std::time::Instant::now();
+    let err = SecretStore::open(home.path(), StoreChoice::Auto)
+        .and_then(|mut store| store.set("bridge:test", SENTINEL))
+        .unwrap_err();
+    assert!(err.to_string().contains("did not answer"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+    assert_eq!(
+        walk(home.path()),
+        Vec::<std::path::PathBuf>::new(),
+        "nothing written"
+    );
+}

@@ -6,6 +6,9 @@ use std::path::Path;
 
 use super::SecretsError;
 
+/// How long the probe waits for the keyring service to answer.
+const PROBE_WAIT: std::time::Duration = std::time::Duration::from_secs(10);
+
 pub(super) struct OsKeyring {
     service: String,
 }
@@ -29,11 +32,36 @@ impl OsKeyring {
     #[cfg(not(any(target_os = "linux", target_os = "macos", windows)))]
     pub(super) const DESCRIPTION: &str = "the OS keyring";
 
-    /// Asks the keyring service whether it answers, by reading an entry nobody writes.
+    /// Asks the keyring service whether it answers, by reading an entry nobody writes, and
+    /// waits at most [`PROBE_WAIT`] for it: a bus that swallows replies leaves a D-Bus call
+    /// waiting for ever (zbus has no default timeout), and Pincer must say so rather than
+    /// hang. The asking thread is left to finish or not on its own.
     pub(super) fn probe() -> Probe {
         if let Some(why) = no_keyring_here() {
             return Probe::Absent(why);
         }
+        let (tx, rx) = std::sync::mpsc::channel();
+        let spawned = std::thread::Builder::new()
+            .name("keyring-probe".to_owned())
+            .spawn(move || {
+                let _ = tx.send(Self::probe_now());
+            });
+        if let Err(e) = spawned {
+            return Probe::Failed(SecretsError::Keyring {
+                detail: format!("could not start asking it: {e}"),
+            });
+        }
+        rx.recv_timeout(PROBE_WAIT).unwrap_or_else(|_| {
+            Probe::Failed(SecretsError::Keyring {
+                detail: format!(
+                    "it did not answer within {} s (is the session bus or the keyring daemon stuck?)",
+                    PROBE_WAIT.as_secs()
+                ),
+            })
+        })
+    }
+
+    fn probe_now() -> Probe {
         let keyring = Self {
             service: "pincer".to_owned(),
         };
