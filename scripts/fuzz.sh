@@ -43,7 +43,7 @@ for t in "${targets[@]}"; do
   say "cargo fuzz run $t for ${secs}s"
   mkdir -p "$scratch/$t"
   # libFuzzer prints a line per new input (tens of thousands in a CI log): keep them in a
-  # file and show the summary, or the whole log when the target fails.
+  # file and show the summary, or the end of the log when the target fails.
   if ! cargo +nightly fuzz run -s none --target-dir "$target_dir" "$t" "$scratch/$t" "fuzz/corpus/$t" -- \
       -max_total_time="$secs" -timeout=10 -artifact_prefix="$scratch/crash-$t-" -print_final_stats=1 \
       >"$scratch/$t.log" 2>&1; then

@@ -13,8 +13,9 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead as _, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pincer_core::agent::{ApprovalMode, Engine};
@@ -25,36 +26,22 @@ use pincer_core::tools::ToolRegistry;
 use pincer_gateway::link::{EngineLink, LinkEvent, RemoteEngine};
 use pincer_testkit::{Reply, ScriptedLlm};
 
+use common::{Daemon, pincer_bin};
+
 fn main() {
     let runs: usize = std::env::var("BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(30);
     let llm = ScriptedLlm::start_in_background();
-    let daemon_home = bench_home();
-    std::fs::write(
-        daemon_home.path().join("config.toml"),
-        format!(
-            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"scripted-model\"\n",
-            llm.base_url()
-        ),
-    )
-    .unwrap();
-    let (mut daemon, url) = start_daemon(daemon_home.path());
-    cold_runs(
-        "attached to a daemon",
-        &llm,
-        daemon_home.path(),
-        false,
-        runs,
-    );
-    socket_overhead(&llm, daemon_home.path(), &url, runs * 10);
+    let daemon = Daemon::start_in(bench_home(), &llm);
+    cold_runs("attached to a daemon", &llm, daemon.home(), false, runs);
+    socket_overhead(&llm, daemon.home(), &daemon.url, runs * 10);
 
     let home = bench_home();
     cold_runs("in-process", &llm, home.path(), true, runs);
     engine_overhead(runs * 10);
-    let _ = daemon.kill();
-    let _ = daemon.wait();
+    drop(daemon);
 }
 
 fn bench_home() -> tempfile::TempDir {
@@ -62,33 +49,6 @@ fn bench_home() -> tempfile::TempDir {
     std::fs::create_dir_all(home.path().join("workspace")).unwrap();
     std::fs::write(home.path().join("workspace/README.md"), "# bench\n").unwrap();
     home
-}
-
-/// The `pincer` binary to measure: this build's, or `PINCER_BENCH_BIN` (an older commit's
-/// build, to compare on one machine).
-fn pincer_bin() -> std::ffi::OsString {
-    std::env::var_os("PINCER_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_pincer").into())
-}
-
-/// The release `pincer daemon` on `home`, and its URL once it listens.
-fn start_daemon(home: &std::path::Path) -> (Child, String) {
-    let mut child = Command::new(pincer_bin())
-        .args(["daemon", "--listen", "127.0.0.1:0"])
-        .env_clear()
-        .env("PINCER_HOME", home)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let first = lines.next().unwrap().unwrap();
-    let url = first
-        .strip_prefix("Pincer is listening on ")
-        .unwrap()
-        .to_owned();
-    std::thread::spawn(move || for _ in lines {});
-    (child, url)
 }
 
 /// A run's own peak RSS in MiB, read by GNU time. A child's `ru_maxrss` counts the RSS it

@@ -47,8 +47,8 @@ fn main() {
         let half = format!("GET /api/health HTTP/1.1\r\nHost: {addr}\r\nX-Slow: ");
         let mut flood = Vec::with_capacity(sockets);
         for _ in 0..sockets {
-            // A connection the server closed as soon as it was made (over the cap) is
-            // still counted as tried; the point is what the daemon holds.
+            // A connection the server closes at once (over the cap) still counts as
+            // opened: the point is what the daemon holds, not what it refuses.
             if let Ok(mut stream) = TcpStream::connect(&addr).await {
                 let _ = stream.write_all(half.as_bytes()).await;
                 flood.push(stream);

@@ -2,16 +2,27 @@
 //! scripted LLM as its provider (`PINCER_BENCH_BIN` names another `pincer` binary to
 //! run instead), and its memory read from /proc.
 
+// Each bench is its own crate and uses part of this.
+#![allow(dead_code)]
+
+use std::ffi::OsString;
 use std::io::{BufRead, BufReader};
+use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use pincer_testkit::ScriptedLlm;
 
+/// The `pincer` binary to measure: this build's, or `PINCER_BENCH_BIN` (an older commit's
+/// build, to compare on one machine).
+pub fn pincer_bin() -> OsString {
+    std::env::var_os("PINCER_BENCH_BIN").unwrap_or_else(|| env!("CARGO_BIN_EXE_pincer").into())
+}
+
 /// A running `pincer daemon`; stopped with SIGTERM when dropped.
 pub struct Daemon {
     child: Child,
-    _home: tempfile::TempDir,
+    home: tempfile::TempDir,
     /// The base URL it printed, `http://127.0.0.1:PORT`.
     pub url: String,
     /// The one-time login code it printed.
@@ -21,8 +32,13 @@ pub struct Daemon {
 }
 
 impl Daemon {
+    /// On a fresh, empty data home.
     pub fn start(llm: &ScriptedLlm) -> Self {
-        let home = tempfile::tempdir().unwrap();
+        Self::start_in(tempfile::tempdir().unwrap(), llm)
+    }
+
+    /// On `home`, whose `config.toml` this writes (the scripted LLM as the one provider).
+    pub fn start_in(home: tempfile::TempDir, llm: &ScriptedLlm) -> Self {
         std::fs::write(
             home.path().join("config.toml"),
             format!(
@@ -31,10 +47,7 @@ impl Daemon {
             ),
         )
         .unwrap();
-        // PINCER_BENCH_BIN runs another build (an older commit's, to compare).
-        let program = std::env::var_os("PINCER_BENCH_BIN")
-            .unwrap_or_else(|| env!("CARGO_BIN_EXE_pincer").into());
-        let mut child = Command::new(program)
+        let mut child = Command::new(pincer_bin())
             .args(["daemon", "--listen", "127.0.0.1:0"])
             .env_clear()
             .env("PINCER_HOME", home.path())
@@ -68,11 +81,15 @@ impl Daemon {
         std::thread::spawn(move || for _ in lines {});
         Self {
             child,
-            _home: home,
+            home,
             url,
             code,
             ready,
         }
+    }
+
+    pub fn home(&self) -> &Path {
+        self.home.path()
     }
 
     pub fn pid(&self) -> u32 {
