@@ -10,6 +10,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod instance;
+pub mod local;
 pub mod model;
 pub mod policy;
 pub mod pricing;

@@ -98,6 +98,7 @@ pub fn with_providers(text: &str, entries: &[ProviderEntry]) -> Result<String, A
             let name = match dialect {
                 pincer_core::provider::Dialect::OpenAi => "openai",
                 pincer_core::provider::Dialect::Anthropic => "anthropic",
+                pincer_core::provider::Dialect::Local => "local",
             };
             table.insert("dialect", value(name));
         }

@@ -87,6 +87,8 @@ pub(crate) struct Config {
     pub(crate) output_root: PathBuf,
     /// The byte-stable head of every request.
     pub(crate) system_prompt: String,
+    /// The head for a local model without tools (see `PromptProfile`).
+    pub(crate) chat_only_prompt: String,
 }
 
 impl Config {
@@ -104,7 +106,7 @@ impl Config {
             .providers
             .iter()
             .cloned()
-            .map(provider::connect)
+            .map(|endpoint| provider::connect_with(endpoint, &settings.local))
             .collect::<Result<Vec<_>, _>>()?;
         let mut tool_settings = ToolSettings::new(settings.workspace.clone());
         tool_settings.exec_timeout = settings.exec_timeout;
@@ -121,6 +123,7 @@ impl Config {
         let home = real_path(&settings.home);
         Ok(Self {
             system_prompt: prompt::system_prompt(&settings.workspace),
+            chat_only_prompt: prompt::chat_only_prompt(),
             output_root: home.join(offload::OUTPUT_DIR),
             settings,
             providers,

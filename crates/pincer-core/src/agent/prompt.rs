@@ -18,3 +18,12 @@ pub(crate) fn system_prompt(workspace: &Path) -> String {
         workspace = workspace.display()
     )
 }
+
+/// For a local model that cannot call tools: who it is and how messages look, nothing about
+/// tools it does not have. Byte-stable like the full prompt.
+pub(crate) fn chat_only_prompt() -> String {
+    "You are Pincer, a personal AI assistant running offline on the user's own computer. \
+     User messages start with the current time in brackets. \
+     Answer concisely in the user's language."
+        .to_owned()
+}

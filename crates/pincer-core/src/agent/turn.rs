@@ -115,10 +115,9 @@ impl Turn<'_> {
             return Err(Failure::new(FailureKind::NoProvider, NO_PROVIDER));
         }
         self.force_skill(state, &text).await?;
-        let system = format!("{}{}", self.config.system_prompt, self.catalog.prompt);
         // Built once: loading a skill or describing a tool adds to the conversation, never
         // to the tools array, so the cached prefix holds for the whole session.
-        let tools = dispatch::offered(&self.shared.tool_specs, &self.shared.tools, self.catalog);
+        let (system, tools) = self.prompt_head();
         let mut usage = Usage::default();
         let max_steps = self.config.settings.max_steps;
         for step in 1..=max_steps {
@@ -198,6 +197,32 @@ impl Turn<'_> {
             turn_id: self.turn_id.to_owned(),
             limit: max_steps,
         })
+    }
+
+    /// The system prompt and tools, shaped for the primary provider: in full for remote
+    /// models; for a small local window the capped skill index and every tool behind
+    /// `use_tool` (its schema disclosed when asked), or no tools for a model without them.
+    fn prompt_head(&self) -> (String, Vec<crate::model::ToolSpec>) {
+        let profile = self
+            .config
+            .providers
+            .first()
+            .map(|p| p.profile())
+            .unwrap_or_default();
+        match (profile.compact, profile.tools) {
+            (false, _) => (
+                format!("{}{}", self.config.system_prompt, self.catalog.prompt),
+                dispatch::offered(&self.shared.tool_specs, &self.shared.tools, self.catalog),
+            ),
+            (true, true) => (
+                format!(
+                    "{}{}",
+                    self.config.system_prompt, self.catalog.compact_prompt
+                ),
+                dispatch::offered_compact(&self.shared.tools, self.catalog),
+            ),
+            (true, false) => (self.config.chat_only_prompt.clone(), Vec::new()),
+        }
     }
 
     /// `/name args` names a skill: load it for the model as if it had called the `skill`

@@ -36,6 +36,9 @@ pub struct FileConfig {
     pub pricing: BTreeMap<String, ModelPrice>,
     #[serde(default)]
     pub secrets: SecretsSection,
+    /// `[local]`: how the in-process model runs.
+    #[serde(default)]
+    pub local: crate::local::options::LocalSection,
     /// Every value in the secret store, to take out of tool results; filled by `load`.
     #[serde(skip)]
     pub stored_secrets: Redactor,
@@ -64,7 +67,8 @@ pub struct ModelPrice {
 #[derive(Default, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProviderEntry {
-    /// A preset name: openai, anthropic, deepseek, qwen, kimi, openrouter, ollama, lmstudio, llamacpp.
+    /// A preset name: local, openai, anthropic, deepseek, qwen, kimi, openrouter, ollama,
+    /// lmstudio, llamacpp. For `local`, `model` is a local model's name or a GGUF path.
     pub preset: Option<String>,
     /// Label used in messages; defaults to the preset name or the dialect.
     pub name: Option<String>,
@@ -103,6 +107,7 @@ impl ProviderEntry {
             .unwrap_or_else(|| match self.dialect.unwrap_or(Dialect::OpenAi) {
                 Dialect::OpenAi => "openai".to_owned(),
                 Dialect::Anthropic => "anthropic".to_owned(),
+                Dialect::Local => "local".to_owned(),
             })
     }
 }

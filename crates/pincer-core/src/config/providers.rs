@@ -1,9 +1,11 @@
 //! Turning `[[providers]]` entries and the `PINCER_*` / vendor key variables into the ordered
 //! list of endpoints the engine tries.
 
+use std::path::Path;
 use std::time::Duration;
 
 use super::{ConfigError, Env, ProviderEntry};
+use crate::local::registry::{LocalModel, Registry};
 use crate::provider::{Dialect, Endpoint, presets};
 
 impl ProviderEntry {
@@ -24,9 +26,12 @@ impl ProviderEntry {
 }
 
 pub(super) fn resolve_providers(
+    home: &Path,
     entries: &[ProviderEntry],
     env: &dyn Env,
 ) -> Result<Vec<Endpoint>, ConfigError> {
+    let models = Registry::new(home);
+    let endpoint = |entry: &ProviderEntry, env: &dyn Env| resolve_entry(&models, entry, env);
     let mut endpoints = entries
         .iter()
         .enumerate()
@@ -105,7 +110,55 @@ pub(super) fn resolve_providers(
             );
         }
     }
+    if endpoints.is_empty() {
+        // Nothing configured anywhere: the default local model answers, offline.
+        match models.default_model() {
+            Ok(Some(model)) => endpoints.push(local_endpoint(&model)),
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "could not read the local model registry"),
+        }
+    }
     Ok(endpoints)
+}
+
+fn local_endpoint(model: &LocalModel) -> Endpoint {
+    Endpoint {
+        name: "local".to_owned(),
+        dialect: Dialect::Local,
+        base_url: model.path.display().to_string(),
+        api_key: None,
+        model: model.name.clone(),
+        images: false,
+        timeout: Duration::from_secs(120),
+    }
+}
+
+/// An entry's endpoint; a local one names a registered model or a GGUF path.
+fn resolve_entry(
+    models: &Registry,
+    entry: &ProviderEntry,
+    env: &dyn Env,
+) -> Result<Endpoint, String> {
+    let local = entry.dialect == Some(Dialect::Local)
+        || entry
+            .preset
+            .as_deref()
+            .and_then(presets::find)
+            .is_some_and(|p| p.dialect == Dialect::Local);
+    if !local {
+        return endpoint(entry, env);
+    }
+    let model = match entry.model.as_deref().filter(|m| !m.trim().is_empty()) {
+        Some(name) => models.resolve(name).map_err(|e| e.to_string())?,
+        None => models.default_model().map_err(|e| e.to_string())?.ok_or(
+            "no local model is installed: `pincer model pull NAME` or `pincer model add PATH`",
+        )?,
+    };
+    let mut resolved = local_endpoint(&model);
+    if let Some(name) = &entry.name {
+        resolved.name = name.clone();
+    }
+    Ok(resolved)
 }
 
 fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {

@@ -50,6 +50,8 @@ pub struct Settings {
     /// Every environment variable a provider key may be read from: `PINCER_API_KEY`, the
     /// presets' vendor variables and each `api_key_env`. Commands never get them.
     pub key_env: Vec<String>,
+    /// `[local]`: how local models run.
+    pub local: crate::local::options::LocalOptions,
 }
 
 impl Settings {
@@ -90,7 +92,7 @@ impl Settings {
         env: &dyn Env,
         workspace: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
-        let providers = resolve_providers(&file.providers, env)?;
+        let providers = resolve_providers(&home, &file.providers, env)?;
         let mut redactor = file.stored_secrets.clone();
         redactor.extend(providers.iter().filter_map(|p| p.api_key.as_deref()));
         let configured_key_env: Vec<String> = file
@@ -142,6 +144,7 @@ impl Settings {
             pricing: file.pricing,
             redactor,
             key_env: crate::tools::secret_env::key_variables(&configured_key_env),
+            local: file.local.resolve(),
         })
     }
 }

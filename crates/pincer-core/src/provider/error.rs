@@ -56,6 +56,19 @@ pub enum ProviderError {
     StreamCut { provider: String, detail: String },
     #[error("{provider} sent a malformed stream event: {detail}")]
     Malformed { provider: String, detail: String },
+    /// The local model could not be loaded or run.
+    #[error("the local model {provider} failed: {detail}")]
+    Local { provider: String, detail: String },
+    /// The conversation does not fit the local model's window; nothing was cut.
+    #[error(
+        "this conversation needs {needed} tokens but the local model {provider} holds {window}: \
+         start a new session, or add a model with a larger window (`pincer model list`)"
+    )]
+    WindowFull {
+        provider: String,
+        needed: u64,
+        window: u64,
+    },
     #[error("could not set up the HTTP client for {provider}: {source}")]
     Client {
         provider: String,
@@ -78,6 +91,8 @@ impl ProviderError {
             | ProviderError::Rejected { .. }
             | ProviderError::ContextTooLong { .. }
             | ProviderError::Quota { .. }
+            | ProviderError::Local { .. }
+            | ProviderError::WindowFull { .. }
             | ProviderError::Client { .. } => false,
         }
     }
@@ -88,7 +103,10 @@ impl ProviderError {
             ProviderError::Auth { .. } => FailureKind::Auth,
             ProviderError::NotFound { .. } => FailureKind::NotFound,
             ProviderError::Rejected { .. } => FailureKind::BadRequest,
-            ProviderError::ContextTooLong { .. } => FailureKind::ContextTooLong,
+            ProviderError::ContextTooLong { .. } | ProviderError::WindowFull { .. } => {
+                FailureKind::ContextTooLong
+            }
+            ProviderError::Local { .. } => FailureKind::Server,
             ProviderError::Quota { .. } => FailureKind::Quota,
             ProviderError::RateLimited { .. } => FailureKind::RateLimit,
             ProviderError::Server { .. } | ProviderError::Malformed { .. } => FailureKind::Server,
@@ -104,7 +122,13 @@ impl ProviderError {
 
     /// Whether another provider may do better; the request itself was not at fault.
     pub fn allows_fallback(&self) -> bool {
+        // A local model that cannot load or whose window is too small: another provider
+        // may well answer the same request.
         self.is_retryable()
+            || matches!(
+                self,
+                ProviderError::Local { .. } | ProviderError::WindowFull { .. }
+            )
     }
 
     /// The delay the server asked for, if it did.
@@ -196,6 +220,8 @@ impl ProviderError {
                 provider,
                 detail: clean(detail),
             },
+            // Produced in-process; nothing from a server to clean.
+            local @ (ProviderError::Local { .. } | ProviderError::WindowFull { .. }) => local,
             // Built from our own settings before any request; its source is reqwest's.
             ProviderError::Client { provider, source } => {
                 ProviderError::Client { provider, source }

@@ -9,6 +9,7 @@ use crate::model::{ChatRequest, StreamEvent};
 pub mod anthropic;
 mod error;
 mod http;
+pub mod local;
 pub mod openai;
 pub mod presets;
 pub mod redact;
@@ -39,6 +40,22 @@ pub trait Provider: Send + Sync {
     /// Sends the request and streams the answer. The stream ends after [`StreamEvent::Done`];
     /// a stream that ends without it yields [`ProviderError::StreamCut`] first.
     fn stream<'a>(&'a self, request: &'a ChatRequest) -> EventStream<'a>;
+    /// How the engine should shape requests for this provider.
+    fn profile(&self) -> PromptProfile {
+        PromptProfile::default()
+    }
+}
+
+/// What a provider can take: remote models get the full prompt and every tool schema; a
+/// small local window gets a compact prompt and tools disclosed on request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct PromptProfile {
+    /// Use the compact prompt (short system prompt, capped skill index, tools on request).
+    pub compact: bool,
+    /// The model can call tools (for a local model: its chat template defines them).
+    pub tools: bool,
+    /// The context window in tokens, when known.
+    pub window: Option<u64>,
 }
 
 /// Where and how to reach a provider; built from config and the environment.
@@ -83,6 +100,17 @@ fn without_key<'a>(stream: EventStream<'a>, key: Option<&'a str>) -> EventStream
 
 /// Builds the provider for an endpoint.
 pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
+    connect_with(endpoint, &crate::local::options::LocalOptions::default())
+}
+
+/// Builds the provider for an endpoint; a local model runs with `local`.
+pub fn connect_with(
+    endpoint: Endpoint,
+    local: &crate::local::options::LocalOptions,
+) -> Result<Box<dyn Provider>, ProviderError> {
+    if endpoint.dialect == Dialect::Local {
+        return Ok(Box::new(local::Local::new(endpoint, local.clone())));
+    }
     let client = http::client(endpoint.timeout).map_err(|source| ProviderError::Client {
         provider: endpoint.name.clone(),
         source,
@@ -90,12 +118,23 @@ pub fn connect(endpoint: Endpoint) -> Result<Box<dyn Provider>, ProviderError> {
     Ok(match endpoint.dialect {
         Dialect::OpenAi => Box::new(openai::OpenAi::new(endpoint, client)),
         Dialect::Anthropic => Box::new(anthropic::Anthropic::new(endpoint, client)),
+        Dialect::Local => Box::new(local::Local::new(endpoint, local.clone())),
     })
 }
 
 /// Checks that an endpoint answers and accepts the key by listing its models.
 /// Returns how long the answer took.
 pub async fn probe(endpoint: &Endpoint) -> Result<Duration, ProviderError> {
+    if endpoint.dialect == Dialect::Local {
+        let started = std::time::Instant::now();
+        crate::local::gguf::read_info(std::path::Path::new(&endpoint.base_url)).map_err(|e| {
+            ProviderError::Local {
+                provider: endpoint.name.clone(),
+                detail: e.to_string(),
+            }
+        })?;
+        return Ok(started.elapsed());
+    }
     let client = http::client(endpoint.timeout).map_err(|source| ProviderError::Client {
         provider: endpoint.name.clone(),
         source,
@@ -108,6 +147,7 @@ pub async fn probe(endpoint: &Endpoint) -> Result<Duration, ProviderError> {
             Dialect::Anthropic => request
                 .header("x-api-key", key)
                 .header("anthropic-version", "2023-06-01"),
+            Dialect::Local => request,
         };
     }
     let started = std::time::Instant::now();

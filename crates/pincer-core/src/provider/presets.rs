@@ -12,6 +12,9 @@ pub enum Dialect {
     OpenAi,
     /// Anthropic Messages.
     Anthropic,
+    /// A GGUF model run inside the Pincer process; the endpoint's `base_url` is the file's
+    /// path and `model` its registered name.
+    Local,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +30,15 @@ pub struct Preset {
 }
 
 pub const PRESETS: &[Preset] = &[
+    Preset {
+        name: "local",
+        dialect: Dialect::Local,
+        // Resolved from the model registry (`pincer model list`), not a URL.
+        base_url: "",
+        key_env: None,
+        default_model: "",
+        images: false,
+    },
     Preset {
         name: "openai",
         dialect: Dialect::OpenAi,
@@ -106,6 +118,7 @@ pub fn find(name: &str) -> Option<&'static Preset> {
     let name = match name.as_str() {
         "lm-studio" | "lm_studio" => "lmstudio",
         "llama.cpp" | "llama-cpp" | "llama_cpp" => "llamacpp",
+        "gguf" | "embedded" => "local",
         "moonshot" => "kimi",
         "dashscope" => "qwen",
         other => other,

@@ -212,6 +212,8 @@ pub struct Catalog {
     pub problems: Vec<Problem>,
     /// Appended to the system prompt: the index and the `always` skills.
     pub prompt: String,
+    /// The same for a small local window: the index capped (see `index::compact_section`).
+    pub compact_prompt: String,
     /// The `skill` tool (when any skill is listed) and the skills' own tools.
     pub tools: BTreeMap<String, Arc<dyn Tool>>,
     /// Which skill each skill tool belongs to, by tool name.
@@ -268,12 +270,14 @@ impl Catalog {
         }
         let skills = Arc::new(by_name.into_values().collect::<Vec<Skill>>());
         let prompt = super::index::prompt_section(&skills);
+        let compact_prompt = super::index::compact_section(&skills);
         let (tools, tool_owners) =
             super::index::tools(&skills, input.here.tools, input.home, &mut problems);
         Catalog {
             skills,
             problems,
             prompt,
+            compact_prompt,
             tools,
             tool_owners,
         }

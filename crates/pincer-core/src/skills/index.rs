@@ -47,6 +47,43 @@ pub fn prompt_section(skills: &[Skill]) -> String {
     out
 }
 
+/// Skills a small local window's index lists with a description; the rest by name only.
+pub const COMPACT_INDEX_SKILLS: usize = 8;
+
+/// The skills part for a small local window: the first [`COMPACT_INDEX_SKILLS`] ready
+/// skills as in the full index, the others by name on one line, and `always` skills by name
+/// (loaded with `skill` like the others) rather than in full.
+pub fn compact_section(skills: &[Skill]) -> String {
+    let ready: Vec<&Skill> = skills
+        .iter()
+        .filter(|s| s.status == SkillStatus::Ready && s.def.model_invocable)
+        .collect();
+    if ready.is_empty() {
+        return String::new();
+    }
+    let mut out =
+        "\n\nSkills (load one with `skill` before a task it covers and follow it):".to_owned();
+    for skill in ready.iter().take(COMPACT_INDEX_SKILLS) {
+        out.push('\n');
+        out.push_str(&skill.def.name);
+        out.push_str(": ");
+        out.push_str(&text::first_line_at_word_unmarked(
+            &skill.def.description,
+            INDEX_DESCRIPTION_CHARS,
+        ));
+    }
+    let rest: Vec<&str> = ready
+        .iter()
+        .skip(COMPACT_INDEX_SKILLS)
+        .map(|s| s.def.name.as_str())
+        .collect();
+    if !rest.is_empty() {
+        out.push_str("\nAlso: ");
+        out.push_str(&rest.join(", "));
+    }
+    out
+}
+
 /// The `skill` tool (when the index lists any skill) and the tools of ready skills, with the
 /// skill each belongs to. A tool whose name is taken is left out and reported.
 pub fn tools(

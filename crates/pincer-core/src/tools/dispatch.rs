@@ -48,6 +48,23 @@ pub fn offered(core: &[ToolSpec], registry: &ToolRegistry, catalog: &Catalog) ->
     specs
 }
 
+/// For a small local window: the `skill` tool and `use_tool` listing every other tool in
+/// one line each; a tool's schema reaches the model only when it asks for it.
+pub fn offered_compact(registry: &ToolRegistry, catalog: &Catalog) -> Vec<ToolSpec> {
+    let mut specs: Vec<ToolSpec> = catalog
+        .tools
+        .get(crate::skills::skill_tool::NAME)
+        .map(|tool| tool.spec())
+        .into_iter()
+        .collect();
+    let all: Vec<&Arc<dyn Tool>> = registry
+        .names()
+        .filter_map(|name| registry.get(name))
+        .collect();
+    specs.push(UseTool::listing(&all).spec());
+    specs
+}
+
 /// The tool a call names: the registry's, the catalog's, or `use_tool`.
 pub fn find(registry: &ToolRegistry, catalog: &Catalog, name: &str) -> Option<Arc<dyn Tool>> {
     if let Some(tool) = registry.get(name).or_else(|| catalog.tools.get(name)) {
