@@ -50,6 +50,48 @@ pub enum Command {
     Logout(LogoutArgs),
     /// List, check, create, enable and disable skills.
     Skills(SkillsArgs),
+    /// Local models: list them, register a GGUF file, download a known one, pick the default.
+    Model(ModelArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ModelArgs {
+    #[command(subcommand)]
+    pub command: ModelCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ModelCommand {
+    /// The local models of this data home, the default marked, and the ones `pull` knows.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Register a GGUF file where it lies (it is checked, not copied).
+    Add {
+        path: PathBuf,
+        /// The name to call it (default: from the file name).
+        #[arg(long)]
+        name: Option<String>,
+        /// Also make it the default.
+        #[arg(long)]
+        default: bool,
+    },
+    /// Download a GGUF model by name (see `list`) or URL into the data home's models/,
+    /// with progress; an interrupted download resumes, and the file is checked against its
+    /// known size and SHA-256.
+    Pull {
+        /// A known model's name, or an http(s) URL of a .gguf file.
+        model: String,
+        /// The SHA-256 the file must have (for a URL; known models carry theirs).
+        #[arg(long)]
+        sha256: Option<String>,
+        /// Also make it the default.
+        #[arg(long)]
+        default: bool,
+    },
+    /// Make a model the one used when no provider is configured.
+    Default { name: String },
 }
 
 #[derive(Debug, Args)]

@@ -1,6 +1,7 @@
 //! What a person can do about a failed turn, chosen from the failure's kind.
 
 use pincer_core::protocol::FailureKind;
+use pincer_core::text::for_terminal_line;
 
 /// A one-line hint for the terminal, or `None` when the message says it all.
 pub fn hint(kind: FailureKind) -> Option<&'static str> {
@@ -28,4 +29,31 @@ pub fn hint(kind: FailureKind) -> Option<&'static str> {
         FailureKind::BadRequest | FailureKind::Cancelled | FailureKind::Internal => return None,
         _ => return None,
     })
+}
+
+/// When a local model answers: which, that nothing leaves the computer, and how to get
+/// stronger answers. `None` for remote providers.
+pub fn local_model_note(settings: &pincer_core::config::Settings) -> Option<String> {
+    let first = settings.providers.first()?;
+    (first.dialect == pincer_core::provider::Dialect::Local).then(|| {
+        format!(
+            "answering with the local model {}, offline on this computer (nothing leaves it); \
+             for stronger answers add a provider in Settings or with PINCER_PROVIDER / a vendor \
+             key, or `pincer model pull qwen3-4b` (see `pincer model list`)",
+            for_terminal_line(&first.model)
+        )
+    })
+}
+
+/// [`local_model_note`] for `pincer run`: said once per data home, not on every run.
+pub fn local_model_note_once(settings: &pincer_core::config::Settings) -> Option<String> {
+    let note = local_model_note(settings)?;
+    let marker = settings.home.join(".local-model-noted");
+    if marker.exists() {
+        return None;
+    }
+    if let Err(e) = std::fs::write(&marker, b"") {
+        tracing::debug!(error = %e, "could not record that the local model was mentioned");
+    }
+    Some(note)
 }

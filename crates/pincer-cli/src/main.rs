@@ -14,6 +14,7 @@ mod hints;
 mod input;
 mod interrupts;
 mod login;
+mod models;
 mod render;
 mod run;
 mod sessions;
@@ -56,6 +57,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Login => login::login(&global).await,
         Command::Logout(_) => login::logout_all(&global).await,
         Command::Skills(args) => skills::skills(&global, args).await,
+        Command::Model(args) => models::models(&global, args).await,
     }
 }
 

@@ -59,6 +59,12 @@ pub async fn run(global: &Global, args: RunArgs) -> anyhow::Result<ExitCode> {
         return Ok(TurnEnd::Cancelled.exit_code());
     };
     let id = args.session.unwrap_or_else(context::new_session_id);
+    if let EngineLink::Local(local) = &linked.link
+        && !args.json
+        && let Some(note) = crate::hints::local_model_note_once(&local.settings())
+    {
+        eprintln!("pincer: {note}");
+    }
     let mut input = Input::stdin();
     let mut renderer = Renderer::new();
     let end = drive(
