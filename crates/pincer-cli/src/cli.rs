@@ -67,9 +67,12 @@ pub enum ModelCommand {
         #[arg(long)]
         json: bool,
     },
-    /// Register a GGUF file where it lies (it is checked, not copied).
+    /// Register a GGUF file where it lies (it is checked, not copied unless --copy).
     Add {
         path: PathBuf,
+        /// Copy it into the data home's models/ instead of registering it where it lies.
+        #[arg(long)]
+        copy: bool,
         /// The name to call it (default: from the file name).
         #[arg(long)]
         name: Option<String>,

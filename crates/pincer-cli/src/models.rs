@@ -22,10 +22,15 @@ pub async fn models(global: &Global, args: ModelArgs) -> anyhow::Result<ExitCode
         ModelCommand::List { json } => list(&registry, json)?,
         ModelCommand::Add {
             path,
+            copy,
             name,
             default,
         } => {
-            let model = registry.add(&path, name.as_deref())?;
+            let model = if copy {
+                registry.copy_in(&path)?
+            } else {
+                registry.add(&path, name.as_deref())?
+            };
             finish(&registry, &model, default)?;
         }
         ModelCommand::Pull {

@@ -87,6 +87,7 @@ fn since(before: CounterValues) -> CounterValues {
         generated: now.generated - before.generated,
         loads: now.loads - before.loads,
         unloads: now.unloads - before.unloads,
+        last_load_micros: now.last_load_micros,
     }
 }
 

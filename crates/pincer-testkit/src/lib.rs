@@ -53,6 +53,7 @@
 
 mod anthropic;
 mod control;
+pub mod file_server;
 mod history;
 mod openai;
 mod reply;

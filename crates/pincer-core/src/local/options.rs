@@ -26,7 +26,7 @@ impl Default for LocalSection {
             threads: None,
             context: 8192,
             idle_unload_secs: 600,
-            temperature: 0.6,
+            temperature: 0.3,
             seed: None,
         }
     }

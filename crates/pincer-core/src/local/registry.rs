@@ -233,6 +233,27 @@ impl Registry {
         self.resolve(&name)
     }
 
+    /// Copies the GGUF file at `path` (checked first) into `<home>/models/`, where the
+    /// registry finds it; through a temporary name, so a cut copy is never listed.
+    pub fn copy_in(&self, path: &Path) -> Result<LocalModel, RegistryError> {
+        gguf::read_info(path)?;
+        let dir = self.models_dir();
+        let file = path.file_name().ok_or_else(|| RegistryError::Invalid {
+            path: path.display().to_string(),
+            message: "not a file".to_owned(),
+        })?;
+        let dest = dir.join(file);
+        let write = |source| RegistryError::Write {
+            path: dest.display().to_string(),
+            source,
+        };
+        std::fs::create_dir_all(&dir).map_err(write)?;
+        let tmp = dir.join(format!(".{}.copying", file.to_string_lossy()));
+        std::fs::copy(path, &tmp).map_err(write)?;
+        std::fs::rename(&tmp, &dest).map_err(write)?;
+        self.resolve(&name_for(&dest))
+    }
+
     /// Makes `name` the model used when no provider is configured.
     pub fn set_default(&self, name: &str) -> Result<LocalModel, RegistryError> {
         let model = self.resolve(name)?;

@@ -44,6 +44,8 @@ pub struct Counters {
     pub loads: AtomicU64,
     /// Times an idle model was unloaded.
     pub unloads: AtomicU64,
+    /// How long the last load took, in microseconds.
+    pub last_load_micros: AtomicU64,
 }
 
 /// A snapshot of [`Counters`].
@@ -54,6 +56,7 @@ pub struct CounterValues {
     pub generated: u64,
     pub loads: u64,
     pub unloads: u64,
+    pub last_load_micros: u64,
 }
 
 impl Counters {
@@ -64,6 +67,7 @@ impl Counters {
             generated: self.generated.load(Ordering::Relaxed),
             loads: self.loads.load(Ordering::Relaxed),
             unloads: self.unloads.load(Ordering::Relaxed),
+            last_load_micros: self.last_load_micros.load(Ordering::Relaxed),
         }
     }
 }
@@ -167,6 +171,9 @@ fn worker(rx: mpsc::Receiver<Job>, counters: &Counters) {
             }
         };
         counters.loads.fetch_add(1, Ordering::Relaxed);
+        counters
+            .last_load_micros
+            .store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         tracing::info!(model = %job.model.display(), ms = started.elapsed().as_millis() as u64, "local model loaded");
         let window = window(&loaded.model, &job.options);
         let context = LlamaContextParams::default()
