@@ -77,6 +77,7 @@ usage() {
     cat >&2 <<EOF
 usage: $0 prepare
        $0 model                (fetch only the GGUF; prints its path)
+       $0 python               (prepare; prints the venv's python, which has llama_cpp)
        $0 start PORTFILE
        $0 stop PORTFILE
 EOF
@@ -369,6 +370,7 @@ cmd_model() {
 case "${1:-}" in
     prepare) [ $# -eq 1 ] || usage; cmd_prepare ;;
     model) [ $# -eq 1 ] || usage; cmd_model ;;
+    python) [ $# -eq 1 ] || usage; cmd_prepare >&2; printf '%s\n' "$VENV/bin/python" ;;
     start) [ $# -eq 2 ] || usage; cmd_start "$2" ;;
     stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
     *) usage ;;

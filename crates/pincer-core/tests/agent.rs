@@ -156,6 +156,29 @@ async fn one_tool_call_runs_and_its_result_goes_back() {
     );
 }
 
+/// A local model's call that could not be read (see `local::output`) is answered with
+/// why and what it wrote, so the model can write it again; the turn goes on.
+#[tokio::test]
+async fn a_malformed_local_tool_call_gets_an_error_that_quotes_it() {
+    let llm = ScriptedLlm::start().await;
+    llm.push(Reply::tool_call(
+        "call_1",
+        "malformed_tool_call",
+        r#"{"error":"the tool call is not valid JSON (EOF)","written":"{\"name\": \"read_fi"}"#,
+    ));
+    llm.push(Reply::text("Sorry, let me try again."));
+    let mut h = Harness::new(&llm, ApprovalMode::Deny);
+    let events = h.turn("s", "read notes.txt").await;
+    assert_eq!(final_text(&events), "Sorry, let me try again.");
+    let (_, result) = tool_results(&llm.requests()[1].body).remove(0);
+    assert!(
+        result.contains("could not be read: the tool call is not valid JSON")
+            && result.contains(r#"You wrote: {"name": "read_fi"#)
+            && result.contains("<tool_call>"),
+        "{result}"
+    );
+}
+
 #[tokio::test]
 async fn parallel_tool_calls_all_get_results_in_order() {
     let llm = ScriptedLlm::start().await;

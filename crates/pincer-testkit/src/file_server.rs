@@ -13,13 +13,14 @@ pub struct FileServer {
 
 impl FileServer {
     /// Serves `body` at `/<name>`; the first response stops after `cut_first_after` bytes
-    /// of body when given. Panics if the socket cannot be bound.
-    pub fn start(body: Vec<u8>, name: &str, cut_first_after: Option<usize>) -> FileServer {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).expect("bind loopback");
-        let url = format!(
-            "http://{}/{name}",
-            listener.local_addr().expect("local address")
-        );
+    /// of body when given.
+    pub fn start(
+        body: Vec<u8>,
+        name: &str,
+        cut_first_after: Option<usize>,
+    ) -> std::io::Result<FileServer> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let url = format!("http://{}/{name}", listener.local_addr()?);
         let ranges = Arc::new(Mutex::new(Vec::new()));
         let seen = Arc::clone(&ranges);
         let body = Arc::new(body);
@@ -33,9 +34,8 @@ impl FileServer {
                         seen.push(range);
                     }
                 }
-            })
-            .expect("spawn the file server");
-        FileServer { url, ranges }
+            })?;
+        Ok(FileServer { url, ranges })
     }
 
     pub fn url(&self) -> &str {

@@ -154,6 +154,19 @@ impl ToolRun<'_> {
             by: DecidedBy::Policy,
             reason: String::new(),
         };
+        if call.name == crate::local::output::MALFORMED_CALL {
+            // A local model wrote a tool call that could not be read: say why, quote it,
+            // and show the form, so the model can write it again.
+            let detail: serde_json::Value =
+                serde_json::from_str(&call.arguments).unwrap_or_default();
+            let message = format!(
+                "error: your tool call could not be read: {}. You wrote: {}. Write one call as \
+                 <tool_call>\n{{\"name\": \"TOOL\", \"arguments\": {{...}}}}\n</tool_call>",
+                detail["error"].as_str().unwrap_or("it is malformed"),
+                detail["written"].as_str().unwrap_or_default()
+            );
+            return (message.into(), policy_decision(false), ToolOutcome::Error);
+        }
         let Some(tool) = tool else {
             let known: Vec<&str> = self
                 .shared

@@ -14,6 +14,24 @@ impl ProviderEntry {
         endpoint(self, env)
     }
 
+    /// Like [`ProviderEntry::resolve`], but a `local` entry is looked up in the model
+    /// registry of `home` (its endpoint's `base_url` is then the GGUF file's path), as the
+    /// engine does when it loads the settings.
+    pub fn resolve_in(&self, home: &Path, env: &dyn Env) -> Result<Endpoint, String> {
+        resolve_entry(&Registry::new(home), self, env)
+    }
+
+    /// Whether this entry names a model run in-process (`preset = "local"` or
+    /// `dialect = "local"`) rather than a server.
+    pub fn is_local(&self) -> bool {
+        self.dialect == Some(Dialect::Local)
+            || self
+                .preset
+                .as_deref()
+                .and_then(presets::find)
+                .is_some_and(|p| p.dialect == Dialect::Local)
+    }
+
     /// The URL requests go to: `base_url`, else the preset's.
     pub fn effective_base_url(&self) -> Option<String> {
         self.base_url.clone().or_else(|| {
@@ -139,13 +157,7 @@ fn resolve_entry(
     entry: &ProviderEntry,
     env: &dyn Env,
 ) -> Result<Endpoint, String> {
-    let local = entry.dialect == Some(Dialect::Local)
-        || entry
-            .preset
-            .as_deref()
-            .and_then(presets::find)
-            .is_some_and(|p| p.dialect == Dialect::Local);
-    if !local {
+    if !entry.is_local() {
         return endpoint(entry, env);
     }
     let model = match entry.model.as_deref().filter(|m| !m.trim().is_empty()) {

@@ -18,6 +18,10 @@ pub struct LocalSection {
     pub temperature: f32,
     /// Seed for sampling when `temperature` > 0; default: a new one per answer.
     pub seed: Option<u32>,
+    /// llama.cpp's flash attention: default on where it helps (llama.cpp decides). Off
+    /// computes attention as older llama.cpp builds (and llama-cpp-python 0.3) do, which
+    /// makes greedy output identical to theirs.
+    pub flash_attention: Option<bool>,
 }
 
 impl Default for LocalSection {
@@ -28,6 +32,7 @@ impl Default for LocalSection {
             idle_unload_secs: 600,
             temperature: 0.3,
             seed: None,
+            flash_attention: None,
         }
     }
 }
@@ -40,6 +45,8 @@ pub struct LocalOptions {
     pub idle_unload: Duration,
     pub temperature: f32,
     pub seed: Option<u32>,
+    /// `None`: llama.cpp decides.
+    pub flash_attention: Option<bool>,
 }
 
 impl Default for LocalOptions {
@@ -61,6 +68,7 @@ impl LocalSection {
                 0.0
             },
             seed: self.seed,
+            flash_attention: self.flash_attention,
         }
     }
 }

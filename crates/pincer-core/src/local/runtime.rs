@@ -180,7 +180,12 @@ fn worker(rx: mpsc::Receiver<Job>, counters: &Counters) {
             .with_n_ctx(NonZeroU32::new(window))
             .with_n_batch(BATCH as u32)
             .with_n_threads(job.options.threads as i32)
-            .with_n_threads_batch(job.options.threads as i32);
+            .with_n_threads_batch(job.options.threads as i32)
+            .with_flash_attention_policy(match job.options.flash_attention {
+                None => -1,
+                Some(false) => 0,
+                Some(true) => 1,
+            });
         let mut ctx = match loaded.model.new_context(&backend, context) {
             Ok(ctx) => ctx,
             Err(e) => {
@@ -202,7 +207,13 @@ fn worker(rx: mpsc::Receiver<Job>, counters: &Counters) {
         loop {
             session.answer(&mut ctx, &job);
             match rx.recv_timeout(idle) {
-                Ok(another) if another.model == loaded.path => {
+                // The same model with the same window and threads: keep it and its cache.
+                Ok(another)
+                    if another.model == loaded.path
+                        && another.options.context == job.options.context
+                        && another.options.threads == job.options.threads
+                        && another.options.flash_attention == job.options.flash_attention =>
+                {
                     idle = another.options.idle_unload;
                     job = another;
                 }
