@@ -18,7 +18,7 @@ const args = process.argv.slice(2);
 const port = Number(args[args.indexOf("--port") + 1]) || 7420;
 const empty = args.includes("--empty");
 /** Switched at run time by GET /__fake/mode?usage=empty&env=1&skills=empty (screenshots of other states). */
-const mode = { emptyUsage: empty, envOverride: false, desktop: args.includes("--desktop"), emptySkills: empty };
+const mode = { emptyUsage: empty, envOverride: false, desktop: args.includes("--desktop"), emptySkills: empty, local: "" };
 /** What the desktop app's hooks would report (when mode.desktop). */
 let desktop = {
   autostart: true,
@@ -132,6 +132,7 @@ let settings = {
       ],
   active: empty ? [] : ["deepseek", "local"],
   env_override: null,
+  secret_store: { kind: "keyring", location: "the OS keyring (Secret Service)", warning: null },
   policy: {
     outside_read: "ask",
     outside_write: "deny",
@@ -148,6 +149,7 @@ let settings = {
     ],
   },
   presets: [
+    { name: "local", dialect: "local", base_url: "", default_model: "", key_env: null },
     { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },
     { name: "anthropic", dialect: "anthropic", base_url: "https://api.anthropic.com", default_model: "claude-sonnet-4-5", key_env: "ANTHROPIC_API_KEY" },
     { name: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", default_model: "deepseek-chat", key_env: "DEEPSEEK_API_KEY" },
@@ -156,6 +158,44 @@ let settings = {
     { name: "llamacpp", dialect: "openai", base_url: "http://127.0.0.1:8080/v1", default_model: "default", key_env: null },
   ],
 };
+
+// Local models: `mode.local` "" = providers saved (the local models are only listed),
+// "default" = nothing saved so the default local model answers, "none" = no local model.
+const modelsDir = "/home/me/.local/share/pincer/models";
+const knownModels = [
+  { name: "smollm2-135m-instruct", title: "SmolLM2-135M-Instruct", size: 98362432, context: 8192, tools: false, note: "Tiny and fast (98 MB): smoke tests and trivial rewrites, not agent work; Apache-2.0" },
+  { name: "qwen2.5-0.5b-instruct", title: "qwen2.5-0.5b-instruct", size: 491400032, context: 32768, tools: true, note: "Smallest Qwen with tool calls: short answers and classification on any machine; Apache-2.0" },
+  { name: "qwen3-1.7b", title: "Qwen3-1.7B", size: 1834426016, context: 32768, tools: true, note: "Small Qwen3 with thinking mode and tool calls (Q8_0, as Qwen publishes it); Apache-2.0" },
+  { name: "qwen3-4b", title: "Qwen3-4B", size: 2497280256, context: 32768, tools: true, note: "Best agent model here: reliable tool calls and thinking mode on a CPU; Apache-2.0" },
+];
+let localModels = [
+  { name: "qwen3-4b", title: "Qwen3-4B", path: `${modelsDir}/Qwen3-4B-Q4_K_M.gguf`, size: 2497280256, added: false, default: false, context_length: 40960, architecture: "qwen3", tools: true, problem: null },
+  { name: "smollm2-135m-instruct", title: "SmolLM2-135M-Instruct", path: `${modelsDir}/SmolLM2-135M-Instruct.Q4_1.gguf`, size: 98362432, added: false, default: true, context_length: 8192, architecture: "llama", tools: false, problem: null },
+];
+
+function localModelsView() {
+  const models = mode.local === "none" ? [] : localModels;
+  return { models, models_dir: modelsDir, known: knownModels.map((k) => ({ ...k, installed: models.some((m) => m.name === k.name) })) };
+}
+
+/** The settings as the page gets them, with who answers now. */
+function settingsView() {
+  if (mode.local === "default" || mode.local === "none") {
+    const model = mode.local === "default" ? localModels.find((m) => m.default) : null;
+    return {
+      ...settings,
+      providers: [],
+      active: model ? ["local"] : [],
+      effective: model ? { name: "local", model: model.name, model_title: model.title, local: true, tools: model.tools, local_default: true } : null,
+    };
+  }
+  const first = settings.providers[0];
+  const local = first?.dialect === "local";
+  return {
+    ...settings,
+    effective: first ? { name: first.name, model: first.model, model_title: first.model, local, tools: !local, local_default: false } : null,
+  };
+}
 
 function usageReport(days) {
   const since = new Date(now - (days - 1) * 86400_000).toISOString().slice(0, 10);
@@ -359,6 +399,7 @@ const server = http.createServer(async (req, res) => {
       mode.envOverride = url.searchParams.get("env") === "1";
       mode.desktop = url.searchParams.get("desktop") === "1";
       mode.emptySkills = url.searchParams.get("skills") === "empty";
+      mode.local = url.searchParams.get("local") ?? "";
       return send(res, 200, mode);
     }
     if (path === "/api/login" && req.method === "POST") {
@@ -429,10 +470,19 @@ const server = http.createServer(async (req, res) => {
       }
       return send(res, 200, list);
     }
+    if (path === "/api/settings/effective" && req.method === "GET") return send(res, 200, { effective: settingsView().effective });
+    if (path === "/api/local-models" && req.method === "GET") return send(res, 200, localModelsView());
+    if (path === "/api/local-models/default" && req.method === "POST") {
+      const body = await readJson(req);
+      const model = localModels.find((m) => m.name === body?.name);
+      if (!model) return err(res, 400, `no local model is called "${body?.name}"; known: ${localModels.map((m) => m.name).join(", ")}`);
+      localModels = localModels.map((m) => ({ ...m, default: m === model }));
+      return send(res, 200, localModelsView());
+    }
     if (path === "/api/settings" && req.method === "GET") {
-      if (!mode.envOverride) return send(res, 200, settings);
+      if (!mode.envOverride) return send(res, 200, settingsView());
       return send(res, 200, {
-        ...settings,
+        ...settingsView(),
         env_override: "PINCER_PROVIDER=ollama and PINCER_MODEL=llama3.2 are set in the environment.",
         active: ["ollama"],
       });
@@ -460,12 +510,13 @@ const server = http.createServer(async (req, res) => {
         });
       }
       settings = { ...settings, providers, active: providers.map((p) => p.name) };
-      return send(res, 200, settings);
+      mode.local = "";
+      return send(res, 200, settingsView());
     }
     if (path === "/api/settings/policy" && req.method === "PUT") {
       const body = await readJson(req);
       settings = { ...settings, policy: body };
-      return send(res, 200, settings);
+      return send(res, 200, settingsView());
     }
     if (path === "/api/settings/test" && req.method === "POST") {
       const body = await readJson(req);

@@ -230,6 +230,24 @@ async function main() {
     await page.getByTestId("nav-skills").click();
     await page.getByTestId("skills-empty").waitFor();
     await shot("15b-skills-empty");
+    // Nothing configured: the default local model answers (the chat says so); then no
+    // local model at all (Settings says how to get one).
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?local=default`);
+    await page.goto(`${BASE}/#/chat`);
+    await page.getByTestId("local-model-notice").waitFor();
+    await shot("15c-chat-local-default");
+    await page.goto(`${BASE}/#/settings`);
+    await page.getByTestId("providers-empty").waitFor();
+    await page.getByTestId("local-model").first().waitFor();
+    await shot("15d-settings-local-default");
+    await page.getByTestId("local-models").evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await shot("15e-settings-local-models");
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?local=none`);
+    await page.goto(`${BASE}/#/chat`);
+    await page.goto(`${BASE}/#/settings`);
+    await page.getByTestId("local-models-empty").waitFor();
+    await page.getByTestId("local-models").evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await shot("15f-settings-no-local-model");
     await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode`);
 
     // Inside the desktop app: the Desktop section of Settings and the quick-ask window

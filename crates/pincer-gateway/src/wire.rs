@@ -180,6 +180,102 @@ pub struct SettingsView {
     pub presets: Vec<PresetView>,
     /// Where saved keys are kept, with a warning when that is not the OS keyring.
     pub secret_store: SecretStoreView,
+    /// The provider turns use now (the first of `active`); null when there is none.
+    pub effective: Option<EffectiveProvider>,
+}
+
+/// The provider turns use now, and whether it is the local model that answers because
+/// nothing else is configured. Also `GET /api/settings/effective`, which is cheap (no
+/// secret store, no model files read) so an empty chat can ask.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EffectiveProvider {
+    /// The provider's name, e.g. `deepseek`, `local`.
+    pub name: String,
+    /// The model it is asked for; for a local model, its registered name.
+    pub model: String,
+    /// The model as people know it: `SmolLM2-135M-Instruct` for a model of the catalog
+    /// (`pincer model pull`), else `model`.
+    pub model_title: String,
+    /// A GGUF model run inside Pincer on this computer: nothing is sent anywhere.
+    pub local: bool,
+    /// The model is offered Pincer's tools (files, commands, the web). Always true for a
+    /// server; a local model only when its chat template defines tool calls.
+    pub tools: bool,
+    /// No provider is saved or given in the environment, so the default local model
+    /// answers.
+    pub local_default: bool,
+}
+
+/// `GET /api/settings/effective`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct EffectiveView {
+    pub effective: Option<EffectiveProvider>,
+}
+
+/// `GET /api/local-models`: the GGUF models this data home has, and the ones
+/// `pincer model pull NAME` can fetch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LocalModelsView {
+    /// Sorted by name; at most one is the default.
+    pub models: Vec<LocalModelView>,
+    /// Where downloaded models are kept (`<home>/models`); every `*.gguf` there is listed.
+    pub models_dir: String,
+    /// The catalog, smallest first.
+    pub known: Vec<KnownModelView>,
+}
+
+/// A GGUF model of this data home.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct LocalModelView {
+    /// What `config.toml` and `pincer model` call it, e.g. `smollm2-135m-instruct`.
+    pub name: String,
+    /// The model as people know it (see [`EffectiveProvider::model_title`]).
+    pub title: String,
+    pub path: String,
+    /// File size in bytes.
+    pub size: u64,
+    /// Registered where it lies (`pincer model add PATH`) rather than found in `models_dir`.
+    pub added: bool,
+    /// Answers when no provider is configured.
+    pub default: bool,
+    /// The context window it was trained with, in tokens, when the header says.
+    pub context_length: Option<u64>,
+    pub architecture: Option<String>,
+    /// Its chat template defines tool calls, so it can use Pincer's tools.
+    pub tools: bool,
+    /// Why it cannot be used (a missing file, not a GGUF …); such a model is never the
+    /// default.
+    pub problem: Option<String>,
+}
+
+/// A model `pincer model pull NAME` can fetch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct KnownModelView {
+    /// What to type: `pincer model pull NAME`.
+    pub name: String,
+    pub title: String,
+    /// Download size in bytes.
+    pub size: u64,
+    /// Context length it was trained for, in tokens.
+    pub context: u32,
+    /// Can use tools.
+    pub tools: bool,
+    /// One line: what it is good for, and its licence.
+    pub note: String,
+    /// This data home has it already.
+    pub installed: bool,
+}
+
+/// `POST /api/local-models/default`: the model to answer when no provider is configured.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SetDefaultModel {
+    pub name: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]

@@ -5,12 +5,14 @@ import type {
   DesktopInfo,
   DesktopStatus,
   DesktopUpdate,
+  EffectiveView,
   Health,
   HistoryMessage,
   LoggedOut,
   LoginCode,
   LoginRequest,
   LoginResult,
+  LocalModelsView,
   NewSession,
   OpenSession,
   PendingApproval,
@@ -18,6 +20,7 @@ import type {
   ProviderInput,
   RenameSession,
   SessionInfo,
+  SetDefaultModel,
   SettingsView,
   SkillDetail,
   SkillsReport,
@@ -76,6 +79,13 @@ export const api = {
     request<SettingsView>("/api/settings/policy", { method: "PUT", body }),
   testProvider: (body: ProviderInput) =>
     request<ConnectionTest>("/api/settings/test", { method: "POST", body }),
+  /** Who answers now; cheap enough for every empty chat. */
+  effectiveProvider: (signal?: AbortSignal) =>
+    request<EffectiveView>("/api/settings/effective", signal ? { signal } : {}),
+
+  localModels: () => request<LocalModelsView>("/api/local-models"),
+  setDefaultLocalModel: (body: SetDefaultModel) =>
+    request<LocalModelsView>("/api/local-models/default", { method: "POST", body }),
 
   skills: (signal?: AbortSignal) => request<SkillsReport>("/api/skills", signal ? { signal } : {}),
   skill: (name: string, signal?: AbortSignal) =>

@@ -159,7 +159,7 @@ sandbox?: boolean,
  */
 network?: boolean, };
 
-export type Dialect = "openai" | "anthropic";
+export type Dialect = "openai" | "anthropic" | "local";
 
 export type SessionSummary = { id: string, title: string, created_at: string, updated_at: string, messages: number, };
 
@@ -281,7 +281,119 @@ env_override: string | null, policy: PolicyConfig, presets: Array<PresetView>,
 /**
  * Where saved keys are kept, with a warning when that is not the OS keyring.
  */
-secret_store: SecretStoreView, };
+secret_store: SecretStoreView, 
+/**
+ * The provider turns use now (the first of `active`); null when there is none.
+ */
+effective: EffectiveProvider | null, };
+
+export type EffectiveProvider = { 
+/**
+ * The provider's name, e.g. `deepseek`, `local`.
+ */
+name: string, 
+/**
+ * The model it is asked for; for a local model, its registered name.
+ */
+model: string, 
+/**
+ * The model as people know it: `SmolLM2-135M-Instruct` for a model of the catalog
+ * (`pincer model pull`), else `model`.
+ */
+model_title: string, 
+/**
+ * A GGUF model run inside Pincer on this computer: nothing is sent anywhere.
+ */
+local: boolean, 
+/**
+ * The model is offered Pincer's tools (files, commands, the web). Always true for a
+ * server; a local model only when its chat template defines tool calls.
+ */
+tools: boolean, 
+/**
+ * No provider is saved or given in the environment, so the default local model
+ * answers.
+ */
+local_default: boolean, };
+
+export type EffectiveView = { effective: EffectiveProvider | null, };
+
+export type LocalModelsView = { 
+/**
+ * Sorted by name; at most one is the default.
+ */
+models: Array<LocalModelView>, 
+/**
+ * Where downloaded models are kept (`<home>/models`); every `*.gguf` there is listed.
+ */
+models_dir: string, 
+/**
+ * The catalog, smallest first.
+ */
+known: Array<KnownModelView>, };
+
+export type LocalModelView = { 
+/**
+ * What `config.toml` and `pincer model` call it, e.g. `smollm2-135m-instruct`.
+ */
+name: string, 
+/**
+ * The model as people know it (see [`EffectiveProvider::model_title`]).
+ */
+title: string, path: string, 
+/**
+ * File size in bytes.
+ */
+size: number, 
+/**
+ * Registered where it lies (`pincer model add PATH`) rather than found in `models_dir`.
+ */
+added: boolean, 
+/**
+ * Answers when no provider is configured.
+ */
+default: boolean, 
+/**
+ * The context window it was trained with, in tokens, when the header says.
+ */
+context_length: number | null, architecture: string | null, 
+/**
+ * Its chat template defines tool calls, so it can use Pincer's tools.
+ */
+tools: boolean, 
+/**
+ * Why it cannot be used (a missing file, not a GGUF …); such a model is never the
+ * default.
+ */
+problem: string | null, };
+
+export type KnownModelView = { 
+/**
+ * What to type: `pincer model pull NAME`.
+ */
+name: string, title: string, 
+/**
+ * Download size in bytes.
+ */
+size: number, 
+/**
+ * Context length it was trained for, in tokens.
+ */
+context: number, 
+/**
+ * Can use tools.
+ */
+tools: boolean, 
+/**
+ * One line: what it is good for, and its licence.
+ */
+note: string, 
+/**
+ * This data home has it already.
+ */
+installed: boolean, };
+
+export type SetDefaultModel = { name: string, };
 
 export type ConnectionTest = { ok: boolean, 
 /**

@@ -19,6 +19,21 @@ function trim(x: number): string {
   return (Math.abs(x) >= 100 ? x.toFixed(0) : x.toFixed(1)).replace(/\.0$/, "");
 }
 
+/** A file size in decimal units, as downloads are quoted: "98 MB", "2.5 GB", "12 kB". */
+export function formatBytes(n: number): string {
+  if (!Number.isFinite(n) || n < 0) return "—";
+  if (n >= 1e9) return `${(n / 1e9).toFixed(1).replace(/\.0$/, "")} GB`;
+  if (n >= 1e6) return `${Math.round(n / 1e6)} MB`;
+  if (n >= 1e3) return `${Math.round(n / 1e3)} kB`;
+  return `${n} B`;
+}
+
+/** A context window in tokens: 8192 → "8K", 32768 → "32K". */
+export function formatTokens(n: number): string {
+  if (n >= 1024 && n % 1024 === 0) return `${n / 1024}K`;
+  return formatCompact(n);
+}
+
 export function formatDuration(ms: number | null | undefined): string {
   if (ms == null || !Number.isFinite(ms)) return "—";
   if (ms < 1000) return `${Math.round(ms)} ms`;

@@ -15,6 +15,7 @@ const view: SettingsView = {
   active: ["deepseek", "local"],
   env_override: null,
   secret_store: { kind: "keyring", location: "the OS keyring (Secret Service)", warning: null },
+  effective: { name: "deepseek", model: "deepseek-chat", model_title: "deepseek-chat", local: false, tools: true, local_default: false },
   policy: { outside_read: "ask", outside_write: "deny", write: "allow", exec: "ask", web_fetch: "allow", screenshot: "ask", input: "ask", notify: "allow", skill_tools: "ask", exec_rules: [{ prefix: "git status", action: "allow" }] },
   presets: [
     { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },

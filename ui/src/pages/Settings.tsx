@@ -1,21 +1,27 @@
-// Settings: model providers, approval rules, the desktop app's own settings (inside the
-// app only), signing in another device, logging out (here or everywhere).
+// Settings: model providers, local models, approval rules, the desktop app's own settings
+// (inside the app only), signing in another device, logging out (here or everywhere).
 
-import { useEffect, useState } from "react";
+import { useCallback, useEffect, useRef, useState } from "react";
 import { api } from "../api/endpoints";
 import { Spinner } from "../components/Spinner";
-import type { DesktopStatus, SettingsView } from "../generated/protocol";
+import { useToast } from "../components/Toasts";
+import type { DesktopStatus, LocalModelsView, SettingsView } from "../generated/protocol";
 import { DesktopSettings } from "../settings/DesktopSettings";
+import { LocalModels } from "../settings/LocalModels";
 import { LogoutEverywhere } from "../settings/LogoutEverywhere";
 import { OtherDevice } from "../settings/OtherDevice";
 import { PolicyEditor } from "../settings/PolicyEditor";
-import { ProvidersEditor } from "../settings/ProvidersEditor";
+import { ProvidersEditor, type ProvidersEditorHandle } from "../settings/ProvidersEditor";
 
 export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
   const [settings, setSettings] = useState<SettingsView | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [loggingOut, setLoggingOut] = useState(false);
   const [desktop, setDesktop] = useState<DesktopStatus | null>(null);
+  const [local, setLocal] = useState<LocalModelsView | null>(null);
+  const [localError, setLocalError] = useState<string | null>(null);
+  const providers = useRef<ProvidersEditorHandle>(null);
+  const toast = useToast();
 
   useEffect(() => {
     let alive = true;
@@ -23,6 +29,10 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
       .settings()
       .then((s) => alive && setSettings(s))
       .catch((err: unknown) => alive && setError(err instanceof Error ? err.message : String(err)));
+    api
+      .localModels()
+      .then((v) => alive && setLocal(v))
+      .catch((err: unknown) => alive && setLocalError(err instanceof Error ? err.message : String(err)));
     // Inside the desktop app only; a headless daemon (or an older one) has no such section.
     api
       .desktop()
@@ -37,6 +47,23 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
       alive = false;
     };
   }, []);
+
+  const makeDefault = useCallback(
+    async (name: string) => {
+      setLocal(await api.setDefaultLocalModel({ name }));
+      toast(`${name} is the default local model`, { kind: "success", testId: "settings-saved" });
+      // Who answers may have changed; the provider rows (and their unsaved edits) stay.
+      try {
+        const fresh = await api.settings();
+        setSettings((s) =>
+          s && { ...s, active: fresh.active, effective: fresh.effective, env_override: fresh.env_override },
+        );
+      } catch {
+        // The next load shows it.
+      }
+    },
+    [toast],
+  );
 
   return (
     <div className="page">
@@ -56,7 +83,21 @@ export function SettingsPage({ onLogout }: { onLogout: () => Promise<void> }) {
         )}
         {settings && (
           <>
-            <ProvidersEditor settings={settings} onSaved={setSettings} />
+            <ProvidersEditor
+              ref={providers}
+              settings={settings}
+              onSaved={setSettings}
+              localModels={local?.models ?? null}
+            />
+            <LocalModels
+              view={local}
+              error={localError}
+              effective={settings.effective}
+              onMakeDefault={makeDefault}
+              onAdd={async (name, where) => {
+                await providers.current?.addLocal(name, where);
+              }}
+            />
             <PolicyEditor settings={settings} onSaved={setSettings} />
           </>
         )}

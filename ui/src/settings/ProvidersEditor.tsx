@@ -1,15 +1,34 @@
-// The ordered provider list (primary first, then fallbacks) with one Save button.
+// The ordered provider list (primary first, then fallbacks) with one Save button. The
+// Local models section adds a local model to it through `ProvidersEditorHandle`.
 
-import { useEffect, useMemo, useState } from "react";
+import { type Ref, useEffect, useImperativeHandle, useMemo, useState } from "react";
 import { api } from "../api/endpoints";
 import { AlertIcon, PlusIcon } from "../components/Icons";
 import { Spinner } from "../components/Spinner";
 import { useToast } from "../components/Toasts";
-import type { SecretStoreView, SettingsView } from "../generated/protocol";
+import type { LocalModelView, SecretStoreView, SettingsView } from "../generated/protocol";
+import type { AddWhere } from "./LocalModels";
 import { ProviderRowEditor } from "./ProviderRowEditor";
-import { inputFromRow, newRow, rowFromView, validateRows, type ProviderRow } from "./providerForm";
+import { inputFromRow, isLocal, localRow, newRow, rowFromView, validateRows, type ProviderRow } from "./providerForm";
 
-export function ProvidersEditor({ settings, onSaved }: { settings: SettingsView; onSaved: (s: SettingsView) => void }) {
+export interface ProvidersEditorHandle {
+  /**
+   * Puts the local model `model` first (the primary) or last (a fallback) and saves the
+   * list. A row for that model already in the list is moved rather than repeated.
+   * Rejects with the reason when the list cannot be saved.
+   */
+  addLocal: (model: string, where: AddWhere) => Promise<void>;
+}
+
+export interface ProvidersEditorProps {
+  settings: SettingsView;
+  onSaved: (s: SettingsView) => void;
+  /** The data home's local models (for local rows' model picker); null when unknown. */
+  localModels?: LocalModelView[] | null;
+  ref?: Ref<ProvidersEditorHandle>;
+}
+
+export function ProvidersEditor({ settings, onSaved, localModels = null, ref }: ProvidersEditorProps) {
   const toast = useToast();
   const [rows, setRows] = useState<ProviderRow[]>(() => settings.providers.map((p) => rowFromView(p, settings.presets)));
   const [baseline, setBaseline] = useState(settings.providers);
@@ -39,24 +58,57 @@ export function ProvidersEditor({ settings, onSaved }: { settings: SettingsView;
       return next;
     });
 
-  const save = async () => {
-    const problem = validateRows(rows);
+  /**
+   * Saves `list`; the reason when it was refused, shown under the list unless `quiet` (the
+   * caller shows it).
+   */
+  const saveRows = async (list: ProviderRow[], done = "Providers saved", quiet = false): Promise<string | null> => {
+    const problem = validateRows(list);
     if (problem) {
-      setError(problem);
-      return;
+      if (!quiet) setError(problem);
+      return problem;
     }
     setSaving(true);
     setError(null);
     try {
-      const view = await api.saveProviders(rows.map(inputFromRow));
+      const view = await api.saveProviders(list.map(inputFromRow));
       onSaved(view);
-      toast("Providers saved", { kind: "success", testId: "settings-saved" });
+      toast(done, { kind: "success", testId: "settings-saved" });
+      return null;
     } catch (err) {
-      setError(err instanceof Error ? err.message : String(err));
+      const message = err instanceof Error ? err.message : String(err);
+      if (!quiet) setError(message);
+      return message;
     } finally {
       setSaving(false);
     }
   };
+  const save = () => saveRows(rows);
+
+  useImperativeHandle(
+    ref,
+    () => ({
+      addLocal: async (model, where) => {
+        const same = (r: ProviderRow) => isLocal(r) && r.model.trim().toLowerCase() === model.toLowerCase();
+        const others = rows.filter((r) => !same(r));
+        const row = rows.find(same) ?? localRow(model, others);
+        const next = where === "first" ? [row, ...others] : [...others, row];
+        setRows(next);
+        const problem = await saveRows(
+          next,
+          where === "first" ? `${model} is now the primary provider` : `${model} added as a fallback`,
+          true,
+        );
+        if (problem) {
+          // The list stays as it was: nothing was saved.
+          setRows(rows);
+          throw new Error(`Could not add ${model}: ${problem}`);
+        }
+      },
+    }),
+  );
+
+  const localDefault = settings.effective?.local_default ? settings.effective : null;
 
   return (
     <section className="settings-section" aria-labelledby="providers-title">
@@ -71,12 +123,17 @@ export function ProvidersEditor({ settings, onSaved }: { settings: SettingsView;
       <SecretStoreNotice store={settings.secret_store} />
 
       {settings.env_override && (
-        <div className="notice notice-warn">
+        <div className="notice notice-warn" data-testid="env-override">
           <AlertIcon size={16} />
           <span>
-            <strong>The environment overrides these settings.</strong> {settings.env_override} Turns use{" "}
+            <strong>
+              {settings.providers.length
+                ? "The environment overrides these settings."
+                : "The environment chooses the provider."}
+            </strong>{" "}
+            {asSentence(settings.env_override)} Turns use{" "}
             {settings.active.length ? settings.active.join(" → ") : "no provider"} until Pincer is restarted without those
-            variables; changes saved here apply after that.
+            variables; {settings.providers.length ? "changes saved here apply" : "providers saved here apply"} after that.
           </span>
         </div>
       )}
@@ -93,10 +150,27 @@ export function ProvidersEditor({ settings, onSaved }: { settings: SettingsView;
         ) : (
           <span className="chip chip-warn">no provider configured</span>
         )}
+        {localDefault && (
+          <span className="muted" data-testid="active-local-default">
+            {" "}
+            — the default local model, {localDefault.model}, on this computer
+          </span>
+        )}
       </p>
 
       {rows.length === 0 ? (
-        <p className="empty-note">No providers saved. Add one to start chatting.</p>
+        <p className="empty-note" data-testid="providers-empty">
+          {localDefault ? (
+            <>
+              No providers saved, so the local model <strong>{localDefault.model_title}</strong> answers, offline on
+              this computer. Add a provider for stronger answers{localDefault.tools ? "" : " and for tools"}.
+            </>
+          ) : settings.env_override && settings.active.length ? (
+            <>No providers saved here: the environment chooses the provider (see above).</>
+          ) : (
+            <>No providers saved. Add one to start chatting, or get a local model (see Local models below).</>
+          )}
+        </p>
       ) : (
         <ol className="provider-list">
           {rows.map((row, i) => (
@@ -106,6 +180,7 @@ export function ProvidersEditor({ settings, onSaved }: { settings: SettingsView;
               index={i}
               count={rows.length}
               presets={settings.presets}
+              localModels={localModels}
               active={!!row.name && settings.active.includes(row.name)}
               onChange={(r) => update(i, r)}
               onMove={(d) => move(i, d)}
@@ -160,7 +235,13 @@ function SecretStoreNotice({ store }: { store: SecretStoreView }) {
   );
 }
 
-/** A message from the server as a sentence: capital first letter. */
+/** A message from the server as a sentence: capital first letter, closing full stop. */
+function asSentence(text: string): string {
+  const s = sentence(text.trim());
+  return /[.!?…]$/.test(s) ? s : `${s}.`;
+}
+
+/** A message from the server with a capital first letter. */
 function sentence(text: string): string {
   return text.charAt(0).toUpperCase() + text.slice(1);
 }

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { PresetView, ProviderView } from "../generated/protocol";
-import { CUSTOM, inputFromRow, rowFromView, validateRows } from "./providerForm";
+import { CUSTOM, inputFromRow, isLocal, localRow, newRow, rowFromView, validateRows } from "./providerForm";
 
 const presets: PresetView[] = [
+  { name: "local", dialect: "local", base_url: "", default_model: "", key_env: null },
   { name: "openai", dialect: "openai", base_url: "https://api.openai.com/v1", default_model: "gpt-4.1-mini", key_env: "OPENAI_API_KEY" },
   { name: "deepseek", dialect: "openai", base_url: "https://api.deepseek.com/v1", default_model: "deepseek-chat", key_env: "DEEPSEEK_API_KEY" },
 ];
@@ -37,5 +38,30 @@ describe("provider rows", () => {
     expect(validateRows([{ ...row, preset: CUSTOM, baseUrl: "" }])).toMatch(/needs a base URL/);
     expect(validateRows([row, { ...row, key: "x" }])).toMatch(/named “deepseek”/);
     expect(validateRows([{ ...row, baseUrl: "ftp://x" }])).toMatch(/http/);
+  });
+
+  it("keeps a local row to its model: the model file's path is shown, never sent back", () => {
+    const row = rowFromView(
+      { name: "local", preset: "local", dialect: "local", base_url: "/h/models/small.gguf", model: "small", has_key: false, key_hint: null, key_env: null },
+      presets,
+    );
+    expect(isLocal(row)).toBe(true);
+    expect(row).toMatchObject({ preset: "local", baseUrl: "", model: "small", savedUrl: "/h/models/small.gguf" });
+    expect(inputFromRow(row)).toEqual({ preset: "local", name: "local", model: "small" });
+    // Without a model: the default local model; a stray URL or key is never sent.
+    expect(inputFromRow({ ...row, model: " ", baseUrl: "http://x/v1", apiKey: "sk" })).toEqual({ preset: "local", name: "local" });
+    expect(validateRows([{ ...row, baseUrl: "not a url" }])).toBeNull();
+  });
+
+  it("never starts a new row as local, and names a second local row after its model", () => {
+    expect(newRow(presets).preset).toBe("openai");
+    expect(newRow(presets, ["openai"]).preset).toBe("deepseek");
+    const first = localRow("small", []);
+    expect(inputFromRow(first)).toEqual({ preset: "local", model: "small" });
+    const second = localRow("qwen3-4b", [first]);
+    expect(inputFromRow(second)).toEqual({ preset: "local", name: "qwen3-4b", model: "qwen3-4b" });
+    // Two unnamed rows the server would call the same are caught before sending.
+    expect(validateRows([first, localRow("other", [])])).toMatch(/Two providers are named “local”: give one of them a name/);
+    expect(validateRows([first, second])).toBeNull();
   });
 });

@@ -6,6 +6,8 @@ import type { Dialect, PresetView, ProviderInput, ProviderView } from "../genera
 export const CUSTOM = "custom";
 /** Select value for a provider config.toml declares without a preset. */
 export const NO_PRESET = "";
+/** The preset of a GGUF model run inside Pincer: no URL, no key, a registered model name. */
+export const LOCAL = "local";
 
 export interface ProviderRow {
   key: string;
@@ -32,7 +34,27 @@ export function presetFor(row: Pick<ProviderRow, "preset">, presets: PresetView[
   return presets.find((p) => p.name === name);
 }
 
+/** A model run inside Pincer (`preset = "local"`, or `dialect = "local"` in config.toml). */
+export function isLocal(row: Pick<ProviderRow, "preset" | "dialect">): boolean {
+  return row.preset === LOCAL || (row.preset === NO_PRESET && row.dialect === "local");
+}
+
+/** The name the server gives a row: its name, else its preset's, else the dialect's. */
+export function labelOf(row: Pick<ProviderRow, "name" | "preset" | "dialect">): string {
+  return row.name.trim() || (row.preset === CUSTOM ? "openai" : row.preset) || row.dialect;
+}
+
 export function rowFromView(v: ProviderView, presets: PresetView[]): ProviderRow {
+  if (v.preset === LOCAL || v.dialect === "local") {
+    // `base_url` is the model file the name resolves to: shown, never sent back.
+    return {
+      // An alias in config.toml ("gguf") is shown, and saved, as the preset's own name.
+      ...blankRow(v.preset == null ? NO_PRESET : LOCAL, "local"),
+      name: v.name,
+      model: v.model,
+      savedUrl: v.base_url,
+    };
+  }
   const vendor = v.preset ? presets.find((p) => p.name === v.preset) : undefined;
   let preset: string;
   if (v.preset == null) preset = v.dialect === "openai" ? CUSTOM : NO_PRESET;
@@ -55,12 +77,11 @@ export function rowFromView(v: ProviderView, presets: PresetView[]): ProviderRow
   };
 }
 
-export function newRow(presets: PresetView[], taken: string[] = []): ProviderRow {
-  const first = presets.find((p) => !taken.includes(p.name)) ?? presets[0];
+function blankRow(preset: string, dialect: Dialect): ProviderRow {
   return {
     key: nextKey(),
     name: "",
-    preset: first?.name ?? CUSTOM,
+    preset,
     baseUrl: "",
     model: "",
     apiKey: "",
@@ -68,9 +89,27 @@ export function newRow(presets: PresetView[], taken: string[] = []): ProviderRow
     hasKey: false,
     keyHint: null,
     keyEnv: null,
-    dialect: first?.dialect ?? "openai",
+    dialect,
     savedUrl: "",
   };
+}
+
+/** A new row for "Add provider": a server preset not in the list yet (local models are added from their own section). */
+export function newRow(presets: PresetView[], taken: string[] = []): ProviderRow {
+  const servers = presets.filter((p) => p.dialect !== "local");
+  const first = servers.find((p) => !taken.includes(p.name)) ?? servers[0] ?? presets[0];
+  return blankRow(first?.name ?? CUSTOM, first?.dialect ?? "openai");
+}
+
+/**
+ * A row for the local model `model`. It is called "local" (the preset's name) unless another
+ * row already is; then by the model's name, since two providers cannot share a name.
+ */
+export function localRow(model: string, rows: ProviderRow[]): ProviderRow {
+  const row = blankRow(LOCAL, "local");
+  row.model = model;
+  if (rows.some((r) => labelOf(r) === LOCAL)) row.name = model;
+  return row;
 }
 
 /** The URL requests would go to: the typed one, else the preset's. */
@@ -91,6 +130,11 @@ export function inputFromRow(row: ProviderRow): ProviderInput {
     preset: row.preset === CUSTOM ? "openai" : row.preset === NO_PRESET ? null : row.preset,
   };
   if (row.name.trim()) input.name = row.name.trim();
+  if (isLocal(row)) {
+    // No URL and no key: the model name is all there is ("" = the default local model).
+    if (row.model.trim()) input.model = row.model.trim();
+    return input;
+  }
   if (row.baseUrl.trim()) input.base_url = row.baseUrl.trim();
   if (row.model.trim()) input.model = row.model.trim();
   if (row.removeKey) input.api_key = "";
@@ -104,13 +148,14 @@ export function validateRows(rows: ProviderRow[]): string | null {
   for (const [i, r] of rows.entries()) {
     const label = r.name.trim() || `Provider ${i + 1}`;
     if (r.preset === CUSTOM && !r.baseUrl.trim()) return `${label}: a custom provider needs a base URL.`;
-    if (r.baseUrl.trim() && !/^https?:\/\/\S+$/i.test(r.baseUrl.trim()))
+    if (!isLocal(r) && r.baseUrl.trim() && !/^https?:\/\/\S+$/i.test(r.baseUrl.trim()))
       return `${label}: the base URL must start with http:// or https://.`;
-    const n = r.name.trim();
-    if (n) {
-      if (names.has(n)) return `Two providers are named “${n}”: names must differ.`;
-      names.add(n);
-    }
+    const n = labelOf(r);
+    if (names.has(n))
+      return r.name.trim()
+        ? `Two providers are named “${n}”: names must differ.`
+        : `Two providers are named “${n}”: give one of them a name.`;
+    names.add(n);
   }
   return null;
 }

@@ -6,23 +6,24 @@ use std::sync::Arc;
 use axum::extract::State;
 use axum::routing::{get, post, put};
 use axum::{Json, Router};
-use pincer_core::config::{Env, ProcessEnv, ProviderEntry, SavedKey, SavedKeys};
+use pincer_core::config::{Env, FileConfig, ProcessEnv, ProviderEntry, SavedKey, SavedKeys};
 use pincer_core::policy::PolicyConfig;
 use pincer_core::protocol::{Op, Submission};
-use pincer_core::provider::{self, presets};
+use pincer_core::provider::{self, Dialect, presets};
 use pincer_core::secrets::{SecretStore, StoreKind};
 
 use crate::error::{ApiError, ApiResult};
 use crate::settings_file::{self, Current};
 use crate::state::AppState;
 use crate::wire::{
-    ConnectionTest, PresetView, ProviderInput, ProviderView, SecretStoreKind, SecretStoreView,
-    SettingsView,
+    ConnectionTest, EffectiveProvider, EffectiveView, PresetView, ProviderInput, ProviderView,
+    SecretStoreKind, SecretStoreView, SettingsView,
 };
 
 pub fn routes() -> Router<Arc<AppState>> {
     Router::new()
         .route("/api/settings", get(show))
+        .route("/api/settings/effective", get(show_effective))
         .route("/api/settings/providers", put(save_providers))
         .route("/api/settings/policy", put(save_policy))
         .route("/api/settings/test", post(test))
@@ -38,6 +39,19 @@ const ENV_OVERRIDES: &[&str] = &[
 async fn show(State(state): State<Arc<AppState>>) -> ApiResult<Json<SettingsView>> {
     let current = settings_file::read(&state.home)?;
     Ok(Json(view(&state, &current)))
+}
+
+/// Only the provider that answers: no secret store, only the local model's header.
+async fn show_effective(State(state): State<Arc<AppState>>) -> ApiResult<Json<EffectiveView>> {
+    let configured = match FileConfig::read(&state.home) {
+        Ok(file) => !file.providers.is_empty(),
+        // A file that does not parse is shown on the Settings page; here it only means
+        // the answer cannot be "nothing is configured".
+        Err(_) => true,
+    };
+    Ok(Json(EffectiveView {
+        effective: effective(&state, configured, !env_overrides().is_empty()),
+    }))
 }
 
 async fn save_providers(
@@ -97,7 +111,7 @@ async fn save_providers(
             .and_then(|url| current.keys.key_for(&label, url))
             .map(str::to_owned));
         check
-            .resolve(&ProcessEnv)
+            .resolve_in(&state.home, &ProcessEnv)
             .map_err(|e| ApiError::bad_request(format!("provider {} ({label}): {e}", index + 1)))?;
         labels.push(label);
     }
@@ -154,7 +168,7 @@ async fn test(
         Some(key) => Some(key.to_owned()),
         None => entry.api_key.or(saved),
     };
-    let endpoint = match entry.resolve(&ProcessEnv) {
+    let endpoint = match entry.resolve_in(&state.home, &ProcessEnv) {
         Ok(endpoint) => endpoint,
         Err(message) => {
             return Ok(Json(ConnectionTest {
@@ -165,6 +179,14 @@ async fn test(
         }
     };
     Ok(Json(match provider::probe(&endpoint).await {
+        Ok(latency) if endpoint.dialect == Dialect::Local => ConnectionTest {
+            ok: true,
+            message: format!(
+                "{} is a readable model file ({}); it is loaded when a turn needs it",
+                endpoint.model, endpoint.base_url
+            ),
+            latency_ms: Some(latency.as_millis() as u64),
+        },
         Ok(latency) => ConnectionTest {
             ok: true,
             message: format!("{} answered at {}", endpoint.name, endpoint.base_url),
@@ -178,28 +200,63 @@ async fn test(
     }))
 }
 
+/// The `PINCER_*` provider variables set in this process's environment.
+fn env_overrides() -> Vec<&'static str> {
+    ENV_OVERRIDES
+        .iter()
+        .copied()
+        .filter(|k| ProcessEnv.var(k).is_some())
+        .collect()
+}
+
+/// The provider new turns use. `configured`: config.toml has `[[providers]]`;
+/// `env_override`: a `PINCER_*` provider variable is set.
+fn effective(state: &AppState, configured: bool, env_override: bool) -> Option<EffectiveProvider> {
+    let settings = state.engine.settings();
+    let first = settings.providers.first()?;
+    let local = first.dialect == Dialect::Local;
+    Some(EffectiveProvider {
+        name: first.name.clone(),
+        model: first.model.clone(),
+        model_title: if local {
+            super::local_models::model_title(&first.model)
+        } else {
+            first.model.clone()
+        },
+        local,
+        tools: !local
+            || pincer_core::local::gguf::read_info(std::path::Path::new(&first.base_url))
+                .is_ok_and(|info| info.template_has_tools()),
+        local_default: local && !configured && !env_override,
+    })
+}
+
 fn view(state: &AppState, current: &Current) -> SettingsView {
     let env = ProcessEnv;
     let providers = current
         .file
         .providers
         .iter()
-        .map(|entry| provider_view(entry, &current.keys, &env))
+        .map(|entry| provider_view(&state.home, entry, &current.keys, &env))
         .collect();
-    let set: Vec<&str> = ENV_OVERRIDES
-        .iter()
-        .copied()
-        .filter(|k| env.var(k).is_some())
-        .collect();
+    let set = env_overrides();
+    let configured = !current.file.providers.is_empty();
     let env_override = (!set.is_empty()).then(|| {
+        let one = set.len() == 1;
         format!(
-            "{} {} set in the environment of the running Pincer and take{} precedence over the saved providers",
+            "{} {} set in the environment of the running Pincer and {}",
             set.join(", "),
-            if set.len() == 1 { "is" } else { "are" },
-            if set.len() == 1 { "s" } else { "" },
+            if one { "is" } else { "are" },
+            match (configured, one) {
+                (true, true) => "takes precedence over the saved providers",
+                (true, false) => "take precedence over the saved providers",
+                (false, true) => "chooses the provider",
+                (false, false) => "choose the provider",
+            },
         )
     });
     SettingsView {
+        effective: effective(state, configured, env_override.is_some()),
         providers,
         active: state
             .engine
@@ -242,8 +299,30 @@ fn secret_store_view(store: &SecretStore) -> SecretStoreView {
     }
 }
 
-fn provider_view(entry: &ProviderEntry, keys: &SavedKeys, env: &dyn Env) -> ProviderView {
+fn provider_view(
+    home: &std::path::Path,
+    entry: &ProviderEntry,
+    keys: &SavedKeys,
+    env: &dyn Env,
+) -> ProviderView {
     let label = entry.label();
+    if entry.is_local() {
+        // A model run in-process: no URL, no key. `model` is what the entry names ("" =
+        // the default local model); `base_url` the file it resolves to now, if any.
+        return ProviderView {
+            name: label,
+            preset: entry.preset.clone(),
+            dialect: Dialect::Local,
+            base_url: entry
+                .resolve_in(home, env)
+                .map(|e| e.base_url)
+                .unwrap_or_default(),
+            model: entry.model.clone().unwrap_or_default(),
+            has_key: false,
+            key_hint: None,
+            key_env: None,
+        };
+    }
     let saved = entry
         .effective_base_url()
         .and_then(|url| keys.key_for(&label, &url).map(str::to_owned));
@@ -272,7 +351,7 @@ fn provider_view(entry: &ProviderEntry, keys: &SavedKeys, env: &dyn Env) -> Prov
             .map(|e| e.dialect)
             .or(entry.dialect)
             .or(preset.map(|p| p.dialect))
-            .unwrap_or(pincer_core::provider::Dialect::OpenAi),
+            .unwrap_or(Dialect::OpenAi),
         base_url: resolved
             .as_ref()
             .map(|e| e.base_url.clone())

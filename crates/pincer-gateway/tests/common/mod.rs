@@ -129,6 +129,22 @@ impl TestGateway {
         Self::start_full(desktop, ConnectionLimits::default()).await
     }
 
+    /// A gateway over a data home `prepare` fills in; no config.toml is written for it
+    /// (the scripted LLM runs, but nothing points at it unless `prepare` does).
+    pub async fn start_in(prepare: impl FnOnce(&Path)) -> Self {
+        let llm = ScriptedLlm::start_in_background();
+        let home = tempfile::tempdir().expect("tempdir");
+        prepare(home.path());
+        Self::serve(
+            home,
+            llm,
+            None,
+            Arc::new(ManualClock::new()),
+            ConnectionLimits::default(),
+        )
+        .await
+    }
+
     /// A gateway with these connection limits (short timeouts, small caps).
     pub async fn start_with_limits(limits: ConnectionLimits) -> Self {
         Self::start_full(None, limits).await
