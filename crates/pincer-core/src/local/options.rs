@@ -22,6 +22,9 @@ pub struct LocalSection {
     /// computes attention as older llama.cpp builds (and llama-cpp-python 0.3) do, which
     /// makes greedy output identical to theirs.
     pub flash_attention: Option<bool>,
+    /// The longest answer in tokens when `[agent] max_tokens` says nothing: a small model
+    /// can repeat itself until its window is full.
+    pub max_answer_tokens: u32,
 }
 
 impl Default for LocalSection {
@@ -33,6 +36,7 @@ impl Default for LocalSection {
             temperature: 0.3,
             seed: None,
             flash_attention: None,
+            max_answer_tokens: 1024,
         }
     }
 }
@@ -47,6 +51,7 @@ pub struct LocalOptions {
     pub seed: Option<u32>,
     /// `None`: llama.cpp decides.
     pub flash_attention: Option<bool>,
+    pub max_answer_tokens: u32,
 }
 
 impl Default for LocalOptions {
@@ -69,6 +74,7 @@ impl LocalSection {
             },
             seed: self.seed,
             flash_attention: self.flash_attention,
+            max_answer_tokens: self.max_answer_tokens.max(16),
         }
     }
 }

@@ -354,12 +354,12 @@ impl Session<'_> {
             .prompt_reused
             .fetch_add(reused as u64, Ordering::Relaxed);
 
-        let max_new = job
+        let max_new = (job
             .request
             .max_tokens
-            .map_or(usize::MAX, |n| n as usize)
+            .unwrap_or(job.options.max_answer_tokens) as usize)
             .min(self.window - prompt.len());
-        let mut sampler = sampler(&job.options);
+        let mut sampler = sampler(&job.options, model.n_vocab());
         let mut parser =
             OutputParser::new(self.loaded.template.tools && !job.request.tools.is_empty());
         let mut bytes: Vec<u8> = Vec::new();
@@ -425,12 +425,15 @@ impl Session<'_> {
     }
 }
 
-fn sampler(options: &LocalOptions) -> LlamaSampler {
+fn sampler(options: &LocalOptions, n_vocab: i32) -> LlamaSampler {
     if options.temperature <= 0.0 {
         return LlamaSampler::greedy();
     }
     let seed = options.seed.unwrap_or_else(|| fastrand::u32(..));
     LlamaSampler::chain_simple([
+        // As llama.cpp's own defaults: a mild penalty on the last 64 tokens keeps a small
+        // model from repeating itself. (Greedy above stays pure, for reproducible output.)
+        LlamaSampler::penalties(n_vocab, 64, 1.1, 0.0, 0.0),
         LlamaSampler::top_k(40),
         LlamaSampler::top_p(0.95, 1),
         LlamaSampler::min_p(0.05, 1),
