@@ -78,7 +78,9 @@ ensure_rust() {
 # exec sandbox's fallback where the kernel's Landlock is too old (Debian 12's 6.1 has ABI 2
 # of 3).
 ensure_build_deps() {
-  apt_install build-essential pkg-config ca-certificates bubblewrap
+  # cmake and libclang-dev: the local model runtime builds llama.cpp from source (CMake)
+  # and generates its bindings (bindgen).
+  apt_install build-essential pkg-config ca-certificates bubblewrap cmake libclang-dev
   ensure_rust
 }
 
