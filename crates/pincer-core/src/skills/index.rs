@@ -31,13 +31,7 @@ pub fn prompt_section(skills: &[Skill]) -> String {
             "\n\nSkills (cut short; load one with `skill` before a task it covers and follow it):",
         );
         for skill in listed {
-            out.push('\n');
-            out.push_str(&skill.def.name);
-            out.push_str(": ");
-            out.push_str(&text::first_line_at_word_unmarked(
-                &skill.def.description,
-                INDEX_DESCRIPTION_CHARS,
-            ));
+            push_index_line(&mut out, skill);
         }
     }
     for skill in always {
@@ -45,6 +39,17 @@ pub fn prompt_section(skills: &[Skill]) -> String {
         out.push_str(&skill_tool::instructions(skill, None));
     }
     out
+}
+
+/// One line of the index: the name and the description cut short.
+fn push_index_line(out: &mut String, skill: &Skill) {
+    out.push('\n');
+    out.push_str(&skill.def.name);
+    out.push_str(": ");
+    out.push_str(&text::first_line_at_word_unmarked(
+        &skill.def.description,
+        INDEX_DESCRIPTION_CHARS,
+    ));
 }
 
 /// Skills a small local window's index lists with a description; the rest by name only.
@@ -64,13 +69,7 @@ pub fn compact_section(skills: &[Skill]) -> String {
     let mut out =
         "\n\nSkills (load one with `skill` before a task it covers and follow it):".to_owned();
     for skill in ready.iter().take(COMPACT_INDEX_SKILLS) {
-        out.push('\n');
-        out.push_str(&skill.def.name);
-        out.push_str(": ");
-        out.push_str(&text::first_line_at_word_unmarked(
-            &skill.def.description,
-            INDEX_DESCRIPTION_CHARS,
-        ));
+        push_index_line(&mut out, skill);
     }
     let rest: Vec<&str> = ready
         .iter()
