@@ -3,7 +3,7 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import type { EffectiveProvider } from "../generated/protocol";
 import { mockApi, ok } from "../test/mockApi";
-import { ChatEmpty, EXAMPLE_PROMPTS } from "./ChatEmpty";
+import { CHAT_ONLY_PROMPTS, ChatEmpty, EXAMPLE_PROMPTS } from "./ChatEmpty";
 
 const smol: EffectiveProvider = {
   name: "local",
@@ -29,8 +29,9 @@ describe("ChatEmpty", () => {
     expect(link).toHaveAttribute("href", "#/settings");
     // Without tools, the greeting does not promise files and commands.
     expect(screen.queryByText(/can read and edit files/)).toBeNull();
-    // The examples are still there to pick.
-    expect(screen.getAllByRole("button")).toHaveLength(EXAMPLE_PROMPTS.length);
+    // The examples offered need no tools: nothing the model cannot do.
+    const offered = screen.getAllByRole("button").map((b) => b.textContent);
+    expect(offered).toEqual(CHAT_ONLY_PROMPTS);
     expect(calls).toHaveLength(1);
   });
 
@@ -44,6 +45,7 @@ describe("ChatEmpty", () => {
     expect(notice).toHaveTextContent("For stronger answers, add a provider in Settings.");
     expect(notice).not.toHaveTextContent("not use files");
     expect(screen.getByText(/can read and edit files/)).toBeInTheDocument();
+    expect(screen.getAllByRole("button").map((b) => b.textContent)).toEqual(EXAMPLE_PROMPTS);
   });
 
   it("says nothing about models when a provider is configured, or when the daemon cannot tell", async () => {
@@ -69,7 +71,7 @@ describe("ChatEmpty", () => {
     const onPick = vi.fn();
     render(<ChatEmpty onPick={onPick} />);
     expect(await screen.findByTestId("local-model-notice")).toHaveTextContent("通义千问-小 answers here.");
-    await userEvent.click(screen.getByRole("button", { name: EXAMPLE_PROMPTS[0]! }));
-    expect(onPick).toHaveBeenCalledWith(EXAMPLE_PROMPTS[0]);
+    await userEvent.click(screen.getByRole("button", { name: CHAT_ONLY_PROMPTS[0]! }));
+    expect(onPick).toHaveBeenCalledWith(CHAT_ONLY_PROMPTS[0]);
   });
 });

@@ -13,6 +13,13 @@ export const EXAMPLE_PROMPTS = [
   "Write a Python script that renames photos by their date",
 ];
 
+/** For a model that can only chat: nothing that needs files, commands or the web. */
+export const CHAT_ONLY_PROMPTS = [
+  "Explain what a GGUF file is in two sentences",
+  "Suggest a name for a pet lobster",
+  "Rewrite this more politely: send me the report now",
+];
+
 export function ChatEmpty({ onPick }: { onPick: (prompt: string) => void }) {
   const local = useLocalDefault();
   return (
@@ -29,7 +36,7 @@ export function ChatEmpty({ onPick }: { onPick: (prompt: string) => void }) {
       )}
       {local && <LocalModelNotice provider={local} />}
       <div className="examples">
-        {EXAMPLE_PROMPTS.map((p) => (
+        {(local && !local.tools ? CHAT_ONLY_PROMPTS : EXAMPLE_PROMPTS).map((p) => (
           <button key={p} type="button" className="example" onClick={() => onPick(p)}>
             {p}
           </button>
