@@ -44,15 +44,24 @@ pub async fn doctor(global: &Global) -> anyhow::Result<ExitCode> {
     let mut healthy = secrets_report(&settings);
     for (index, endpoint) in settings.providers.iter().enumerate() {
         let role = if index == 0 { "provider" } else { "fallback" };
-        println!(
-            "{role:<11} {} ({:?}) {} model {} key {}",
-            endpoint.name,
-            endpoint.dialect,
-            endpoint.base_url,
-            endpoint.model,
-            redact(endpoint.api_key.as_deref())
-        );
+        let local = endpoint.dialect == provider::Dialect::Local;
+        if local {
+            println!(
+                "{role:<11} {} (in this process, offline) model {} file {}",
+                endpoint.name, endpoint.model, endpoint.base_url,
+            );
+        } else {
+            println!(
+                "{role:<11} {} ({:?}) {} model {} key {}",
+                endpoint.name,
+                endpoint.dialect,
+                endpoint.base_url,
+                endpoint.model,
+                redact(endpoint.api_key.as_deref())
+            );
+        }
         match provider::probe(endpoint).await {
+            Ok(_) if local => println!("            ✓ the model file is a readable GGUF"),
             Ok(took) => println!("            ✓ answers ({} ms)", took.as_millis()),
             Err(e) => {
                 healthy = false;

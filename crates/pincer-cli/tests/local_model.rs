@@ -80,6 +80,14 @@ fn a_fresh_home_with_the_default_model_answers_offline_and_says_so_once() {
         "{usage}"
     );
     assert!(usage["usage"].get("estimated").is_none(), "{usage}");
+    let doctor = pincer(home.path(), &["doctor"]).output().unwrap();
+    let said = text(&doctor.stdout);
+    assert!(
+        said.contains("local (in this process, offline) model smollm2-135m-instruct")
+            && said.contains("✓ the model file is a readable GGUF")
+            && !said.contains("key not set"),
+        "{said}"
+    );
 }
 
 #[test]
