@@ -3,7 +3,7 @@
 # nightly toolchain is installed (cargo-fuzz itself is installed into a cache outside the
 # clone when missing), property tests over the same entry points otherwise. Says which ran.
 #
-#   scripts/fuzz.sh [SECONDS_PER_TARGET]    default 24: five targets, two minutes in all
+#   scripts/fuzz.sh [SECONDS_PER_TARGET]    default 24: seven targets, under three minutes in all
 #
 # New inputs found on the way go to a scratch folder, not into the committed corpus; a
 # crash stops the run and says how to keep its input as a regression test.
@@ -12,7 +12,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 cd "$PINCER_ROOT"
 
 secs=${1:-${PINCER_FUZZ_SECONDS:-24}}
-targets=(sse provider_error tool_arguments skill_md ws_message)
+targets=(sse provider_error tool_arguments skill_md ws_message local_output gguf_header)
 cache="${XDG_CACHE_HOME:-$HOME/.cache}/pincer/cargo-fuzz"
 target_dir="${CARGO_TARGET_DIR:-$PINCER_ROOT/target}/fuzz"
 

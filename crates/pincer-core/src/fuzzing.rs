@@ -27,6 +27,8 @@ pub const TARGETS: &[(&str, Target)] = &[
     ("provider_error", provider_error),
     ("tool_arguments", tool_arguments),
     ("skill_md", skill_md),
+    ("local_output", local_output),
+    ("gguf_header", gguf_header),
 ];
 
 /// The SSE parser: a body fed in the pieces the first byte picks must give the same events
@@ -181,6 +183,50 @@ pub fn skill_md(data: &[u8]) {
     }
 }
 
+/// A local model's output (`local::output`): fed in the pieces the first byte picks, the
+/// parser gives the same text, reasoning and tool calls as fed at once.
+pub fn local_output(data: &[u8]) {
+    let Some((&split, body)) = data.split_first() else {
+        return;
+    };
+    let text = String::from_utf8_lossy(body);
+    let tools = split & 0x80 != 0;
+    let whole = parse_output(&[text.as_ref()], tools);
+    let size = usize::from(split % 16) + 1;
+    let chars: Vec<char> = text.chars().collect();
+    let pieces: Vec<String> = chars.chunks(size).map(|c| c.iter().collect()).collect();
+    let pieces: Vec<&str> = pieces.iter().map(String::as_str).collect();
+    assert_eq!(
+        whole,
+        parse_output(&pieces, tools),
+        "pieces of {size} characters change the output"
+    );
+}
+
+/// The events for `pieces`, runs of text and of reasoning merged.
+fn parse_output(pieces: &[&str], tools: bool) -> Vec<crate::model::StreamEvent> {
+    use crate::model::StreamEvent;
+    let mut parser = crate::local::output::OutputParser::new(tools);
+    let mut events: Vec<StreamEvent> = pieces.iter().flat_map(|p| parser.push(p)).collect();
+    events.extend(parser.finish());
+    let mut merged: Vec<StreamEvent> = Vec::new();
+    for event in events {
+        match (merged.last_mut(), event) {
+            (Some(StreamEvent::TextDelta(a)), StreamEvent::TextDelta(b))
+            | (Some(StreamEvent::ReasoningDelta(a)), StreamEvent::ReasoningDelta(b)) => {
+                a.push_str(&b);
+            }
+            (_, event) => merged.push(event),
+        }
+    }
+    merged
+}
+
+/// A GGUF file's header (`local::gguf`), as `pincer model add` reads a downloaded file.
+pub fn gguf_header(data: &[u8]) {
+    let _ = crate::local::gguf::parse_bytes(data);
+}
+
 #[cfg(test)]
 mod tests {
     use std::path::{Path, PathBuf};
@@ -331,6 +377,30 @@ mod tests {
         #[test]
         fn skill_files_never_panic(data in skill_file()) {
             skill_md(&data);
+        }
+
+        #[test]
+        fn local_output_parses_the_same_in_any_pieces(
+            pick in any::<u8>(),
+            parts in proptest::collection::vec(
+                prop_oneof![
+                    Just("<tool_call>"), Just("</tool_call>"), Just("<think>"), Just("</think>"),
+                    Just("{\"name\": \"ls\", \"arguments\": {}}"), Just("<"), Just("\n"),
+                    Just("杭州"), Just("text "),
+                ],
+                0..12,
+            ),
+        ) {
+            let mut data = vec![pick];
+            data.extend(parts.concat().into_bytes());
+            local_output(&data);
+        }
+
+        #[test]
+        fn gguf_headers_never_panic(data in proptest::collection::vec(any::<u8>(), 0..256)) {
+            let mut bytes = b"GGUF\x03\0\0\0".to_vec();
+            bytes.extend(data);
+            gguf_header(&bytes);
         }
     }
 }

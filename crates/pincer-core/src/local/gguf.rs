@@ -78,6 +78,12 @@ pub fn read_info(path: &Path) -> Result<GgufInfo, GgufError> {
     })
 }
 
+/// Parses a header from memory; for the fuzz target. `Err` holds why it was refused.
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) fn parse_bytes(bytes: &[u8]) -> Result<GgufInfo, String> {
+    parse(bytes).map_err(|e| format!("{e:?}"))
+}
+
 #[derive(Debug)]
 enum ParseError {
     Io(io::Error),
