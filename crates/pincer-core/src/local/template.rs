@@ -214,6 +214,16 @@ mod tests {
         }
     }
 
+    /// A user asks, the model calls `read_file`, the tool answers.
+    fn read_call_conversation() -> Vec<Message> {
+        let call = ToolCall::from_provider("c1", "read_file", r#"{"path":"a.txt"}"#);
+        vec![
+            Message::user("read a.txt"),
+            Message::assistant("", vec![call]),
+            Message::tool_result("c1", "hello", false),
+        ]
+    }
+
     #[test]
     fn chatml_renders_system_user_and_the_open_assistant_turn() {
         let template = ChatTemplate::new(SMOLLM2, "<|im_start|>", "<|im_end|>").unwrap();
@@ -230,16 +240,8 @@ mod tests {
     #[test]
     fn a_template_without_tools_sees_calls_and_results_as_text() {
         let template = ChatTemplate::new(SMOLLM2, "", "").unwrap();
-        let call = ToolCall::from_provider("c1", "read_file", r#"{"path":"a.txt"}"#);
         let prompt = template
-            .render(&request(
-                vec![
-                    Message::user("read a.txt"),
-                    Message::assistant("", vec![call]),
-                    Message::tool_result("c1", "hello", false),
-                ],
-                vec![],
-            ))
+            .render(&request(read_call_conversation(), vec![]))
             .unwrap();
         assert!(
             prompt.contains("<tool_call>\n{")
@@ -264,16 +266,8 @@ mod tests {
             description: "Read a <file>".to_owned(),
             parameters: json!({"type": "object", "properties": {"path": {"type": "string"}}}),
         }];
-        let call = ToolCall::from_provider("c1", "read_file", r#"{"path":"a.txt"}"#);
         let prompt = template
-            .render(&request(
-                vec![
-                    Message::user("read a.txt"),
-                    Message::assistant("", vec![call]),
-                    Message::tool_result("c1", "hello", false),
-                ],
-                tools,
-            ))
+            .render(&request(read_call_conversation(), tools))
             .unwrap();
         assert!(
             prompt.starts_with("<|im_start|>system\nBe brief.\n\n# Tools"),
