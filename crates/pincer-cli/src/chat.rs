@@ -49,9 +49,9 @@ pub async fn chat(global: &Global, args: ChatArgs) -> anyhow::Result<ExitCode> {
     let mut input = Input::stdin();
     let mut renderer = Renderer::new();
     eprintln!("pincer chat — {provider} — session {id}\n{HELP}");
-    if let (EngineLink::Local(_), Some(note)) = (engine, crate::hints::local_model_note(&settings))
-    {
-        eprintln!("({note})");
+    // Attached to a daemon, its data home's settings say the same.
+    if let Some(note) = crate::hints::local_model_note(&settings) {
+        eprintln!("{note}");
     }
     loop {
         eprint!("\n› ");

@@ -37,9 +37,9 @@ pub fn local_model_note(settings: &pincer_core::config::Settings) -> Option<Stri
     let first = settings.providers.first()?;
     (first.dialect == pincer_core::provider::Dialect::Local).then(|| {
         format!(
-            "answering with the local model {}, offline on this computer (nothing leaves it); \
-             for stronger answers add a provider in Settings or with PINCER_PROVIDER / a vendor \
-             key, or `pincer model pull qwen3-4b` (see `pincer model list`)",
+            "answering with the local model {}, offline on this computer: nothing leaves it. \
+             For stronger answers add a provider in Settings or with PINCER_PROVIDER / a vendor \
+             key, or run `pincer model pull qwen3-4b` (see `pincer model list`).",
             for_terminal_line(&first.model)
         )
     })
