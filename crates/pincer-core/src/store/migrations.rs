@@ -111,6 +111,76 @@ CREATE INDEX web_sessions_by_cookie ON web_sessions(cookie_hash);
 -- (`skill:NAME@KEY/TOOL`); the old ones grant nothing and go.
 DELETE FROM approvals WHERE pattern LIKE 'skill:%' AND pattern NOT LIKE 'skill:%@%';
 "#,
+    r#"
+-- Long-term memory: facts and preferences with where they came from; every change kept in
+-- memory_history so it can be undone. Searchable, like the stored messages, through two
+-- FTS5 indexes each (see store/search_terms.rs): trigram for 3+ characters in any script,
+-- and a word index whose text pincer_terms() writes (CJK characters and pairs as tokens).
+CREATE TABLE memories (
+    id             INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid            TEXT NOT NULL UNIQUE,
+    content        TEXT NOT NULL,
+    content_hash   TEXT NOT NULL,
+    kind           TEXT NOT NULL DEFAULT 'fact',
+    scope          TEXT NOT NULL DEFAULT 'global',
+    source_session TEXT,
+    source_message INTEGER,
+    provenance     TEXT NOT NULL CHECK (provenance IN ('user', 'agent', 'tool', 'untrusted')),
+    created_at     TEXT NOT NULL,
+    updated_at     TEXT NOT NULL,
+    last_recalled  TEXT,
+    pinned         INTEGER NOT NULL DEFAULT 0,
+    superseded_by  INTEGER REFERENCES memories(id),
+    forgotten_at   TEXT
+);
+CREATE INDEX memories_by_hash ON memories(scope, content_hash);
+CREATE TABLE memory_history (
+    id        INTEGER PRIMARY KEY AUTOINCREMENT,
+    memory_id INTEGER NOT NULL REFERENCES memories(id) ON DELETE CASCADE,
+    action    TEXT NOT NULL,
+    before    TEXT,
+    after     TEXT,
+    at        TEXT NOT NULL
+);
+CREATE INDEX memory_history_by_memory ON memory_history(memory_id, id);
+
+CREATE VIRTUAL TABLE memories_tri USING fts5(content, content='memories', content_rowid='id', tokenize='trigram');
+CREATE VIRTUAL TABLE memories_words USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER memories_fts_insert AFTER INSERT ON memories BEGIN
+    INSERT INTO memories_tri(rowid, content) VALUES (new.id, new.content);
+    INSERT INTO memories_words(rowid, terms) VALUES (new.id, pincer_terms(new.content));
+END;
+CREATE TRIGGER memories_fts_delete AFTER DELETE ON memories BEGIN
+    INSERT INTO memories_tri(memories_tri, rowid, content) VALUES ('delete', old.id, old.content);
+    DELETE FROM memories_words WHERE rowid = old.id;
+END;
+CREATE TRIGGER memories_fts_update AFTER UPDATE OF content ON memories BEGIN
+    INSERT INTO memories_tri(memories_tri, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO memories_tri(rowid, content) VALUES (new.id, new.content);
+    DELETE FROM memories_words WHERE rowid = old.id;
+    INSERT INTO memories_words(rowid, terms) VALUES (new.id, pincer_terms(new.content));
+END;
+
+CREATE VIRTUAL TABLE messages_tri USING fts5(content, content='messages', content_rowid='id', tokenize='trigram');
+CREATE VIRTUAL TABLE messages_words USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+    INSERT INTO messages_tri(rowid, content) VALUES (new.id, new.content);
+    INSERT INTO messages_words(rowid, terms) VALUES (new.id, pincer_terms(new.content));
+END;
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+    INSERT INTO messages_tri(messages_tri, rowid, content) VALUES ('delete', old.id, old.content);
+    DELETE FROM messages_words WHERE rowid = old.id;
+END;
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+    INSERT INTO messages_tri(messages_tri, rowid, content) VALUES ('delete', old.id, old.content);
+    INSERT INTO messages_tri(rowid, content) VALUES (new.id, new.content);
+    DELETE FROM messages_words WHERE rowid = old.id;
+    INSERT INTO messages_words(rowid, terms) VALUES (new.id, pincer_terms(new.content));
+END;
+-- The conversations stored before this version become searchable too.
+INSERT INTO messages_tri(messages_tri) VALUES ('rebuild');
+INSERT INTO messages_words(rowid, terms) SELECT id, pincer_terms(content) FROM messages;
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

@@ -11,13 +11,16 @@ use rusqlite::Connection;
 
 mod audit;
 mod grants;
+mod memory;
 mod messages;
 mod migrations;
+pub mod search_terms;
 mod turns;
 mod usage;
 mod web_sessions;
 
 pub use audit::AuditRecord;
+pub use memory::{Memory, MessageHit, NewMemory, Provenance, Saved};
 pub use messages::{SessionSummary, StoredMessage, new_session_id};
 pub use turns::{ClosedTurn, STOPPED_BEFORE_THE_END, TurnOutcome, TurnRecord};
 pub use usage::{UsageBucket, UsageRecord, UsageRow, UsageSlice, UsageSummary, UsageTotals};
@@ -93,6 +96,14 @@ impl Store {
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
+        // The word index's text, computed by the FTS triggers on every write.
+        conn.create_scalar_function(
+            "pincer_terms",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_UTF8
+                | rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |ctx| Ok(search_terms::index_terms(&ctx.get::<String>(0)?)),
+        )?;
         migrations::apply(&mut conn, path)?;
         Ok(Self {
             conn: Mutex::new(conn),

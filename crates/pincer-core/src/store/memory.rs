@@ -1,0 +1,501 @@
+//! Long-term memories: saving (an identical fact in the same scope is a no-op), reading,
+//! forgetting with history, and searching memories and stored messages through the same
+//! CJK-aware full-text path (`search_terms`).
+
+use rusqlite::{OptionalExtension, params};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use super::search_terms::SearchQuery;
+use super::{Store, StoreError, now};
+
+/// Who a memory's text came from; recall marks all of it as data, and untrusted text (web
+/// pages, files, other people) never gains authority.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Provenance {
+    User,
+    Agent,
+    Tool,
+    Untrusted,
+}
+
+impl Provenance {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Provenance::User => "user",
+            Provenance::Agent => "agent",
+            Provenance::Tool => "tool",
+            Provenance::Untrusted => "untrusted",
+        }
+    }
+
+    fn parse(text: &str) -> Provenance {
+        match text {
+            "user" => Provenance::User,
+            "agent" => Provenance::Agent,
+            "tool" => Provenance::Tool,
+            _ => Provenance::Untrusted,
+        }
+    }
+}
+
+/// A memory to save.
+#[derive(Debug, Clone)]
+pub struct NewMemory {
+    pub content: String,
+    /// e.g. `fact`, `preference`.
+    pub kind: String,
+    /// `global`, `contact:<id>` or `chat:<id>`.
+    pub scope: String,
+    pub source_session: Option<String>,
+    pub source_message: Option<i64>,
+    pub provenance: Provenance,
+}
+
+/// A stored memory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Memory {
+    /// Our id, `mem-…`.
+    pub id: String,
+    pub content: String,
+    pub kind: String,
+    pub scope: String,
+    pub source_session: Option<String>,
+    pub source_message: Option<i64>,
+    pub provenance: Provenance,
+    pub created_at: String,
+    pub updated_at: String,
+    pub last_recalled: Option<String>,
+    pub pinned: bool,
+    /// The memory that replaced this one, if any.
+    pub superseded_by: Option<String>,
+    pub forgotten: bool,
+}
+
+/// What saving did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Saved {
+    Created(Memory),
+    /// The same fact was already stored in that scope: nothing was written.
+    Duplicate(Memory),
+}
+
+/// A stored message that matches a search.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MessageHit {
+    pub message_id: i64,
+    pub session_id: String,
+    pub role: String,
+    pub content: String,
+    pub created_at: String,
+}
+
+/// How many candidates each index gives before the two are combined.
+const CANDIDATES: usize = 500;
+
+const MEMORY_COLUMNS: &str =
+    "m.uid, m.content, m.kind, m.scope, m.source_session, m.source_message,
+     m.provenance, m.created_at, m.updated_at, m.last_recalled, m.pinned,
+     (SELECT s.uid FROM memories s WHERE s.id = m.superseded_by), m.forgotten_at IS NOT NULL";
+
+fn memory_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Memory> {
+    Ok(Memory {
+        id: row.get(0)?,
+        content: row.get(1)?,
+        kind: row.get(2)?,
+        scope: row.get(3)?,
+        source_session: row.get(4)?,
+        source_message: row.get(5)?,
+        provenance: Provenance::parse(&row.get::<_, String>(6)?),
+        created_at: row.get(7)?,
+        updated_at: row.get(8)?,
+        last_recalled: row.get(9)?,
+        pinned: row.get(10)?,
+        superseded_by: row.get(11)?,
+        forgotten: row.get(12)?,
+    })
+}
+
+/// What makes two facts the same: case, spacing and trailing punctuation aside.
+fn content_hash(content: &str) -> String {
+    let normalized: String = content
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .trim_end_matches(['.', '。', '!', '！'])
+        .to_lowercase();
+    let digest = Sha256::digest(normalized.as_bytes());
+    digest.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+impl Store {
+    /// Saves a memory, unless the same fact is already remembered in that scope.
+    pub fn save_memory(&self, new: &NewMemory) -> Result<Saved, StoreError> {
+        let hash = content_hash(&new.content);
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let existing = tx
+            .query_row(
+                &format!(
+                    "SELECT {MEMORY_COLUMNS} FROM memories m
+                     WHERE m.scope = ?1 AND m.content_hash = ?2 AND m.forgotten_at IS NULL
+                       AND m.superseded_by IS NULL"
+                ),
+                params![new.scope, hash],
+                memory_row,
+            )
+            .optional()?;
+        if let Some(memory) = existing {
+            return Ok(Saved::Duplicate(memory));
+        }
+        let uid = format!("mem-{}", uuid::Uuid::new_v4().simple());
+        let at = now();
+        tx.execute(
+            "INSERT INTO memories (uid, content, content_hash, kind, scope, source_session,
+                                   source_message, provenance, created_at, updated_at)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?9)",
+            params![
+                uid,
+                new.content,
+                hash,
+                new.kind,
+                new.scope,
+                new.source_session,
+                new.source_message,
+                new.provenance.as_str(),
+                at
+            ],
+        )?;
+        let id = tx.last_insert_rowid();
+        tx.execute(
+            "INSERT INTO memory_history (memory_id, action, before, after, at)
+             VALUES (?1, 'create', NULL, ?2, ?3)",
+            params![id, new.content, at],
+        )?;
+        let memory = tx.query_row(
+            &format!("SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.id = ?1"),
+            params![id],
+            memory_row,
+        )?;
+        tx.commit()?;
+        Ok(Saved::Created(memory))
+    }
+
+    /// The memory with our id `uid`.
+    pub fn memory(&self, uid: &str) -> Result<Option<Memory>, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                &format!("SELECT {MEMORY_COLUMNS} FROM memories m WHERE m.uid = ?1"),
+                params![uid],
+                memory_row,
+            )
+            .optional()?)
+    }
+
+    /// Takes a memory out of recall and search; it stays in history. False if there is no
+    /// such memory or it was already forgotten.
+    pub fn forget_memory(&self, uid: &str) -> Result<bool, StoreError> {
+        let mut conn = self.conn();
+        let tx = conn.transaction()?;
+        let at = now();
+        let changed = tx.execute(
+            "UPDATE memories SET forgotten_at = ?2, updated_at = ?2
+             WHERE uid = ?1 AND forgotten_at IS NULL",
+            params![uid, at],
+        )?;
+        if changed > 0 {
+            tx.execute(
+                "INSERT INTO memory_history (memory_id, action, before, after, at)
+                 SELECT id, 'forget', content, NULL, ?2 FROM memories WHERE uid = ?1",
+                params![uid, at],
+            )?;
+        }
+        tx.commit()?;
+        Ok(changed > 0)
+    }
+
+    /// Memories matching `query` (any text: see `search_terms`), best first; forgotten and
+    /// superseded ones left out; only `scope` when given.
+    pub fn search_memories(
+        &self,
+        query: &str,
+        scope: Option<&str>,
+        limit: usize,
+    ) -> Result<Vec<Memory>, StoreError> {
+        let conn = self.conn();
+        let Some(ids) = matching_ids(&conn, "memories", query)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = conn.prepare(&format!(
+            "SELECT {MEMORY_COLUMNS} FROM memories m
+             WHERE m.id = ?1 AND m.forgotten_at IS NULL AND m.superseded_by IS NULL
+               AND (?2 IS NULL OR m.scope = ?2)"
+        ))?;
+        let mut found = Vec::new();
+        for id in ids {
+            if let Some(memory) = stmt.query_row(params![id, scope], memory_row).optional()? {
+                found.push(memory);
+                if found.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+
+    /// Stored user and assistant messages matching `query`, best first.
+    pub fn search_messages(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<MessageHit>, StoreError> {
+        let conn = self.conn();
+        let Some(ids) = matching_ids(&conn, "messages", query)? else {
+            return Ok(Vec::new());
+        };
+        let mut stmt = conn.prepare(
+            "SELECT id, session_id, role, content, created_at FROM messages
+             WHERE id = ?1 AND role != 'tool'",
+        )?;
+        let mut found = Vec::new();
+        for id in ids {
+            let hit = stmt
+                .query_row(params![id], |row| {
+                    Ok(MessageHit {
+                        message_id: row.get(0)?,
+                        session_id: row.get(1)?,
+                        role: row.get(2)?,
+                        content: row.get(3)?,
+                        created_at: row.get(4)?,
+                    })
+                })
+                .optional()?;
+            if let Some(hit) = hit {
+                found.push(hit);
+                if found.len() == limit {
+                    break;
+                }
+            }
+        }
+        Ok(found)
+    }
+}
+
+/// The rowids of `table` (`memories` or `messages`) matching `query`, best first; `None`
+/// when the query has nothing to search for. Each index answers the parts it can find;
+/// a row must match both when both are asked.
+fn matching_ids(
+    conn: &rusqlite::Connection,
+    table: &str,
+    query: &str,
+) -> Result<Option<Vec<i64>>, StoreError> {
+    let Some(parsed) = SearchQuery::parse(query) else {
+        return Ok(None);
+    };
+    let ranked = |index: &str, expr: &str| -> Result<Vec<i64>, StoreError> {
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT rowid FROM {table}_{index} WHERE {table}_{index} MATCH ?1 ORDER BY rank LIMIT ?2"
+        ))?;
+        let rows = stmt.query_map(params![expr, CANDIDATES as i64], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    };
+    let trigram = parsed
+        .trigram
+        .as_deref()
+        .map(|e| ranked("tri", e))
+        .transpose()?;
+    let words = parsed
+        .words
+        .as_deref()
+        .map(|e| ranked("words", e))
+        .transpose()?;
+    Ok(Some(match (trigram, words) {
+        (Some(t), Some(w)) => {
+            let in_words: std::collections::HashSet<i64> = w.into_iter().collect();
+            t.into_iter().filter(|id| in_words.contains(id)).collect()
+        }
+        (Some(only), None) | (None, Some(only)) => only,
+        (None, None) => Vec::new(),
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Message;
+
+    fn fact(content: &str) -> NewMemory {
+        NewMemory {
+            content: content.to_owned(),
+            kind: "fact".to_owned(),
+            scope: "global".to_owned(),
+            source_session: None,
+            source_message: None,
+            provenance: Provenance::User,
+        }
+    }
+
+    fn found(store: &Store, query: &str) -> Vec<String> {
+        store
+            .search_memories(query, None, 5)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.content)
+            .collect()
+    }
+
+    #[test]
+    fn cjk_memories_are_found_by_one_two_and_longer_queries() {
+        let store = Store::in_memory().unwrap();
+        for text in [
+            "我每周六去杭州西湖散步",
+            "パスポートは机の引き出しにある",
+            "여권은 서랍에 있어요",
+            "my passport number is in ~/docs/id.pdf",
+            "上海的天气很热",
+        ] {
+            store.save_memory(&fact(text)).unwrap();
+        }
+        for (query, expected) in [
+            ("湖", "我每周六去杭州西湖散步"),
+            ("西湖", "我每周六去杭州西湖散步"),
+            ("杭州西湖", "我每周六去杭州西湖散步"),
+            ("周六 散步", "我每周六去杭州西湖散步"),
+            ("机", "パスポートは机の引き出しにある"),
+            ("パスポート", "パスポートは机の引き出しにある"),
+            ("서랍", "여권은 서랍에 있어요"),
+            ("passport", "my passport number is in ~/docs/id.pdf"),
+            ("PASS", "my passport number is in ~/docs/id.pdf"),
+            ("id.pdf", "my passport number is in ~/docs/id.pdf"),
+        ] {
+            assert_eq!(
+                found(&store, query),
+                vec![expected.to_owned()],
+                "query {query:?}"
+            );
+        }
+        assert!(found(&store, "北京").is_empty());
+    }
+
+    #[test]
+    fn any_text_is_a_query_and_never_an_error() {
+        let store = Store::in_memory().unwrap();
+        store
+            .save_memory(&fact("the point is at 37.759, -122.4"))
+            .unwrap();
+        for query in [
+            "\"37.759",
+            "NEAR(",
+            "*",
+            "\"",
+            "((",
+            "AND OR",
+            "NOT",
+            "a\"b",
+            "-",
+            "^",
+            "{}",
+            "col:value",
+            "",
+            "   ",
+            "'; DROP TABLE memories; --",
+        ] {
+            store.search_memories(query, None, 5).unwrap();
+            store.search_messages(query, 5).unwrap();
+        }
+        assert_eq!(
+            found(&store, "\"37.759"),
+            vec!["the point is at 37.759, -122.4"]
+        );
+    }
+
+    #[test]
+    fn the_same_fact_twice_is_one_memory_and_forgetting_takes_it_out_of_search() {
+        let store = Store::in_memory().unwrap();
+        let Saved::Created(first) = store.save_memory(&fact("I like green tea.")).unwrap() else {
+            panic!("first save creates")
+        };
+        let again = store.save_memory(&fact("i like  green tea")).unwrap();
+        assert_eq!(again, Saved::Duplicate(first.clone()));
+        let mut other_scope = fact("I like green tea.");
+        other_scope.scope = "contact:ana".to_owned();
+        assert!(matches!(
+            store.save_memory(&other_scope).unwrap(),
+            Saved::Created(_)
+        ));
+        assert_eq!(
+            store
+                .search_memories("green", Some("global"), 5)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(store.forget_memory(&first.id).unwrap());
+        assert!(!store.forget_memory(&first.id).unwrap());
+        assert!(
+            store
+                .search_memories("green", Some("global"), 5)
+                .unwrap()
+                .is_empty()
+        );
+        assert!(store.memory(&first.id).unwrap().unwrap().forgotten);
+    }
+
+    #[test]
+    fn stored_messages_are_searchable_the_same_way_and_tool_output_is_not() {
+        let store = Store::in_memory().unwrap();
+        store.ensure_session("s1").unwrap();
+        store
+            .append_message("s1", "t1", &Message::user("我们决定下个月去西湖"))
+            .unwrap();
+        store
+            .append_message(
+                "s1",
+                "t1",
+                &Message::tool_result("c1", "西湖 tool output", false),
+            )
+            .unwrap();
+        let hits = store.search_messages("西湖", 5).unwrap();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].session_id, "s1");
+        assert_eq!(hits[0].role, "user");
+        assert_eq!(store.search_messages("下个月", 5).unwrap().len(), 1);
+    }
+
+    #[test]
+    fn conversations_stored_before_the_search_index_existed_become_searchable() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("pincer.db");
+        {
+            // A database as the build before this schema left it, with a conversation.
+            let mut conn = rusqlite::Connection::open(&path).unwrap();
+            let migrations = super::super::migrations::MIGRATIONS;
+            let before = migrations.len() - 1;
+            let tx = conn.transaction().unwrap();
+            for sql in &migrations[..before] {
+                tx.execute_batch(sql).unwrap();
+            }
+            tx.pragma_update(None, "user_version", before as i64)
+                .unwrap();
+            tx.execute(
+                "INSERT INTO sessions (id, created_at, updated_at) VALUES ('old', 'x', 'x')",
+                [],
+            )
+            .unwrap();
+            tx.execute(
+                "INSERT INTO messages (session_id, turn_id, role, content, created_at)
+                 VALUES ('old', 't', 'user', '上个月我们决定去西湖', 'x')",
+                [],
+            )
+            .unwrap();
+            tx.commit().unwrap();
+        }
+        let store = Store::open(&path).unwrap();
+        let hits = store.search_messages("西湖", 5).unwrap();
+        assert_eq!(hits.len(), 1, "{hits:?}");
+        assert_eq!(hits[0].session_id, "old");
+        assert_eq!(store.search_messages("上个月", 5).unwrap().len(), 1);
+    }
+}
