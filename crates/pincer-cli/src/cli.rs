@@ -52,6 +52,35 @@ pub enum Command {
     Skills(SkillsArgs),
     /// Local models: list them, register a GGUF file, download a known one, pick the default.
     Model(ModelArgs),
+    /// Search what Pincer remembers and past conversations.
+    Memory(MemoryArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct MemoryArgs {
+    #[command(subcommand)]
+    pub command: MemoryCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MemoryCommand {
+    /// Memories and past messages matching QUERY (any language; 1-character Chinese,
+    /// Japanese and Korean queries too), best first.
+    Search {
+        query: String,
+        /// At most this many of each.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Print JSON: `{"memories": [...], "messages": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// One memory, with where it came from.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

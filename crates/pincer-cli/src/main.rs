@@ -14,6 +14,7 @@ mod hints;
 mod input;
 mod interrupts;
 mod login;
+mod memory;
 mod models;
 mod render;
 mod run;
@@ -58,6 +59,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logout(_) => login::logout_all(&global).await,
         Command::Skills(args) => skills::skills(&global, args).await,
         Command::Model(args) => models::models(&global, args).await,
+        Command::Memory(args) => memory::memory(&global, args),
     }
 }
 

@@ -527,3 +527,36 @@ fn chat_streams_answers_and_handles_its_commands() {
     let sessions: Value = serde_json::from_slice(&sessions.stdout).unwrap();
     assert_eq!(sessions.as_array().unwrap().len(), 2);
 }
+
+#[test]
+fn memory_search_finds_past_conversations_by_one_chinese_character_and_any_text() {
+    let llm = ScriptedLlm::start_in_background();
+    llm.push(Reply::text("好的，我记住了：下个月去杭州西湖。"));
+    let home = Home::new(&llm, "openai");
+    let out = home.run(&["run", "我们决定下个月去西湖散步"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    for query in ["湖", "西湖", "杭州西湖", "下个月"] {
+        let out = home.run(&["memory", "search", query, "--json"]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let messages = found["messages"].as_array().unwrap();
+        assert!(!messages.is_empty(), "{query}: {found}");
+        assert!(
+            messages
+                .iter()
+                .all(|m| m["content"].as_str().unwrap().contains(query)),
+            "{query}: {found}"
+        );
+    }
+    for hostile in ["\"", "NEAR(", "*", "AND OR"] {
+        let out = home.run(&["memory", "search", hostile]);
+        assert!(out.status.success(), "{hostile}: {}", text(&out.stderr));
+    }
+    let out = home.run(&["memory", "show", "mem-nothing"]);
+    assert!(!out.status.success());
+    assert!(
+        text(&out.stderr).contains("there is no memory"),
+        "{}",
+        text(&out.stderr)
+    );
+}
