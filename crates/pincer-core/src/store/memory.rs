@@ -462,6 +462,20 @@ mod tests {
         assert_eq!(hits[0].session_id, "s1");
         assert_eq!(hits[0].role, "user");
         assert_eq!(store.search_messages("下个月", 5).unwrap().len(), 1);
+        store
+            .conn()
+            .execute_batch("INSERT INTO messages_tri(messages_tri) VALUES ('integrity-check')")
+            .unwrap();
+        // Deleting the session (tool output included) leaves both indexes consistent.
+        assert!(store.delete_session("s1").unwrap());
+        assert!(store.search_messages("西湖", 5).unwrap().is_empty());
+        let conn = store.conn();
+        for index in ["messages_tri", "memories_tri"] {
+            conn.execute_batch(&format!(
+                "INSERT INTO {index}({index}, rank) VALUES ('integrity-check', 1)"
+            ))
+            .unwrap();
+        }
     }
 
     #[test]

@@ -163,23 +163,26 @@ END;
 
 CREATE VIRTUAL TABLE messages_tri USING fts5(content, content='messages', content_rowid='id', tokenize='trigram');
 CREATE VIRTUAL TABLE messages_words USING fts5(terms, content='', contentless_delete=1, tokenize='unicode61 remove_diacritics 2');
-CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages BEGIN
+-- Tool output is not indexed: it is large, and what a turn found is in the answer. The
+-- delete triggers mirror the insert conditions: removing from an external-content index a
+-- row it never held would corrupt it.
+CREATE TRIGGER messages_fts_insert AFTER INSERT ON messages WHEN new.role != 'tool' BEGIN
     INSERT INTO messages_tri(rowid, content) VALUES (new.id, new.content);
     INSERT INTO messages_words(rowid, terms) VALUES (new.id, pincer_terms(new.content));
 END;
-CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages BEGIN
+CREATE TRIGGER messages_fts_delete AFTER DELETE ON messages WHEN old.role != 'tool' BEGIN
     INSERT INTO messages_tri(messages_tri, rowid, content) VALUES ('delete', old.id, old.content);
     DELETE FROM messages_words WHERE rowid = old.id;
 END;
-CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages BEGIN
+CREATE TRIGGER messages_fts_update AFTER UPDATE OF content ON messages WHEN old.role != 'tool' BEGIN
     INSERT INTO messages_tri(messages_tri, rowid, content) VALUES ('delete', old.id, old.content);
     INSERT INTO messages_tri(rowid, content) VALUES (new.id, new.content);
     DELETE FROM messages_words WHERE rowid = old.id;
     INSERT INTO messages_words(rowid, terms) VALUES (new.id, pincer_terms(new.content));
 END;
 -- The conversations stored before this version become searchable too.
-INSERT INTO messages_tri(messages_tri) VALUES ('rebuild');
-INSERT INTO messages_words(rowid, terms) SELECT id, pincer_terms(content) FROM messages;
+INSERT INTO messages_tri(rowid, content) SELECT id, content FROM messages WHERE role != 'tool';
+INSERT INTO messages_words(rowid, terms) SELECT id, pincer_terms(content) FROM messages WHERE role != 'tool';
 "#,
 ];
 
