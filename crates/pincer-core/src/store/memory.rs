@@ -225,7 +225,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<Memory>, StoreError> {
         let conn = self.conn();
-        let Some(ids) = matching_ids(&conn, "memories", query)? else {
+        let Some(ids) = matching_ids(&conn, "memories", query)?.filter(|_| limit > 0) else {
             return Ok(Vec::new());
         };
         let mut stmt = conn.prepare(&format!(
@@ -252,7 +252,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<MessageHit>, StoreError> {
         let conn = self.conn();
-        let Some(ids) = matching_ids(&conn, "messages", query)? else {
+        let Some(ids) = matching_ids(&conn, "messages", query)?.filter(|_| limit > 0) else {
             return Ok(Vec::new());
         };
         let mut stmt = conn.prepare(
@@ -377,6 +377,10 @@ mod tests {
             );
         }
         assert!(found(&store, "北京").is_empty());
+        assert!(
+            store.search_memories("西湖", None, 0).unwrap().is_empty(),
+            "a limit of 0"
+        );
     }
 
     #[test]
