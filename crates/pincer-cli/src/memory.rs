@@ -32,7 +32,7 @@ pub fn memory(global: &Global, args: MemoryArgs) -> anyhow::Result<ExitCode> {
                 println!(
                     "{}  [{} · {}]  {}",
                     memory.id,
-                    memory.scope,
+                    for_terminal_line(&memory.scope),
                     memory.provenance.as_str(),
                     for_terminal_line(&memory.content)
                 );
@@ -46,7 +46,7 @@ pub fn memory(global: &Global, args: MemoryArgs) -> anyhow::Result<ExitCode> {
             for hit in &messages {
                 println!(
                     "  session {}  {}  {}: {}",
-                    hit.session_id,
+                    for_terminal_line(&hit.session_id),
                     hit.created_at,
                     hit.role,
                     for_terminal_line(&excerpt(&hit.content, 160))
@@ -63,12 +63,13 @@ pub fn memory(global: &Global, args: MemoryArgs) -> anyhow::Result<ExitCode> {
             }
             println!("{}", for_terminal(&memory.content));
             println!("id          {}", memory.id);
-            println!("kind        {}", memory.kind);
-            println!("scope       {}", memory.scope);
+            println!("kind        {}", for_terminal_line(&memory.kind));
+            println!("scope       {}", for_terminal_line(&memory.scope));
             println!("written by  {}", memory.provenance.as_str());
             if let Some(session) = &memory.source_session {
                 println!(
-                    "from        session {session}{}",
+                    "from        session {}{}",
+                    for_terminal_line(session),
                     memory
                         .source_message
                         .map(|m| format!(", message {m}"))

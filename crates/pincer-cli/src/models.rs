@@ -62,7 +62,7 @@ fn finish(registry: &Registry, model: &LocalModel, default: bool) -> anyhow::Res
         "{}  {}  {}",
         for_terminal_line(&model.name),
         size(model.size),
-        model.path.display()
+        for_terminal_line(&model.path.display().to_string())
     );
     if model.default {
         println!("it is the default: Pincer answers with it when no provider is configured");
@@ -100,7 +100,7 @@ fn list(registry: &Registry, json: bool) -> anyhow::Result<()> {
             "{mark} {:<28} {:>8}  {detail}  {}",
             for_terminal_line(&model.name),
             size(model.size),
-            model.path.display()
+            for_terminal_line(&model.path.display().to_string())
         );
     }
     if models.iter().any(|m| m.default) {
@@ -164,7 +164,11 @@ async fn pull(
             on_ctrl_c.cancel();
         }
     });
-    eprintln!("pincer: downloading {} to {}", job.url, job.dest.display());
+    eprintln!(
+        "pincer: downloading {} to {}",
+        for_terminal_line(&job.url),
+        for_terminal_line(&job.dest.display().to_string())
+    );
     let mut bar = Bar::new();
     let done = download::download(&client, &job, &mut |p| bar.show(p), &cancel).await;
     bar.end();
