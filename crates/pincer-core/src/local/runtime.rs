@@ -87,7 +87,7 @@ pub(crate) struct Job {
 
 /// The process's one runtime thread.
 pub struct Runtime {
-    jobs: std::sync::Mutex<mpsc::Sender<Job>>,
+    jobs: mpsc::Sender<Job>,
     counters: Arc<Counters>,
 }
 
@@ -107,10 +107,7 @@ impl Runtime {
                 // Jobs sent to a runtime without a thread fail: their sender is dropped.
                 tracing::error!(error = %e, "could not start the local model thread");
             }
-            Runtime {
-                jobs: std::sync::Mutex::new(tx),
-                counters,
-            }
+            Runtime { jobs: tx, counters }
         })
     }
 
@@ -121,11 +118,7 @@ impl Runtime {
     pub(crate) fn submit(&self, job: Job) {
         let events = job.events.clone();
         let provider = job.provider.clone();
-        let sent = match self.jobs.lock() {
-            Ok(jobs) => jobs.send(job).is_ok(),
-            Err(_) => false,
-        };
-        if !sent {
+        if self.jobs.send(job).is_err() {
             let _ = events.send(Err(ProviderError::Local {
                 provider,
                 detail: "the local model thread is not running".to_owned(),

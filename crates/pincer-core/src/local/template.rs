@@ -19,6 +19,10 @@ pub struct ChatTemplate {
 /// Used when a GGUF has no template of its own: ChatML, which SmolLM2 and Qwen share.
 pub const CHATML: &str = "{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>' + '\n' }}{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\n' }}{% endif %}";
 
+/// Instructions a template may run per rendering (minijinja's fuel): far above what a
+/// long conversation needs, far below a hang.
+const TEMPLATE_FUEL: u64 = 5_000_000;
+
 #[derive(Debug, thiserror::Error)]
 #[error("the model's chat template {0}")]
 pub struct TemplateError(String);
@@ -34,6 +38,9 @@ impl ChatTemplate {
             .build()
             .map_err(|e| TemplateError(format!("cannot be set up: {e}")))?;
         env.set_syntax(syntax);
+        // The template comes with a downloaded file: a loop that never ends must fail the
+        // request, not hold the model thread for ever. Real templates spend a few thousand.
+        env.set_fuel(Some(TEMPLATE_FUEL));
         env.set_unknown_method_callback(minijinja_contrib::pycompat::unknown_method_callback);
         env.add_function("raise_exception", raise_exception);
         env.add_function("strftime_now", strftime_now);
@@ -301,6 +308,14 @@ mod tests {
     #[test]
     fn a_broken_template_is_an_error_not_a_panic() {
         assert!(ChatTemplate::new("{% for %}", "", "").is_err());
+        let endless = ChatTemplate::new(
+            "{% for a in range(100000) %}{% for b in range(100000) %}x{% endfor %}{% endfor %}",
+            "",
+            "",
+        )
+        .unwrap();
+        let err = endless.render(&request(vec![], vec![])).unwrap_err();
+        assert!(err.to_string().contains("fuel"), "{err}");
         let raising = ChatTemplate::new("{{ raise_exception('no system role') }}", "", "").unwrap();
         let err = raising.render(&request(vec![], vec![])).unwrap_err();
         assert!(err.to_string().contains("no system role"), "{err}");
