@@ -130,10 +130,14 @@ pub(super) fn resolve_providers(
     }
     if endpoints.is_empty() {
         // Nothing configured anywhere: the default local model answers, offline.
-        match models.default_model() {
-            Ok(Some(model)) => endpoints.push(local_endpoint(&model)),
-            Ok(None) => {}
-            Err(e) => tracing::warn!(error = %e, "could not read the local model registry"),
+        // A broken models.toml is said, not read as "no model": the user would only see
+        // "no provider is configured" and never learn why.
+        let default = models.default_model().map_err(|e| ConfigError::Provider {
+            index: 0,
+            message: e.to_string(),
+        })?;
+        if let Some(model) = default {
+            endpoints.push(local_endpoint(&model));
         }
     }
     Ok(endpoints)
@@ -284,6 +288,33 @@ mod tests {
             !format!("{:?}", settings.providers[0]).contains("sk-real"),
             "Debug redacts"
         );
+    }
+
+    #[test]
+    fn with_nothing_configured_the_default_local_model_answers_and_a_broken_registry_is_said() {
+        let home = tempfile::tempdir().unwrap();
+        let env: [(&str, &str); 0] = [];
+        let resolve = || {
+            Settings::resolve_allowing_no_provider(
+                home.path().to_path_buf(),
+                FileConfig::default(),
+                &env,
+                None,
+            )
+        };
+        assert!(resolve().unwrap().providers.is_empty());
+        let models = home.path().join("models");
+        std::fs::create_dir_all(&models).unwrap();
+        crate::local::registry::tests::tiny_gguf(&models.join("tiny.gguf"), 2048);
+        let settings = resolve().unwrap();
+        assert_eq!(
+            settings.providers[0].dialect,
+            crate::provider::Dialect::Local
+        );
+        assert_eq!(settings.providers[0].model, "tiny");
+        std::fs::write(home.path().join("models.toml"), "default = [").unwrap();
+        let err = resolve().unwrap_err().to_string();
+        assert!(err.contains("models.toml"), "{err}");
     }
 
     #[test]

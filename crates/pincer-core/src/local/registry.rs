@@ -314,7 +314,7 @@ fn describe(name: String, path: PathBuf, added: bool) -> LocalModel {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     /// A minimal valid GGUF header: enough for the registry, not for the runtime.
