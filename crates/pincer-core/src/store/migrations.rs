@@ -184,6 +184,26 @@ END;
 INSERT INTO messages_tri(rowid, content) SELECT id, content FROM messages WHERE role != 'tool';
 INSERT INTO messages_words(rowid, terms) SELECT id, pincer_terms(content) FROM messages WHERE role != 'tool';
 "#,
+    r#"
+-- Conversations brought in from elsewhere (`pincer sessions import`): what identifies each
+-- in its source, so importing the same file again adds nothing.
+CREATE TABLE imported_sessions (
+    source_key  TEXT PRIMARY KEY,
+    session_id  TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    imported_at TEXT NOT NULL
+);
+-- What recall put into a turn's request, for the chat's "remembered" chip.
+CREATE TABLE turn_recalls (
+    id         INTEGER PRIMARY KEY AUTOINCREMENT,
+    turn_id    TEXT NOT NULL,
+    session_id TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    kind       TEXT NOT NULL CHECK (kind IN ('memory', 'message')),
+    ref        TEXT NOT NULL,
+    text       TEXT NOT NULL
+);
+CREATE INDEX turn_recalls_by_turn ON turn_recalls(turn_id);
+CREATE INDEX turn_recalls_by_session ON turn_recalls(session_id);
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 
 mod audit;
 mod grants;
+mod import;
 mod memory;
 mod messages;
 mod migrations;
@@ -20,6 +21,7 @@ mod usage;
 mod web_sessions;
 
 pub use audit::AuditRecord;
+pub use import::{Imported, ImportedMessage, ImportedSession};
 pub use memory::{Memory, MessageHit, NewMemory, Provenance, Saved};
 pub use messages::{SessionSummary, StoredMessage, new_session_id};
 pub use turns::{ClosedTurn, STOPPED_BEFORE_THE_END, TurnOutcome, TurnRecord};
