@@ -11,6 +11,7 @@ pub mod config;
 pub mod fuzzing;
 pub mod instance;
 pub mod local;
+pub mod memory;
 pub mod model;
 pub mod policy;
 pub mod pricing;

@@ -206,6 +206,13 @@ impl PolicyConfig {
                 pattern: tool.to_owned(),
                 summary: format!("read the descriptions of {}", names.join(", ")),
             },
+            // Memory holds what the user and the model chose to keep, and every change
+            // can be undone: not worth an approval.
+            Access::Memory { summary, .. } => Check {
+                verdict: Verdict::Allow,
+                pattern: tool.to_owned(),
+                summary: summary.clone(),
+            },
             Access::Skill { name } => Check {
                 verdict: Verdict::Allow,
                 pattern: tool.to_owned(),

@@ -356,6 +356,12 @@ pub enum Event {
         turn_id: String,
         text: String,
     },
+    /// What recall added to the turn's message from memory and past conversations; sent
+    /// before the first model request, and only when something was recalled.
+    Recalled {
+        turn_id: String,
+        items: Vec<crate::store::Recalled>,
+    },
     /// A request to a model is about to be sent (step counts from 1 within a turn).
     ModelRequest {
         step: u32,

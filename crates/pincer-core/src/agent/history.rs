@@ -101,11 +101,15 @@ fn note(outcome: TurnOutcome) -> Option<Message> {
     Some(Message::user(text.to_owned()))
 }
 
-/// A stored message in request form: user messages carry the time they were written.
+/// A stored message in request form: user messages carry the time they were written and
+/// what recall gave them, exactly as first sent.
 pub(crate) fn render(stored: &StoredMessage) -> Message {
     let mut message = stored.message.clone();
     if message.role == Role::User {
-        message.content = format!("[{}] {}", stored.created_at, message.content);
+        message.content = match &stored.context {
+            Some(context) => format!("[{}] {context}\n\n{}", stored.created_at, message.content),
+            None => format!("[{}] {}", stored.created_at, message.content),
+        };
     }
     message
 }

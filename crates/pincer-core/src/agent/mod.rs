@@ -55,7 +55,7 @@ pub struct Engine {
 pub(crate) struct Shared {
     /// Replaced as a whole by [`Engine::reconfigure`]; a turn keeps the one it started with.
     config: RwLock<Arc<Config>>,
-    pub(crate) store: Store,
+    pub(crate) store: Arc<Store>,
     pub(crate) tools: ToolRegistry,
     /// The registry's core tools, offered in full in every request.
     pub(crate) tool_specs: Vec<ToolSpec>,
@@ -159,10 +159,14 @@ impl Engine {
     pub fn with_store(
         settings: Settings,
         store: Store,
-        tools: ToolRegistry,
+        mut tools: ToolRegistry,
         mode: ApprovalMode,
     ) -> Result<Self, EngineError> {
         let config = Config::build(settings)?;
+        let store = Arc::new(store);
+        for tool in crate::memory::tools::tools(Arc::clone(&store)) {
+            tools.register(tool);
+        }
         // No turn runs yet: a turn without an end was cut off by a process that died.
         for closed in store.close_unfinished_turns()? {
             tracing::warn!(

@@ -194,6 +194,7 @@ impl ToolRun<'_> {
                 &self.config.output_root,
                 self.session_id,
             )),
+            session: Some(self.session_id.to_owned()),
             ..self.config.tool_settings.clone()
         };
         let prepared = match tool.prepare(&args, &settings) {

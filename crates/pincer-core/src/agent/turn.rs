@@ -9,6 +9,8 @@ use super::model_call::{Call, CallError};
 use super::session::{Queued, SessionShared, SessionState};
 use super::tool_call::ToolRun;
 use super::{Config, Shared, history};
+use crate::memory::recall::{self, Recall};
+use crate::memory::tools::GLOBAL;
 use crate::model::{ChatRequest, Message, ToolCall, Usage, new_call_id};
 use crate::protocol::{ApprovalMode, Event, Failure, FailureKind};
 use crate::skills::{self, Catalog, skill_tool};
@@ -110,9 +112,24 @@ struct Turn<'a> {
 impl Turn<'_> {
     /// Runs the turn; returns its closing event, or the failure for `TurnFailed`.
     async fn drive(&self, state: &mut SessionState, text: String) -> Result<Event, Failure> {
-        self.append(state, Message::user(text.clone()))?;
         if self.config.providers.is_empty() {
+            self.append(state, Message::user(text.clone()))?;
             return Err(Failure::new(FailureKind::NoProvider, NO_PROVIDER));
+        }
+        let recall = self.recall(&state.id, &text);
+        self.append_with_context(state, Message::user(text.clone()), recall.block.as_deref())?;
+        if !recall.items.is_empty() {
+            if let Err(e) = self.shared.store.record_recall(&state.id, &recall.items) {
+                tracing::warn!(error = %e, "could not record what was recalled");
+            }
+            self.shared.emit(
+                &state.id,
+                self.submission,
+                Event::Recalled {
+                    turn_id: self.turn_id.to_owned(),
+                    items: recall.items,
+                },
+            );
         }
         self.force_skill(state, &text).await?;
         // Built once: loading a skill or describing a tool adds to the conversation, never
@@ -270,11 +287,51 @@ impl Turn<'_> {
         }
     }
 
+    /// What memory and past conversations hold about the user's message, within the
+    /// budget: a small local window gets a third of it. Never fails the turn.
+    fn recall(&self, session: &str, text: &str) -> Recall {
+        let options = self.config.settings.memory;
+        if !options.recall {
+            return Recall::default();
+        }
+        let compact = self
+            .config
+            .providers
+            .first()
+            .is_some_and(|p| p.profile().compact);
+        let budget = if compact {
+            options.recall_tokens / 3
+        } else {
+            options.recall_tokens
+        };
+        recall::gather(
+            &self.shared.store,
+            text,
+            session,
+            self.turn_id,
+            &[GLOBAL],
+            budget,
+        )
+        .unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "recall failed; the message goes without it");
+            Recall::default()
+        })
+    }
+
     fn append(&self, state: &mut SessionState, message: Message) -> Result<(), Failure> {
+        self.append_with_context(state, message, None)
+    }
+
+    fn append_with_context(
+        &self,
+        state: &mut SessionState,
+        message: Message,
+        context: Option<&str>,
+    ) -> Result<(), Failure> {
         let stored = self
             .shared
             .store
-            .append_message(&state.id, self.turn_id, &message)
+            .append_message_with_context(&state.id, self.turn_id, &message, context)
             .map_err(|e| {
                 Failure::new(
                     FailureKind::Internal,

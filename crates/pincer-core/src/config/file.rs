@@ -39,6 +39,9 @@ pub struct FileConfig {
     /// `[local]`: how the in-process model runs.
     #[serde(default)]
     pub local: crate::local::options::LocalSection,
+    /// `[memory]`: what recall adds to a message.
+    #[serde(default)]
+    pub memory: crate::memory::options::MemorySection,
     /// Every value in the secret store, to take out of tool results; filled by `load`.
     #[serde(skip)]
     pub stored_secrets: Redactor,

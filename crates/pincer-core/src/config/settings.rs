@@ -52,6 +52,8 @@ pub struct Settings {
     pub key_env: Vec<String>,
     /// `[local]`: how local models run.
     pub local: crate::local::options::LocalOptions,
+    /// `[memory]`: what recall adds to a message.
+    pub memory: crate::memory::options::MemoryOptions,
 }
 
 impl Settings {
@@ -145,6 +147,7 @@ impl Settings {
             redactor,
             key_env: crate::tools::secret_env::key_variables(&configured_key_env),
             local: file.local.resolve(),
+            memory: file.memory.resolve(),
         })
     }
 }

@@ -94,12 +94,12 @@ pub struct MessageHit {
 /// How many candidates each index gives before the two are combined.
 const CANDIDATES: usize = 500;
 
-const MEMORY_COLUMNS: &str =
+pub(super) const MEMORY_COLUMNS: &str =
     "m.uid, m.content, m.kind, m.scope, m.source_session, m.source_message,
      m.provenance, m.created_at, m.updated_at, m.last_recalled, m.pinned,
      (SELECT s.uid FROM memories s WHERE s.id = m.superseded_by), m.forgotten_at IS NOT NULL";
 
-fn memory_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Memory> {
+pub(super) fn memory_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Memory> {
     Ok(Memory {
         id: row.get(0)?,
         content: row.get(1)?,
@@ -117,13 +117,17 @@ fn memory_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Memory> {
     })
 }
 
-/// What makes two facts the same: case, spacing and trailing punctuation aside.
-fn content_hash(content: &str) -> String {
-    let normalized: String = content
+/// What makes two facts the same: case, spacing and punctuation aside ("I like green tea."
+/// and "i like green-tea" are one fact).
+pub(super) fn content_hash(content: &str) -> String {
+    let spaced: String = content
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let normalized = spaced
         .split_whitespace()
         .collect::<Vec<_>>()
         .join(" ")
-        .trim_end_matches(['.', '。', '!', '！'])
         .to_lowercase();
     let digest = Sha256::digest(normalized.as_bytes());
     digest.iter().map(|b| format!("{b:02x}")).collect()
@@ -421,7 +425,7 @@ mod tests {
         let Saved::Created(first) = store.save_memory(&fact("I like green tea.")).unwrap() else {
             panic!("first save creates")
         };
-        let again = store.save_memory(&fact("i like  green tea")).unwrap();
+        let again = store.save_memory(&fact("i like  green-tea")).unwrap();
         assert_eq!(again, Saved::Duplicate(first.clone()));
         let mut other_scope = fact("I like green tea.");
         other_scope.scope = "contact:ana".to_owned();

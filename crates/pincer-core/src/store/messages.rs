@@ -15,6 +15,11 @@ pub struct StoredMessage {
     pub created_at: String,
     #[serde(flatten)]
     pub message: Message,
+    /// What was sent with a user message besides its text (recalled memories); the
+    /// model's view only, never shown as the message.
+    #[serde(skip)]
+    #[cfg_attr(feature = "ts", ts(skip))]
+    pub context: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -67,6 +72,17 @@ impl Store {
         turn_id: &str,
         message: &Message,
     ) -> Result<StoredMessage, StoreError> {
+        self.append_message_with_context(session, turn_id, message, None)
+    }
+
+    /// Appends a message sent with `context` (see [`StoredMessage::context`]).
+    pub fn append_message_with_context(
+        &self,
+        session: &str,
+        turn_id: &str,
+        message: &Message,
+        context: Option<&str>,
+    ) -> Result<StoredMessage, StoreError> {
         let tool_calls = if message.tool_calls.is_empty() {
             None
         } else {
@@ -87,8 +103,8 @@ impl Store {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         tx.execute(
-            "INSERT INTO messages (session_id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at, images)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            "INSERT INTO messages (session_id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at, images, context)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             params![
                 session,
                 turn_id,
@@ -98,7 +114,8 @@ impl Store {
                 message.tool_call_id,
                 message.is_error,
                 now,
-                images
+                images,
+                context
             ],
         )?;
         let id = tx.last_insert_rowid();
@@ -119,13 +136,14 @@ impl Store {
             turn_id: turn_id.to_owned(),
             created_at: now,
             message: message.clone(),
+            context: context.map(str::to_owned),
         })
     }
 
     pub fn messages(&self, session: &str) -> Result<Vec<StoredMessage>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn.prepare_cached(
-            "SELECT id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at, images
+            "SELECT id, turn_id, role, content, tool_calls, tool_call_id, is_error, created_at, images, context
              FROM messages WHERE session_id = ?1 ORDER BY id",
         )?;
         let rows = stmt.query_map(params![session], |row| {
@@ -139,6 +157,7 @@ impl Store {
                 row.get::<_, bool>(6)?,
                 row.get::<_, String>(7)?,
                 row.get::<_, Option<String>>(8)?,
+                row.get::<_, Option<String>>(9)?,
             ))
         })?;
         let mut out = Vec::new();
@@ -153,6 +172,7 @@ impl Store {
                 is_error,
                 created_at,
                 images,
+                context,
             ) = row?;
             let role = match role.as_str() {
                 "user" => Role::User,
@@ -186,6 +206,7 @@ impl Store {
                     is_error,
                     images,
                 },
+                context,
             });
         }
         Ok(out)

@@ -203,6 +203,10 @@ CREATE TABLE turn_recalls (
 );
 CREATE INDEX turn_recalls_by_turn ON turn_recalls(turn_id);
 CREATE INDEX turn_recalls_by_session ON turn_recalls(session_id);
+-- What was sent with a user message besides its text (what recall gave it), kept so the
+-- message reads back exactly as it was sent; not indexed, so it is never found again as
+-- if someone had said it.
+ALTER TABLE messages ADD COLUMN context TEXT;
 "#,
 ];
 

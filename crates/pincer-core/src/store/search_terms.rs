@@ -14,6 +14,7 @@
 pub fn is_cjk(c: char) -> bool {
     matches!(c,
         '\u{3040}'..='\u{30FF}'   // Hiragana, Katakana
+        | '\u{3005}'..='\u{3007}' // 々 〆 〇: iteration mark, closing mark, zero
         | '\u{3100}'..='\u{312F}' // Bopomofo
         | '\u{3130}'..='\u{318F}' // Hangul compatibility jamo
         | '\u{31F0}'..='\u{31FF}' // Katakana phonetic extensions
@@ -129,6 +130,173 @@ impl SearchQuery {
     }
 }
 
+/// Words too common in a message to say what it is about.
+const STOP_WORDS: &[&str] = &[
+    "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
+    "be", "been", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "for", "from",
+    "get", "got", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i", "if", "in",
+    "into", "is", "it", "its", "just", "know", "let", "like", "me", "my", "need", "no", "not",
+    "now", "of", "on", "one", "or", "our", "out", "please", "she", "should", "so", "some", "tell",
+    "than", "thanks", "that", "the", "their", "them", "then", "there", "these", "they", "this",
+    "those", "to", "too", "up", "us", "was", "we", "were", "what", "when", "where", "which", "who",
+    "why", "will", "with", "would", "yes", "you", "your",
+];
+
+/// Character pairs that say nothing about a message's subject (pronouns, question words,
+/// particles and endings in Chinese, Japanese and Korean).
+const STOP_PAIRS: &[&str] = &[
+    "什么",
+    "我们",
+    "你们",
+    "他们",
+    "怎么",
+    "为什",
+    "一下",
+    "一个",
+    "这个",
+    "那个",
+    "可以",
+    "没有",
+    "是不",
+    "不是",
+    "知道",
+    "现在",
+    "的时",
+    "时候",
+    "吗？",
+    "请问",
+    "です",
+    "ます",
+    "した",
+    "して",
+    "ってい",
+    "てい",
+    "いる",
+    "ない",
+    "ので",
+    "から",
+    "まし",
+    "でし",
+    "この",
+    "その",
+    "あの",
+    "何を",
+    "ください",
+    "くだ",
+    "さい",
+    "입니",
+    "니다",
+    "해요",
+    "어요",
+    "에서",
+    "무엇",
+    "뭐였",
+    "있어",
+    "했어",
+    "나요",
+];
+
+/// How many terms of a message recall looks for, at most: enough for what a message is
+/// about, few enough to keep the lookup fast.
+const RECALL_TERMS: usize = 24;
+
+/// A message as a recall lookup: its content words (stop words aside) and its CJK
+/// character pairs, any of which may match, best matches first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RecallQuery {
+    /// The word index's `MATCH` expression: the terms joined by `OR`.
+    pub words: String,
+    /// The terms, lowercased, to tell how much of the message a candidate covers.
+    pub terms: Vec<String>,
+}
+
+impl RecallQuery {
+    /// `None` when the message has nothing to look for ("hi", "ok?").
+    pub fn from_message(text: &str) -> Option<RecallQuery> {
+        let mut terms: Vec<(String, bool)> = Vec::new();
+        let mut push = |term: String, prefix: bool| {
+            if terms.len() < RECALL_TERMS && !terms.iter().any(|(t, _)| *t == term) {
+                terms.push((term, prefix));
+            }
+        };
+        let mut run: Vec<char> = Vec::new();
+        let mut word = String::new();
+        let flush_run = |run: &mut Vec<char>, push: &mut dyn FnMut(String, bool)| {
+            match run.len() {
+                0 => {}
+                1 => push(run[0].to_string(), false),
+                _ => {
+                    for pair in run.windows(2) {
+                        let pair: String = pair.iter().collect();
+                        if !STOP_PAIRS.contains(&pair.as_str()) {
+                            push(pair, false);
+                        }
+                    }
+                }
+            }
+            run.clear();
+        };
+        let flush_word = |word: &mut String, push: &mut dyn FnMut(String, bool)| {
+            let lower = word.to_lowercase();
+            let letters = lower.chars().count();
+            let numeric = lower.chars().any(|c| c.is_ascii_digit());
+            if (letters >= 3 || numeric) && !STOP_WORDS.contains(&lower.as_str()) {
+                // A word's start finds its other forms (`trip` → `trips`); a number is
+                // itself.
+                push(lower, letters >= 4 && !numeric);
+            }
+            word.clear();
+        };
+        for c in text.chars() {
+            if is_cjk(c) {
+                flush_word(&mut word, &mut push);
+                run.push(c);
+            } else if c.is_alphanumeric() {
+                flush_run(&mut run, &mut push);
+                word.push(c);
+            } else {
+                flush_run(&mut run, &mut push);
+                flush_word(&mut word, &mut push);
+            }
+        }
+        flush_run(&mut run, &mut push);
+        flush_word(&mut word, &mut push);
+        if terms.is_empty() {
+            return None;
+        }
+        let words = terms
+            .iter()
+            .map(|(term, prefix)| {
+                if *prefix {
+                    format!("{}*", quote(term))
+                } else {
+                    quote(term)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(" OR ");
+        Some(RecallQuery {
+            words,
+            terms: terms.into_iter().map(|(term, _)| term).collect(),
+        })
+    }
+
+    /// How many of the terms `text` holds.
+    pub fn covered(&self, text: &str) -> usize {
+        let lower = text.to_lowercase();
+        self.terms
+            .iter()
+            .filter(|term| lower.contains(term.as_str()))
+            .count()
+    }
+
+    /// How many terms a candidate must hold to be recalled: one of a short message's, two
+    /// of a longer one's, so a single common word does not pull in unrelated memories.
+    pub fn enough(&self) -> usize {
+        if self.terms.len() <= 3 { 1 } else { 2 }
+    }
+}
+
 /// An FTS5 string: double quotes, with any inside doubled.
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -173,5 +341,35 @@ mod tests {
         assert_eq!(q.words.as_deref(), Some("\"OR\"*"));
         assert_eq!(SearchQuery::parse("* ( \" -"), None);
         assert_eq!(SearchQuery::parse("   "), None);
+    }
+    #[test]
+    fn a_message_becomes_its_content_words_and_cjk_pairs() {
+        let q = RecallQuery::from_message("What did we decide about the trip last month?").unwrap();
+        assert_eq!(q.terms, ["decide", "trip", "last", "month"]);
+        assert_eq!(
+            q.words,
+            "\"decide\"* OR \"trip\"* OR \"last\"* OR \"month\"*"
+        );
+        let zh = RecallQuery::from_message("我周六要去哪里散步？").unwrap();
+        assert_eq!(
+            zh.terms,
+            [
+                "我周", "周六", "六要", "要去", "去哪", "哪里", "里散", "散步"
+            ]
+        );
+        assert_eq!(zh.enough(), 2);
+        let short = RecallQuery::from_message("湖 and 37.759, id").unwrap();
+        assert_eq!(short.terms, ["湖", "37", "759"]);
+        assert_eq!(short.enough(), 1);
+        assert_eq!(
+            RecallQuery::from_message("hi, ok? 的"),
+            Some(RecallQuery {
+                words: "\"的\"".to_owned(),
+                terms: vec!["的".to_owned()],
+            })
+        );
+        assert_eq!(RecallQuery::from_message("ok? is it"), None);
+        let hostile = RecallQuery::from_message("\" NEAR( * AND OR)").unwrap();
+        assert_eq!(hostile.words, "\"near\"*");
     }
 }

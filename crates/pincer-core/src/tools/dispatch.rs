@@ -109,12 +109,28 @@ pub struct UseTool {
 impl UseTool {
     /// As offered: its description lists `listed`, one line each.
     fn listing(listed: &[&Arc<dyn Tool>]) -> Self {
-        let mut description = "Run a tool not in this list (a skill's or one below, cut short); without arguments it returns the tool's parameters.".to_owned();
+        let mut description = "Run a skill's tool or one below (cut short); without arguments it returns the tool's parameters.".to_owned();
+        let mut groups_listed: Vec<&str> = Vec::new();
         for tool in listed {
+            let line = match tool.index_group() {
+                Some(group) if groups_listed.contains(&group) => continue,
+                Some(group) => {
+                    groups_listed.push(group);
+                    let names: Vec<&str> = listed
+                        .iter()
+                        .filter(|t| t.index_group() == Some(group))
+                        .map(|t| t.name())
+                        .collect();
+                    format!("{}: {group}", names.join(", "))
+                }
+                None => format!(
+                    "{}: {}",
+                    tool.name(),
+                    index_line(tool.description(), INDEX_CHARS)
+                ),
+            };
             description.push('\n');
-            description.push_str(tool.name());
-            description.push_str(": ");
-            description.push_str(&index_line(tool.description(), INDEX_CHARS));
+            description.push_str(&line);
         }
         Self {
             description,

@@ -59,6 +59,11 @@ pub enum Access {
     /// Reads a tool's description and schema (`use_tool` without arguments); touches
     /// nothing.
     Describe { names: Vec<String> },
+    /// Reads or changes long-term memory. Every change can be undone from the Memory page.
+    Memory {
+        action: MemoryAccess,
+        summary: String,
+    },
     /// Runs a tool a skill declares. `trusted`: the skill ships with Pincer or the user
     /// wrote it. `key`: the skill's folder and content as a short id, so a grant covers
     /// this skill as it is and no other skill of the same name.
@@ -69,6 +74,13 @@ pub enum Access {
         trusted: bool,
         summary: String,
     },
+}
+
+/// Whether a memory tool reads or changes what is remembered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum MemoryAccess {
+    Read,
+    Change,
 }
 
 /// How an `exec` command is confined.
@@ -161,6 +173,8 @@ pub struct ToolSettings {
     pub key_env: Vec<String>,
     /// The real path of the calling session's offloaded outputs, which its reads may reach.
     pub own_output: Option<PathBuf>,
+    /// The calling session, for what a tool records about where something came from.
+    pub session: Option<String>,
 }
 
 impl ToolSettings {
@@ -177,6 +191,7 @@ impl ToolSettings {
             protected: Vec::new(),
             key_env: secret_env::key_variables(&[]),
             own_output: None,
+            session: None,
         }
     }
 }
@@ -308,6 +323,11 @@ pub trait TypedTool: Send + Sync {
     fn disclosure(&self) -> Disclosure {
         Disclosure::Core
     }
+    /// For tools listed on request: one line shared by a family of tools (`memory_save`,
+    /// `memory_search`, `memory_forget`), so the listing names them together.
+    fn index_group(&self) -> Option<&str> {
+        None
+    }
     /// JSON Schema of the arguments object. Only a tool whose schema is data (a skill's
     /// declared tool) overrides this.
     fn parameters(&self) -> serde_json::Value {
@@ -332,6 +352,8 @@ pub trait Tool: Send + Sync {
     fn name(&self) -> &str;
     fn description(&self) -> &str;
     fn disclosure(&self) -> Disclosure;
+    /// See [`TypedTool::index_group`].
+    fn index_group(&self) -> Option<&str>;
     /// JSON Schema of the arguments object.
     fn parameters(&self) -> serde_json::Value;
     /// Parses the arguments and plans the call. Fails on arguments that do not parse or
@@ -362,6 +384,10 @@ impl<T: TypedTool> Tool for T {
 
     fn disclosure(&self) -> Disclosure {
         TypedTool::disclosure(self)
+    }
+
+    fn index_group(&self) -> Option<&str> {
+        TypedTool::index_group(self)
     }
 
     fn parameters(&self) -> serde_json::Value {

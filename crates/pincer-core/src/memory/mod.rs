@@ -1,0 +1,7 @@
+//! Long-term memory as the agent uses it: what a new message recalls into its request
+//! ([`recall`]), the tools the model saves, searches and forgets with ([`tools`]), and the
+//! `[memory]` settings ([`options`]). The store keeps the memories and their indexes.
+
+pub mod options;
+pub mod recall;
+pub mod tools;

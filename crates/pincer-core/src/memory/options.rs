@@ -1,0 +1,45 @@
+//! `[memory]` in `config.toml`: what recall may add to a message.
+
+use serde::Deserialize;
+
+/// As the user writes it.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MemorySection {
+    /// Add the memories and past messages a new message is about to its request.
+    pub recall: bool,
+    /// At most this many tokens of recalled text per message (a small local model's
+    /// window gets at most a third of it).
+    pub recall_tokens: u32,
+}
+
+impl Default for MemorySection {
+    fn default() -> Self {
+        Self {
+            recall: true,
+            recall_tokens: 400,
+        }
+    }
+}
+
+/// Resolved.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryOptions {
+    pub recall: bool,
+    pub recall_tokens: u32,
+}
+
+impl Default for MemoryOptions {
+    fn default() -> Self {
+        MemorySection::default().resolve()
+    }
+}
+
+impl MemorySection {
+    pub fn resolve(&self) -> MemoryOptions {
+        MemoryOptions {
+            recall: self.recall,
+            recall_tokens: self.recall_tokens.min(4000),
+        }
+    }
+}
