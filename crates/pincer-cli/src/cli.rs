@@ -52,7 +52,8 @@ pub enum Command {
     Skills(SkillsArgs),
     /// Local models: list them, register a GGUF file, download a known one, pick the default.
     Model(ModelArgs),
-    /// Search what Pincer remembers and past conversations.
+    /// What Pincer remembers: list, search, show, add, edit, pin, forget, undo, export,
+    /// import.
     Memory(MemoryArgs),
 }
 
@@ -64,6 +65,22 @@ pub struct MemoryArgs {
 
 #[derive(Debug, Subcommand)]
 pub enum MemoryCommand {
+    /// Memories, pinned first, then the most recently changed.
+    List {
+        /// Only this scope: global, contact:<id> or chat:<id>.
+        #[arg(long)]
+        scope: Option<String>,
+        /// Only memories written by: user, agent, tool or untrusted.
+        #[arg(long, value_name = "WHO")]
+        provenance: Option<String>,
+        /// Also forgotten and replaced ones.
+        #[arg(long)]
+        all: bool,
+        #[arg(long, default_value_t = 50)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
     /// Memories and past messages matching QUERY (any language; 1-character Chinese,
     /// Japanese and Korean queries too), best first.
     Search {
@@ -75,11 +92,50 @@ pub enum MemoryCommand {
         #[arg(long)]
         json: bool,
     },
-    /// One memory, with where it came from.
+    /// One memory, with where it came from and its history.
     Show {
         id: String,
         #[arg(long)]
         json: bool,
+    },
+    /// Remember TEXT (as said by you).
+    Add {
+        text: String,
+        /// fact (default) or preference.
+        #[arg(long)]
+        kind: Option<String>,
+        /// global (default), contact:<id> or chat:<id>.
+        #[arg(long)]
+        scope: Option<String>,
+    },
+    /// Replace a memory's text.
+    Edit {
+        id: String,
+        text: String,
+    },
+    /// Recall a memory in every conversation of its scope.
+    Pin {
+        id: String,
+    },
+    Unpin {
+        id: String,
+    },
+    /// Take a memory out of recall and search (`undo` brings it back).
+    Forget {
+        id: String,
+    },
+    /// Revert a memory's latest change.
+    Undo {
+        id: String,
+    },
+    /// Write every current memory as a MEMORY.md (to FILE, or standard output).
+    Export {
+        file: Option<std::path::PathBuf>,
+    },
+    /// Save the memories a MEMORY.md lists (one per list item); ones already remembered
+    /// are left as they are.
+    Import {
+        file: std::path::PathBuf,
     },
 }
 
@@ -238,6 +294,10 @@ pub enum SessionsCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Bring past conversations in from FILE: Pincer's JSONL (one message per line) or an
+    /// OpenClaw session file (`~/.openclaw/agents/<agent>/sessions/<id>.jsonl`). Each
+    /// becomes a searchable session; importing the same file again adds nothing.
+    Import { file: std::path::PathBuf },
 }
 
 #[derive(Debug, Args)]

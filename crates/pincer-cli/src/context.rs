@@ -61,6 +61,25 @@ pub async fn link(
     command: &str,
     interrupts: &mut Interrupts,
 ) -> anyhow::Result<Option<Linked>> {
+    link_with(global, command, interrupts, true).await
+}
+
+/// Like [`link`], for commands that run no turn (memory changes, imports): an engine
+/// started here needs no provider.
+pub async fn link_without_provider(
+    global: &Global,
+    command: &str,
+    interrupts: &mut Interrupts,
+) -> anyhow::Result<Option<Linked>> {
+    link_with(global, command, interrupts, false).await
+}
+
+async fn link_with(
+    global: &Global,
+    command: &str,
+    interrupts: &mut Interrupts,
+    needs_provider: bool,
+) -> anyhow::Result<Option<Linked>> {
     let home = config::home_dir(global.home.as_deref(), &ProcessEnv);
     std::fs::create_dir_all(&home)
         .with_context(|| format!("could not create {}", home.display()))?;
@@ -70,7 +89,11 @@ pub async fn link(
     };
     match claimed {
         Claim::Mine(lock) => {
-            let settings = settings(global)?;
+            let settings = if needs_provider {
+                settings(global)?
+            } else {
+                settings_allowing_no_provider(global)?
+            };
             let engine = Engine::start(settings, ApprovalMode::Ask)?;
             Ok(Some(Linked {
                 link: EngineLink::Local(engine),

@@ -51,7 +51,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(args) => run::run(&global, args).await,
         Command::Chat(args) => chat::chat(&global, args).await,
-        Command::Sessions(args) => sessions::sessions(&global, args),
+        Command::Sessions(args) => sessions::sessions(&global, args).await,
         Command::Usage(args) => usage::usage(&global, args),
         Command::Doctor => doctor::doctor(&global).await,
         Command::Daemon(args) => daemon::daemon(&global, args).await,
@@ -59,7 +59,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Logout(_) => login::logout_all(&global).await,
         Command::Skills(args) => skills::skills(&global, args).await,
         Command::Model(args) => models::models(&global, args).await,
-        Command::Memory(args) => memory::memory(&global, args),
+        Command::Memory(args) => memory::memory(&global, args).await,
     }
 }
 

@@ -1,16 +1,20 @@
-//! `pincer sessions list|show`.
+//! `pincer sessions list|show|import`.
 
 use std::process::ExitCode;
 
 use pincer_core::model::Role;
 use pincer_core::text::{for_terminal, for_terminal_line};
 
+use anyhow::Context as _;
+use pincer_core::protocol::{Op, Reply};
+
 use crate::cli::{Global, SessionsArgs, SessionsCommand};
 use crate::context;
 
-pub fn sessions(global: &Global, args: SessionsArgs) -> anyhow::Result<ExitCode> {
+pub async fn sessions(global: &Global, args: SessionsArgs) -> anyhow::Result<ExitCode> {
     let store = context::store(global)?;
     match args.command {
+        SessionsCommand::Import { file } => return import(global, &file).await,
         SessionsCommand::List { json } => {
             let sessions = store.sessions()?;
             if json {
@@ -72,4 +76,27 @@ pub fn sessions(global: &Global, args: SessionsArgs) -> anyhow::Result<ExitCode>
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Sends the file to the engine to import: it reads and checks the whole file first, so a
+/// bad line imports nothing and says where it is.
+async fn import(global: &Global, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let path =
+        std::path::absolute(file).with_context(|| format!("cannot resolve {}", file.display()))?;
+    let op = Op::ImportSessions {
+        path: path.display().to_string(),
+    };
+    let Some(reply) = crate::memory::submit(global, "pincer sessions import", op).await? else {
+        return Ok(ExitCode::from(130));
+    };
+    match reply {
+        Reply::Imported { added, already } => {
+            println!(
+                "imported {added} conversations from {} ({already} were imported before); `pincer memory search WORDS` finds them",
+                for_terminal_line(&path.display().to_string())
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        other => anyhow::bail!("unexpected answer from the engine: {other:?}"),
+    }
 }

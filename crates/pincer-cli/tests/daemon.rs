@@ -227,3 +227,42 @@ fn logout_all_ends_every_browser_login_of_the_running_daemon() {
     assert_eq!(sessions_status(&daemon.url, &browser), 401);
     assert!(daemon.terminate().success());
 }
+
+/// A memory change while the daemon runs goes to the daemon's engine (a second engine on
+/// the data home would wait for the daemon to stop).
+#[test]
+fn memory_changes_go_through_the_running_daemon() {
+    let home = tempfile::tempdir().unwrap();
+    let daemon = Daemon::start(home.path());
+    let mut child = pincer(home.path())
+        .args(["memory", "add", "我每周六去杭州西湖散步"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "`pincer memory add` waited for the data home instead of asking the daemon"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = child.wait_with_output().unwrap();
+    assert!(
+        status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(String::from_utf8_lossy(&output.stdout).starts_with("saved: mem-"));
+    let listed = pincer(home.path())
+        .args(["memory", "list", "--json"])
+        .output()
+        .unwrap();
+    let memories: serde_json::Value = serde_json::from_slice(&listed.stdout).unwrap();
+    assert_eq!(memories[0]["content"], "我每周六去杭州西湖散步");
+    assert!(daemon.terminate().success());
+}

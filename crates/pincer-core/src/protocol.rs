@@ -77,6 +77,51 @@ pub enum Op {
     ReloadSkills,
     /// What a surface needs to draw itself: running turns and whether work is paused.
     Status,
+    /// Change long-term memory. Every change is kept in the memory's history and can be
+    /// undone.
+    Memory { change: MemoryOp },
+    /// Bring past conversations in from a file on this machine (see `docs/memory.md` for
+    /// the formats); each becomes a session, once.
+    ImportSessions { path: String },
+}
+
+/// A change to long-term memory, as the user asks for it (the model has its tools).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum MemoryOp {
+    /// Remember a fact the user states; the same fact again changes nothing.
+    Save {
+        content: String,
+        /// `fact` (default) or `preference`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        kind: Option<String>,
+        /// `global` (default), `contact:<id>` or `chat:<id>`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        scope: Option<String>,
+    },
+    Edit {
+        id: String,
+        content: String,
+    },
+    /// Pinned memories are recalled in every conversation of their scope.
+    Pin {
+        id: String,
+        pinned: bool,
+    },
+    Forget {
+        id: String,
+    },
+    /// Revert the memory's latest change (undoing twice redoes).
+    Undo {
+        id: String,
+    },
+    /// Save every memory a `MEMORY.md` (as `pincer memory export` writes it) lists.
+    Import {
+        markdown: String,
+    },
 }
 
 impl Op {
@@ -92,7 +137,9 @@ impl Op {
             | Op::ReloadSettings
             | Op::SetSkillEnabled { .. }
             | Op::ReloadSkills
-            | Op::Status => None,
+            | Op::Status
+            | Op::Memory { .. }
+            | Op::ImportSessions { .. } => None,
         }
     }
 }
@@ -113,6 +160,15 @@ pub enum Reply {
     Interrupted { turns: u32 },
     /// [`Op::Status`].
     Status(EngineStatus),
+    /// [`Op::Memory`]: the memory as it is now; `changed` is false when there was nothing
+    /// to do (the fact was already remembered, the text was the same).
+    Memory {
+        memory: Box<crate::store::Memory>,
+        changed: bool,
+    },
+    /// [`MemoryOp::Import`] and [`Op::ImportSessions`]: how many were added, and how many
+    /// were there already.
+    Imported { added: u64, already: u64 },
 }
 
 /// What a surface draws: the running turns with their events so far, and pause.

@@ -6,6 +6,7 @@
 use pincer_core::agent::LiveTurn;
 use pincer_core::model::{ImageRef, Message, Role, ToolCall, Usage};
 use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
+use pincer_core::protocol::MemoryOp;
 use pincer_core::protocol::{
     ApprovalDecision, ApprovalMode, DecidedBy, EngineStatus, Event, Failure, FailureKind, Op,
     OpError, OpErrorKind, Reply, SessionEvent, Submission, ToolDecision,
@@ -15,7 +16,8 @@ use pincer_core::skills::{
     Finding, FindingKind, Problem, Shadowed, SkillSource, SkillStatus, SkillView,
 };
 use pincer_core::store::{
-    SessionSummary, StoredMessage, TurnOutcome, TurnRecord, UsageBucket, UsageTotals,
+    Memory, MemoryChange, MessageHit, Provenance, Recalled, RecalledKind, SessionSummary,
+    StoredMessage, TurnOutcome, TurnRecord, UsageBucket, UsageTotals,
 };
 use pincer_gateway::wire::*;
 use pincer_gateway::{DesktopStatus, DesktopUpdate};
@@ -51,6 +53,13 @@ fn render() -> String {
         DecidedBy,
         Event,
         SessionEvent,
+        Recalled,
+        RecalledKind,
+        MemoryOp,
+        Memory,
+        Provenance,
+        MemoryChange,
+        MessageHit,
         Usage,
         Message,
         ImageRef,

@@ -11,11 +11,11 @@ export type Op = { "type": "user_turn", session: string, text: string,
 /**
  * How this turn's approval requests are answered; default: the engine's (ask).
  */
-approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" };
+approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" } | { "type": "memory", change: MemoryOp, } | { "type": "import_sessions", path: string, };
 
 export type ApprovalMode = "ask" | "auto" | "deny";
 
-export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus;
+export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus | { "type": "memory", memory: Memory, changed: boolean, } | { "type": "imported", added: number, already: number, };
 
 export type EngineStatus = { turns: Array<LiveTurn>, paused: boolean, };
 
@@ -33,7 +33,7 @@ export type ApprovalDecision = "once" | "session" | "always" | "deny";
 
 export type DecidedBy = "policy" | "remembered" | "user" | "mode";
 
-export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
+export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "recalled", turn_id: string, items: Array<Recalled>, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
 /**
  * Absolute paths of images the tool produced (screenshots).
  */
@@ -43,11 +43,55 @@ export type SessionEvent = { session: string,
 /**
  * The id of the [`Op::UserTurn`] submission whose turn this event belongs to.
  */
-submission: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
+submission: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "recalled", turn_id: string, items: Array<Recalled>, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
 /**
  * Absolute paths of images the tool produced (screenshots).
  */
 images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: Failure, } | { "type": "provider_fallback", from: string, to: string, reason: Failure, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: Failure, });
+
+export type Recalled = { turn_id: string, kind: RecalledKind, 
+/**
+ * A memory's id (`mem-…`), or a past message's as `<session>/<message id>`.
+ */
+source: string, 
+/**
+ * The text as it was given to the model.
+ */
+text: string, };
+
+export type RecalledKind = "memory" | "message";
+
+export type MemoryOp = { "action": "save", content: string, 
+/**
+ * `fact` (default) or `preference`.
+ */
+kind?: string, 
+/**
+ * `global` (default), `contact:<id>` or `chat:<id>`.
+ */
+scope?: string, } | { "action": "edit", id: string, content: string, } | { "action": "pin", id: string, pinned: boolean, } | { "action": "forget", id: string, } | { "action": "undo", id: string, } | { "action": "import", markdown: string, };
+
+export type Memory = { 
+/**
+ * Our id, `mem-…`.
+ */
+id: string, content: string, kind: string, scope: string, source_session: string | null, source_message: number | null, provenance: Provenance, created_at: string, updated_at: string, last_recalled: string | null, pinned: boolean, 
+/**
+ * The memory that replaced this one, if any.
+ */
+superseded_by: string | null, forgotten: boolean, };
+
+export type Provenance = "user" | "agent" | "tool" | "untrusted";
+
+export type MemoryChange = { 
+/**
+ * `create`, `edit`, `pin`, `unpin`, `forget`, `restore`, `replace` (this memory replaced
+ * another; `before` is its id) or `supersede` (another replaced this one; `after` is
+ * its id).
+ */
+action: string, before: string | null, after: string | null, at: string, };
+
+export type MessageHit = { message_id: number, session_id: string, role: string, content: string, created_at: string, };
 
 export type Usage = { 
 /**

@@ -21,6 +21,7 @@ use crate::tools::{ToolRegistry, ToolSettings, offload, paths};
 
 mod history;
 mod live;
+mod memory_ops;
 mod model_call;
 mod prompt;
 mod session;
@@ -416,6 +417,8 @@ impl Engine {
                 turns: self.live_turns(),
                 paused: self.is_paused(),
             })),
+            Op::Memory { change } => memory_ops::apply(&self.shared.store, change),
+            Op::ImportSessions { path } => memory_ops::import_sessions(&self.shared.store, &path),
         }
     }
 

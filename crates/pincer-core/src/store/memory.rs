@@ -12,6 +12,7 @@ use super::{Store, StoreError, now};
 /// Who a memory's text came from; recall marks all of it as data, and untrusted text (web
 /// pages, files, other people) never gains authority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "lowercase")]
 pub enum Provenance {
     User,
@@ -54,7 +55,8 @@ pub struct NewMemory {
 }
 
 /// A stored memory.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Memory {
     /// Our id, `mem-…`.
     pub id: String,
@@ -82,7 +84,8 @@ pub enum Saved {
 }
 
 /// A stored message that matches a search.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MessageHit {
     pub message_id: i64,
     pub session_id: String,

@@ -1,6 +1,7 @@
 //! Changing memories: edit, pin, supersede, list, history and undo. Every change writes a
-//! history row in the same transaction, and undo applies the inverse of a memory's latest
-//! change as a new change (so undoing twice redoes).
+//! history row in the same transaction. Undo applies the inverse of a memory's latest change
+//! not yet undone, as a change that names it, so undoing again goes one further back, down
+//! to the memory's creation.
 
 use rusqlite::{OptionalExtension, Transaction, params};
 use serde::Serialize;
@@ -22,7 +23,8 @@ pub struct MemoryFilter {
 }
 
 /// One change in a memory's history.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct MemoryChange {
     /// `create`, `edit`, `pin`, `unpin`, `forget`, `restore`, `replace` (this memory replaced
     /// another; `before` is its id) or `supersede` (another replaced this one; `after` is
@@ -64,9 +66,23 @@ fn record(
     after: Option<&str>,
     at: &str,
 ) -> Result<(), StoreError> {
+    record_undo(tx, id, action, before, after, at, None)
+}
+
+/// A history row; `undoes` names the row this change reverted.
+fn record_undo(
+    tx: &Transaction<'_>,
+    id: i64,
+    action: &str,
+    before: Option<&str>,
+    after: Option<&str>,
+    at: &str,
+    undoes: Option<i64>,
+) -> Result<(), StoreError> {
     tx.execute(
-        "INSERT INTO memory_history (memory_id, action, before, after, at) VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![id, action, before, after, at],
+        "INSERT INTO memory_history (memory_id, action, before, after, at, undoes)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+        params![id, action, before, after, at, undoes],
     )?;
     Ok(())
 }
@@ -185,29 +201,33 @@ impl Store {
         Ok(Ok(memory))
     }
 
-    /// Reverts the latest change of a memory, as a change of its own.
+    /// Reverts the latest change of a memory that is not undone yet, as a change of its
+    /// own.
     pub fn undo_memory(&self, uid: &str) -> Result<Result<Memory, EditRefused>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
         let Some(id) = row_id(&tx, uid)? else {
             return Ok(Err(EditRefused::NotFound(uid.to_owned())));
         };
-        let last: Option<(String, Option<String>, Option<String>)> = tx
+        let last: Option<(i64, String, Option<String>, Option<String>)> = tx
             .query_row(
-                "SELECT action, before, after FROM memory_history WHERE memory_id = ?1
-                 ORDER BY id DESC LIMIT 1",
+                "SELECT h.id, h.action, h.before, h.after FROM memory_history h
+                 WHERE h.memory_id = ?1 AND h.undoes IS NULL
+                   AND NOT EXISTS (SELECT 1 FROM memory_history u WHERE u.undoes = h.id)
+                 ORDER BY h.id DESC LIMIT 1",
                 params![id],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
             )
             .optional()?;
-        let Some((action, before, after)) = last else {
+        let Some((change, action, before, after)) = last else {
             return Ok(Err(EditRefused::NothingToUndo(uid.to_owned())));
         };
+        let undoes = Some(change);
         let at = now();
         let memory = load(&tx, id)?;
         match action.as_str() {
-            "create" | "restore" => forget(&tx, id, &memory.content, &at)?,
-            "forget" => restore(&tx, id, &memory.content, &at)?,
+            "create" | "restore" => forget(&tx, id, &memory.content, &at, undoes)?,
+            "forget" => restore(&tx, id, &memory.content, &at, undoes)?,
             "edit" => {
                 let (Some(before), Some(after)) = (before, after) else {
                     return Err(StoreError::Corrupt(format!(
@@ -215,7 +235,7 @@ impl Store {
                     )));
                 };
                 set_content(&tx, id, &before, &at)?;
-                record(&tx, id, "edit", Some(&after), Some(&before), &at)?;
+                record_undo(&tx, id, "edit", Some(&after), Some(&before), &at, undoes)?;
             }
             "pin" | "unpin" => {
                 let pinned = action == "unpin";
@@ -223,43 +243,54 @@ impl Store {
                     "UPDATE memories SET pinned = ?2, updated_at = ?3 WHERE id = ?1",
                     params![id, pinned, at],
                 )?;
-                record(
-                    &tx,
-                    id,
-                    if pinned { "pin" } else { "unpin" },
-                    None,
-                    None,
-                    &at,
-                )?;
+                let action = if pinned { "pin" } else { "unpin" };
+                record_undo(&tx, id, action, None, None, &at, undoes)?;
             }
-            // Undoing a replacement, from either side: the new memory goes, the old one
-            // comes back into recall.
+            // Undoing a replacement, from either side: the new memory goes and the old
+            // one comes back into recall; the rows on both sides are marked undone.
             "replace" | "supersede" => {
+                let other = if action == "replace" { &before } else { &after };
+                let other_id = match other.as_deref() {
+                    Some(other) => row_id(&tx, other)?,
+                    None => None,
+                };
                 let (old_id, new_id) = if action == "replace" {
-                    let old = before
-                        .as_deref()
-                        .and_then(|u| row_id(&tx, u).transpose())
-                        .transpose()?;
-                    (old, Some(id))
+                    (other_id, Some(id))
                 } else {
-                    let new = after
-                        .as_deref()
-                        .and_then(|u| row_id(&tx, u).transpose())
-                        .transpose()?;
-                    (Some(id), new)
+                    (Some(id), other_id)
+                };
+                let twin = |memory: i64, twin_action: &str| -> Result<Option<i64>, StoreError> {
+                    Ok(tx
+                        .query_row(
+                            "SELECT id FROM memory_history WHERE memory_id = ?1 AND action = ?2
+                             ORDER BY id DESC LIMIT 1",
+                            params![memory, twin_action],
+                            |r| r.get(0),
+                        )
+                        .optional()?)
                 };
                 if let Some(old_id) = old_id {
+                    let marks = if action == "supersede" {
+                        undoes
+                    } else {
+                        twin(old_id, "supersede")?
+                    };
                     tx.execute(
                         "UPDATE memories SET superseded_by = NULL, updated_at = ?2 WHERE id = ?1",
                         params![old_id, at],
                     )?;
                     let old = load(&tx, old_id)?;
-                    record(&tx, old_id, "restore", None, Some(&old.content), &at)?;
+                    record_undo(&tx, old_id, "restore", None, Some(&old.content), &at, marks)?;
                 }
                 if let Some(new_id) = new_id {
+                    let marks = if action == "replace" {
+                        undoes
+                    } else {
+                        twin(new_id, "replace")?
+                    };
                     let new = load(&tx, new_id)?;
                     if !new.forgotten {
-                        forget(&tx, new_id, &new.content, &at)?;
+                        forget(&tx, new_id, &new.content, &at, marks)?;
                     }
                 }
             }
@@ -346,20 +377,32 @@ fn set_content(tx: &Transaction<'_>, id: i64, content: &str, at: &str) -> Result
     Ok(())
 }
 
-fn forget(tx: &Transaction<'_>, id: i64, content: &str, at: &str) -> Result<(), StoreError> {
+fn forget(
+    tx: &Transaction<'_>,
+    id: i64,
+    content: &str,
+    at: &str,
+    undoes: Option<i64>,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE memories SET forgotten_at = ?2, updated_at = ?2 WHERE id = ?1",
         params![id, at],
     )?;
-    record(tx, id, "forget", Some(content), None, at)
+    record_undo(tx, id, "forget", Some(content), None, at, undoes)
 }
 
-fn restore(tx: &Transaction<'_>, id: i64, content: &str, at: &str) -> Result<(), StoreError> {
+fn restore(
+    tx: &Transaction<'_>,
+    id: i64,
+    content: &str,
+    at: &str,
+    undoes: Option<i64>,
+) -> Result<(), StoreError> {
     tx.execute(
         "UPDATE memories SET forgotten_at = NULL, updated_at = ?2 WHERE id = ?1",
         params![id, at],
     )?;
-    record(tx, id, "restore", None, Some(content), at)
+    record_undo(tx, id, "restore", None, Some(content), at, undoes)
 }
 
 #[cfg(test)]
@@ -385,7 +428,7 @@ mod tests {
     }
 
     #[test]
-    fn undo_restores_an_edited_memory_and_undoing_again_redoes() {
+    fn undo_restores_an_edited_memory_and_undoing_again_goes_further_back() {
         let store = Store::in_memory().unwrap();
         let m = created(store.save_memory(&new("I live in Hangzhou")).unwrap());
         let edited = store
@@ -408,9 +451,11 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
+        // Undoing again goes back past the creation: the memory is forgotten.
+        assert!(store.undo_memory(&m.id).unwrap().unwrap().forgotten);
         assert_eq!(
-            store.undo_memory(&m.id).unwrap().unwrap().content,
-            "I live in Shanghai"
+            store.undo_memory(&m.id).unwrap(),
+            Err(EditRefused::NothingToUndo(m.id.clone()))
         );
         let actions: Vec<String> = store
             .memory_history(&m.id)
@@ -419,15 +464,25 @@ mod tests {
             .into_iter()
             .map(|c| c.action)
             .collect();
-        assert_eq!(actions, ["create", "edit", "edit", "edit"]);
+        assert_eq!(actions, ["create", "edit", "edit", "forget"]);
     }
 
     #[test]
     fn forgetting_pinning_and_creating_are_undone_too() {
         let store = Store::in_memory().unwrap();
         let m = created(store.save_memory(&new("green tea, no sugar")).unwrap());
+        store
+            .edit_memory(&m.id, "green tea, one sugar")
+            .unwrap()
+            .unwrap();
         assert!(store.pin_memory(&m.id, true).unwrap().unwrap().pinned);
-        assert!(!store.undo_memory(&m.id).unwrap().unwrap().pinned);
+        let unpinned = store.undo_memory(&m.id).unwrap().unwrap();
+        assert!(!unpinned.pinned);
+        assert_eq!(unpinned.content, "green tea, one sugar");
+        assert_eq!(
+            store.undo_memory(&m.id).unwrap().unwrap().content,
+            "green tea, no sugar"
+        );
         store.forget_memory(&m.id).unwrap();
         assert_eq!(
             store.edit_memory(&m.id, "x").unwrap(),

@@ -207,6 +207,9 @@ CREATE INDEX turn_recalls_by_session ON turn_recalls(session_id);
 -- message reads back exactly as it was sent; not indexed, so it is never found again as
 -- if someone had said it.
 ALTER TABLE messages ADD COLUMN context TEXT;
+-- An undo is a change of its own that names the change it reverted, so undoing again goes
+-- one change further back.
+ALTER TABLE memory_history ADD COLUMN undoes INTEGER REFERENCES memory_history(id);
 "#,
 ];
 
