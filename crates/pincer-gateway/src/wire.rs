@@ -397,3 +397,21 @@ pub struct SkillDetail {
     pub skill: SkillView,
     pub body: String,
 }
+
+/// The Memory page's list: memories (and, for a search, matching past messages), and how
+/// many memories are current in all.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MemoryList {
+    pub memories: Vec<pincer_core::store::Memory>,
+    pub messages: Vec<pincer_core::store::MessageHit>,
+    pub total: u64,
+}
+
+/// One memory with every change it went through, oldest first.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct MemoryDetail {
+    pub memory: pincer_core::store::Memory,
+    pub history: Vec<pincer_core::store::MemoryChange>,
+}

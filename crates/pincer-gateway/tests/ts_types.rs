@@ -79,6 +79,8 @@ fn render() -> String {
         NewSession,
         RenameSession,
         HistoryMessage,
+        MemoryList,
+        MemoryDetail,
         ToolOutcome,
         TurnOutcome,
         TurnRecord,

@@ -267,6 +267,10 @@ is_error?: boolean,
  */
 images?: Array<ImageRef>, };
 
+export type MemoryList = { memories: Array<Memory>, messages: Array<MessageHit>, total: number, };
+
+export type MemoryDetail = { memory: Memory, history: Array<MemoryChange>, };
+
 export type ToolOutcome = "ok" | "error" | "denied" | "cancelled";
 
 export type TurnOutcome = "completed" | "cancelled" | "step_limit" | "failed";

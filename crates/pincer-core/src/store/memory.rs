@@ -293,7 +293,7 @@ impl Store {
 /// The rowids of `table` (`memories` or `messages`) matching `query`, best first; `None`
 /// when the query has nothing to search for. Each index answers the parts it can find;
 /// a row must match both when both are asked.
-fn matching_ids(
+pub(super) fn matching_ids(
     conn: &rusqlite::Connection,
     table: &str,
     query: &str,

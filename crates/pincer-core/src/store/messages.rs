@@ -217,21 +217,30 @@ impl Store {
         self.search_sessions("")
     }
 
-    /// Sessions whose title or any message contains `query` (case-insensitive for ASCII),
-    /// most recently used first; an empty query lists all.
+    /// Sessions whose title contains `query` or whose user and assistant messages match it
+    /// through the full-text indexes (the path memory search takes: any language, 1-, 2-
+    /// and 3+-character CJK queries, any text a valid query), most recently used first; an
+    /// empty query lists all.
     pub fn search_sessions(&self, query: &str) -> Result<Vec<SessionSummary>, StoreError> {
-        let pattern = format!("%{}%", escape_like(query.trim()));
+        let query = query.trim();
         let conn = self.conn();
-        let mut stmt = conn.prepare(
+        let matching = if query.is_empty() {
+            None
+        } else {
+            let ids = super::memory::matching_ids(&conn, "messages", query)?.unwrap_or_default();
+            Some(serde_json::to_string(&ids).map_err(|e| StoreError::Corrupt(e.to_string()))?)
+        };
+        let pattern = format!("%{}%", escape_like(query));
+        let mut stmt = conn.prepare_cached(
             "SELECT s.id, s.title, s.created_at, s.updated_at,
                     (SELECT COUNT(*) FROM messages m WHERE m.session_id = s.id)
              FROM sessions s
-             WHERE ?1 = '%%' OR s.title LIKE ?1 ESCAPE '\\'
-                OR EXISTS (SELECT 1 FROM messages m WHERE m.session_id = s.id
-                           AND m.role != 'tool' AND m.content LIKE ?1 ESCAPE '\\')
+             WHERE ?1 IS NULL OR s.title LIKE ?2 ESCAPE '\\'
+                OR s.id IN (SELECT m.session_id FROM messages m
+                            WHERE m.id IN (SELECT value FROM json_each(?1)))
              ORDER BY s.updated_at DESC, s.rowid DESC",
         )?;
-        let rows = stmt.query_map(params![pattern], session_summary)?;
+        let rows = stmt.query_map(params![matching, pattern], session_summary)?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
@@ -291,6 +300,50 @@ fn escape_like(text: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_sidebar_search_finds_sessions_by_title_and_by_any_message_in_any_script() {
+        let store = Store::in_memory().unwrap();
+        for (session, text) in [
+            ("a", "我们决定下个月去西湖"),
+            ("b", "Plan a trip to Lisbon"),
+            ("c", "パスポートは机の中"),
+        ] {
+            store.ensure_session(session).unwrap();
+            store
+                .append_message(session, "t", &Message::user(text))
+                .unwrap();
+        }
+        store
+            .append_message(
+                "b",
+                "t",
+                &Message::assistant("Booked: 37.759, -122.4", Vec::new()),
+            )
+            .unwrap();
+        store.rename_session("c", "Documents").unwrap();
+        let found = |q: &str| -> Vec<String> {
+            let mut ids: Vec<String> = store
+                .search_sessions(q)
+                .unwrap()
+                .into_iter()
+                .map(|s| s.id)
+                .collect();
+            ids.sort();
+            ids
+        };
+        assert_eq!(found(""), ["a", "b", "c"]);
+        assert_eq!(found("湖"), ["a"]);
+        assert_eq!(found("西湖"), ["a"]);
+        assert_eq!(found("lisbon"), ["b"]);
+        assert_eq!(found("\"37.759"), ["b"]);
+        assert_eq!(found("机"), ["c"]);
+        assert_eq!(found("docu"), ["c"], "by title");
+        assert!(found("北京").is_empty());
+        for hostile in ["NEAR(", "*", "AND OR", "%", "_", "\"", "'"] {
+            store.search_sessions(hostile).unwrap();
+        }
+    }
 
     #[test]
     fn titles_come_from_the_first_non_blank_line() {

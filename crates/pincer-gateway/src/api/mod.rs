@@ -4,6 +4,7 @@ pub mod approvals;
 pub mod desktop;
 pub mod images;
 pub mod local_models;
+pub mod memory;
 pub mod sessions;
 pub mod settings;
 pub mod skills;
