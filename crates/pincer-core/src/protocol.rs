@@ -114,7 +114,8 @@ pub enum MemoryOp {
     Forget {
         id: String,
     },
-    /// Revert the memory's latest change (undoing twice redoes).
+    /// Revert the memory's latest change not yet undone; undoing again goes one change
+    /// further back. A memory whose creation was undone (forgotten) comes back.
     Undo {
         id: String,
     },
@@ -417,6 +418,14 @@ pub enum Event {
     Recalled {
         turn_id: String,
         items: Vec<crate::store::Recalled>,
+    },
+    /// Older turns of the session were summarised into one message to make room (their
+    /// messages stay stored; the `expand` tool shows them). `facts_saved`: durable facts
+    /// the flush before it saved to memory.
+    Compacted {
+        turn_id: String,
+        messages: u64,
+        facts_saved: u32,
     },
     /// A request to a model is about to be sent (step counts from 1 within a turn).
     ModelRequest {

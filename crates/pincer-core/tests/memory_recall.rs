@@ -132,7 +132,11 @@ async fn recalling_the_same_memory_for_50_turns_does_not_grow_the_store() {
             ));
         }
         llm.push(Reply::text("In the blue folder."));
-        let events = h.turn("asking", "Where is my passport?").await;
+        // A new session each time: within one session what was recalled stays in its
+        // request and is not given again.
+        let events = h
+            .turn(&format!("asking-{turn}"), "Where is my passport?")
+            .await;
         assert!(
             events.iter().any(|e| matches!(e, Event::Recalled { .. })),
             "turn {turn}"
@@ -161,16 +165,65 @@ async fn recalling_the_same_memory_for_50_turns_does_not_grow_the_store() {
 }
 
 #[tokio::test]
-async fn the_request_prefix_stays_byte_identical_across_20_turns_with_recall() {
+async fn within_a_session_a_memory_is_recalled_once() {
     let llm = ScriptedLlm::start().await;
     let mut h = Harness::new(&llm, ApprovalMode::Deny);
     llm.push(Reply::tool_call(
         "c1",
         "memory_save",
-        r#"{"content":"The Kyoto trip is booked for May; the hotel is near Gion"}"#,
+        r#"{"content":"My passport is in the blue folder"}"#,
     ));
+    llm.push(Reply::text("Noted."));
+    h.turn("setup", "Remember where my passport is").await;
+    let mut recalled = 0;
+    for _ in 0..5 {
+        llm.push(Reply::text("In the blue folder."));
+        let events = h.turn("same", "Where is my passport?").await;
+        recalled += events
+            .iter()
+            .filter(|e| matches!(e, Event::Recalled { items, .. } if items.iter().any(|i| i.kind == RecalledKind::Memory)))
+            .count();
+    }
+    assert_eq!(recalled, 1);
+    let last = llm.requests().last().unwrap().body.clone();
+    let all = serde_json::to_string(&last["messages"]).unwrap();
+    assert_eq!(
+        all.matches("My passport is in the blue folder").count(),
+        1,
+        "{all}"
+    );
+}
+
+#[tokio::test]
+async fn the_request_prefix_stays_byte_identical_across_20_turns_with_recall() {
+    let llm = ScriptedLlm::start().await;
+    let mut h = Harness::new(&llm, ApprovalMode::Deny);
+    // Ten facts, so that recall has something new to give on many turns (within a
+    // session each memory is given once).
+    let topics = [
+        "Kyoto",
+        "passport",
+        "dentist",
+        "wifi",
+        "bicycle",
+        "piano",
+        "garden",
+        "insurance",
+        "laptop",
+        "marathon",
+    ];
+    for (n, topic) in topics.iter().enumerate() {
+        llm.push(Reply::tool_call(
+            &format!("c{n}"),
+            "memory_save",
+            &serde_json::json!({ "content": format!("The {topic} papers are filed away") })
+                .to_string(),
+        ));
+    }
     llm.push(Reply::text("Saved."));
-    h.turn("setup", "remember the Kyoto trip details").await;
+    let events = h.turn("setup", "remember these notes").await;
+    assert_eq!(final_text(&events), "Saved.");
+    assert_eq!(store(&h).memory_count().unwrap(), 10);
 
     let first = llm.requests().len();
     for turn in 0..20 {
@@ -183,7 +236,7 @@ async fn the_request_prefix_stays_byte_identical_across_20_turns_with_recall() {
         }
         llm.push(Reply::text(&format!("answer {turn}")));
         let text = if turn % 2 == 0 {
-            format!("question {turn} about the Kyoto trip hotel")
+            format!("question {turn} about the {} papers", topics[turn / 2])
         } else {
             format!("question {turn}: something else entirely")
         };
@@ -208,11 +261,10 @@ async fn the_request_prefix_stays_byte_identical_across_20_turns_with_recall() {
     }
     let share = reused as f64 / total as f64;
     assert!(share >= 0.95 || requests.len() - first < 3, "{share}");
-    assert!(
-        requests[first..]
-            .iter()
-            .filter(|r| last_message(&r.body).contains("<recalled>"))
-            .count()
-            >= 10
-    );
+    let with_recall: Vec<String> = requests[first..]
+        .iter()
+        .map(|r| last_message(&r.body))
+        .filter(|m| m.contains("<recalled>"))
+        .collect();
+    assert!(with_recall.len() >= 10, "{with_recall:#?}");
 }

@@ -113,6 +113,9 @@ pub struct ScriptedLlm {
 
 struct Inner {
     queue: Mutex<VecDeque<Reply>>,
+    /// Replies given to every request whose system prompt starts with the text, instead
+    /// of the queue's next one (an engine's own requests, such as compaction's).
+    standing: Mutex<Vec<(String, Reply)>>,
     requests: Mutex<Vec<CapturedRequest>>,
     violations: Mutex<Vec<Violation>>,
     allow_unused: AtomicBool,
@@ -261,6 +264,13 @@ impl ScriptedLlm {
         lock(&self.inner.queue).push_back(reply);
     }
 
+    /// Answers every request whose system prompt starts with `prefix` with `reply`,
+    /// whenever it comes, leaving the queue for the others: for requests a test cannot
+    /// place in order (an engine compacting when its estimate says so).
+    pub fn answer_system_prefix(&self, prefix: &str, reply: Reply) {
+        lock(&self.inner.standing).push((prefix.to_owned(), reply));
+    }
+
     /// Number of replies still queued.
     pub fn pending(&self) -> usize {
         lock(&self.inner.queue).len()
@@ -381,6 +391,7 @@ impl Inner {
     fn new(shutdown: watch::Receiver<bool>) -> Inner {
         Inner {
             queue: Mutex::new(VecDeque::new()),
+            standing: Mutex::new(Vec::new()),
             requests: Mutex::new(Vec::new()),
             violations: Mutex::new(Vec::new()),
             allow_unused: AtomicBool::new(false),
@@ -575,7 +586,28 @@ async fn respond(
         lock(&inner.violations).push(violation);
         return error_response(dialect, 400, &message, None);
     }
-    let popped = lock(&inner.queue).pop_front();
+    let system = match dialect {
+        Dialect::OpenAi => request.body["messages"][0]
+            .get("content")
+            .filter(|_| request.body["messages"][0]["role"] == "system")
+            .and_then(serde_json::Value::as_str)
+            .unwrap_or_default()
+            .to_owned(),
+        Dialect::Anthropic => match &request.body["system"] {
+            serde_json::Value::String(text) => text.clone(),
+            serde_json::Value::Array(blocks) => blocks
+                .first()
+                .and_then(|b| b["text"].as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            _ => String::new(),
+        },
+    };
+    let standing = lock(&inner.standing)
+        .iter()
+        .find(|(prefix, _)| system.starts_with(prefix.as_str()))
+        .map(|(_, reply)| reply.clone());
+    let popped = standing.or_else(|| lock(&inner.queue).pop_front());
     let Some(reply) = popped else {
         tracing::warn!("{path}: {NO_REPLY_MESSAGE}");
         return error_response(dialect, 500, NO_REPLY_MESSAGE, None);

@@ -33,7 +33,7 @@ export type ApprovalDecision = "once" | "session" | "always" | "deny";
 
 export type DecidedBy = "policy" | "remembered" | "user" | "mode";
 
-export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "recalled", turn_id: string, items: Array<Recalled>, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
+export type Event = { "type": "turn_started", turn_id: string, text: string, } | { "type": "recalled", turn_id: string, items: Array<Recalled>, } | { "type": "compacted", turn_id: string, messages: number, facts_saved: number, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
 /**
  * Absolute paths of images the tool produced (screenshots).
  */
@@ -43,7 +43,7 @@ export type SessionEvent = { session: string,
 /**
  * The id of the [`Op::UserTurn`] submission whose turn this event belongs to.
  */
-submission: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "recalled", turn_id: string, items: Array<Recalled>, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
+submission: string, } & ({ "type": "turn_started", turn_id: string, text: string, } | { "type": "recalled", turn_id: string, items: Array<Recalled>, } | { "type": "compacted", turn_id: string, messages: number, facts_saved: number, } | { "type": "model_request", step: number, provider: string, model: string, } | { "type": "text_delta", text: string, } | { "type": "reasoning_delta", text: string, } | { "type": "tool_call_requested", call_id: string, name: string, arguments: string, } | { "type": "approval_requested", call_id: string, tool: string, summary: string, pattern: string, } | { "type": "approval_resolved", call_id: string, decision: ApprovalDecision, by: DecidedBy, } | { "type": "tool_call_finished", call_id: string, name: string, outcome: ToolOutcome, output: string, 
 /**
  * Absolute paths of images the tool produced (screenshots).
  */

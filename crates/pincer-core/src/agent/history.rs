@@ -29,11 +29,30 @@ pub(crate) const ENDED_EARLY_NOTE: &str = "[Pincer: the request above ended befo
 /// Loads the history of `session`, first closing any tool calls a killed process left open
 /// so that every call in the history has its result.
 pub(crate) fn load(store: &Store, session: &str) -> Result<Vec<Message>, StoreError> {
+    load_with(store, session, None)
+}
+
+/// The history of `session` while its turn `running` goes on (after a compaction): that
+/// turn gets no note, and its open calls are left to it.
+pub(crate) fn load_running(
+    store: &Store,
+    session: &str,
+    running: &str,
+) -> Result<Vec<Message>, StoreError> {
+    load_with(store, session, Some(running))
+}
+
+fn load_with(
+    store: &Store,
+    session: &str,
+    running: Option<&str>,
+) -> Result<Vec<Message>, StoreError> {
     store.ensure_session(session)?;
     let mut stored = store.messages(session)?;
     if let Some(last_call_at) = stored
         .iter()
         .rposition(|m| !m.message.tool_calls.is_empty())
+        .filter(|at| Some(stored[*at].turn_id.as_str()) != running)
     {
         let assistant = stored[last_call_at].clone();
         let answered: Vec<String> = stored[last_call_at + 1..]
@@ -52,13 +71,22 @@ pub(crate) fn load(store: &Store, session: &str) -> Result<Vec<Message>, StoreEr
         .into_iter()
         .map(|end| (end.turn_id, end.outcome))
         .collect();
-    let mut history = Vec::with_capacity(stored.len() + 1);
+    // A compaction stands for every message up to the one it names.
+    let compaction = store.latest_compaction(session)?;
+    let upto = compaction.as_ref().map_or(0, |c| c.upto_message);
+    let mut history = Vec::with_capacity(stored.len() + 2);
+    if let Some(compaction) = &compaction {
+        history.push(Message::user(compaction.text.clone()));
+    }
     for (at, message) in stored.iter().enumerate() {
+        if message.id <= upto {
+            continue;
+        }
         history.push(render(message));
         let last_of_turn = stored
             .get(at + 1)
             .is_none_or(|next| next.turn_id != message.turn_id);
-        if !last_of_turn {
+        if !last_of_turn || Some(message.turn_id.as_str()) == running {
             continue;
         }
         // No record: an older turn a killed process left open (the engine records an end

@@ -19,6 +19,7 @@ use crate::store::{Store, StoreError};
 use crate::sync::{lock, read, write};
 use crate::tools::{ToolRegistry, ToolSettings, offload, paths};
 
+mod compact;
 mod history;
 mod live;
 mod memory_ops;

@@ -39,6 +39,8 @@ pub(crate) struct Call<'a> {
     pub(crate) turn_id: &'a str,
     pub(crate) step: u32,
     pub(crate) cancel: &'a CancellationToken,
+    /// The engine's own request (compaction): its text is not streamed to surfaces.
+    pub(crate) quiet: bool,
 }
 
 impl Call<'_> {
@@ -160,9 +162,12 @@ impl Call<'_> {
             match event {
                 StreamEvent::TextDelta(text) => {
                     response.text.push_str(&text);
-                    self.shared
-                        .emit(self.session, self.submission, Event::TextDelta { text });
+                    if !self.quiet {
+                        self.shared
+                            .emit(self.session, self.submission, Event::TextDelta { text });
+                    }
                 }
+                StreamEvent::ReasoningDelta(_) if self.quiet => {}
                 StreamEvent::ReasoningDelta(text) => {
                     self.shared.emit(
                         self.session,

@@ -42,6 +42,9 @@ pub(crate) struct SessionShared {
 pub(crate) struct SessionState {
     pub(crate) id: String,
     pub(crate) history: Vec<Message>,
+    /// Prompt tokens the provider reported for the last request over the engine's estimate
+    /// of it: corrects the estimate that decides compaction.
+    pub(crate) token_ratio: Option<f64>,
 }
 
 type Running = Pin<Box<dyn Future<Output = SessionState> + Send>>;
@@ -56,6 +59,7 @@ pub(crate) async fn run(
         Ok(history) => Some(SessionState {
             id: id.clone(),
             history,
+            token_ratio: None,
         }),
         Err(e) => {
             tracing::error!(session = id, error = %e, "could not load session");

@@ -8,7 +8,7 @@ use tokio_util::sync::CancellationToken;
 use super::model_call::{Call, CallError};
 use super::session::{Queued, SessionShared, SessionState};
 use super::tool_call::ToolRun;
-use super::{Config, Shared, history};
+use super::{Config, Shared, compact, history};
 use crate::memory::recall::{self, Recall};
 use crate::memory::tools::GLOBAL;
 use crate::model::{ChatRequest, Message, ToolCall, Usage, new_call_id};
@@ -137,13 +137,23 @@ impl Turn<'_> {
         let (system, tools) = self.prompt_head();
         let mut usage = Usage::default();
         let max_steps = self.config.settings.max_steps;
-        for step in 1..=max_steps {
-            let request = ChatRequest {
-                system: system.clone(),
-                messages: state.history.clone(),
-                tools: tools.clone(),
-                max_tokens: self.config.settings.max_tokens,
-            };
+        // At most one compaction per user turn, whether the estimate or the provider asks.
+        let mut compacted = false;
+        let mut step = 0;
+        loop {
+            step += 1;
+            if step > max_steps {
+                break;
+            }
+            let mut request = self.request(&system, &tools, state);
+            let estimated = compact::estimate(&request);
+            let calibrated = (estimated as f64 * state.token_ratio.unwrap_or(1.0)) as u64;
+            if !compacted && compact::needed(self.config, calibrated) {
+                compacted = true;
+                if self.compact(state, false).await? {
+                    request = self.request(&system, &tools, state);
+                }
+            }
             let call = Call {
                 shared: self.shared,
                 config: self.config,
@@ -152,9 +162,26 @@ impl Turn<'_> {
                 turn_id: self.turn_id,
                 step,
                 cancel: self.cancel,
+                quiet: false,
             };
             let response = match call.run(&request).await {
                 Ok(response) => response,
+                // The provider says the window is full: compact once and send again.
+                Err(failure)
+                    if !compacted
+                        && failure.partial.text.is_empty()
+                        && matches!(&failure.error, CallError::Failed(e) if e.kind() == FailureKind::ContextTooLong) =>
+                {
+                    compacted = true;
+                    if self.compact(state, true).await? {
+                        step -= 1;
+                        continue;
+                    }
+                    let CallError::Failed(error) = failure.error else {
+                        return Ok(self.cancelled());
+                    };
+                    return Err(error.failure());
+                }
                 Err(failure) => {
                     // Keep what the user already saw; a later turn can refer to it.
                     if !failure.partial.text.is_empty() {
@@ -166,6 +193,10 @@ impl Turn<'_> {
                     };
                 }
             };
+            if !response.usage.estimated && response.usage.input_tokens > 0 && estimated > 0 {
+                let ratio = response.usage.input_tokens as f64 / estimated as f64;
+                state.token_ratio = Some(ratio.clamp(0.25, 4.0));
+            }
             usage.add(response.usage);
             // Providers reuse their call ids (`call_0` every turn): every call gets an id
             // of ours, and theirs is kept only to echo back to them.
@@ -214,6 +245,113 @@ impl Turn<'_> {
             turn_id: self.turn_id.to_owned(),
             limit: max_steps,
         })
+    }
+
+    fn request(
+        &self,
+        system: &str,
+        tools: &[crate::model::ToolSpec],
+        state: &SessionState,
+    ) -> ChatRequest {
+        ChatRequest {
+            system: system.to_owned(),
+            messages: state.history.clone(),
+            tools: tools.to_vec(),
+            max_tokens: self.config.settings.max_tokens,
+        }
+    }
+
+    /// Compacts the session's older turns (see [`compact`]), flushing durable facts to
+    /// memory first. `full`: the provider said the window is full, so every turn before
+    /// the running one goes. False when there was nothing older to compact. A failed model
+    /// call fails the turn: the user sees why, and nothing was changed.
+    async fn compact(&self, state: &mut SessionState, full: bool) -> Result<bool, Failure> {
+        let store = &self.shared.store;
+        let internal = |e: crate::store::StoreError| {
+            Failure::new(
+                FailureKind::Internal,
+                format!("could not compact the conversation: {e}"),
+            )
+        };
+        let stored = store.messages(&state.id).map_err(internal)?;
+        let previous = store.latest_compaction(&state.id).map_err(internal)?;
+        let upto = previous.as_ref().map_or(0, |c| c.upto_message);
+        let earlier = previous.as_ref().map_or(0, |c| c.messages);
+        let previous = previous.map(|c| c.text);
+        let live: Vec<_> = stored.into_iter().filter(|m| m.id > upto).collect();
+        let window = compact::window(self.config);
+        let (keep, facts_chars, summary_tokens) = compact::budgets(window);
+        let span = compact::span(&live, self.turn_id, if full { 0 } else { keep });
+        let Some(last) = span.last() else {
+            return Ok(false);
+        };
+        let facts_saved = match compact::flush_request(span) {
+            Some(request) => {
+                let answer = self.quiet_call(&state.id, &request).await?;
+                compact::save_flushed(store, &state.id, &answer)?
+            }
+            None => 0,
+        };
+        let transcript = compact::transcript(span, previous.as_deref());
+        let summary = self
+            .quiet_call(
+                &state.id,
+                &compact::summary_request(&transcript, summary_tokens),
+            )
+            .await?;
+        let facts = compact::facts(span, previous.as_deref(), facts_chars);
+        let total = earlier + span.len() as u64;
+        let text = compact::message(total, &summary, &facts);
+        store
+            .record_compaction(&state.id, self.turn_id, last.id, &text, total)
+            .map_err(internal)?;
+        state.history = history::load_running(store, &state.id, self.turn_id).map_err(internal)?;
+        tracing::info!(
+            session = state.id,
+            messages = span.len(),
+            facts_saved,
+            "compacted older turns"
+        );
+        self.shared.emit(
+            &state.id,
+            self.submission,
+            Event::Compacted {
+                turn_id: self.turn_id.to_owned(),
+                messages: span.len() as u64,
+                facts_saved,
+            },
+        );
+        Ok(true)
+    }
+
+    /// One request of the engine's own (compaction), its text not streamed to surfaces.
+    async fn quiet_call(&self, session: &str, request: &ChatRequest) -> Result<String, Failure> {
+        let call = Call {
+            shared: self.shared,
+            config: self.config,
+            session,
+            submission: self.submission,
+            turn_id: self.turn_id,
+            step: 0,
+            cancel: self.cancel,
+            quiet: true,
+        };
+        match call.run(request).await {
+            Ok(response) => Ok(response.text),
+            Err(failure) => Err(match failure.error {
+                CallError::Cancelled => Failure::new(
+                    FailureKind::Cancelled,
+                    "cancelled while compacting the conversation",
+                ),
+                CallError::Failed(error) => {
+                    let failure = error.failure();
+                    Failure::new(
+                        failure.kind,
+                        format!("could not compact the conversation: {}", failure.message),
+                    )
+                }
+            }),
+        }
     }
 
     /// The system prompt and tools, shaped for the primary provider: in full for remote

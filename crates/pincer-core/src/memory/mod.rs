@@ -2,8 +2,10 @@
 //! ([`recall`]), the tools the model saves, searches and forgets with ([`tools`]), and the
 //! `[memory]` settings ([`options`]). The store keeps the memories and their indexes.
 
+pub mod expand;
 pub mod markdown;
 pub mod options;
+pub mod pinned_facts;
 pub mod recall;
 pub mod sessions_file;
 pub mod tools;

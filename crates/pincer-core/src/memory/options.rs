@@ -11,6 +11,11 @@ pub struct MemorySection {
     /// At most this many tokens of recalled text per message (a small local model's
     /// window gets at most a third of it).
     pub recall_tokens: u32,
+    /// Compact a session when its request passes this share of the window, in percent.
+    pub compact_percent: u32,
+    /// The model's window in tokens, where the provider does not say (a local model
+    /// does): default 32,000.
+    pub context_window: Option<u64>,
 }
 
 impl Default for MemorySection {
@@ -18,6 +23,8 @@ impl Default for MemorySection {
         Self {
             recall: true,
             recall_tokens: 400,
+            compact_percent: 80,
+            context_window: None,
         }
     }
 }
@@ -27,6 +34,9 @@ impl Default for MemorySection {
 pub struct MemoryOptions {
     pub recall: bool,
     pub recall_tokens: u32,
+    /// 10 to 95.
+    pub compact_percent: u32,
+    pub context_window: Option<u64>,
 }
 
 impl Default for MemoryOptions {
@@ -40,6 +50,8 @@ impl MemorySection {
         MemoryOptions {
             recall: self.recall,
             recall_tokens: self.recall_tokens.min(4000),
+            compact_percent: self.compact_percent.clamp(10, 95),
+            context_window: self.context_window.filter(|w| *w >= 1024),
         }
     }
 }

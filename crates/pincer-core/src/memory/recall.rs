@@ -28,7 +28,8 @@ pub(crate) const HEADER: &str = "<recalled>\nFrom your memory and past conversat
 pub(crate) const FOOTER: &str = "</recalled>";
 
 /// Recalls what `message` is about: memories in `scopes` and messages of sessions other
-/// than `session`, within `budget_tokens`.
+/// than `session`, within `budget_tokens`. What an earlier turn of the session already
+/// recalled is still in its request (unless compacted away) and is not given again.
 pub(crate) fn gather(
     store: &Store,
     message: &str,
@@ -38,9 +39,23 @@ pub(crate) fn gather(
     budget_tokens: u32,
 ) -> Result<Recall, StoreError> {
     let query = RecallQuery::from_message(message);
-    let memories = store.recall_memories(query.as_ref(), scopes, MEMORIES)?;
-    let messages = match &query {
-        Some(query) => store.recall_messages(query, session, MESSAGES)?,
+    let upto = store
+        .latest_compaction(session)?
+        .map_or(0, |c| c.upto_message);
+    let given = store.recalled_since(session, upto)?;
+    let memories: Vec<Memory> = store
+        .recall_memories(query.as_ref(), scopes, MEMORIES + given.len())?
+        .into_iter()
+        .filter(|m| !given.contains(&m.id))
+        .take(MEMORIES)
+        .collect();
+    let messages: Vec<MessageHit> = match &query {
+        Some(query) => store
+            .recall_messages(query, session, MESSAGES + given.len())?
+            .into_iter()
+            .filter(|hit| !given.contains(&format!("{}/{}", hit.session_id, hit.message_id)))
+            .take(MESSAGES)
+            .collect(),
         None => Vec::new(),
     };
     let mut budget = i64::from(budget_tokens) - approx_tokens(HEADER) - approx_tokens(FOOTER);

@@ -27,7 +27,7 @@ const INDEX_LINE: &str = "remember, search or forget facts";
 /// The longest memory: a fact, not a document.
 const MAX_CHARS: usize = 2000;
 
-/// The three tools over one store.
+/// The memory tools over one store, and `expand`.
 pub fn tools(store: Arc<Store>) -> Vec<Arc<dyn crate::tools::Tool>> {
     vec![
         Arc::new(MemorySave {
@@ -36,7 +36,10 @@ pub fn tools(store: Arc<Store>) -> Vec<Arc<dyn crate::tools::Tool>> {
         Arc::new(MemorySearch {
             store: Arc::clone(&store),
         }),
-        Arc::new(MemoryForget { store }),
+        Arc::new(MemoryForget {
+            store: Arc::clone(&store),
+        }),
+        Arc::new(super::expand::Expand { store }),
     ]
 }
 

@@ -220,7 +220,16 @@ impl Store {
             )
             .optional()?;
         let Some((change, action, before, after)) = last else {
-            return Ok(Err(EditRefused::NothingToUndo(uid.to_owned())));
+            // Everything was undone, creation too: the memory is forgotten, and undo
+            // brings it back rather than leaving it stuck.
+            let memory = load(&tx, id)?;
+            if !memory.forgotten {
+                return Ok(Err(EditRefused::NothingToUndo(uid.to_owned())));
+            }
+            restore(&tx, id, &memory.content, &now(), None)?;
+            let memory = load(&tx, id)?;
+            tx.commit()?;
+            return Ok(Ok(memory));
         };
         let undoes = Some(change);
         let at = now();
@@ -451,12 +460,11 @@ mod tests {
                 .unwrap()
                 .is_empty()
         );
-        // Undoing again goes back past the creation: the memory is forgotten.
+        // Undoing again goes back past the creation: the memory is forgotten; once more
+        // brings it back (it never gets stuck), and then that restore is what undo reverts.
         assert!(store.undo_memory(&m.id).unwrap().unwrap().forgotten);
-        assert_eq!(
-            store.undo_memory(&m.id).unwrap(),
-            Err(EditRefused::NothingToUndo(m.id.clone()))
-        );
+        assert!(!store.undo_memory(&m.id).unwrap().unwrap().forgotten);
+        assert!(store.undo_memory(&m.id).unwrap().unwrap().forgotten);
         let actions: Vec<String> = store
             .memory_history(&m.id)
             .unwrap()
@@ -464,7 +472,10 @@ mod tests {
             .into_iter()
             .map(|c| c.action)
             .collect();
-        assert_eq!(actions, ["create", "edit", "edit", "forget"]);
+        assert_eq!(
+            actions,
+            ["create", "edit", "edit", "forget", "restore", "forget"]
+        );
     }
 
     #[test]

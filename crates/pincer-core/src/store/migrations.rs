@@ -210,6 +210,19 @@ ALTER TABLE messages ADD COLUMN context TEXT;
 -- An undo is a change of its own that names the change it reverted, so undoing again goes
 -- one change further back.
 ALTER TABLE memory_history ADD COLUMN undoes INTEGER REFERENCES memory_history(id);
+-- A session's older turns summarised into one message: the model sees `text` in place of
+-- every message up to `upto_message`; the messages themselves stay (the `expand` tool and
+-- the UI show them).
+CREATE TABLE compactions (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    session_id   TEXT NOT NULL REFERENCES sessions(id) ON DELETE CASCADE,
+    turn_id      TEXT NOT NULL,
+    upto_message INTEGER NOT NULL,
+    text         TEXT NOT NULL,
+    messages     INTEGER NOT NULL,
+    created_at   TEXT NOT NULL
+);
+CREATE INDEX compactions_by_session ON compactions(session_id, id);
 "#,
 ];
 

@@ -10,6 +10,7 @@ use std::time::SystemTime;
 use rusqlite::Connection;
 
 mod audit;
+mod compactions;
 mod grants;
 mod import;
 mod memory;
@@ -23,6 +24,7 @@ mod usage;
 mod web_sessions;
 
 pub use audit::AuditRecord;
+pub use compactions::Compaction;
 pub use import::{Imported, ImportedMessage, ImportedSession};
 pub use memory::{Memory, MessageHit, NewMemory, Provenance, Saved};
 pub use memory_edits::{EditRefused, MemoryChange, MemoryFilter};

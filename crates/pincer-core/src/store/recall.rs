@@ -173,6 +173,19 @@ impl Store {
         Ok(())
     }
 
+    /// The sources recalled into `session` by turns whose messages come after message
+    /// `after` (what its request still carries, a compaction aside).
+    pub fn recalled_since(&self, session: &str, after: i64) -> Result<Vec<String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT DISTINCT r.ref FROM turn_recalls r
+             WHERE r.session_id = ?1 AND r.turn_id IN
+                   (SELECT m.turn_id FROM messages m WHERE m.session_id = ?1 AND m.id > ?2)",
+        )?;
+        let rows = stmt.query_map(params![session, after], |row| row.get(0))?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
     /// What recall gave each turn of `session`, in order.
     pub fn recalls(&self, session: &str) -> Result<Vec<Recalled>, StoreError> {
         let conn = self.conn();

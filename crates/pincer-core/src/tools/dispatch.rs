@@ -60,6 +60,7 @@ pub fn offered_compact(registry: &ToolRegistry, catalog: &Catalog) -> Vec<ToolSp
     let all: Vec<&Arc<dyn Tool>> = registry
         .names()
         .filter_map(|name| registry.get(name))
+        .filter(|tool| tool.disclosure() != super::Disclosure::Hidden)
         .collect();
     specs.push(UseTool::listing(&all).spec());
     specs

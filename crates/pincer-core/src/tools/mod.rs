@@ -284,6 +284,9 @@ pub enum Disclosure {
     /// Listed as one line; the model reads its schema with `use_tool { name }` and calls
     /// it with `use_tool { name, arguments }`, so the tools array never changes mid-session (see [`dispatch`]).
     OnRequest,
+    /// Listed nowhere: reached through `use_tool` when a message names it (the message
+    /// that stands for compacted turns names `expand`), so it costs no prompt until then.
+    Hidden,
 }
 
 /// A call whose arguments were parsed and checked once: what it would touch, and the run
