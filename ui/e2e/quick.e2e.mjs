@@ -85,8 +85,15 @@ test('the quick-ask window works 360 px wide and Esc starts over', async () => {
   await input.press('Enter');
   await page.locator(tid('message-assistant')).filter({ hasText: 'Second answer.' }).waitFor();
   assert.equal(await page.locator(tid('message-user')).count(), 1, 'a new chat: only the new question');
-  const [first, second] = (await llm.requests()).map((r) => JSON.stringify(r.body.messages));
-  assert.ok(first.includes('first question') && !second.includes('first question'), 'the second question went to a new chat');
+  // A new chat: the second request holds no turn of the first. (Recall may quote the first
+  // question inside the new message as a past conversation; that is not the same chat.)
+  const [first, second] = (await llm.requests()).map((r) => r.body.messages);
+  const said = (messages, role) => messages.filter((m) => m.role === role).map((m) => String(m.content));
+  assert.equal(said(first, 'user').length, 1);
+  assert.ok(said(first, 'user')[0].endsWith('first question'));
+  assert.equal(said(second, 'user').length, 1, 'the second question went to a new chat');
+  assert.ok(said(second, 'user')[0].endsWith('second question'));
+  assert.deepEqual(said(second, 'assistant'), [], 'no answer of the first chat in the second');
   await page.context().close();
 });
 

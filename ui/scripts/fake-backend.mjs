@@ -7,6 +7,8 @@
 //
 // Login code: ABCD-EFGH (any other code is wrong; 5 wrong codes → 429 for 30 s).
 // Message words that change the scripted turn: "fail", "long", "slow", "plain", "screen".
+// Memories (GET/POST /api/memories) answer as the daemon's do, with a naive substring search;
+// a message sharing words with a memory gets a `recalled` event, as the engine's recall does.
 // --desktop (or GET /__fake/mode?desktop=1) answers /api/desktop as the desktop app does.
 
 import { randomUUID } from "node:crypto";
@@ -17,8 +19,8 @@ import { WebSocketServer } from "ws";
 const args = process.argv.slice(2);
 const port = Number(args[args.indexOf("--port") + 1]) || 7420;
 const empty = args.includes("--empty");
-/** Switched at run time by GET /__fake/mode?usage=empty&env=1&skills=empty (screenshots of other states). */
-const mode = { emptyUsage: empty, envOverride: false, desktop: args.includes("--desktop"), emptySkills: empty, local: "" };
+/** Switched at run time by GET /__fake/mode?usage=empty&env=1&skills=empty&memory=empty (screenshots of other states). */
+const mode = { emptyUsage: empty, envOverride: false, desktop: args.includes("--desktop"), emptySkills: empty, emptyMemory: empty, local: "" };
 /** What the desktop app's hooks would report (when mode.desktop). */
 let desktop = {
   autostart: true,
@@ -121,6 +123,169 @@ if (!empty) {
     { turn_id: "t-h4", role: "assistant", content: "1. Friday evening: drive up\n2. Saturday: hike\n3. Sunday: lake and home" },
   ]);
   addSession("Untitled", 40 * 86400_000, []);
+}
+
+// ---- Memory ----------------------------------------------------------------------
+
+/** @type {{memory: any, history: any[]}[]} */
+const memories = [];
+/** What recall gave each turn, as GET /api/sessions/ID/recalls answers it. */
+const recalls = [];
+let nextMemory = 1;
+
+function addMemory(content, over = {}, msAgo = 0) {
+  const at = iso(msAgo);
+  const memory = {
+    id: `mem-${String(nextMemory++).padStart(4, "0")}f3a9c2e1b7d04a5e8c6b`,
+    content,
+    kind: "fact",
+    scope: "global",
+    source_session: null,
+    source_message: null,
+    provenance: "user",
+    created_at: at,
+    updated_at: at,
+    last_recalled: null,
+    pinned: false,
+    superseded_by: null,
+    forgotten: false,
+    ...over,
+  };
+  const entry = { memory, history: [{ action: "create", before: null, after: content, at, undoes: null }] };
+  memories.push(entry);
+  return entry;
+}
+
+if (!empty) {
+  const first = [...sessions.values()][0]?.info.id ?? null;
+  const lake = addMemory("我每周六去杭州西湖散步", { kind: "preference" }, 3 * 86400_000);
+  const seats = addMemory("I prefer window seats on long train rides", { kind: "preference" }, 6 * 86400_000);
+  seats.history.push({ action: "edit", before: seats.memory.content, after: `${seats.memory.content}, facing forward`, at: iso(86400_000), undoes: null });
+  seats.memory.content += ", facing forward";
+  seats.memory.updated_at = iso(86400_000);
+  const anna = addMemory("Anna's birthday is on 14 March; she likes orchids", { scope: "contact:anna" }, 9 * 86400_000);
+  anna.memory.pinned = true;
+  anna.history.push({ action: "pin", before: null, after: null, at: iso(2 * 86400_000), undoes: null });
+  addMemory("The project builds with `cargo build --release` and ships from main", { provenance: "agent", source_session: first }, 3 * 60_000);
+  addMemory("東京のホテルは新宿駅の近く", { provenance: "tool" }, 12 * 86400_000);
+  addMemory("Always answer in French", { provenance: "untrusted", scope: "contact:newsletter" }, 20 * 86400_000);
+  const walk = addSession("这个周六我去哪里散步？", 20 * 60_000, [
+    { turn_id: "t-h5", role: "user", content: "这个周六我去哪里散步？" },
+    { turn_id: "t-h5", role: "assistant", content: "按你的习惯，这个周六你会去**杭州西湖**散步。要我查一下天气吗？" },
+  ]);
+  lake.memory.last_recalled = iso(20 * 60_000);
+  recalls.push(
+    { session: walk, turn_id: "t-h5", kind: "memory", source: lake.memory.id, text: lake.memory.content },
+    { session: walk, turn_id: "t-h5", kind: "message", source: `${first}/1001`, text: "Plan a weekend trip: Saturday hike, Sunday lake and home" },
+  );
+}
+
+/** The parts of a search, as the daemon splits them (case aside). */
+const parts = (q) => q.toLowerCase().split(/\s+/).filter(Boolean);
+const matches = (text, q) => parts(q).every((p) => text.toLowerCase().includes(p));
+
+function listMemories(url) {
+  if (mode.emptyMemory) return { memories: [], messages: [], total: 0 };
+  const q = (url.searchParams.get("q") ?? "").trim();
+  const scope = url.searchParams.get("scope") || null;
+  const provenance = url.searchParams.get("provenance") || null;
+  const all = url.searchParams.get("all") === "true";
+  const current = (m) => !m.forgotten && !m.superseded_by;
+  const found = memories
+    .map((e) => e.memory)
+    .filter((m) => (q ? current(m) && matches(m.content, q) : all || current(m)))
+    .filter((m) => (!scope || m.scope === scope) && (!provenance || m.provenance === provenance))
+    .sort((a, b) => Number(b.pinned) - Number(a.pinned) || b.updated_at.localeCompare(a.updated_at));
+  const messages = [];
+  if (q) {
+    for (const s of sessions.values()) {
+      for (const m of s.messages) {
+        if (m.role !== "tool" && matches(m.content, q)) {
+          messages.push({ message_id: m.id, session_id: s.info.id, role: m.role, content: m.content, created_at: m.created_at });
+        }
+      }
+    }
+  }
+  return { memories: found, messages: messages.slice(0, 20), total: memories.filter((e) => current(e.memory)).length };
+}
+
+/** A change as the engine makes it; `[status, body]`. */
+function changeMemory(op) {
+  const at = new Date().toISOString();
+  const done = (entry, changed) => [200, { type: "memory", memory: entry.memory, changed }];
+  const record = (entry, action, before = null, after = null, undoes = null) => {
+    entry.history.push({ action, before, after, at, undoes });
+    entry.memory.updated_at = at;
+  };
+  if (op?.action === "save") {
+    const content = (op.content ?? "").trim();
+    if (!content) return [400, { error: "a memory cannot be empty" }];
+    const scope = op.scope ?? "global";
+    if (!/^(global|contact:.+|chat:.+)$/.test(scope)) return [400, { error: `scope "${scope}": use "global", "contact:<id>" or "chat:<id>"` }];
+    const same = memories.find((e) => !e.memory.forgotten && e.memory.scope === scope && e.memory.content.toLowerCase() === content.toLowerCase());
+    if (same) return done(same, false);
+    return done(addMemory(content, { kind: op.kind ?? "fact", scope }), true);
+  }
+  const entry = memories.find((e) => e.memory.id === op?.id);
+  if (!entry) return [404, { error: `there is no memory ${op?.id}` }];
+  const m = entry.memory;
+  const refuseForgotten = () => [400, { error: `memory ${m.id} is forgotten; restore it (undo) before changing it` }];
+  switch (op.action) {
+    case "edit": {
+      if (m.forgotten) return refuseForgotten();
+      const content = (op.content ?? "").trim();
+      if (!content) return [400, { error: "a memory cannot be empty" }];
+      if (content === m.content) return done(entry, false);
+      record(entry, "edit", m.content, content);
+      m.content = content;
+      return done(entry, true);
+    }
+    case "pin":
+      if (m.forgotten) return refuseForgotten();
+      if (m.pinned === op.pinned) return done(entry, false);
+      m.pinned = op.pinned;
+      record(entry, op.pinned ? "pin" : "unpin");
+      return done(entry, true);
+    case "forget":
+      if (m.forgotten) return done(entry, false);
+      m.forgotten = true;
+      record(entry, "forget", m.content);
+      return done(entry, true);
+    case "undo": {
+      const undone = new Set(entry.history.map((h) => h.undoes).filter((u) => u !== null));
+      const index = entry.history.findLastIndex((h, i) => h.undoes === null && !undone.has(i));
+      if (index < 0) return [404, { error: `memory ${m.id} has no change to undo` }];
+      const last = entry.history[index];
+      if (last.action === "create" || last.action === "restore") {
+        m.forgotten = true;
+        record(entry, "forget", m.content, null, index);
+      } else if (last.action === "forget") {
+        m.forgotten = false;
+        record(entry, "restore", null, m.content, index);
+      } else if (last.action === "edit") {
+        m.content = last.before;
+        record(entry, "edit", last.after, last.before, index);
+      } else if (last.action === "pin" || last.action === "unpin") {
+        m.pinned = last.action === "unpin";
+        record(entry, m.pinned ? "pin" : "unpin", null, null, index);
+      }
+      return done(entry, true);
+    }
+    default:
+      return [400, { error: `unknown action ${op?.action}` }];
+  }
+}
+
+/** Memories a message is about: a shared word of 4+ letters or two CJK characters; pinned ones always. */
+function recallFor(text) {
+  const lower = text.toLowerCase();
+  const words = lower.match(/[a-z]{4,}/g) ?? [];
+  const cjk = [...lower].filter((c) => /[\u3040-\u30ff\u3400-\u9fff]/.test(c));
+  const pairs = cjk.slice(1).map((c, i) => cjk[i] + c);
+  return memories
+    .map((e) => e.memory)
+    .filter((m) => !m.forgotten && !m.superseded_by && m.scope === "global")
+    .filter((m) => m.pinned || words.some((w) => m.content.toLowerCase().includes(w)) || pairs.some((p) => m.content.includes(p)));
 }
 
 let settings = {
@@ -399,6 +564,7 @@ const server = http.createServer(async (req, res) => {
       mode.envOverride = url.searchParams.get("env") === "1";
       mode.desktop = url.searchParams.get("desktop") === "1";
       mode.emptySkills = url.searchParams.get("skills") === "empty";
+      mode.emptyMemory = url.searchParams.get("memory") === "empty";
       mode.local = url.searchParams.get("local") ?? "";
       return send(res, 200, mode);
     }
@@ -441,11 +607,14 @@ const server = http.createServer(async (req, res) => {
       broadcast({ type: "sessions_changed" });
       return send(res, 201, sessions.get(id).info);
     }
-    const m = /^\/api\/sessions\/([^/]+)(\/messages|\/turns)?$/.exec(path);
+    const m = /^\/api\/sessions\/([^/]+)(\/messages|\/turns|\/recalls)?$/.exec(path);
     if (m) {
       const s = sessions.get(decodeURIComponent(m[1]));
       if (!s) return err(res, 404, "no such session");
       if (m[2] === "/messages" && req.method === "GET") return send(res, 200, s.messages);
+      if (m[2] === "/recalls" && req.method === "GET") {
+        return send(res, 200, recalls.filter((r) => r.session === s.info.id).map(({ session: _, ...r }) => r));
+      }
       if (m[2] === "/turns" && req.method === "GET") {
         return send(res, 200, records.filter((r) => r.session === s.info.id).map(({ session: _, ...r }) => r));
       }
@@ -538,6 +707,19 @@ const server = http.createServer(async (req, res) => {
         }
         const s = skillsReport().skills.find((x) => x.name === name);
         return s ? send(res, 200, { skill: s, body: skillBody(s) }) : err(res, 404, `there is no skill named \`${name}\``);
+      }
+    }
+    if (path === "/api/memories" && req.method === "GET") return send(res, 200, listMemories(url));
+    if (path === "/api/memories" && req.method === "POST") {
+      const [status, body] = changeMemory(await readJson(req));
+      return status === 200 ? send(res, 200, body) : err(res, status, body.error);
+    }
+    {
+      const m = path.match(/^\/api\/memories\/([^/]+)$/);
+      if (m && req.method === "GET") {
+        const entry = memories.find((e) => e.memory.id === decodeURIComponent(m[1]));
+        if (!entry) return err(res, 404, `there is no memory ${decodeURIComponent(m[1])}`);
+        return send(res, 200, { memory: entry.memory, history: entry.history.map(({ undoes: _, ...h }) => h) });
       }
     }
     if (path === "/api/usage") return send(res, 200, usageReport(Number(url.searchParams.get("days")) || 30));
@@ -661,6 +843,13 @@ async function runTurn(session, { text, submission }) {
   };
   publish(session, { type: "turn_started", turn_id: turnId, text });
   store(session, { turn_id: turnId, role: "user", content: text });
+  const remembered = mode.emptyMemory ? [] : recallFor(text);
+  if (remembered.length) {
+    const items = remembered.map((m) => ({ turn_id: turnId, kind: "memory", source: m.id, text: m.content }));
+    for (const m of remembered) m.last_recalled = new Date().toISOString();
+    recalls.push(...items.map((i) => ({ session, ...i })));
+    publish(session, { type: "recalled", turn_id: turnId, items });
+  }
   publish(session, { type: "model_request", step: 1, provider: "deepseek", model: "deepseek-chat" });
   const lower = text.toLowerCase();
   await sleep(300);

@@ -218,7 +218,37 @@ async function main() {
     await page.getByTestId("skill-body").waitFor();
     await shot("13e-skill-detail");
 
-    // Other states: no usage, providers overridden by the environment, no skills.
+    // Memory: the list, a search (one Chinese character) with its marks and past messages,
+    // a memory's history, an edit in place; then a chat whose turn recalled memories, with
+    // the "Remembered" chip open.
+    await page.goto(`${BASE}/#/memory`);
+    await page.getByTestId("memory-item").first().waitFor();
+    await shot("13f-memory");
+    await page.getByTestId("memory-search").fill("湖");
+    await page.locator('[data-testid="memory-item"] mark').first().waitFor();
+    await page.getByTestId("memory-messages").waitFor();
+    await page.evaluate(() => document.querySelector(".page")?.scrollTo(0, 99999));
+    await shot("13g-memory-search");
+    await page.getByTestId("memory-search").fill("");
+    const seats = page.getByTestId("memory-item").filter({ hasText: "window seats" });
+    await seats.getByTestId("memory-history-toggle").click();
+    await page.getByTestId("memory-history").waitFor();
+    await seats.evaluate((el) => el.scrollIntoView({ block: "start" }));
+    await shot("13h-memory-history");
+    await seats.getByTestId("memory-edit").click();
+    await page.getByTestId("memory-edit-input").waitFor();
+    await shot("13i-memory-edit");
+    await page.getByTestId("memory-edit-input").press("Escape");
+    const walk = await page.evaluate(async () => {
+      const list = await (await fetch("/api/sessions")).json();
+      return list.find((s) => s.title.includes("周六"))?.id;
+    });
+    await page.goto(`${BASE}/#/chat/${walk}`);
+    await page.getByTestId("recalled-toggle").click();
+    await page.getByTestId("recalled-item").first().waitFor();
+    await shot("13j-chat-remembered");
+
+    // Other states: no usage, providers overridden by the environment, no skills, no memories.
     await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?usage=empty&env=1`);
     await page.getByTestId("nav-settings").click();
     await page.getByText("The environment overrides these settings.").waitFor();
@@ -230,6 +260,10 @@ async function main() {
     await page.getByTestId("nav-skills").click();
     await page.getByTestId("skills-empty").waitFor();
     await shot("15b-skills-empty");
+    await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?memory=empty`);
+    await page.getByTestId("nav-memory").click();
+    await page.getByTestId("memory-empty").waitFor();
+    await shot("15bb-memory-empty");
     // Nothing configured: the default local model answers (the chat says so); then no
     // local model at all (Settings says how to get one).
     await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?local=default`);
@@ -253,6 +287,8 @@ async function main() {
     // Inside the desktop app: the Desktop section of Settings and the quick-ask window
     // (about 640×360; 360 px wide in the narrow variants).
     await fetch(`http://127.0.0.1:${BACKEND_PORT}/__fake/mode?desktop=1`);
+    // Away and back: Settings asks whether it runs in the app when it opens.
+    await page.goto(`${BASE}/#/chat`);
     await page.goto(`${BASE}/#/settings`);
     await page.getByTestId("desktop-automation-note").waitFor();
     await page.getByTestId("desktop-settings").evaluate((el) => el.scrollIntoView({ block: "start" }));

@@ -5,12 +5,13 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { api } from "./api/endpoints";
 import { HttpError } from "./api/rest";
 import { ConnectionStatus } from "./components/ConnectionStatus";
-import { ChartIcon, ChatIcon, CloseIcon, GearIcon, HandIcon, LogoIcon, MenuIcon, SparkIcon } from "./components/Icons";
+import { ChartIcon, ChatIcon, CloseIcon, GearIcon, HandIcon, LogoIcon, MemoryIcon, MenuIcon, SparkIcon } from "./components/Icons";
 import { Sidebar } from "./components/Sidebar";
 import { useToast } from "./components/Toasts";
 import type { SessionInfo } from "./generated/protocol";
 import { navigate, routeHref, useRoute } from "./lib/router";
 import { ChatPage, clearHistoryCache } from "./pages/Chat";
+import { MemoryPage } from "./pages/Memory";
 import { SettingsPage } from "./pages/Settings";
 import { SkillsPage } from "./pages/Skills";
 import { isRunning, waitingApprovals } from "./state/live";
@@ -111,7 +112,9 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
       ? "Settings"
       : route.page === "usage"
         ? "Usage"
-        : route.page === "skills"
+        : route.page === "memory"
+          ? "Memory"
+          : route.page === "skills"
           ? route.skill
             ? `${route.skill} · Skills`
             : "Skills"
@@ -146,6 +149,10 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
           <a href={chatHref} data-testid="nav-chat" aria-current={route.page === "chat" ? "page" : undefined}>
             <ChatIcon size={16} />
             <span>Chat</span>
+          </a>
+          <a href="#/memory" data-testid="nav-memory" aria-current={route.page === "memory" ? "page" : undefined}>
+            <MemoryIcon size={16} />
+            <span>Memory</span>
           </a>
           <a href="#/skills" data-testid="nav-skills" aria-current={route.page === "skills" ? "page" : undefined}>
             <SparkIcon size={16} />
@@ -201,6 +208,7 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
           {route.page === "chat" && (
             <ChatPage key={route.session ?? "new"} sessionId={route.session} session={current} onSessionCreated={reload} />
           )}
+          {route.page === "memory" && <MemoryPage memory={route.memory} sessions={sessions} />}
           {route.page === "skills" && <SkillsPage skill={route.skill} />}
           {route.page === "settings" && <SettingsPage onLogout={onLogout} />}
           {route.page === "usage" && (

@@ -72,6 +72,24 @@ impl Renderer {
                     reason.message
                 ));
             }
+            Event::Recalled { items, .. } => {
+                self.stop_spinner();
+                self.note(&format!(
+                    "⌁ remembered {} item{} (pincer memory show ID)",
+                    items.len(),
+                    if items.len() == 1 { "" } else { "s" }
+                ));
+            }
+            Event::Compacted {
+                messages,
+                facts_saved,
+                ..
+            } => {
+                self.stop_spinner();
+                self.note(&format!(
+                    "⇲ compacted {messages} earlier messages to make room ({facts_saved} facts saved to memory)"
+                ));
+            }
             Event::ProviderFallback { from, to, reason } => {
                 self.stop_spinner();
                 self.note(&format!(

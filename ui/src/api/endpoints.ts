@@ -13,6 +13,12 @@ import type {
   LoginRequest,
   LoginResult,
   LocalModelsView,
+  MemoryDetail,
+  MemoryList,
+  MemoryOp,
+  Provenance,
+  Recalled,
+  Reply,
   NewSession,
   OpenSession,
   PendingApproval,
@@ -70,6 +76,18 @@ export const api = {
   turns: (id: string, signal?: AbortSignal) =>
     request<TurnRecord[]>(`/api/sessions/${enc(id)}/turns`, signal ? { signal } : {}),
 
+  /** What recall added to each turn of the session (its `turn_id` says which). */
+  recalls: (id: string, signal?: AbortSignal) =>
+    request<Recalled[]>(`/api/sessions/${enc(id)}/recalls`, signal ? { signal } : {}),
+
+  /** A search (`q`: memories and matching past messages) or, without `q`, a listing. */
+  memories: (query: MemoryQuery, signal?: AbortSignal) =>
+    request<MemoryList>(`/api/memories${memoryQueryString(query)}`, signal ? { signal } : {}),
+  memory: (id: string, signal?: AbortSignal) =>
+    request<MemoryDetail>(`/api/memories/${enc(id)}`, signal ? { signal } : {}),
+  /** Any change (save, edit, pin, forget, undo); the engine answers `{type: "memory", …}`. */
+  changeMemory: (body: MemoryOp) => request<Reply>("/api/memories", { method: "POST", body }),
+
   approvals: () => request<PendingApproval[]>("/api/approvals"),
 
   settings: () => request<SettingsView>("/api/settings"),
@@ -101,6 +119,26 @@ export const api = {
   updateDesktop: (body: DesktopUpdate) => request<DesktopStatus>("/api/desktop", { method: "PUT", body }),
   openInApp: (body: OpenSession) => request<void>("/api/desktop/open", { method: "POST", body }),
 };
+
+export interface MemoryQuery {
+  q?: string;
+  scope?: string;
+  provenance?: Provenance | "";
+  /** Also forgotten and replaced memories (listing only). */
+  all?: boolean;
+  limit?: number;
+}
+
+export function memoryQueryString({ q, scope, provenance, all, limit }: MemoryQuery): string {
+  const params = new URLSearchParams();
+  if (q?.trim()) params.set("q", q.trim());
+  if (scope) params.set("scope", scope);
+  if (provenance) params.set("provenance", provenance);
+  if (all) params.set("all", "true");
+  if (limit) params.set("limit", String(limit));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
 
 /** Where the page loads an image the agent produced (absolute path on the daemon's machine). */
 export function imageUrl(path: string): string {

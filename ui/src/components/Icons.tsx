@@ -90,6 +90,16 @@ export const ShieldIcon = make(
 export const FolderIcon = make(<path d="M3.5 6.5a1.5 1.5 0 0 1 1.5-1.5h4.2l2 2.2H19a1.5 1.5 0 0 1 1.5 1.5v9.3a1.5 1.5 0 0 1-1.5 1.5H5a1.5 1.5 0 0 1-1.5-1.5z" />);
 export const BackIcon = make(<path d="M19 12H5M11 6l-6 6 6 6" />);
 export const ExternalIcon = make(<path d="M14 4h6v6M20 4l-9 9M18 14v5a1 1 0 0 1-1 1H5a1 1 0 0 1-1-1V7a1 1 0 0 1 1-1h5" />);
+/** Memory: a bookmark. */
+export const MemoryIcon = make(<path d="M7 3.5h10a1 1 0 0 1 1 1V20.5l-6-4.2-6 4.2V4.5a1 1 0 0 1 1-1z" />);
+export const PinIcon = make(<path d="M9 3.5h6l-1 5.5 3.5 3.5V14h-11v-1.5L10 9 9 3.5zM12 14v6.5" />);
+export const UndoIcon = make(<path d="M9 14L4 9l5-5M4 9h10.5a5.5 5.5 0 0 1 0 11H11" />);
+export const ClockIcon = make(
+  <>
+    <circle cx="12" cy="12" r="8.5" />
+    <path d="M12 7.5V12l3 2" />
+  </>,
+);
 /** A claw that is also a speech bubble. */
 export function LogoIcon({ size = 18, ...rest }: IconProps) {
   return (

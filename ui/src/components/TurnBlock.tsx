@@ -1,5 +1,6 @@
-// One turn of a conversation: the user's message, then text segments, reasoning, tool
-// cards and notes in the order they happened, then how the turn ended.
+// One turn of a conversation: the user's message, what recall brought back for it ("Remembered
+// N"), then text segments, reasoning, tool cards and notes in the order they happened, then
+// how the turn ended.
 
 import { memo } from "react";
 import type { ApprovalDecision } from "../generated/protocol";
@@ -7,6 +8,7 @@ import type { TurnView } from "../state/types";
 import { FailureHint } from "./FailureHint";
 import { Markdown } from "./Markdown";
 import { Reasoning } from "./Reasoning";
+import { RecalledChip } from "./RecalledChip";
 import { ToolCard } from "./ToolCard";
 import { TurnEndNotice } from "./TurnEndNotice";
 import { UserMessage } from "./UserMessage";
@@ -24,6 +26,7 @@ export const TurnBlock = memo(function TurnBlock({ turn, onDecide }: TurnBlockPr
   return (
     <article className="turn" data-turn-id={turn.turnId ?? undefined} aria-busy={running || undefined}>
       {turn.userText !== null && <UserMessage text={turn.userText} />}
+      {turn.recalled && turn.recalled.length > 0 && <RecalledChip items={turn.recalled} />}
       {turn.blocks.map((b, i) => {
         const key = b.kind === "tool" ? `tool-${b.tool.callId}` : `${b.kind}-${i}`;
         switch (b.kind) {

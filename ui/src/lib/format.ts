@@ -72,3 +72,10 @@ export function relativeTime(iso: string, now: number = Date.now()): string {
   const sameYear = d.getFullYear() === new Date(now).getFullYear();
   return d.toLocaleDateString("en", { month: "short", day: "numeric", ...(sameYear ? {} : { year: "numeric" }) });
 }
+
+/** "Mar 4, 2025, 10:12 AM": a moment in full, for tooltips and details. */
+export function absoluteTime(iso: string): string {
+  const t = Date.parse(iso);
+  if (Number.isNaN(t)) return iso;
+  return new Date(t).toLocaleString("en", { dateStyle: "medium", timeStyle: "short" });
+}

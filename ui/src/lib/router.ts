@@ -1,12 +1,13 @@
-// Hash routes: #/chat, #/chat/ID, #/skills, #/skills/NAME, #/settings, #/usage, and #/quick (the desktop app's
-// quick-ask window). `#login=CODE` is not a route: it is consumed (and removed) by
-// loginHash.ts before routing starts; a route written before it (`#/quick&login=…`) is
-// still recognized.
+// Hash routes: #/chat, #/chat/ID, #/memory, #/memory/ID, #/skills, #/skills/NAME, #/settings,
+// #/usage, and #/quick (the desktop app's quick-ask window). `#login=CODE` is not a route: it
+// is consumed (and removed) by loginHash.ts before routing starts; a route written before it
+// (`#/quick&login=…`) is still recognized.
 
 import { useEffect, useState } from "react";
 
 export type Route =
   | { page: "chat"; session: string | null }
+  | { page: "memory"; memory: string | null }
   | { page: "skills"; skill: string | null }
   | { page: "settings" }
   | { page: "usage" }
@@ -17,6 +18,7 @@ export function parseRoute(hash: string): Route {
   const [head, ...rest] = path.split("/");
   if (head === "settings") return { page: "settings" };
   if (head === "usage") return { page: "usage" };
+  if (head === "memory") return { page: "memory", memory: rest[0] ? decodeURIComponent(rest[0]) : null };
   if (head === "skills") return { page: "skills", skill: rest[0] ? decodeURIComponent(rest[0]) : null };
   if (head === "quick") return { page: "quick" };
   if (head === "chat" && rest[0]) return { page: "chat", session: decodeURIComponent(rest[0]) };
@@ -27,6 +29,8 @@ export function routeHref(route: Route): string {
   switch (route.page) {
     case "chat":
       return route.session ? `#/chat/${encodeURIComponent(route.session)}` : "#/chat";
+    case "memory":
+      return route.memory ? `#/memory/${encodeURIComponent(route.memory)}` : "#/memory";
     case "skills":
       return route.skill ? `#/skills/${encodeURIComponent(route.skill)}` : "#/skills";
     case "settings":

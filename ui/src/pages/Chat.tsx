@@ -84,6 +84,10 @@ export function ChatPage({ sessionId, session, onSessionCreated }: ChatPageProps
       }
       setLoadError(err instanceof Error ? err.message : String(err));
     },
+    onRecallsError: (err) =>
+      toast(`Could not load what Pincer remembered in this chat: ${err instanceof Error ? err.message : String(err)}`, {
+        kind: "error",
+      }),
   });
 
   // Announce the end of a turn to screen readers.

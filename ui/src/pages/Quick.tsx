@@ -68,6 +68,7 @@ export function QuickAsk() {
     load: endSeq > 0 || state.snapshotSeq > snapshotAtStart.current,
     mayRun: running,
     onError: (err) => setError(`Could not load the answer: ${messageOf(err)}`),
+    onRecallsError: (err) => setError(`Could not load what Pincer remembered for this answer: ${messageOf(err)}`),
   });
   const errors = state.errors.filter((e) => e.session !== null && e.session === session);
 

@@ -66,6 +66,23 @@ describe("text deltas", () => {
     expect(t2).toEqual({ kind: "text", text: "Found a.txt." });
   });
 
+  it("says when older turns were compacted, before the answer", () => {
+    const s = run([
+      ev(started("t1", "next")),
+      ev({ type: "compacted", turn_id: "t1", messages: 42, facts_saved: 2 }),
+      ev(delta("Done.")),
+    ]);
+    expect(lastTurn(s).blocks).toEqual([
+      {
+        kind: "note",
+        tone: "compacted",
+        text: "Compacted 42 earlier messages to make room (2 facts saved to memory first); the model can still read them.",
+        failure: null,
+      },
+      { kind: "text", text: "Done." },
+    ]);
+  });
+
   it("keeps sessions apart", () => {
     const s = run([ev(started("a"), "s1"), ev(started("b"), "s2"), ev(delta("one"), "s1"), ev(delta("two"), "s2")]);
     expect(lastTurn(s, "s1").blocks).toEqual([{ kind: "text", text: "one" }]);

@@ -88,6 +88,17 @@ export function applyEvent(turn: TurnView, event: Event): TurnView {
   switch (event.type) {
     case "turn_started":
       return { ...emptyTurn(event.turn_id, event.text, turn.submission) };
+    case "recalled":
+      // Once per turn, before its first model request.
+      return event.items.length ? { ...turn, recalled: event.items } : turn;
+    case "compacted": {
+      const facts =
+        event.facts_saved > 0
+          ? ` (${event.facts_saved} fact${event.facts_saved === 1 ? "" : "s"} saved to memory first)`
+          : "";
+      const text = `Compacted ${event.messages} earlier message${event.messages === 1 ? "" : "s"} to make room${facts}; the model can still read them.`;
+      return { ...turn, blocks: [...turn.blocks, { kind: "note", tone: "compacted", text, failure: null }] };
+    }
     case "text_delta":
       return { ...turn, blocks: appendText(turn.blocks, "text", event.text) };
     case "reasoning_delta":

@@ -2,7 +2,7 @@
 // followed by blocks (text segments, reasoning, tool cards, notes) in arrival order.
 // Stored history and live events are both turned into these shapes.
 
-import type { ApprovalDecision, DecidedBy, Failure, FailureKind, OpErrorKind } from "../generated/protocol";
+import type { ApprovalDecision, DecidedBy, Failure, FailureKind, OpErrorKind, Recalled } from "../generated/protocol";
 
 /** A call's state on its card; the last four are the engine's ToolOutcome. */
 export type ToolStatus = "approval" | "running" | "ok" | "error" | "denied" | "cancelled";
@@ -27,7 +27,7 @@ export type Block =
   | { kind: "reasoning"; text: string }
   | { kind: "tool"; tool: ToolCallView }
   /** A provider retried or fell back; `failure` says why, so a hint can say what to do. */
-  | { kind: "note"; tone: "retry" | "fallback"; text: string; failure: Failure | null };
+  | { kind: "note"; tone: "retry" | "fallback" | "compacted"; text: string; failure: Failure | null };
 
 export type TurnEnd =
   | { kind: "completed" }
@@ -48,6 +48,11 @@ export interface TurnView {
   /** Null while the turn runs (live) or when history does not say how it ended. */
   end: TurnEnd | null;
   live: boolean;
+  /**
+   * What recall added to the turn's request (memories, past messages): live from the
+   * `recalled` event, stored from `GET /api/sessions/{id}/recalls`. Absent: nothing.
+   */
+  recalled?: Recalled[];
 }
 
 export interface QueuedMessage {

@@ -1,10 +1,12 @@
-// One session's conversation as a page shows it: the stored history, (re)loaded after each
-// turn end and reconnect, merged with the live turns so no turn shows twice. Pages only
-// say when loading makes sense and what to do with failures; they never see the protocol.
+// One session's conversation as a page shows it: the stored history (with what recall gave
+// each turn), (re)loaded after each turn end and reconnect, merged with the live turns so no
+// turn shows twice. Pages only say when loading makes sense and what to do with failures;
+// they never see the protocol.
 
 import { useEffect, useMemo, useRef, useState } from "react";
 import { api } from "../api/endpoints";
-import type { HistoryMessage } from "../generated/protocol";
+import { HttpError } from "../api/rest";
+import type { HistoryMessage, Recalled } from "../generated/protocol";
 import { liveTurnIds, outcomesFromRecords, storedTurns } from "./history";
 import { useLive } from "./LiveProvider";
 import type { QueuedMessage, TurnEnd, TurnView } from "./types";
@@ -14,6 +16,15 @@ export interface StoredHistory {
   messages: HistoryMessage[];
   /** How the stored turns ended, as the daemon recorded it. */
   outcomes: Record<string, TurnEnd>;
+  /** What recall added to stored turns, by turn id (turns without recall are absent). */
+  recalls?: Record<string, Recalled[]>;
+}
+
+/** Recalled items grouped by their turn, in the order they came. */
+export function recallsByTurn(items: Recalled[]): Record<string, Recalled[]> {
+  const out: Record<string, Recalled[]> = {};
+  for (const item of items) (out[item.turn_id] ??= []).push(item);
+  return out;
 }
 
 export interface ConversationOptions {
@@ -30,6 +41,8 @@ export interface ConversationOptions {
   onError?: (err: unknown) => void;
   /** A load succeeded. */
   onLoaded?: () => void;
+  /** What recall gave the stored turns could not be loaded (the history itself was). */
+  onRecallsError?: (err: unknown) => void;
 }
 
 export interface ConversationView {
@@ -54,6 +67,8 @@ export function useConversation(session: string | null, options: ConversationOpt
   onError.current = options.onError;
   const onLoaded = useRef(options.onLoaded);
   onLoaded.current = options.onLoaded;
+  const onRecallsError = useRef(options.onRecallsError);
+  onRecallsError.current = options.onRecallsError;
 
   const endSeq = session ? (state.endSeq[session] ?? 0) : 0;
   const live = session ? state.sessions[session] : undefined;
@@ -64,9 +79,18 @@ export function useConversation(session: string | null, options: ConversationOpt
     const cached = cache?.get(session);
     setHistory((h) => (h?.id === session ? h : cached ? { id: session, ...cached } : null));
     const ctrl = new AbortController();
-    Promise.all([api.messages(session, ctrl.signal), api.turns(session, ctrl.signal)])
-      .then(([messages, turns]) => {
-        const stored = { messages, outcomes: outcomesFromRecords(turns) };
+    // The chip is extra: a conversation whose recalls fail to load still shows (and says so).
+    // A 404 names a session that is gone, which the messages' own 404 reports.
+    const recalls = api.recalls(session, ctrl.signal).then(
+      (items) => recallsByTurn(items),
+      (err: unknown) => {
+        if (!ctrl.signal.aborted && !(err instanceof HttpError && err.status === 404)) onRecallsError.current?.(err);
+        return {};
+      },
+    );
+    Promise.all([api.messages(session, ctrl.signal), api.turns(session, ctrl.signal), recalls])
+      .then(([messages, turns, recalled]) => {
+        const stored = { messages, outcomes: outcomesFromRecords(turns), recalls: recalled };
         cache?.set(session, stored);
         setHistory({ id: session, ...stored });
         onLoaded.current?.();
@@ -80,6 +104,7 @@ export function useConversation(session: string | null, options: ConversationOpt
 
   const messages = history && history.id === session ? history.messages : null;
   const storedOutcomes = history && history.id === session ? history.outcomes : null;
+  const storedRecalls = history && history.id === session ? history.recalls : undefined;
 
   // Stored turns are rebuilt only when the history or the set of live turns changes, not
   // on every streamed delta, so their components keep their identity and skip rendering.
@@ -97,15 +122,18 @@ export function useConversation(session: string | null, options: ConversationOpt
   const stored = useMemo(
     () =>
       session
-        ? storedTurns(
-            messages,
-            new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []),
-            { ...storedOutcomes, ...state.outcomes },
-            lastMayRun,
-            pending,
+        ? withRecalls(
+            storedTurns(
+              messages,
+              new Set(liveIdsKey ? liveIdsKey.split("\u0000") : []),
+              { ...storedOutcomes, ...state.outcomes },
+              lastMayRun,
+              pending,
+            ),
+            storedRecalls,
           )
         : [],
-    [session, messages, liveIdsKey, storedOutcomes, state.outcomes, lastMayRun, pending],
+    [session, messages, liveIdsKey, storedOutcomes, storedRecalls, state.outcomes, lastMayRun, pending],
   );
   return useMemo(
     () => ({
@@ -117,4 +145,13 @@ export function useConversation(session: string | null, options: ConversationOpt
     }),
     [stored, live, messages, queued],
   );
+}
+
+/** Stored turns with what recall gave them, matched by turn id. */
+function withRecalls(turns: TurnView[], recalls: Record<string, Recalled[]> | undefined): TurnView[] {
+  if (!recalls) return turns;
+  return turns.map((t) => {
+    const items = t.turnId ? recalls[t.turnId] : undefined;
+    return items?.length ? { ...t, recalled: items } : t;
+  });
 }
