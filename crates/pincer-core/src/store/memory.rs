@@ -290,6 +290,32 @@ impl Store {
     }
 }
 
+/// The rowids of `index` matching `expr`: the newest `newest` matches, then the best
+/// `keep` of those by BM25. FTS5 walks an index in rowid order and stops at the limit, but
+/// `ORDER BY rank` scores and sorts every match first — 200+ ms for a character in 200,000
+/// of a million messages (docs/benchmarks.md); scoring only the newest bounds that, and a
+/// term that common is found in recent conversations anyway.
+pub(super) fn ranked_recent(
+    conn: &rusqlite::Connection,
+    index: &str,
+    expr: &str,
+    newest: usize,
+    keep: usize,
+) -> Result<Vec<i64>, StoreError> {
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT rowid, rank FROM {index} WHERE {index} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
+    ))?;
+    let mut rows: Vec<(i64, f64)> = stmt
+        .query_map(params![expr, newest as i64], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })?
+        .collect::<Result<_, _>>()?;
+    // BM25 as FTS5 gives it: lower is better.
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+    rows.truncate(keep);
+    Ok(rows.into_iter().map(|(id, _)| id).collect())
+}
+
 /// The rowids of `table` (`memories` or `messages`) matching `query`, best first; `None`
 /// when the query has nothing to search for. Each index answers the parts it can find;
 /// a row must match both when both are asked.
@@ -301,18 +327,24 @@ pub(super) fn matching_ids(
     let Some(parsed) = SearchQuery::parse(query) else {
         return Ok(None);
     };
-    let ranked = |index: &str, expr: &str| -> Result<Vec<i64>, StoreError> {
-        let mut stmt = conn.prepare_cached(&format!(
-            "SELECT rowid FROM {table}_{index} WHERE {table}_{index} MATCH ?1 ORDER BY rank LIMIT ?2"
-        ))?;
-        let rows = stmt.query_map(params![expr, CANDIDATES as i64], |row| row.get(0))?;
-        Ok(rows.collect::<Result<_, _>>()?)
+    let ranked = |index: &str, expr: &str| {
+        ranked_recent(
+            conn,
+            &format!("{table}_{index}"),
+            expr,
+            CANDIDATES,
+            CANDIDATES,
+        )
     };
     let trigram = parsed
         .trigram
         .as_deref()
         .map(|e| ranked("tri", e))
         .transpose()?;
+    // When one index finds nothing the other need not be asked.
+    if trigram.as_ref().is_some_and(Vec::is_empty) {
+        return Ok(Some(Vec::new()));
+    }
     let words = parsed
         .words
         .as_deref()

@@ -4,12 +4,14 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::memory::{MEMORY_COLUMNS, Memory, MessageHit, memory_row};
+use super::memory::{MEMORY_COLUMNS, Memory, MessageHit, memory_row, ranked_recent};
 use super::search_terms::RecallQuery;
 use super::{Store, StoreError, now};
 
-/// How many index matches are weighed before the best are kept.
-const WEIGHED: i64 = 60;
+/// How many of the newest index matches are scored, and how many of the best of those
+/// are weighed (see `memory::ranked_recent`).
+const NEWEST: usize = 500;
+const WEIGHED: usize = 60;
 
 /// One thing recall put into a turn's request, as the chat shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -68,13 +70,7 @@ impl Store {
         let Some(query) = query else {
             return Ok(found);
         };
-        let mut matches = conn.prepare_cached(
-            "SELECT rowid FROM memories_words WHERE memories_words MATCH ?1
-             ORDER BY rank LIMIT ?2",
-        )?;
-        let ids: Vec<i64> = matches
-            .query_map(params![query.words, WEIGHED], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let ids = ranked_recent(&conn, "memories_words", &query.words, NEWEST, WEIGHED)?;
         let mut row = conn.prepare_cached(&format!(
             "SELECT {MEMORY_COLUMNS} FROM memories m
              WHERE m.id = ?1 AND m.forgotten_at IS NULL AND m.superseded_by IS NULL"
@@ -105,13 +101,7 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<MessageHit>, StoreError> {
         let conn = self.conn();
-        let mut matches = conn.prepare_cached(
-            "SELECT rowid FROM messages_words WHERE messages_words MATCH ?1
-             ORDER BY rank LIMIT ?2",
-        )?;
-        let ids: Vec<i64> = matches
-            .query_map(params![query.words, WEIGHED], |row| row.get(0))?
-            .collect::<Result<_, _>>()?;
+        let ids = ranked_recent(&conn, "messages_words", &query.words, NEWEST, WEIGHED)?;
         let mut row = conn.prepare_cached(
             "SELECT id, session_id, role, content, created_at FROM messages
              WHERE id = ?1 AND role != 'tool' AND session_id != ?2",
