@@ -123,7 +123,7 @@ impl Store {
                 })
                 .optional()?;
             if let Some(hit) = hit
-                && query.covered(&hit.content) >= query.enough()
+                && query.covered(&hit.content) >= query.enough_for_messages()
             {
                 found.push(hit);
             }

@@ -133,7 +133,8 @@ impl SearchQuery {
 /// Words too common in a message to say what it is about.
 const STOP_WORDS: &[&str] = &[
     "a", "about", "after", "again", "all", "also", "am", "an", "and", "any", "are", "as", "at",
-    "be", "been", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "for", "from",
+    "bye", "hello", "hey", "hi", "okay", "ok", "thank", "sure", "yeah", "good", "great", "be",
+    "been", "but", "by", "can", "could", "did", "do", "does", "doing", "done", "for", "from",
     "get", "got", "had", "has", "have", "he", "her", "here", "him", "his", "how", "i", "if", "in",
     "into", "is", "it", "its", "just", "know", "let", "like", "me", "my", "need", "no", "not",
     "now", "of", "on", "one", "or", "our", "out", "please", "she", "should", "so", "some", "tell",
@@ -294,6 +295,13 @@ impl RecallQuery {
     /// of a longer one's, so a single common word does not pull in unrelated memories.
     pub fn enough(&self) -> usize {
         if self.terms.len() <= 3 { 1 } else { 2 }
+    }
+
+    /// The same for past messages, which are many and loosely worded: two terms whenever
+    /// the message has two ("first question" does not bring back every message saying
+    /// "first").
+    pub fn enough_for_messages(&self) -> usize {
+        self.terms.len().min(2)
     }
 }
 
