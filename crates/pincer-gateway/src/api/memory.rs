@@ -33,7 +33,7 @@ struct ListQuery {
     q: String,
     scope: Option<String>,
     provenance: Option<String>,
-    /// Also forgotten and replaced memories (listing only).
+    /// Also forgotten and replaced memories (listing only: search finds current ones).
     #[serde(default)]
     all: bool,
     limit: Option<usize>,
@@ -75,10 +75,12 @@ async fn list(
             total: store.memory_count()?,
         }));
     }
+    // Filtered before the limit, so a filter never empties a page that has matches.
     let memories = store
-        .search_memories(q, scope.as_deref(), limit)?
+        .search_memories(q, scope.as_deref(), MAX_LIMIT)?
         .into_iter()
         .filter(|m| provenance.is_none_or(|p| m.provenance == p))
+        .take(limit)
         .collect();
     Ok(Json(MemoryList {
         memories,
