@@ -150,7 +150,11 @@ impl Turn<'_> {
             let calibrated = (estimated as f64 * state.token_ratio.unwrap_or(1.0)) as u64;
             if !compacted && compact::needed(self.config, calibrated) {
                 compacted = true;
-                if self.compact(state, false).await? {
+                let done = match self.compact(state, false).await {
+                    Err(f) if f.kind == FailureKind::Cancelled => return Ok(self.cancelled()),
+                    other => other?,
+                };
+                if done {
                     request = self.request(&system, &tools, state);
                 }
             }
@@ -173,7 +177,11 @@ impl Turn<'_> {
                         && matches!(&failure.error, CallError::Failed(e) if e.kind() == FailureKind::ContextTooLong) =>
                 {
                     compacted = true;
-                    if self.compact(state, true).await? {
+                    let done = match self.compact(state, true).await {
+                        Err(f) if f.kind == FailureKind::Cancelled => return Ok(self.cancelled()),
+                        other => other?,
+                    };
+                    if done {
                         step -= 1;
                         continue;
                     }
