@@ -58,11 +58,30 @@ pub(crate) fn gather(
             .collect(),
         None => Vec::new(),
     };
+    // Each candidate as its line and what the chat shows, best first; kept while they fit.
+    let candidates = memories
+        .iter()
+        .map(|memory| {
+            (
+                memory_line(memory),
+                RecalledKind::Memory,
+                memory.id.clone(),
+                memory.content.clone(),
+            )
+        })
+        .chain(messages.iter().map(|hit| {
+            let snippet = snippet(&hit.content, query.as_ref());
+            (
+                message_line(hit, &snippet),
+                RecalledKind::Message,
+                format!("{}/{}", hit.session_id, hit.message_id),
+                snippet,
+            )
+        }));
     let mut budget = i64::from(budget_tokens) - approx_tokens(HEADER) - approx_tokens(FOOTER);
     let mut lines: Vec<String> = Vec::new();
     let mut items: Vec<Recalled> = Vec::new();
-    for memory in &memories {
-        let line = memory_line(memory);
+    for (line, kind, source, text) in candidates {
         let cost = approx_tokens(&line);
         if cost > budget {
             continue;
@@ -71,25 +90,9 @@ pub(crate) fn gather(
         lines.push(line);
         items.push(Recalled {
             turn_id: turn_id.to_owned(),
-            kind: RecalledKind::Memory,
-            source: memory.id.clone(),
-            text: memory.content.clone(),
-        });
-    }
-    for hit in &messages {
-        let snippet = snippet(&hit.content, query.as_ref());
-        let line = message_line(hit, &snippet);
-        let cost = approx_tokens(&line);
-        if cost > budget {
-            continue;
-        }
-        budget -= cost;
-        lines.push(line);
-        items.push(Recalled {
-            turn_id: turn_id.to_owned(),
-            kind: RecalledKind::Message,
-            source: format!("{}/{}", hit.session_id, hit.message_id),
-            text: snippet,
+            kind,
+            source,
+            text,
         });
     }
     if lines.is_empty() {

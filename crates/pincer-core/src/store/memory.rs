@@ -120,6 +120,17 @@ pub(super) fn memory_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Memory> {
     })
 }
 
+/// A `MessageHit` from `SELECT id, session_id, role, content, created_at FROM messages`.
+pub(super) fn message_hit_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<MessageHit> {
+    Ok(MessageHit {
+        message_id: row.get(0)?,
+        session_id: row.get(1)?,
+        role: row.get(2)?,
+        content: row.get(3)?,
+        created_at: row.get(4)?,
+    })
+}
+
 /// What makes two facts the same: case, spacing and punctuation aside ("I like green tea."
 /// and "i like green-tea" are one fact).
 pub(super) fn content_hash(content: &str) -> String {
@@ -268,17 +279,7 @@ impl Store {
         )?;
         let mut found = Vec::new();
         for id in ids {
-            let hit = stmt
-                .query_row(params![id], |row| {
-                    Ok(MessageHit {
-                        message_id: row.get(0)?,
-                        session_id: row.get(1)?,
-                        role: row.get(2)?,
-                        content: row.get(3)?,
-                        created_at: row.get(4)?,
-                    })
-                })
-                .optional()?;
+            let hit = stmt.query_row(params![id], message_hit_row).optional()?;
             if let Some(hit) = hit {
                 found.push(hit);
                 if found.len() == limit {

@@ -4,7 +4,9 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::memory::{MEMORY_COLUMNS, Memory, MessageHit, memory_row, ranked_recent};
+use super::memory::{
+    MEMORY_COLUMNS, Memory, MessageHit, memory_row, message_hit_row, ranked_recent,
+};
 use super::search_terms::RecallQuery;
 use super::{Store, StoreError, now};
 
@@ -112,15 +114,7 @@ impl Store {
                 break;
             }
             let hit = row
-                .query_row(params![id, except_session], |row| {
-                    Ok(MessageHit {
-                        message_id: row.get(0)?,
-                        session_id: row.get(1)?,
-                        role: row.get(2)?,
-                        content: row.get(3)?,
-                        created_at: row.get(4)?,
-                    })
-                })
+                .query_row(params![id, except_session], message_hit_row)
                 .optional()?;
             if let Some(hit) = hit
                 && query.covered(&hit.content) >= query.enough_for_messages()
