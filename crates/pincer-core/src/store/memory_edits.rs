@@ -147,13 +147,10 @@ impl Store {
         }
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let Some(id) = row_id(&tx, uid)? else {
-            return Ok(Err(EditRefused::NotFound(uid.to_owned())));
+        let (id, memory) = match changeable(&tx, uid)? {
+            Ok(found) => found,
+            Err(refused) => return Ok(Err(refused)),
         };
-        let memory = load(&tx, id)?;
-        if memory.forgotten {
-            return Ok(Err(EditRefused::Forgotten(uid.to_owned())));
-        }
         if memory.content == content {
             return Ok(Ok(memory));
         }
@@ -173,29 +170,14 @@ impl Store {
     ) -> Result<Result<Memory, EditRefused>, StoreError> {
         let mut conn = self.conn();
         let tx = conn.transaction()?;
-        let Some(id) = row_id(&tx, uid)? else {
-            return Ok(Err(EditRefused::NotFound(uid.to_owned())));
+        let (id, memory) = match changeable(&tx, uid)? {
+            Ok(found) => found,
+            Err(refused) => return Ok(Err(refused)),
         };
-        let memory = load(&tx, id)?;
-        if memory.forgotten {
-            return Ok(Err(EditRefused::Forgotten(uid.to_owned())));
-        }
         if memory.pinned == pinned {
             return Ok(Ok(memory));
         }
-        let at = now();
-        tx.execute(
-            "UPDATE memories SET pinned = ?2, updated_at = ?3 WHERE id = ?1",
-            params![id, pinned, at],
-        )?;
-        record(
-            &tx,
-            id,
-            if pinned { "pin" } else { "unpin" },
-            None,
-            None,
-            &at,
-        )?;
+        set_pinned(&tx, id, pinned, &now(), None)?;
         let memory = load(&tx, id)?;
         tx.commit()?;
         Ok(Ok(memory))
@@ -246,15 +228,7 @@ impl Store {
                 set_content(&tx, id, &before, &at)?;
                 record_undo(&tx, id, "edit", Some(&after), Some(&before), &at, undoes)?;
             }
-            "pin" | "unpin" => {
-                let pinned = action == "unpin";
-                tx.execute(
-                    "UPDATE memories SET pinned = ?2, updated_at = ?3 WHERE id = ?1",
-                    params![id, pinned, at],
-                )?;
-                let action = if pinned { "pin" } else { "unpin" };
-                record_undo(&tx, id, action, None, None, &at, undoes)?;
-            }
+            "pin" | "unpin" => set_pinned(&tx, id, action == "unpin", &at, undoes)?,
             // Undoing a replacement, from either side: the new memory goes and the old
             // one comes back into recall; the rows on both sides are marked undone.
             "replace" | "supersede" => {
@@ -384,6 +358,36 @@ fn set_content(tx: &Transaction<'_>, id: i64, content: &str, at: &str) -> Result
         params![id, content, content_hash(content), at],
     )?;
     Ok(())
+}
+
+/// The memory `uid` if it can be changed: it exists and is not forgotten.
+fn changeable(
+    tx: &Transaction<'_>,
+    uid: &str,
+) -> Result<Result<(i64, Memory), EditRefused>, StoreError> {
+    let Some(id) = row_id(tx, uid)? else {
+        return Ok(Err(EditRefused::NotFound(uid.to_owned())));
+    };
+    let memory = load(tx, id)?;
+    if memory.forgotten {
+        return Ok(Err(EditRefused::Forgotten(uid.to_owned())));
+    }
+    Ok(Ok((id, memory)))
+}
+
+fn set_pinned(
+    tx: &Transaction<'_>,
+    id: i64,
+    pinned: bool,
+    at: &str,
+    undoes: Option<i64>,
+) -> Result<(), StoreError> {
+    tx.execute(
+        "UPDATE memories SET pinned = ?2, updated_at = ?3 WHERE id = ?1",
+        params![id, pinned, at],
+    )?;
+    let action = if pinned { "pin" } else { "unpin" };
+    record_undo(tx, id, action, None, None, at, undoes)
 }
 
 fn forget(
