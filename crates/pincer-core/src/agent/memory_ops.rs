@@ -4,12 +4,10 @@
 //! [`Op::Memory`]: crate::protocol::Op::Memory
 //! [`Op::ImportSessions`]: crate::protocol::Op::ImportSessions
 
-use crate::memory::{markdown, sessions_file};
+use crate::memory::{checks, markdown, sessions_file};
 use crate::protocol::{MemoryOp, OpError, OpErrorKind, Reply};
 use crate::store::{EditRefused, Imported, Memory, NewMemory, Provenance, Saved, Store};
 
-/// The longest memory a person saves or edits: a fact, not a document.
-const MAX_CHARS: usize = 4000;
 /// The largest history file `ImportSessions` reads.
 const MAX_IMPORT_BYTES: u64 = 512 * 1024 * 1024;
 
@@ -30,37 +28,15 @@ fn refused(e: EditRefused) -> OpError {
 }
 
 fn checked_content(content: &str) -> Result<String, OpError> {
-    let content = content.trim();
-    if content.is_empty() {
-        return Err(invalid("a memory cannot be empty"));
-    }
-    if content.chars().count() > MAX_CHARS {
-        return Err(invalid(format!(
-            "a memory is at most {MAX_CHARS} characters; this one has {}",
-            content.chars().count()
-        )));
-    }
-    Ok(content.to_owned())
+    checks::content(content).map_err(invalid)
 }
 
 fn checked_kind(kind: Option<&str>) -> Result<String, OpError> {
-    match kind.unwrap_or("fact") {
-        kind @ ("fact" | "preference") => Ok(kind.to_owned()),
-        other => Err(invalid(format!(
-            "kind {other:?}: use \"fact\" or \"preference\""
-        ))),
-    }
+    checks::kind(kind).map_err(invalid)
 }
 
 fn checked_scope(scope: Option<&str>) -> Result<String, OpError> {
-    let scope = scope.unwrap_or("global");
-    if markdown::is_scope(scope) {
-        Ok(scope.to_owned())
-    } else {
-        Err(invalid(format!(
-            "scope {scope:?}: use \"global\", \"contact:<id>\" or \"chat:<id>\""
-        )))
-    }
+    checks::scope(scope).map_err(invalid)
 }
 
 fn changed(memory: Memory, changed: bool) -> Reply {

@@ -2,6 +2,7 @@
 //! ([`recall`]), the tools the model saves, searches and forgets with ([`tools`]), and the
 //! `[memory]` settings ([`options`]). The store keeps the memories and their indexes.
 
+pub mod checks;
 pub mod expand;
 pub mod markdown;
 pub mod options;

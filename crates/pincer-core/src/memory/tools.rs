@@ -12,6 +12,7 @@ use futures::future::BoxFuture;
 use schemars::JsonSchema;
 use serde::Deserialize;
 
+use super::checks;
 use crate::store::{Memory, NewMemory, Provenance, Saved, Store};
 use crate::tools::{
     Access, Disclosure, MemoryAccess, ToolError, ToolOutput, ToolSettings, TypedTool, text_output,
@@ -23,9 +24,6 @@ pub const GLOBAL: &str = "global";
 
 /// The three tools' one line in `use_tool`'s listing.
 const INDEX_LINE: &str = "remember, search or forget facts";
-
-/// The longest memory: a fact, not a document.
-const MAX_CHARS: usize = 2000;
 
 /// The memory tools over one store, and `expand`.
 pub fn tools(store: Arc<Store>) -> Vec<Arc<dyn crate::tools::Tool>> {
@@ -94,28 +92,14 @@ impl TypedTool for MemorySave {
         args: SaveArgs,
         settings: &ToolSettings,
     ) -> Result<(Access, SavePlan), ToolError> {
-        let content = args.content.trim().to_owned();
-        if content.is_empty() {
-            return Err(ToolError::InvalidArguments(
-                "`content` is empty: write the fact to remember".to_owned(),
-            ));
-        }
-        if content.chars().count() > MAX_CHARS {
-            return Err(ToolError::InvalidArguments(format!(
-                "`content` is longer than {MAX_CHARS} characters: save the fact itself, not a document"
-            )));
-        }
-        if content.contains(super::recall::HEADER.lines().next().unwrap_or("<recalled>")) {
-            return Err(ToolError::InvalidArguments(
+        let invalid = ToolError::InvalidArguments;
+        let content = checks::content(&args.content).map_err(invalid)?;
+        if content.contains("<recalled>") {
+            return Err(invalid(
                 "that is recalled text; it is remembered already".to_owned(),
             ));
         }
-        let kind = args.kind.unwrap_or_else(|| "fact".to_owned());
-        if !matches!(kind.as_str(), "fact" | "preference") {
-            return Err(ToolError::InvalidArguments(format!(
-                "`kind` is {kind:?}; use \"fact\" or \"preference\""
-            )));
-        }
+        let kind = checks::kind(args.kind.as_deref()).map_err(invalid)?;
         let summary = format!("remember: {}", crate::text::first_line(&content, 80));
         Ok((
             Access::Memory {
