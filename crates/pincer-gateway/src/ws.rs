@@ -171,10 +171,15 @@ async fn handle(state: &AppState, text: &str) -> ServerMessage {
     let session = submission.op.session().map(str::to_owned);
     let deletes = matches!(submission.op, Op::DeleteSession { .. });
     let turn = matches!(submission.op, Op::UserTurn { .. });
-    // These read folders and files: off the async workers, as the REST handlers do.
+    // These read folders and files (a history import can be hundreds of megabytes): off
+    // the async workers, as the REST handlers do.
     let reads_files = matches!(
         submission.op,
-        Op::ReloadSkills | Op::SetSkillEnabled { .. } | Op::ReloadSettings
+        Op::ReloadSkills
+            | Op::SetSkillEnabled { .. }
+            | Op::ReloadSettings
+            | Op::ImportSessions { .. }
+            | Op::Memory { .. }
     );
     let answer = if reads_files {
         let engine = state.engine.clone();

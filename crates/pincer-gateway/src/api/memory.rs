@@ -106,11 +106,13 @@ async fn change(
     State(state): State<Arc<AppState>>,
     Json(change): Json<MemoryOp>,
 ) -> ApiResult<Json<Reply>> {
-    Ok(Json(
-        state
-            .engine
-            .submit(Submission::fresh(Op::Memory { change }))?,
-    ))
+    // A MEMORY.md import writes every memory it lists: off the async workers.
+    let engine = state.engine.clone();
+    let reply = super::blocking("the memory change", move || {
+        engine.submit(Submission::fresh(Op::Memory { change }))
+    })
+    .await??;
+    Ok(Json(reply))
 }
 
 async fn recalls(
