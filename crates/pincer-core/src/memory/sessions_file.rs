@@ -130,7 +130,9 @@ fn pincer(records: &[(usize, Value)]) -> Result<Vec<ImportedSession>, SessionsFi
             entry.1.title = record
                 .get("title")
                 .and_then(Value::as_str)
-                .map(str::to_owned);
+                // A title is a label: its first line, at most 80 characters, as ours are.
+                .map(|title| crate::text::first_line(title, 80))
+                .filter(|title| !title.is_empty());
         }
         entry.1.messages.push(ImportedMessage {
             role,
@@ -219,7 +221,7 @@ mod tests {
         let text = r#"
 {"conversation": "trip", "title": "Kyoto", "role": "user", "content": "Book the night train", "time": "2026-10-01T08:00:00.250Z"}
 {"conversation": "trip", "role": "assistant", "content": "Booked for May 3."}
-{"conversation": 7, "role": "user", "content": "我每周六去西湖"}
+{"conversation": 7, "title": "\n", "role": "user", "content": "我每周六去西湖"}
 {"conversation": "trip", "role": "tool", "content": "ignored"}
 "#;
         let sessions = parse(text).unwrap();
@@ -232,6 +234,7 @@ mod tests {
         );
         assert_eq!(sessions[0].messages[1].created_at, None);
         assert_eq!(sessions[1].messages[0].content, "我每周六去西湖");
+        assert_eq!(sessions[1].title, None, "a blank title is none");
         assert!(sessions[0].source_key.starts_with("jsonl:"));
         assert_ne!(sessions[0].source_key, sessions[1].source_key);
         assert_eq!(parse(text).unwrap()[0].source_key, sessions[0].source_key);
