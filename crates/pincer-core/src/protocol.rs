@@ -83,6 +83,8 @@ pub enum Op {
     /// Bring past conversations in from a file on this machine (see `docs/memory.md` for
     /// the formats); each becomes a session, once.
     ImportSessions { path: String },
+    /// How far memories are embedded for recall by meaning (`[memory.embeddings]`).
+    MemoryIndex,
 }
 
 /// A change to long-term memory, as the user asks for it (the model has its tools).
@@ -140,7 +142,8 @@ impl Op {
             | Op::ReloadSkills
             | Op::Status
             | Op::Memory { .. }
-            | Op::ImportSessions { .. } => None,
+            | Op::ImportSessions { .. }
+            | Op::MemoryIndex => None,
         }
     }
 }
@@ -170,6 +173,10 @@ pub enum Reply {
     /// [`MemoryOp::Import`] and [`Op::ImportSessions`]: how many were added, and how many
     /// were there already.
     Imported { added: u64, already: u64 },
+    /// [`Op::MemoryIndex`]: `None` when no embeddings endpoint is configured.
+    MemoryIndex {
+        status: Option<crate::memory::embeddings::worker::MemoryIndexStatus>,
+    },
 }
 
 /// What a surface draws: the running turns with their events so far, and pause.

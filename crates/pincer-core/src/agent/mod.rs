@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex, RwLock};
 use tokio::sync::{broadcast, mpsc};
 
 use crate::config::{ProcessEnv, Settings};
+use crate::memory::embeddings::worker::{Embedder, MemoryIndexStatus};
 use crate::model::ToolSpec;
 pub use crate::protocol::ApprovalMode;
 use crate::protocol::{
@@ -78,6 +79,8 @@ pub(crate) struct Shared {
     session_shared: Mutex<HashMap<String, Arc<session::SessionShared>>>,
     /// While true, queued turns wait instead of starting (running ones finish).
     pub(crate) paused: tokio::sync::watch::Sender<bool>,
+    /// Keeps memories embedded and embeds new messages, when `[memory.embeddings]` says.
+    pub(crate) embedder: Arc<Embedder>,
 }
 
 /// What a turn runs with: settings and the providers and tool settings built from them.
@@ -181,6 +184,8 @@ impl Engine {
         let always = store.grants()?;
         let skills = Library::open(&config.settings, tools.names().map(str::to_owned).collect());
         let (bus, _) = broadcast::channel(BUS_CAPACITY);
+        let embedder = Embedder::new(Arc::clone(&store));
+        embedder.configure(config.settings.embeddings.clone());
         Ok(Self {
             shared: Arc::new(Shared {
                 config: RwLock::new(Arc::new(config)),
@@ -195,6 +200,7 @@ impl Engine {
                 sessions: Mutex::new(HashMap::new()),
                 session_shared: Mutex::new(HashMap::new()),
                 paused: tokio::sync::watch::Sender::new(false),
+                embedder,
             }),
         })
     }
@@ -207,8 +213,16 @@ impl Engine {
         if let Err(e) = self.shared.skills.reconfigure(&config.settings) {
             tracing::warn!(error = %e, "skills: could not apply the new settings");
         }
+        self.shared
+            .embedder
+            .configure(config.settings.embeddings.clone());
         *write(&self.shared.config) = config;
         Ok(())
+    }
+
+    /// How far memories are embedded for recall by meaning; `None` without an endpoint.
+    pub fn memory_index(&self) -> Option<MemoryIndexStatus> {
+        self.shared.embedder.status()
     }
 
     /// The skills this engine offers.
@@ -418,7 +432,14 @@ impl Engine {
                 turns: self.live_turns(),
                 paused: self.is_paused(),
             })),
-            Op::Memory { change } => memory_ops::apply(&self.shared.store, change),
+            Op::Memory { change } => {
+                let reply = memory_ops::apply(&self.shared.store, change);
+                self.shared.embedder.wake();
+                reply
+            }
+            Op::MemoryIndex => Ok(Reply::MemoryIndex {
+                status: self.memory_index(),
+            }),
             Op::ImportSessions { path } => memory_ops::import_sessions(&self.shared.store, &path),
         }
     }

@@ -63,6 +63,8 @@ pub(crate) async fn run(
         },
     };
     record_end(&shared, &state.id, &end);
+    // The model may have saved memories: embed them now rather than at the next check.
+    shared.embedder.wake();
     // As `history::load` will render it from the record.
     if let Some(note) = history::note_after(&end) {
         state.history.push(note);
@@ -116,7 +118,7 @@ impl Turn<'_> {
             self.append(state, Message::user(text.clone()))?;
             return Err(Failure::new(FailureKind::NoProvider, NO_PROVIDER));
         }
-        let recall = self.recall(&state.id, &text);
+        let recall = self.recall(&state.id, &text).await;
         self.append_with_context(state, Message::user(text.clone()), recall.block.as_deref())?;
         if !recall.items.is_empty() {
             if let Err(e) = self.shared.store.record_recall(&state.id, &recall.items) {
@@ -434,8 +436,9 @@ impl Turn<'_> {
     }
 
     /// What memory and past conversations hold about the user's message, within the
-    /// budget: a small local window gets a third of it. Never fails the turn.
-    fn recall(&self, session: &str, text: &str) -> Recall {
+    /// budget: a small local window gets a third of it. By words, and by meaning when an
+    /// embeddings endpoint is configured and answers. Never fails the turn.
+    async fn recall(&self, session: &str, text: &str) -> Recall {
         let options = self.config.settings.memory;
         if !options.recall {
             return Recall::default();
@@ -450,6 +453,14 @@ impl Turn<'_> {
         } else {
             options.recall_tokens
         };
+        let embedder = &self.shared.embedder;
+        let query = embedder.embed_query(text).await;
+        let nearest = query
+            .as_ref()
+            .and_then(|(key, vector)| embedder.nearest(key, vector, recall::MEANING_CANDIDATES));
+        let meaning = nearest
+            .as_ref()
+            .map(|(nearest, index)| recall::Meaning { nearest, index });
         recall::gather(
             &self.shared.store,
             text,
@@ -457,6 +468,7 @@ impl Turn<'_> {
             self.turn_id,
             &[GLOBAL],
             budget,
+            meaning.as_ref(),
         )
         .unwrap_or_else(|e| {
             tracing::warn!(error = %e, "recall failed; the message goes without it");

@@ -54,6 +54,8 @@ pub struct Settings {
     pub local: crate::local::options::LocalOptions,
     /// `[memory]`: what recall adds to a message.
     pub memory: crate::memory::options::MemoryOptions,
+    /// `[memory.embeddings]`: the endpoint that embeds memories for recall by meaning.
+    pub embeddings: Option<crate::memory::embeddings::EmbeddingsEndpoint>,
 }
 
 impl Settings {
@@ -95,12 +97,26 @@ impl Settings {
         workspace: Option<PathBuf>,
     ) -> Result<Self, ConfigError> {
         let providers = resolve_providers(&home, &file.providers, env)?;
+        let embeddings = file
+            .memory
+            .embeddings
+            .as_ref()
+            .map(|section| section.resolve(&providers, env))
+            .transpose()
+            .map_err(ConfigError::Embeddings)?;
         let mut redactor = file.stored_secrets.clone();
         redactor.extend(providers.iter().filter_map(|p| p.api_key.as_deref()));
+        redactor.extend(embeddings.iter().filter_map(|e| e.api_key.as_deref()));
         let configured_key_env: Vec<String> = file
             .providers
             .iter()
             .filter_map(|entry| entry.api_key_env.clone())
+            .chain(
+                file.memory
+                    .embeddings
+                    .iter()
+                    .filter_map(|section| section.api_key_env.clone()),
+            )
             .collect();
         let workspace_override = workspace.clone();
         let workspace = workspace
@@ -148,6 +164,7 @@ impl Settings {
             key_env: crate::tools::secret_env::key_variables(&configured_key_env),
             local: file.local.resolve(),
             memory: file.memory.resolve(),
+            embeddings,
         })
     }
 }

@@ -3,6 +3,7 @@
 //! `[memory]` settings ([`options`]). The store keeps the memories and their indexes.
 
 pub mod checks;
+pub mod embeddings;
 pub mod expand;
 pub mod markdown;
 pub mod options;

@@ -16,6 +16,9 @@ pub struct MemorySection {
     /// The model's window in tokens, where the provider does not say (a local model
     /// does): default 32,000.
     pub context_window: Option<u64>,
+    /// `[memory.embeddings]`: an endpoint that embeds memories and messages, for recall
+    /// by meaning beside recall by words. None: words only.
+    pub embeddings: Option<super::embeddings::EmbeddingsSection>,
 }
 
 impl Default for MemorySection {
@@ -25,6 +28,7 @@ impl Default for MemorySection {
             recall_tokens: 400,
             compact_percent: 80,
             context_window: None,
+            embeddings: None,
         }
     }
 }

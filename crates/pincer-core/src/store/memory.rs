@@ -133,7 +133,7 @@ pub(super) fn message_hit_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Messa
 
 /// What makes two facts the same: case, spacing and punctuation aside ("I like green tea."
 /// and "i like green-tea" are one fact).
-pub(super) fn content_hash(content: &str) -> String {
+pub fn content_hash(content: &str) -> String {
     let spaced: String = content
         .chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })

@@ -224,6 +224,24 @@ CREATE TABLE compactions (
 );
 CREATE INDEX compactions_by_session ON compactions(session_id, id);
 "#,
+    r#"
+-- Memories' vectors from an embeddings endpoint, for recall by meaning. Keyed by what
+-- made them (the endpoint, the model with its input settings) and the memory's content
+-- hash, so an edit that is undone, or a fact saved again, is not embedded twice, and
+-- changing the model re-embeds in the background while the old vectors stay until then.
+-- Little-endian f32, L2-normalised.
+CREATE TABLE embeddings (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    provider     TEXT NOT NULL,
+    model        TEXT NOT NULL,
+    content_hash TEXT NOT NULL,
+    dims         INTEGER NOT NULL,
+    vector       BLOB NOT NULL,
+    created_at   TEXT NOT NULL,
+    UNIQUE (provider, model, content_hash)
+);
+CREATE INDEX memories_by_content_hash ON memories(content_hash);
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {

@@ -11,6 +11,7 @@ use rusqlite::Connection;
 
 mod audit;
 mod compactions;
+mod embeddings;
 mod grants;
 mod import;
 mod memory;
@@ -25,8 +26,9 @@ mod web_sessions;
 
 pub use audit::AuditRecord;
 pub use compactions::Compaction;
+pub use embeddings::{EmbeddingKey, EmbeddingProgress, StoredVector};
 pub use import::{Imported, ImportedMessage, ImportedSession};
-pub use memory::{Memory, MessageHit, NewMemory, Provenance, Saved};
+pub use memory::{Memory, MessageHit, NewMemory, Provenance, Saved, content_hash};
 pub use memory_edits::{EditRefused, MemoryChange, MemoryFilter};
 pub use messages::{SessionSummary, StoredMessage, new_session_id};
 pub use recall::{Recalled, RecalledKind};
