@@ -137,6 +137,13 @@ pub enum MemoryCommand {
     Import {
         file: std::path::PathBuf,
     },
+    /// How far memories are embedded for recall by meaning (`[memory.embeddings]`), and
+    /// the endpoint's last failure.
+    Status {
+        /// Print JSON (`null` without an endpoint).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

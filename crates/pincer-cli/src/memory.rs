@@ -35,6 +35,7 @@ pub async fn memory(global: &Global, args: MemoryArgs) -> anyhow::Result<ExitCod
                 .with_context(|| format!("cannot read {}", file.display()))?;
             ("imported", MemoryOp::Import { markdown })
         }
+        MemoryCommand::Status { json } => return status(global, json).await,
         read => return read_only(&context::store(global)?, read),
     };
     let Some(reply) = submit(global, "pincer memory", Op::Memory { change }).await? else {
@@ -57,6 +58,51 @@ pub async fn memory(global: &Global, args: MemoryArgs) -> anyhow::Result<ExitCod
             println!("imported {added} memories ({already} were already remembered)");
         }
         other => anyhow::bail!("unexpected answer from the engine: {other:?}"),
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Asks the data home's engine (the running one's worker is the one embedding) how far
+/// memories are embedded.
+async fn status(global: &Global, json: bool) -> anyhow::Result<ExitCode> {
+    let Some(reply) = submit(global, "pincer memory status", Op::MemoryIndex).await? else {
+        return Ok(ExitCode::from(130));
+    };
+    let Reply::MemoryIndex { status } = reply else {
+        anyhow::bail!("unexpected answer from the engine: {reply:?}");
+    };
+    if json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let Some(status) = status else {
+        println!(
+            "recall goes by words only: no [memory.embeddings] endpoint is configured (see docs/memory.md)"
+        );
+        return Ok(ExitCode::SUCCESS);
+    };
+    let done = status.embedded + status.refused;
+    let state = if done < status.total {
+        "indexing"
+    } else {
+        "ready"
+    };
+    println!(
+        "recall by meaning: {state}, {} of {} memories embedded with {} at {}",
+        status.embedded,
+        status.total,
+        for_terminal_line(&status.model),
+        for_terminal_line(&status.endpoint)
+    );
+    if status.refused > 0 {
+        println!(
+            "{} refused by the endpoint (recalled by words only)",
+            status.refused
+        );
+    }
+    if let Some(error) = &status.error {
+        eprintln!("last failure: {}", for_terminal_line(error));
+        return Ok(ExitCode::FAILURE);
     }
     Ok(ExitCode::SUCCESS)
 }

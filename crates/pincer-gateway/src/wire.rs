@@ -406,6 +406,10 @@ pub struct MemoryList {
     pub memories: Vec<pincer_core::store::Memory>,
     pub messages: Vec<pincer_core::store::MessageHit>,
     pub total: u64,
+    /// How far memories are embedded for recall by meaning; absent without an endpoint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub index: Option<pincer_core::memory::embeddings::worker::MemoryIndexStatus>,
 }
 
 /// One memory with every change it went through, oldest first.

@@ -4,6 +4,7 @@
 //! ts_types` rewrites it.
 
 use pincer_core::agent::LiveTurn;
+use pincer_core::memory::embeddings::worker::MemoryIndexStatus;
 use pincer_core::model::{ImageRef, Message, Role, ToolCall, Usage};
 use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
 use pincer_core::protocol::MemoryOp;
@@ -59,6 +60,7 @@ fn render() -> String {
         Memory,
         Provenance,
         MemoryChange,
+        MemoryIndexStatus,
         MessageHit,
         Usage,
         Message,

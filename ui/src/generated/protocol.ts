@@ -11,11 +11,11 @@ export type Op = { "type": "user_turn", session: string, text: string,
 /**
  * How this turn's approval requests are answered; default: the engine's (ask).
  */
-approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" } | { "type": "memory", change: MemoryOp, } | { "type": "import_sessions", path: string, };
+approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" } | { "type": "memory", change: MemoryOp, } | { "type": "import_sessions", path: string, } | { "type": "memory_index" };
 
 export type ApprovalMode = "ask" | "auto" | "deny";
 
-export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus | { "type": "memory", memory: Memory, changed: boolean, } | { "type": "imported", added: number, already: number, };
+export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus | { "type": "memory", memory: Memory, changed: boolean, } | { "type": "imported", added: number, already: number, } | { "type": "memory_index", status: MemoryIndexStatus | null, };
 
 export type EngineStatus = { turns: Array<LiveTurn>, paused: boolean, };
 
@@ -90,6 +90,20 @@ export type MemoryChange = {
  * its id).
  */
 action: string, before: string | null, after: string | null, at: string, };
+
+export type MemoryIndexStatus = { 
+/**
+ * The endpoint's name and the model.
+ */
+endpoint: string, model: string, 
+/**
+ * Current memories with a vector, refused by the endpoint, and in all.
+ */
+embedded: number, refused: number, total: number, 
+/**
+ * The last failure, until something succeeds again.
+ */
+error: string | null, };
 
 export type MessageHit = { message_id: number, session_id: string, role: string, content: string, created_at: string, };
 
@@ -267,7 +281,11 @@ is_error?: boolean,
  */
 images?: Array<ImageRef>, };
 
-export type MemoryList = { memories: Array<Memory>, messages: Array<MessageHit>, total: number, };
+export type MemoryList = { memories: Array<Memory>, messages: Array<MessageHit>, total: number, 
+/**
+ * How far memories are embedded for recall by meaning; absent without an endpoint.
+ */
+index?: MemoryIndexStatus, };
 
 export type MemoryDetail = { memory: Memory, history: Array<MemoryChange>, };
 

@@ -68,6 +68,37 @@ afterEach(() => {
 });
 
 describe("Memory page", () => {
+  it("shows how far memories are indexed for recall by meaning, and reads the progress again until done", async () => {
+    const index = (embedded: number, error: string | null = null) => ({
+      ...memoryList([ZH, EN, ODD]),
+      index: { endpoint: "http://127.0.0.1:8089/v1", model: "multilingual-e5-small", embedded, refused: 0, total: 3, error },
+    });
+    let answers = 0;
+    const { calls } = mockApi({
+      "GET /api/memories": () => ({ status: 200, body: answers++ === 0 ? index(1, "could not reach the embeddings endpoint") : index(3) }),
+    });
+    renderPage();
+    const status = await screen.findByTestId("memory-index");
+    expect(status).toHaveTextContent("Indexing for recall by meaning (multilingual-e5-small): 1 of 3");
+    expect(within(status).getByRole("progressbar")).toHaveAttribute("value", "1");
+    expect(within(status).getByRole("alert")).toHaveTextContent("could not reach the embeddings endpoint");
+    await waitFor(() => expect(screen.getByTestId("memory-index")).toHaveTextContent("Recall by meaning: 3 of 3 indexed"), {
+      timeout: 4000,
+    });
+    expect(screen.queryByRole("progressbar")).toBeNull();
+    expect(screen.queryByRole("alert")).toBeNull();
+    const polled = listCalls(calls).length;
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(listCalls(calls).length).toBe(polled);
+  });
+
+  it("says nothing about indexing when no embeddings endpoint is configured", async () => {
+    mockApi({ "GET /api/memories": ok(memoryList([ZH])) });
+    renderPage();
+    await screen.findAllByTestId("memory-item");
+    expect(screen.queryByTestId("memory-index")).toBeNull();
+  });
+
   it("lists what is remembered: text, kind, scope, who saved it, when, pinned, and where it came from", async () => {
     mockApi({ "GET /api/memories": ok(memoryList([ZH, EN, ODD])) });
     renderPage();

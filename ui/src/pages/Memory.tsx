@@ -12,6 +12,7 @@ import type { Memory, MemoryOp, Provenance, SessionInfo } from "../generated/pro
 import { searchTerms } from "../lib/highlight";
 import { navigate } from "../lib/router";
 import { AddMemory } from "../memory/AddMemory";
+import { IndexStatus, indexing } from "../memory/IndexStatus";
 import { MemoryItem, type MemoryActions } from "../memory/MemoryItem";
 import { doneMessage, failedVerb, PROVENANCE_FILTER_LABEL, PROVENANCES, undoneMessage } from "../memory/model";
 import { PastMessages } from "../memory/PastMessages";
@@ -20,6 +21,8 @@ import { useMemoryDetail, useMemoryList } from "../state/useMemories";
 
 /** How long typing pauses before the search goes out. */
 export const SEARCH_DEBOUNCE_MS = 250;
+/** How often the embedding progress is read while the worker embeds. */
+const INDEX_POLL_MS = 2000;
 
 function errorText(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
@@ -47,6 +50,14 @@ export function MemoryPage({ memory: selected, sessions = null }: { memory: stri
   const reloadKey = state.listSeq + changes;
   const { list, setList, error, loading, refetch } = useMemoryList({ q, scope, provenance, all: showForgotten }, reloadKey);
   const { detail, error: detailError } = useMemoryDetail(selected, reloadKey);
+
+  // While memories are being embedded, the progress is read again every few seconds.
+  const busyIndexing = indexing(list?.index);
+  useEffect(() => {
+    if (!busyIndexing) return;
+    const t = setInterval(refetch, INDEX_POLL_MS);
+    return () => clearInterval(t);
+  }, [busyIndexing, refetch]);
 
   useEffect(() => {
     const trimmed = query.trim();
@@ -150,6 +161,7 @@ export function MemoryPage({ memory: selected, sessions = null }: { memory: stri
             What Pincer remembers between chats. When a message is about something here, Pincer brings it back before it
             answers; pinned memories come back in every chat.
           </p>
+          <IndexStatus status={list?.index} />
         </header>
 
         <AddMemory ref={addInput} scopes={scopes} onSave={(op) => stableChange(op)} />

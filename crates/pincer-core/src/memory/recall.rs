@@ -283,7 +283,7 @@ pub(crate) fn approx_tokens(text: &str) -> i64 {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::store::{NewMemory, Saved};
+    use crate::store::{EmbeddingKey, NewMemory, Saved};
 
     fn save(store: &Store, content: &str, provenance: Provenance) -> Memory {
         let saved = store
@@ -352,6 +352,138 @@ mod tests {
         assert!(!recall.items.is_empty() && recall.items.len() < 6);
         let none = gather(&store, "hello", "s", "t", &["global"], 300, None).unwrap();
         assert!(none.block.is_none() && none.items.is_empty());
+    }
+
+    /// Stores `vectors` for the memories' contents and returns the index over them.
+    fn index_with(store: &Store, vectors: &[(&Memory, Vec<f32>)]) -> (EmbeddingKey, VectorIndex) {
+        let key = EmbeddingKey {
+            provider: "p".to_owned(),
+            model: "m".to_owned(),
+        };
+        let rows: Vec<(String, Vec<f32>)> = vectors
+            .iter()
+            .map(|(m, v)| {
+                let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+                (content_hash(&m.content), v.iter().map(|x| x / n).collect())
+            })
+            .collect();
+        store.save_embeddings(&key, &rows).unwrap();
+        let mut index = VectorIndex::default();
+        index.refresh(store, &key).unwrap();
+        (key, index)
+    }
+
+    /// A vector pointing mostly along axis `i` of 24.
+    fn axis(i: usize, wobble: f32) -> Vec<f32> {
+        (0..24)
+            .map(|j| {
+                if j == i {
+                    1.0
+                } else {
+                    wobble * ((i * 7 + j) % 5) as f32 / 10.0
+                }
+            })
+            .collect()
+    }
+
+    #[test]
+    fn meaning_brings_back_what_shares_no_word_and_near_duplicates_come_once() {
+        let store = Store::in_memory().unwrap();
+        let mut memories = Vec::new();
+        for n in 0..20 {
+            memories.push(save(
+                &store,
+                &format!("filler note number {n}"),
+                Provenance::User,
+            ));
+        }
+        let sister = save(
+            &store,
+            "Carla lives in Porto and teaches piano",
+            Provenance::User,
+        );
+        let tea = save(&store, "I like green tea in the morning", Provenance::User);
+        let tea_again = save(
+            &store,
+            "In the morning I like a green tea",
+            Provenance::User,
+        );
+        let mut vectors: Vec<(&Memory, Vec<f32>)> = memories
+            .iter()
+            .enumerate()
+            .map(|(i, m)| (m, axis(i, 0.3)))
+            .collect();
+        vectors.push((&sister, axis(20, 0.0)));
+        vectors.push((&tea, axis(21, 0.0)));
+        vectors.push((&tea_again, axis(21, 0.01)));
+        let (_, index) = index_with(&store, &vectors);
+
+        // No shared word: found by meaning alone, as it stands far above the rest.
+        let nearest = index.nearest(&axis(20, 0.05), MEANING_CANDIDATES);
+        let meaning = Meaning {
+            nearest: &nearest,
+            index: &index,
+        };
+        let recall = gather(
+            &store,
+            "where does my sibling stay?",
+            "s",
+            "t",
+            &["global"],
+            400,
+            Some(&meaning),
+        )
+        .unwrap();
+        let sources: Vec<&str> = recall.items.iter().map(|i| i.source.as_str()).collect();
+        assert_eq!(sources, [sister.id.as_str()], "{:?}", recall.items);
+
+        // Both tea memories match by words; they say the same thing, so one comes back.
+        let nearest = index.nearest(&axis(21, 0.05), MEANING_CANDIDATES);
+        let meaning = Meaning {
+            nearest: &nearest,
+            index: &index,
+        };
+        let recall = gather(
+            &store,
+            "green tea morning?",
+            "s2",
+            "t",
+            &["global"],
+            400,
+            Some(&meaning),
+        )
+        .unwrap();
+        assert_eq!(recall.items.len(), 1, "{:?}", recall.items);
+        let words_only = gather(
+            &store,
+            "green tea morning?",
+            "s3",
+            "t",
+            &["global"],
+            400,
+            None,
+        )
+        .unwrap();
+        assert_eq!(words_only.items.len(), 2, "{:?}", words_only.items);
+
+        // A message near nothing in particular recalls nothing by meaning.
+        let flat: Vec<f32> = vec![1.0; 24];
+        let nearest = index.nearest(&flat, MEANING_CANDIDATES);
+        let meaning = Meaning {
+            nearest: &nearest,
+            index: &index,
+        };
+        let recall = gather(
+            &store,
+            "hello there",
+            "s4",
+            "t",
+            &["global"],
+            400,
+            Some(&meaning),
+        )
+        .unwrap();
+        assert!(recall.items.is_empty(), "{:?}", recall.items);
     }
 
     #[test]

@@ -98,6 +98,25 @@ impl Store {
         Ok(())
     }
 
+    /// Which of `hashes` have no vector (nor refusal) under `key`.
+    pub fn missing_embeddings<'a>(
+        &self,
+        key: &EmbeddingKey,
+        hashes: &'a [String],
+    ) -> Result<Vec<&'a String>, StoreError> {
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(
+            "SELECT 1 FROM embeddings WHERE provider = ?1 AND model = ?2 AND content_hash = ?3",
+        )?;
+        let mut missing = Vec::new();
+        for hash in hashes {
+            if !stmt.exists(params![key.provider, key.model, hash])? {
+                missing.push(hash);
+            }
+        }
+        Ok(missing)
+    }
+
     /// Vectors saved under `key` after row `after`, in order, at most `limit`.
     pub fn embeddings_after(
         &self,

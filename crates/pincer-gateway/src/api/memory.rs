@@ -73,6 +73,7 @@ async fn list(
             memories,
             messages: Vec::new(),
             total: store.memory_count()?,
+            index: state.engine.memory_index(),
         }));
     }
     // Filtered before the limit, so a filter never empties a page that has matches.
@@ -86,6 +87,7 @@ async fn list(
         memories,
         messages: store.search_messages(q, 20)?,
         total: store.memory_count()?,
+        index: state.engine.memory_index(),
     }))
 }
 

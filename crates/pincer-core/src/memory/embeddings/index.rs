@@ -9,6 +9,7 @@
 
 use std::collections::HashMap;
 
+use super::background;
 use crate::store::{EmbeddingKey, Store, StoreError};
 
 /// Rows read from the store at a time while catching up.
@@ -21,6 +22,8 @@ pub struct VectorIndex {
     last_row: i64,
     hashes: Vec<String>,
     scales: Vec<f32>,
+    /// Rows of the background set: compared with, never found.
+    background: Vec<bool>,
     data: Vec<i8>,
     position: HashMap<String, usize>,
 }
@@ -30,7 +33,8 @@ pub struct VectorIndex {
 pub struct Nearest {
     /// `(content_hash, cosine)`, nearest first.
     pub hits: Vec<(String, f32)>,
-    /// Mean and standard deviation of the query's cosine with every vector.
+    /// Mean and standard deviation of the query's cosine with every vector, the
+    /// background set's included.
     pub mean: f32,
     pub sd: f32,
     /// How many vectors were compared.
@@ -100,6 +104,7 @@ impl VectorIndex {
         }
         let (scale, quantized) = quantize(vector);
         self.position.insert(hash.clone(), self.hashes.len());
+        self.background.push(hash.starts_with(background::PREFIX));
         self.hashes.push(hash);
         self.scales.push(scale);
         self.data.extend(quantized);
@@ -118,7 +123,7 @@ impl VectorIndex {
         let n = scores.len() as f32;
         let mean = scores.iter().sum::<f32>() / n;
         let variance = scores.iter().map(|s| (s - mean) * (s - mean)).sum::<f32>() / n;
-        let mut order: Vec<usize> = (0..scores.len()).collect();
+        let mut order: Vec<usize> = (0..scores.len()).filter(|i| !self.background[*i]).collect();
         let k = k.min(order.len());
         if k > 0 {
             order.select_nth_unstable_by(k - 1, |a, b| scores[*b].total_cmp(&scores[*a]));

@@ -4,6 +4,7 @@
 //! background worker embeds what is missing ([`worker`]); an in-memory index finds the
 //! nearest ([`index`]); recall fuses them with the keyword ranks.
 
+pub mod background;
 pub mod client;
 pub mod index;
 pub mod worker;

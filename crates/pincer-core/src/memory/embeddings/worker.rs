@@ -14,10 +14,10 @@ use std::time::{Duration, Instant};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 
-use super::EmbeddingsEndpoint;
 use super::client::{EmbedError, EmbeddingsClient, Purpose};
 use super::index::{Nearest, VectorIndex};
-use crate::store::{EmbeddingKey, Store};
+use super::{EmbeddingsEndpoint, background};
+use crate::store::{EmbeddingKey, Store, content_hash};
 use crate::sync::lock;
 
 /// Memories embedded per request.
@@ -25,6 +25,11 @@ const BATCH: usize = 32;
 /// How long a batch may take, and a message's embedding (it delays the turn).
 const BATCH_TIMEOUT: Duration = Duration::from_secs(120);
 const QUERY_TIMEOUT: Duration = Duration::from_secs(3);
+/// The most of a text sent to be embedded: the vector of a long text is mostly its
+/// beginning anyway, and a server embeds one text at a time (10k characters hold a small
+/// server for ten seconds, every other request waiting).
+const DOCUMENT_CHARS: usize = 2000;
+const QUERY_CHARS: usize = 1000;
 /// After a failed query, recall uses words alone this long before asking again.
 const QUERY_PAUSE: Duration = Duration::from_secs(30);
 /// The worker's wait after a failure, doubling up to the most.
@@ -56,6 +61,8 @@ struct Inner {
     /// No query embeddings before this instant (the endpoint just failed one).
     queries_paused_until: Option<Instant>,
     worker_running: bool,
+    /// The key whose background set is known to be embedded.
+    background_done: Option<EmbeddingKey>,
 }
 
 pub struct Embedder {
@@ -145,6 +152,10 @@ impl Embedder {
             }
             inner.client.clone()?
         };
+        let text = clip(text, QUERY_CHARS);
+        if text.trim().is_empty() {
+            return None;
+        }
         match client.embed(&[text], Purpose::Query, QUERY_TIMEOUT).await {
             Ok(mut vectors) => {
                 let vector = vectors.pop()?;
@@ -196,6 +207,7 @@ impl Embedder {
             return Ok(false);
         };
         let key = client.endpoint().key();
+        self.embed_background(&client, &key).await?;
         let todo = match self.store.memories_to_embed(&key, BATCH) {
             Ok(todo) => todo,
             Err(e) => {
@@ -206,7 +218,10 @@ impl Embedder {
         if todo.is_empty() {
             return Ok(false);
         }
-        let texts: Vec<&str> = todo.iter().map(|(_, text)| text.as_str()).collect();
+        let texts: Vec<&str> = todo
+            .iter()
+            .map(|(_, text)| clip(text, DOCUMENT_CHARS))
+            .collect();
         let vectors = match client.embed(&texts, Purpose::Document, BATCH_TIMEOUT).await {
             Ok(vectors) => vectors,
             // One of them is refused: find which, one at a time, and keep the others.
@@ -251,6 +266,51 @@ impl Embedder {
     }
 }
 
+impl Embedder {
+    /// Embeds the background set under `key`, once.
+    async fn embed_background(
+        &self,
+        client: &EmbeddingsClient,
+        key: &EmbeddingKey,
+    ) -> Result<(), EmbedError> {
+        if lock(&self.inner).background_done.as_ref() == Some(key) {
+            return Ok(());
+        }
+        let hashes: Vec<String> = background::PASSAGES
+            .iter()
+            .map(|p| format!("{}{}", background::PREFIX, content_hash(p)))
+            .collect();
+        let missing = match self.store.missing_embeddings(key, &hashes) {
+            Ok(missing) => missing,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not read the background vectors");
+                return Ok(());
+            }
+        };
+        if !missing.is_empty() {
+            let texts: Vec<&str> = background::PASSAGES.to_vec();
+            let vectors = client
+                .embed(&texts, Purpose::Document, BATCH_TIMEOUT)
+                .await?;
+            let saved: Vec<(String, Vec<f32>)> = hashes.into_iter().zip(vectors).collect();
+            if let Err(e) = self.store.save_embeddings(key, &saved) {
+                tracing::warn!(error = %e, "could not save the background vectors");
+                return Ok(());
+            }
+        }
+        lock(&self.inner).background_done = Some(key.clone());
+        Ok(())
+    }
+}
+
+/// At most `chars` characters of `text`, cut at a character boundary.
+fn clip(text: &str, chars: usize) -> &str {
+    match text.char_indices().nth(chars) {
+        Some((at, _)) => &text[..at],
+        None => text,
+    }
+}
+
 /// The worker: embeds while there is something to embed, then waits to be woken. Ends
 /// when the engine that owns the embedder is gone.
 async fn work(embedder: Weak<Embedder>, wake: Arc<Notify>) {
@@ -279,5 +339,17 @@ async fn work(embedder: Weak<Embedder>, wake: Arc<Notify>) {
             () = wake.notified() => {}
             () = tokio::time::sleep(wait) => {}
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn long_texts_are_cut_at_a_character_boundary() {
+        assert_eq!(clip("西湖散步", 2), "西湖");
+        assert_eq!(clip("short", 100), "short");
+        assert_eq!(clip("", 3), "");
     }
 }
