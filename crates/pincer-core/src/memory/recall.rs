@@ -18,12 +18,12 @@ const MESSAGES: usize = 3;
 /// A past message is shown as at most this many characters around what matched.
 const SNIPPET_CHARS: usize = 200;
 /// The nearest memories by meaning weighed for one message.
-pub(crate) const MEANING_CANDIDATES: usize = 24;
+pub const MEANING_CANDIDATES: usize = 24;
 /// A memory found by meaning alone (no shared words) is recalled only when it stands this
 /// many standard deviations above the message's similarity with all memories: similarity
 /// of one model sits in a narrow band whose place depends on the message, so a greeting
 /// is as "close" to everything as a question is to its answer in absolute terms.
-pub(crate) const MEANING_Z: f32 = 3.0;
+pub const MEANING_Z: f32 = 3.0;
 /// Two memories this similar say the same thing: only the better one is recalled.
 const NEAR_DUPLICATE: f32 = 0.95;
 /// Reciprocal rank fusion: a memory scores 1 / (K + rank) in each ranking it is in.
@@ -33,16 +33,16 @@ const RECENCY_WEIGHT: f32 = 0.05;
 
 /// What recall found for one message.
 #[derive(Debug, Default)]
-pub(crate) struct Recall {
-    pub(crate) items: Vec<Recalled>,
+pub struct Recall {
+    pub items: Vec<Recalled>,
     /// The text sent with the message; `None` when nothing was found.
-    pub(crate) block: Option<String>,
+    pub block: Option<String>,
 }
 
 /// The message's nearest memories by meaning, and the index they came from.
-pub(crate) struct Meaning<'a> {
-    pub(crate) nearest: &'a Nearest,
-    pub(crate) index: &'a VectorIndex,
+pub struct Meaning<'a> {
+    pub nearest: &'a Nearest,
+    pub index: &'a VectorIndex,
 }
 
 /// The opening of the block: what it is and that it commands nothing.
@@ -52,7 +52,7 @@ pub(crate) const FOOTER: &str = "</recalled>";
 /// Recalls what `message` is about: memories in `scopes` and messages of sessions other
 /// than `session`, within `budget_tokens`. What an earlier turn of the session already
 /// recalled is still in its request (unless compacted away) and is not given again.
-pub(crate) fn gather(
+pub fn gather(
     store: &Store,
     message: &str,
     session: &str,
