@@ -254,3 +254,71 @@ async fn a_compaction_that_fails_ends_the_turn_with_an_error_and_changes_nothing
         .len();
     assert!(sent >= 7, "{sent}");
 }
+
+/// Waits (at most 10 s) for the scripted model to have received `n` flush requests.
+async fn flush_requests(llm: &ScriptedLlm, n: usize) -> Vec<serde_json::Value> {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        let flushes: Vec<serde_json::Value> = llm
+            .requests()
+            .into_iter()
+            .map(|r| r.body)
+            .filter(|body| {
+                body["messages"][0]["content"]
+                    .as_str()
+                    .is_some_and(|s| s.starts_with(FLUSH))
+            })
+            .collect();
+        if flushes.len() >= n {
+            return flushes;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{} flush requests within 10 s, {n} expected",
+            flushes.len()
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_session_gone_idle_saves_what_the_user_said_and_reads_each_message_once() {
+    let llm = ScriptedLlm::start().await;
+    let config = format!("{FAST}[agent]\nsession_idle_secs = 1\n");
+    let mut h = Harness::with_config(&llm, "openai", &config, ApprovalMode::Deny);
+    llm.answer_system_prefix(
+        FLUSH,
+        Reply::text("- The user's locker code is 4417\n- none"),
+    );
+    llm.push(Reply::text("Got it."));
+    h.turn("s", "my locker code is 4417, by the way").await;
+
+    // A second later the session is idle: the engine flushes without being asked.
+    let flushes = flush_requests(&llm, 1).await;
+    let asked = flushes[0]["messages"][1]["content"].as_str().unwrap();
+    assert!(asked.contains("my locker code is 4417"), "{asked}");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let saved = loop {
+        let found = store(&h).search_memories("4417", None, 5).unwrap();
+        if let Some(memory) = found.into_iter().next() {
+            break memory;
+        }
+        assert!(std::time::Instant::now() < deadline, "nothing saved");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    };
+    assert_eq!(saved.content, "The user's locker code is 4417");
+    assert_eq!(saved.source_session.as_deref(), Some("s"));
+    assert_eq!(store(&h).memory_count().unwrap(), 1);
+
+    // The next idle period reads only what is new.
+    llm.push(Reply::text("Nice."));
+    h.turn("s", "I moved to Porto last week").await;
+    let flushes = flush_requests(&llm, 2).await;
+    let asked = flushes[1]["messages"][1]["content"].as_str().unwrap();
+    assert!(asked.contains("I moved to Porto"), "{asked}");
+    assert!(!asked.contains("4417"), "{asked}");
+    // The same fact again is not a second memory.
+    assert_eq!(store(&h).memory_count().unwrap(), 1);
+    // Nothing reached a surface: the flush is not a turn.
+    assert!(h.events.try_recv().is_err());
+}

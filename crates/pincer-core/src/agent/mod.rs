@@ -22,6 +22,7 @@ use crate::tools::{ToolRegistry, ToolSettings, offload, paths};
 
 mod compact;
 mod history;
+mod idle_flush;
 mod live;
 mod memory_ops;
 mod model_call;

@@ -41,9 +41,17 @@ pub(crate) struct Call<'a> {
     pub(crate) cancel: &'a CancellationToken,
     /// The engine's own request (compaction): its text is not streamed to surfaces.
     pub(crate) quiet: bool,
+    /// A request outside any turn (the idle flush): no events at all; usage is recorded.
+    pub(crate) silent: bool,
 }
 
 impl Call<'_> {
+    fn emit(&self, event: Event) {
+        if !self.silent {
+            self.shared.emit(self.session, self.submission, event);
+        }
+    }
+
     pub(crate) async fn run(&self, request: &ChatRequest) -> Result<ModelResponse, Failure> {
         let providers = &self.config.providers;
         let mut last_error = None;
@@ -56,15 +64,11 @@ impl Call<'_> {
                         (CallError::Failed(error), Some(next))
                             if error.allows_fallback() && !produced_output(&failure.partial) =>
                         {
-                            self.shared.emit(
-                                self.session,
-                                self.submission,
-                                Event::ProviderFallback {
-                                    from: provider.name().to_owned(),
-                                    to: next.name().to_owned(),
-                                    reason: error.failure(),
-                                },
-                            );
+                            self.emit(Event::ProviderFallback {
+                                from: provider.name().to_owned(),
+                                to: next.name().to_owned(),
+                                reason: error.failure(),
+                            });
                             last_error = Some(failure);
                         }
                         _ => return Err(failure),
@@ -103,16 +107,12 @@ impl Call<'_> {
             let Some(delay) = policy.delay(attempt, error.retry_after()) else {
                 return Err(failure);
             };
-            self.shared.emit(
-                self.session,
-                self.submission,
-                Event::ProviderRetry {
-                    provider: provider.name().to_owned(),
-                    attempt,
-                    delay_ms: delay.as_millis() as u64,
-                    reason: error.failure(),
-                },
-            );
+            self.emit(Event::ProviderRetry {
+                provider: provider.name().to_owned(),
+                attempt,
+                delay_ms: delay.as_millis() as u64,
+                reason: error.failure(),
+            });
             tokio::select! {
                 () = self.cancel.cancelled() => {
                     return Err(Failure { partial: ModelResponse::default(), error: CallError::Cancelled });
@@ -127,15 +127,11 @@ impl Call<'_> {
         provider: &dyn Provider,
         request: &ChatRequest,
     ) -> Result<ModelResponse, Failure> {
-        self.shared.emit(
-            self.session,
-            self.submission,
-            Event::ModelRequest {
-                step: self.step,
-                provider: provider.name().to_owned(),
-                model: provider.model().to_owned(),
-            },
-        );
+        self.emit(Event::ModelRequest {
+            step: self.step,
+            provider: provider.name().to_owned(),
+            model: provider.model().to_owned(),
+        });
         let started = Instant::now();
         let mut first_output = None;
         let mut response = ModelResponse::default();
@@ -163,17 +159,12 @@ impl Call<'_> {
                 StreamEvent::TextDelta(text) => {
                     response.text.push_str(&text);
                     if !self.quiet {
-                        self.shared
-                            .emit(self.session, self.submission, Event::TextDelta { text });
+                        self.emit(Event::TextDelta { text });
                     }
                 }
                 StreamEvent::ReasoningDelta(_) if self.quiet => {}
                 StreamEvent::ReasoningDelta(text) => {
-                    self.shared.emit(
-                        self.session,
-                        self.submission,
-                        Event::ReasoningDelta { text },
-                    );
+                    self.emit(Event::ReasoningDelta { text });
                 }
                 StreamEvent::ToolCall(call) => response.tool_calls.push(call),
                 StreamEvent::Usage(usage) => {
@@ -232,15 +223,11 @@ impl Call<'_> {
             tracing::error!(error = %e, "could not record usage");
         }
         if outcome.is_ok() {
-            self.shared.emit(
-                self.session,
-                self.submission,
-                Event::Usage {
-                    provider: provider.name().to_owned(),
-                    model: provider.model().to_owned(),
-                    usage: response.usage,
-                },
-            );
+            self.emit(Event::Usage {
+                provider: provider.name().to_owned(),
+                model: provider.model().to_owned(),
+                usage: response.usage,
+            });
         }
         match outcome {
             Ok(()) => Ok(response),

@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
-use super::{Shared, history, turn};
+use super::{Shared, history, idle_flush, turn};
 use crate::model::Message;
 use crate::protocol::{ApprovalDecision, ApprovalMode, Event, Failure, FailureKind};
 
@@ -110,13 +110,18 @@ pub(crate) async fn run(
                 let idle = shared.config().settings.session_idle;
                 match tokio::time::timeout(idle, ops.recv()).await {
                     Ok(op) => op,
-                    Err(_) => match shared.retire_or_take(&id, &mut ops) {
-                        Some(op) => Some(op),
-                        None => {
-                            tracing::debug!(session = id, "idle; its actor stops");
-                            return;
+                    Err(_) => {
+                        // What was said since the last flush is remembered before the
+                        // actor goes; ops that come meanwhile wait in the channel.
+                        idle_flush::run(&shared, &id).await;
+                        match shared.retire_or_take(&id, &mut ops) {
+                            Some(op) => Some(op),
+                            None => {
+                                tracing::debug!(session = id, "idle; its actor stops");
+                                return;
+                            }
                         }
-                    },
+                    }
                 }
             }
             // Paused with work queued: wait for an op or for the resume.

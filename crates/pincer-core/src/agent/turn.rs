@@ -169,6 +169,7 @@ impl Turn<'_> {
                 step,
                 cancel: self.cancel,
                 quiet: false,
+                silent: false,
             };
             let response = match call.run(&request).await {
                 Ok(response) => response,
@@ -295,13 +296,19 @@ impl Turn<'_> {
         let Some(last) = span.last() else {
             return Ok(false);
         };
-        let facts_saved = match compact::flush_request(span) {
+        // What an idle flush already read is not read again.
+        let flushed = store.flushed_upto(&state.id).map_err(internal)?;
+        let unread: Vec<_> = span.iter().filter(|m| m.id > flushed).cloned().collect();
+        let facts_saved = match compact::flush_request(&unread) {
             Some(request) => {
                 let answer = self.quiet_call(&state.id, &request).await?;
                 compact::save_flushed(store, &state.id, &answer)?
             }
             None => 0,
         };
+        store
+            .record_flush(&state.id, last.id, facts_saved)
+            .map_err(internal)?;
         let transcript = compact::transcript(span, previous.as_deref());
         let summary = self
             .quiet_call(
@@ -345,6 +352,7 @@ impl Turn<'_> {
             step: 0,
             cancel: self.cancel,
             quiet: true,
+            silent: false,
         };
         match call.run(request).await {
             Ok(response) => Ok(response.text),

@@ -16,6 +16,9 @@ pub struct MemorySection {
     /// The model's window in tokens, where the provider does not say (a local model
     /// does): default 32,000.
     pub context_window: Option<u64>,
+    /// When a session goes idle (`agent.session_idle_secs`), save the durable facts in
+    /// what the user wrote since the last flush (one model request of the engine's own).
+    pub idle_flush: bool,
     /// `[memory.embeddings]`: an endpoint that embeds memories and messages, for recall
     /// by meaning beside recall by words. None: words only.
     pub embeddings: Option<super::embeddings::EmbeddingsSection>,
@@ -28,6 +31,7 @@ impl Default for MemorySection {
             recall_tokens: 400,
             compact_percent: 80,
             context_window: None,
+            idle_flush: true,
             embeddings: None,
         }
     }
@@ -41,6 +45,7 @@ pub struct MemoryOptions {
     /// 10 to 95.
     pub compact_percent: u32,
     pub context_window: Option<u64>,
+    pub idle_flush: bool,
 }
 
 impl Default for MemoryOptions {
@@ -56,6 +61,7 @@ impl MemorySection {
             recall_tokens: self.recall_tokens.min(4000),
             compact_percent: self.compact_percent.clamp(10, 95),
             context_window: self.context_window.filter(|w| *w >= 1024),
+            idle_flush: self.idle_flush,
         }
     }
 }

@@ -43,6 +43,34 @@ impl Store {
         })
     }
 
+    /// The last message of `session` the flush has read (0: none).
+    pub fn flushed_upto(&self, session: &str) -> Result<i64, StoreError> {
+        Ok(self
+            .conn()
+            .query_row(
+                "SELECT upto_message FROM memory_flushes WHERE session_id = ?1",
+                params![session],
+                |r| r.get(0),
+            )
+            .optional()?
+            .unwrap_or(0))
+    }
+
+    /// Records that the flush read `session` up to message `upto` and saved `saved` facts.
+    /// The mark never moves back.
+    pub fn record_flush(&self, session: &str, upto: i64, saved: u32) -> Result<(), StoreError> {
+        self.conn().execute(
+            "INSERT INTO memory_flushes (session_id, upto_message, saved, at)
+             VALUES (?1, ?2, ?3, ?4)
+             ON CONFLICT (session_id) DO UPDATE SET
+                 upto_message = max(upto_message, excluded.upto_message),
+                 saved = saved + excluded.saved,
+                 at = excluded.at",
+            params![session, upto, saved, now()],
+        )?;
+        Ok(())
+    }
+
     /// Every compaction of the session, oldest first.
     pub fn compactions(&self, session: &str) -> Result<Vec<Compaction>, StoreError> {
         let conn = self.conn();

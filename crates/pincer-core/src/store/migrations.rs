@@ -242,6 +242,17 @@ CREATE TABLE embeddings (
 );
 CREATE INDEX memories_by_content_hash ON memories(content_hash);
 "#,
+    r#"
+-- How far the flush (the engine's own request that saves durable facts from what the user
+-- wrote) has read each session, before compaction or when the session goes idle: every
+-- message is read once.
+CREATE TABLE memory_flushes (
+    session_id   TEXT PRIMARY KEY REFERENCES sessions(id) ON DELETE CASCADE,
+    upto_message INTEGER NOT NULL,
+    saved        INTEGER NOT NULL,
+    at           TEXT NOT NULL
+);
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
