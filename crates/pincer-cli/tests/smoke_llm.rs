@@ -143,6 +143,7 @@ fn the_local_model_writes_what_llama_cpp_python_writes_for_the_same_prompt() {
             model: "smollm2".to_owned(),
             images: false,
             timeout: std::time::Duration::from_secs(120),
+            context_window: None,
         },
         &LocalOptions {
             temperature: 0.0,

@@ -183,6 +183,7 @@ async fn main() {
             model: "bench".to_owned(),
             images: false,
             timeout: Duration::from_secs(600),
+            context_window: None,
         },
         &LocalOptions {
             threads,

@@ -34,6 +34,7 @@ fn local(options: LocalOptions) -> Box<dyn Provider> {
         model: "smollm2-135m-instruct".to_owned(),
         images: false,
         timeout: Duration::from_secs(120),
+        context_window: None,
     };
     provider::connect_with(endpoint, &options).unwrap()
 }
@@ -219,6 +220,7 @@ async fn a_file_that_is_not_a_model_fails_with_a_clear_error() {
         model: "bad".to_owned(),
         images: false,
         timeout: Duration::from_secs(5),
+        context_window: None,
     };
     let provider = provider::connect_with(endpoint, &greedy()).unwrap();
     let err = answer(provider.as_ref(), &request(vec![Message::user("hi")], 4))

@@ -32,12 +32,20 @@ const SUMMARY_PROMPT: &str = "You compact a conversation between a user and an a
 
 const FLUSH_PROMPT: &str = "You read what a user said to their assistant and list the durable facts about the user worth remembering in later conversations: preferences, plans, people, places, where things are, decisions. One fact per line, each starting with \"- \", each understandable on its own, in the user's language. Nothing that only matters to this task. If there are none, answer \"- none\".";
 
-/// The model's window as the engine counts it.
+/// The model's window as the engine counts it: a loaded local model's, else the provider
+/// entry's or its preset's (`context_window`), else `[memory] context_window`, else 32k.
 pub(crate) fn window(config: &Config) -> u64 {
     config
         .providers
         .first()
         .and_then(|p| p.profile().window)
+        .or_else(|| {
+            config
+                .settings
+                .providers
+                .first()
+                .and_then(|e| e.context_window)
+        })
         .or(config.settings.memory.context_window)
         .unwrap_or(DEFAULT_WINDOW)
 }

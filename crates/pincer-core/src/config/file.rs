@@ -84,6 +84,10 @@ pub struct ProviderEntry {
     pub model: Option<String>,
     /// Whether the model accepts images (screenshots); default: what the preset knows.
     pub images: Option<bool>,
+    /// The model's context window in tokens, which decides when a conversation is
+    /// compacted; default: what the preset knows of its default model (or of the local
+    /// server's usual context), else `[memory] context_window`, else 32,000.
+    pub context_window: Option<u64>,
 }
 
 impl std::fmt::Debug for ProviderEntry {
@@ -97,6 +101,7 @@ impl std::fmt::Debug for ProviderEntry {
             .field("api_key", &self.api_key.as_ref().map(|_| "[redacted]"))
             .field("model", &self.model)
             .field("images", &self.images)
+            .field("context_window", &self.context_window)
             .finish()
     }
 }

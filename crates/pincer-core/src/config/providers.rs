@@ -152,6 +152,8 @@ fn local_endpoint(model: &LocalModel) -> Endpoint {
         model: model.name.clone(),
         images: false,
         timeout: Duration::from_secs(120),
+        // The loaded model says (`Provider::profile`).
+        context_window: None,
     }
 }
 
@@ -216,6 +218,10 @@ fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
         .api_key
         .clone()
         .or_else(|| key_env.and_then(|k| env.var(k)));
+    let context_window = entry
+        .context_window
+        .filter(|w| *w >= 1024)
+        .or_else(|| preset.and_then(|p| preset_window(p, &model)));
     Ok(Endpoint {
         name: entry.label(),
         dialect,
@@ -226,7 +232,20 @@ fn endpoint(entry: &ProviderEntry, env: &dyn Env) -> Result<Endpoint, String> {
             .images
             .unwrap_or_else(|| preset.is_some_and(|p| p.images)),
         timeout: Duration::from_secs(120),
+        context_window,
     })
+}
+
+/// What a preset knows of `model`'s window: a vendor's, for its default model only (other
+/// models differ); a local server's (Ollama, LM Studio, llama.cpp), whatever the model, as
+/// the context is the server's setting.
+fn preset_window(preset: &presets::Preset, model: &str) -> Option<u64> {
+    let local_server = preset.key_env.is_none();
+    if local_server || preset.default_model == model {
+        preset.context_window
+    } else {
+        None
+    }
 }
 
 #[cfg(test)]
@@ -315,6 +334,37 @@ mod tests {
         std::fs::write(home.path().join("models.toml"), "default = [").unwrap();
         let err = resolve().unwrap_err().to_string();
         assert!(err.contains("models.toml"), "{err}");
+    }
+
+    #[test]
+    fn a_window_comes_from_the_entry_else_from_what_the_preset_knows_of_the_model() {
+        let env: [(&str, &str); 0] = [];
+        let window = |preset: &str, model: Option<&str>, explicit: Option<u64>| {
+            super::ProviderEntry {
+                preset: Some(preset.to_owned()),
+                model: model.map(str::to_owned),
+                context_window: explicit,
+                ..super::ProviderEntry::default()
+            }
+            .resolve(&env)
+            .unwrap()
+            .context_window
+        };
+        assert_eq!(window("anthropic", None, None), Some(200_000));
+        assert_eq!(
+            window("deepseek", Some("deepseek-chat"), None),
+            Some(128_000)
+        );
+        // Another model of the vendor: not known, so not guessed.
+        assert_eq!(window("openai", Some("gpt-3.5-turbo"), None), None);
+        // A local server's context is its own setting, whatever the model.
+        assert_eq!(window("ollama", Some("qwen3:8b"), None), Some(4_096));
+        assert_eq!(
+            window("ollama", Some("qwen3:8b"), Some(32_768)),
+            Some(32_768)
+        );
+        // Nonsense is ignored rather than compacting every turn.
+        assert_eq!(window("anthropic", None, Some(10)), Some(200_000));
     }
 
     #[test]

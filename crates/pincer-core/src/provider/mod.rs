@@ -71,6 +71,8 @@ pub struct Endpoint {
     pub images: bool,
     /// Request timeout for connecting and for silence between stream events.
     pub timeout: Duration,
+    /// The model's context window in tokens, when the entry or its preset says.
+    pub context_window: Option<u64>,
 }
 
 /// Never prints the key, so a logged endpoint cannot leak it.
@@ -84,6 +86,7 @@ impl std::fmt::Debug for Endpoint {
             .field("model", &self.model)
             .field("images", &self.images)
             .field("timeout", &self.timeout)
+            .field("context_window", &self.context_window)
             .finish()
     }
 }

@@ -27,6 +27,9 @@ pub struct Preset {
     pub default_model: &'static str,
     /// The default model accepts images.
     pub images: bool,
+    /// The default model's context window in tokens (for a local server, the context it
+    /// serves unless started with another); `None` where it is not known.
+    pub context_window: Option<u64>,
 }
 
 pub const PRESETS: &[Preset] = &[
@@ -38,6 +41,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: None,
         default_model: "",
         images: false,
+        context_window: None,
     },
     Preset {
         name: "openai",
@@ -46,6 +50,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: Some("OPENAI_API_KEY"),
         default_model: "gpt-4.1-mini",
         images: true,
+        context_window: Some(1_047_576),
     },
     Preset {
         name: "anthropic",
@@ -54,6 +59,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: Some("ANTHROPIC_API_KEY"),
         default_model: "claude-sonnet-4-5",
         images: true,
+        context_window: Some(200_000),
     },
     Preset {
         name: "deepseek",
@@ -62,6 +68,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: Some("DEEPSEEK_API_KEY"),
         default_model: "deepseek-chat",
         images: false,
+        context_window: Some(128_000),
     },
     Preset {
         name: "qwen",
@@ -70,6 +77,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: Some("DASHSCOPE_API_KEY"),
         default_model: "qwen-plus",
         images: false,
+        context_window: Some(131_072),
     },
     Preset {
         name: "kimi",
@@ -78,6 +86,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: Some("MOONSHOT_API_KEY"),
         default_model: "kimi-k2-turbo-preview",
         images: false,
+        context_window: Some(262_144),
     },
     Preset {
         name: "openrouter",
@@ -86,6 +95,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: Some("OPENROUTER_API_KEY"),
         default_model: "openai/gpt-4.1-mini",
         images: true,
+        context_window: Some(1_047_576),
     },
     Preset {
         name: "ollama",
@@ -94,6 +104,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: None,
         default_model: "llama3.2",
         images: false,
+        context_window: Some(4_096),
     },
     Preset {
         name: "lmstudio",
@@ -102,6 +113,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: None,
         default_model: "local-model",
         images: false,
+        context_window: Some(4_096),
     },
     Preset {
         name: "llamacpp",
@@ -110,6 +122,7 @@ pub const PRESETS: &[Preset] = &[
         key_env: None,
         default_model: "default",
         images: false,
+        context_window: Some(4_096),
     },
 ];
 

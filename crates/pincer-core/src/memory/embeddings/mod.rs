@@ -172,6 +172,7 @@ mod tests {
             model: "gpt-4o-mini".to_owned(),
             images: true,
             timeout: Duration::from_secs(1),
+            context_window: None,
         };
         let env: [(&str, &str); 1] = [("EMB_KEY", "k2")];
         let same = section("provider = \"openai\"\nmodel = \"text-embedding-3-small\"")
