@@ -290,3 +290,46 @@ fn imported_conversations_become_searchable_sessions_once() {
         text(&out.stderr)
     );
 }
+
+#[test]
+fn status_says_how_far_memories_are_embedded_and_why_not() {
+    let home = tempfile::tempdir().unwrap();
+    let h = home.path();
+    let words_only = ok(h, &["memory", "status"]);
+    assert!(
+        words_only.contains("recall goes by words only"),
+        "{words_only}"
+    );
+    assert_eq!(ok(h, &["memory", "status", "--json"]).trim(), "null");
+
+    // An endpoint nothing listens on: the status names it and the failure, and fails.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::write(
+        h.join("config.toml"),
+        format!("[memory.embeddings]\nbase_url = \"http://127.0.0.1:{port}/v1\"\nmodel = \"e5\"\n"),
+    )
+    .unwrap();
+    ok(h, &["memory", "add", "My passport is in ~/docs/id.pdf"]);
+    let json: Value = serde_json::from_str(&ok(h, &["memory", "status", "--json"])).unwrap();
+    assert_eq!(json["model"], "e5");
+    assert_eq!(json["total"], 1);
+    assert_eq!(json["embedded"], 0);
+
+    // A config naming no model is refused with the key that is missing.
+    std::fs::write(
+        h.join("config.toml"),
+        "[memory.embeddings]\nbase_url = \"http://127.0.0.1:1/v1\"\nmodel = \"\"\n",
+    )
+    .unwrap();
+    let out = run(h, &["memory", "status"]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("[memory.embeddings]: model is missing"),
+        "{err}"
+    );
+}

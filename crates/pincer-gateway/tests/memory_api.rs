@@ -63,6 +63,8 @@ async fn memories_are_changed_through_the_engine_listed_searched_and_shown_with_
 
     let (_, all) = gw.get(&client, "/api/memories").await;
     assert_eq!(all["total"], 2);
+    // No embeddings endpoint configured: nothing to say about indexing.
+    assert!(all.get("index").is_none(), "{all}");
     assert_eq!(
         contents(&all),
         ["Her daughter is Lucía", "我每周六去杭州西湖散步"]
