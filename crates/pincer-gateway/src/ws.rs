@@ -180,6 +180,7 @@ async fn handle(state: &AppState, text: &str) -> ServerMessage {
             | Op::ReloadSettings
             | Op::ImportSessions { .. }
             | Op::Memory { .. }
+            | Op::MemoryIndex
     );
     let answer = if reads_files {
         let engine = state.engine.clone();
