@@ -15,8 +15,12 @@ use super::{Store, StoreError, now};
 /// How many of each term's newest matches recall reads: all of a rarer term's, the most
 /// recent of a common one's.
 const PER_TERM: usize = 500;
-/// How many of the best candidates are read and checked against the message.
+/// How many of the best candidates may be read and checked against the message.
 const WEIGHED: usize = 60;
+/// How many times as many as asked for are read, in candidate order, for BM25 over their
+/// text to choose among: each read is a row fetched from a large table (at 100k memories
+/// sixty of them cost more than the lookups).
+const CHOOSE_AMONG: usize = 2;
 
 /// One thing recall put into a turn's request, as the chat shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -80,8 +84,12 @@ impl Store {
             "SELECT {MEMORY_COLUMNS} FROM memories m
              WHERE m.id = ?1 AND m.forgotten_at IS NULL AND m.superseded_by IS NULL"
         ))?;
+        let room = limit.saturating_sub(found.len());
         let mut matched: Vec<(i64, Memory)> = Vec::new();
         for id in ids {
+            if matched.len() >= room * CHOOSE_AMONG {
+                break;
+            }
             let Some(memory) = row.query_row(params![id], memory_row).optional()? else {
                 continue;
             };
@@ -92,7 +100,6 @@ impl Store {
                 matched.push((id, memory));
             }
         }
-        let room = limit.saturating_sub(found.len());
         found.extend(best(query, &weights, matched, |m| &m.content, room));
         Ok(found)
     }
@@ -113,6 +120,9 @@ impl Store {
         )?;
         let mut matched: Vec<(i64, MessageHit)> = Vec::new();
         for id in ids {
+            if matched.len() >= limit * CHOOSE_AMONG {
+                break;
+            }
             let hit = row
                 .query_row(params![id, except_session], message_hit_row)
                 .optional()?;
