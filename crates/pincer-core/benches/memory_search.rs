@@ -6,9 +6,9 @@
 //! `Store::search_messages(q, 5)` (and of recall for a new message, which uses the same
 //! indexes): wall time and this thread's CPU time, the latter being what a query costs
 //! however busy the machine is. Then, on a second read-only connection to the same file,
-//! where the time goes, and what four prototypes of a fix would cost: A, B and D bound the
-//! candidate query by recency instead of ranking every match; C leaves common terms out of
-//! recall's OR.
+//! where the time goes: the store's lookups against the previous ones (Latin words through
+//! the trigram index; recall's OR of all terms ranked by bm25), what each costs, and how
+//! much of what the previous ones found the store still finds.
 //!
 //! `cargo bench -p pincer-core --bench memory_search` (release). Knobs:
 //! `BENCH_MEMORIES=10000,100000` (the sizes, ascending), `BENCH_MESSAGES=1000000` (50 a
@@ -1748,9 +1748,11 @@ fn diagnosis(
          | query kind | table | token matches p50 / max | fell back | previous split | store | hits of 5, previous / store | previous results kept |\n\
          |---|---|---|---|---|---|---|---|\n",
     );
+    let mut slowest: Vec<String> = Vec::new();
     for kind in KINDS {
         let qs = queries(corpus, kind, per_kind);
         for table in ["memories", "messages"] {
+            let mut by_query: Vec<(f64, &str)> = Vec::new();
             let (mut rows, mut fell_back) = (Vec::new(), 0usize);
             let (mut before, mut now) = (Vec::new(), Vec::new());
             let (mut before_hits, mut now_hits, mut kept) = (0usize, 0usize, 0usize);
@@ -1763,11 +1765,25 @@ fn diagnosis(
                     (fetch(&conn, table, &ids), asked)
                 });
                 now.push(t);
+                by_query.push((t, q));
                 fell_back += usize::from(asked);
                 before_hits += old.len();
                 now_hits += new.len();
                 kept += old.iter().filter(|r| new.contains(r)).count();
             }
+            by_query.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut seen = HashSet::new();
+            by_query.retain(|(_, q)| seen.insert(*q));
+            slowest.push(format!(
+                "- {} in {table}: {}\n",
+                kind.name(),
+                by_query
+                    .iter()
+                    .take(3)
+                    .map(|(t, q)| format!("`{}` {}", q.replace('`', "'"), fmt_ms(*t)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             let r = stats(rows);
             let row = format!(
                 "| {} | {table} | {:.0} / {:.0} | {fell_back} of {} | {} | {} | {:.1} / {:.1} | {} |\n",
@@ -1788,6 +1804,12 @@ fn diagnosis(
             print!("{row}");
             out.push_str(&row);
         }
+    }
+
+    out.push_str("\nThe slowest queries of each kind through the store's lookups (CPU ms):\n\n");
+    for line in &slowest {
+        print!("{line}");
+        out.push_str(line);
     }
 
     // A one- or two-letter English word was a prefix query (`"is"*`): FTS5 without a

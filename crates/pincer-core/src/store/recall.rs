@@ -401,6 +401,27 @@ mod tests {
     }
 
     #[test]
+    fn pinned_memories_are_found_through_their_index_not_a_table_scan() {
+        let store = Store::in_memory().unwrap();
+        let conn = store.conn();
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT {MEMORY_COLUMNS} FROM memories m
+                 WHERE m.pinned = 1 AND m.forgotten_at IS NULL AND m.superseded_by IS NULL
+                 ORDER BY m.updated_at DESC, m.id DESC"
+            ))
+            .unwrap()
+            .query_map([], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("memories_pinned")),
+            "{plan:?}"
+        );
+    }
+
+    #[test]
     fn past_messages_come_from_other_sessions_and_recall_is_recorded() {
         let store = Store::in_memory().unwrap();
         for (session, text) in [
