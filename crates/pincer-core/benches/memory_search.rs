@@ -1889,13 +1889,28 @@ fn diagnosis(
 /// What recall checks (`WEIGHED` in store/recall.rs).
 const RECALL_WEIGHED: usize = 60;
 
-/// The previous recall (until 2026-12-07): the OR of the message's terms, the newest 500
+/// The previous recall (until 2026-12-07): the OR of the message's terms (a word of four
+/// or more letters as a prefix), the newest 500
 /// matches ranked by bm25, the best 60 checked against the message as `recall_memories`
 /// (6, scope `global`, no pinned memories in the bench) and `recall_messages` (3) check
 /// them. Rowids.
 fn recall_before(conn: &Connection, table: &str, q: &RecallQuery) -> Vec<i64> {
     let index = format!("{table}_words");
-    let mut ids = index_candidates(conn, &index, &q.exprs.join(" OR "));
+    // A word of four or more letters was a prefix then.
+    let expr = q
+        .terms
+        .iter()
+        .zip(&q.exprs)
+        .map(|(term, expr)| {
+            if expr.contains(" OR ") {
+                format!("\"{term}\"*")
+            } else {
+                expr.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let mut ids = index_candidates(conn, &index, &expr);
     ids.truncate(RECALL_WEIGHED);
     let mut found = Vec::new();
     if table == "memories" {

@@ -251,7 +251,8 @@ const RECALL_TERMS: usize = 24;
 /// character pairs, each looked up on its own (see `store::recall`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecallQuery {
-    /// Each term's `MATCH` expression on the word index, in the order of `terms`.
+    /// Each term's `MATCH` expression on the word index, in the order of `terms`: a word of
+    /// four or more letters with its common English endings, anything else as itself.
     pub exprs: Vec<String>,
     /// The terms, lowercased, to tell how much of the message a candidate covers.
     pub terms: Vec<String>,
@@ -288,8 +289,7 @@ impl RecallQuery {
             let letters = lower.chars().count();
             let numeric = lower.chars().any(|c| c.is_ascii_digit());
             if (letters >= 3 || numeric) && !STOP_WORDS.contains(&lower.as_str()) {
-                // A word's start finds its other forms (`trip` → `trips`); a number is
-                // itself.
+                // A word finds its other forms (`trip` → `trips`); a number is itself.
                 push(lower, letters >= 4 && !numeric);
             }
             word.clear();
@@ -313,9 +313,9 @@ impl RecallQuery {
         }
         let exprs = terms
             .iter()
-            .map(|(term, prefix)| {
-                if *prefix {
-                    format!("{}*", quote(term))
+            .map(|(term, forms)| {
+                if *forms {
+                    word_forms(term)
                 } else {
                     quote(term)
                 }
@@ -348,6 +348,24 @@ impl RecallQuery {
     pub fn enough_for_messages(&self) -> usize {
         self.terms.len().min(2)
     }
+}
+
+/// Endings that make another form of an English word (`trip` → `trips`, `remind` →
+/// `reminder`).
+const ENDINGS: &[&str] = &["s", "es", "d", "ed", "ing", "er", "ers"];
+
+/// `word` or one of its forms, as an `OR` of whole tokens. Not a prefix (`"place"*`):
+/// FTS5 gathers every token starting so into one list before the first row, which was
+/// most of recall's time (p95 6.4 against 1.4 ms for a message's lookups over a million
+/// messages, docs/benchmarks.md).
+fn word_forms(word: &str) -> String {
+    let mut forms = vec![quote(word)];
+    forms.extend(ENDINGS.iter().map(|end| quote(&format!("{word}{end}"))));
+    // `place` → `placing`.
+    if let Some(stem) = word.strip_suffix('e') {
+        forms.push(quote(&format!("{stem}ing")));
+    }
+    forms.join(" OR ")
 }
 
 /// An FTS5 string: double quotes, with any inside doubled.
@@ -459,9 +477,12 @@ mod tests {
         let q = RecallQuery::from_message("What did we decide about the trip last month?").unwrap();
         assert_eq!(q.terms, ["decide", "trip", "last", "month"]);
         assert_eq!(
-            q.exprs,
-            ["\"decide\"*", "\"trip\"*", "\"last\"*", "\"month\"*"]
+            q.exprs[1],
+            "\"trip\" OR \"trips\" OR \"tripes\" OR \"tripd\" OR \"triped\" OR \"triping\" \
+             OR \"triper\" OR \"tripers\""
         );
+        assert!(q.exprs[0].starts_with("\"decide\" OR \"decides\" OR "));
+        assert!(q.exprs[0].ends_with(" OR \"deciding\""));
         let zh = RecallQuery::from_message("我周六要去哪里散步？").unwrap();
         assert_eq!(
             zh.terms,
@@ -482,6 +503,7 @@ mod tests {
         );
         assert_eq!(RecallQuery::from_message("ok? is it"), None);
         let hostile = RecallQuery::from_message("\" NEAR( * AND OR)").unwrap();
-        assert_eq!(hostile.exprs, ["\"near\"*"]);
+        assert_eq!(hostile.terms, ["near"]);
+        assert!(hostile.exprs[0].starts_with("\"near\" OR \"nears\" OR "));
     }
 }
