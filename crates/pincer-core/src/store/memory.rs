@@ -296,7 +296,7 @@ impl Store {
 /// `ORDER BY rank` scores and sorts every match first — 200+ ms for a character in 200,000
 /// of a million messages (docs/benchmarks.md); scoring only the newest bounds that, and a
 /// term that common is found in recent conversations anyway.
-pub(super) fn ranked_recent(
+fn ranked_recent(
     conn: &rusqlite::Connection,
     index: &str,
     expr: &str,

@@ -6,8 +6,9 @@
 //! them, and every CJK character alone and with its neighbour, so a one- or two-character
 //! CJK query (`湖`, `西湖`) is a whole token. (`unicode61` alone keeps a Han run as one token,
 //! so `西湖` would not match `杭州西湖`.) [`SearchQuery::parse`] sends each part of a query to
-//! the index that can find it, quoted, so any text a user types is a query and never an FTS
-//! syntax error.
+//! the index that finds it fastest — Latin words as word-index tokens, the trigram index for
+//! CJK of three or more characters and, when the tokens find nothing, for Latin text inside
+//! words — quoted, so any text a user types is a query and never an FTS syntax error.
 
 /// Whether `c` is written without spaces between words: Han, kana, Hangul, and their
 /// compatibility and extension blocks.
