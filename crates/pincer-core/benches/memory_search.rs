@@ -6,9 +6,9 @@
 //! `Store::search_messages(q, 5)` (and of recall for a new message, which uses the same
 //! indexes): wall time and this thread's CPU time, the latter being what a query costs
 //! however busy the machine is. Then, on a second read-only connection to the same file,
-//! where the time goes, and what four prototypes of a fix would cost: A, B and D bound the
-//! candidate query by recency instead of ranking every match; C leaves common terms out of
-//! recall's OR.
+//! where the time goes: the store's lookups against the previous ones (Latin words through
+//! the trigram index; recall's OR of all terms ranked by bm25), what each costs, and how
+//! much of what the previous ones found the store still finds.
 //!
 //! `cargo bench -p pincer-core --bench memory_search` (release). Knobs:
 //! `BENCH_MEMORIES=10000,100000` (the sizes, ascending), `BENCH_MESSAGES=1000000` (50 a
@@ -34,11 +34,11 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use pincer_core::model::Role;
-use pincer_core::store::search_terms::{RecallQuery, SearchQuery, is_cjk};
+use pincer_core::store::search_terms::{Lookup, RecallQuery, SearchQuery, is_cjk};
 use pincer_core::store::{
     ImportedMessage, ImportedSession, NewMemory, Provenance, Saved, Store, rfc3339,
 };
-use rusqlite::{Connection, OpenFlags, params};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, params};
 
 const MESSAGES_PER_SESSION: usize = 50;
 const BUDGET_MS: f64 = 10.0;
@@ -1419,40 +1419,39 @@ fn recall_messages_sample(corpus: &Corpus, count: usize) -> Vec<String> {
 }
 
 // ---------------------------------------------------------------------------------------
-// Where the time goes, and a prototype of a bounded candidate query.
+// Where the time goes, and what the store's lookups changed against the previous ones.
 
 const MEMORY_COLUMNS: &str =
     "m.uid, m.content, m.kind, m.scope, m.source_session, m.source_message,
      m.provenance, m.created_at, m.updated_at, m.last_recalled, m.pinned,
      (SELECT s.uid FROM memories s WHERE s.id = m.superseded_by), m.forgotten_at IS NOT NULL";
 
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Strategy {
-    /// What the store does: `ORDER BY rank LIMIT 500`, which makes FTS5 compute bm25 for
-    /// every matching row and sort them all before the first comes out.
-    Ranked,
-    /// Prototype A: the newest 500 matches (`ORDER BY rowid DESC LIMIT 500`: FTS5 walks the
-    /// index backwards and stops), then bm25 order among those.
-    NewestBm25,
-    /// Prototype B: the newest 500 matches, newest first, no bm25.
-    Newest,
-    /// Prototype D: A, with Latin words and numbers sent to the word index
-    /// ([`parse_words_first`]) instead of the trigram index.
-    WordsFirst,
-}
-
-/// Prototype D's split of a query: CJK as the store does it (one or two characters to the
-/// word index, three or more to the trigram index); everything else through the word index,
-/// as `unicode61` tokens: a word of up to three letters as that whole token (`"is"`, not the
-/// prefix `"is"*` that gathers every word starting so), a longer one as a prefix
-/// (`"passport"*` finds `passports`), and a fragment with punctuation as a phrase of its tokens
-/// (`37.759` → `"37 759"`, `id.pdf` → `"id pdf"`). What is lost: a Latin substring that does
-/// not start a word (`port` in `passport`).
-fn parse_words_first(query: &str) -> SearchQuery {
+/// How the store split a query before Latin words went to the word index as tokens: every
+/// run of three or more characters (Latin or CJK) through the trigram index, a shorter CJK
+/// run as a word-index token, a shorter Latin one as a prefix (`"is"*`).
+fn parse_previous(query: &str) -> Option<Lookup> {
     let mut trigram: Vec<String> = Vec::new();
     let mut words: Vec<String> = Vec::new();
     let quote = |t: &str| format!("\"{}\"", t.replace('"', "\"\""));
     for piece in query.split_whitespace() {
+        let piece = piece.trim_matches(|c: char| {
+            matches!(
+                c,
+                '"' | '\''
+                    | '('
+                    | ')'
+                    | '['
+                    | ']'
+                    | '{'
+                    | '}'
+                    | '“'
+                    | '”'
+                    | '「'
+                    | '」'
+                    | '《'
+                    | '》'
+            )
+        });
         let mut runs: Vec<(bool, String)> = Vec::new();
         for c in piece.chars() {
             let cjk = is_cjk(c);
@@ -1462,85 +1461,62 @@ fn parse_words_first(query: &str) -> SearchQuery {
             }
         }
         for (cjk, run) in runs {
-            if cjk {
-                if run.chars().count() >= 3 {
-                    trigram.push(quote(&run));
-                } else {
-                    words.push(quote(&run));
+            if run.chars().count() >= 3 {
+                trigram.push(quote(&run));
+            } else if cjk {
+                words.push(quote(&run));
+            } else {
+                let kept: String = run.chars().filter(|c| c.is_alphanumeric()).collect();
+                if !kept.is_empty() {
+                    words.push(format!("{}*", quote(&kept)));
                 }
-                continue;
-            }
-            let tokens: Vec<String> = run
-                .split(|c: char| !c.is_alphanumeric())
-                .filter(|t| !t.is_empty())
-                .map(str::to_lowercase)
-                .collect();
-            match tokens.as_slice() {
-                [] => {}
-                [one] if one.chars().count() <= 3 => words.push(quote(one)),
-                [one] => words.push(format!("{}*", quote(one))),
-                many => words.push(quote(&many.join(" "))),
             }
         }
+    }
+    if trigram.is_empty() && words.is_empty() {
+        return None;
     }
     let join = |terms: Vec<String>| (!terms.is_empty()).then(|| terms.join(" AND "));
-    SearchQuery {
+    Some(Lookup {
         trigram: join(trigram),
         words: join(words),
-    }
+    })
 }
 
-/// One index's candidates for the FTS5 expression `expr`, best first.
-fn index_candidates(conn: &Connection, index: &str, expr: &str, strategy: Strategy) -> Vec<i64> {
-    let sql = match strategy {
-        Strategy::Ranked => {
-            format!("SELECT rowid FROM {index} WHERE {index} MATCH ?1 ORDER BY rank LIMIT ?2")
-        }
-        Strategy::NewestBm25 | Strategy::WordsFirst => format!(
+/// One index's candidates for `expr` as the store takes them (`ranked_recent` in
+/// store/memory.rs): the newest 500 matches, best bm25 first.
+fn index_candidates(conn: &Connection, index: &str, expr: &str) -> Vec<i64> {
+    let mut stmt = conn
+        .prepare_cached(&format!(
             "SELECT rowid, rank FROM {index} WHERE {index} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
-        ),
-        Strategy::Newest => {
-            format!("SELECT rowid FROM {index} WHERE {index} MATCH ?1 ORDER BY rowid DESC LIMIT ?2")
-        }
-    };
-    let mut stmt = conn.prepare_cached(&sql).unwrap();
-    if matches!(strategy, Strategy::NewestBm25 | Strategy::WordsFirst) {
-        let mut rows: Vec<(i64, f64)> = stmt
-            .query_map(params![expr, CANDIDATES], |row| {
-                Ok((row.get(0)?, row.get(1)?))
-            })
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap();
-        rows.sort_by(|a, b| a.1.total_cmp(&b.1));
-        rows.into_iter().map(|(id, _)| id).collect()
-    } else {
-        stmt.query_map(params![expr, CANDIDATES], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
-            .unwrap()
-    }
+        ))
+        .unwrap();
+    let mut rows: Vec<(i64, f64)> = stmt
+        .query_map(params![expr, CANDIDATES], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    rows.sort_by(|a, b| a.1.total_cmp(&b.1));
+    rows.into_iter().map(|(id, _)| id).collect()
 }
 
-/// The candidate rowids of `table` for `query`, as `matching_ids` combines them (a row must
-/// be among both indexes' candidates when both are asked).
-fn candidates(conn: &Connection, table: &str, query: &str, strategy: Strategy) -> Vec<i64> {
-    let parsed = if strategy == Strategy::WordsFirst {
-        parse_words_first(query)
-    } else {
-        match SearchQuery::parse(query) {
-            Some(parsed) => parsed,
-            None => return Vec::new(),
-        }
-    };
-    let trigram = parsed
+/// The candidate rowids of `table` for one lookup, as `lookup_ids` combines them (the
+/// word index is not asked when the trigram index finds nothing; a row must be among both
+/// indexes' candidates when both are asked).
+fn lookup_candidates(conn: &Connection, table: &str, lookup: &Lookup) -> Vec<i64> {
+    let trigram = lookup
         .trigram
         .as_deref()
-        .map(|e| index_candidates(conn, &format!("{table}_tri"), e, strategy));
-    let words = parsed
+        .map(|e| index_candidates(conn, &format!("{table}_tri"), e));
+    if trigram.as_ref().is_some_and(Vec::is_empty) {
+        return Vec::new();
+    }
+    let words = lookup
         .words
         .as_deref()
-        .map(|e| index_candidates(conn, &format!("{table}_words"), e, strategy));
+        .map(|e| index_candidates(conn, &format!("{table}_words"), e));
     match (trigram, words) {
         (Some(t), Some(w)) => {
             let in_words: HashSet<i64> = w.into_iter().collect();
@@ -1549,6 +1525,24 @@ fn candidates(conn: &Connection, table: &str, query: &str, strategy: Strategy) -
         (Some(only), None) | (None, Some(only)) => only,
         (None, None) => Vec::new(),
     }
+}
+
+/// The store's candidates (`matching_ids`: tokens, then substrings when the tokens find
+/// nothing), and whether the substring lookup was asked.
+fn candidates_now(conn: &Connection, table: &str, query: &str) -> (Vec<i64>, bool) {
+    let Some(parsed) = SearchQuery::parse(query) else {
+        return (Vec::new(), false);
+    };
+    let found = lookup_candidates(conn, table, &parsed.tokens);
+    match &parsed.substrings {
+        Some(substrings) if found.is_empty() => (lookup_candidates(conn, table, substrings), true),
+        _ => (found, false),
+    }
+}
+
+/// The previous split's candidates ([`parse_previous`]).
+fn candidates_before(conn: &Connection, table: &str, query: &str) -> Vec<i64> {
+    parse_previous(query).map_or_else(Vec::new, |lookup| lookup_candidates(conn, table, &lookup))
 }
 
 /// The first five rows, fetched one id at a time as the store's loop does.
@@ -1581,7 +1575,7 @@ fn fetch(conn: &Connection, table: &str, ids: &[i64]) -> Vec<String> {
         for id in ids {
             let mut rows = stmt.query(params![id]).unwrap();
             if let Some(row) = rows.next().unwrap() {
-                found.push(row.get::<_, String>(3).unwrap());
+                found.push(row.get::<_, i64>(0).unwrap().to_string());
             }
             if found.len() == 5 {
                 break;
@@ -1591,30 +1585,18 @@ fn fetch(conn: &Connection, table: &str, ids: &[i64]) -> Vec<String> {
     found
 }
 
-/// Rows matching the whole query (both indexes when both are asked), and the most any one
-/// asked index matches (more than 500 there and the candidates are a subset).
-fn matches(conn: &Connection, table: &str, query: &str) -> (usize, usize) {
+/// Rows of `table` matching the query's token lookup (both indexes when both are asked).
+fn matches(conn: &Connection, table: &str, query: &str) -> usize {
     let Some(parsed) = SearchQuery::parse(query) else {
-        return (0, 0);
+        return 0;
     };
+    let lookup = parsed.tokens;
     let count_of = |sql: String, args: &[&str]| -> usize {
         let mut stmt = conn.prepare_cached(&sql).unwrap();
         stmt.query_row(rusqlite::params_from_iter(args), |row| row.get::<_, i64>(0))
             .unwrap() as usize
     };
-    let tri = parsed.trigram.as_deref().map(|t| {
-        count_of(
-            format!("SELECT count(*) FROM {table}_tri WHERE {table}_tri MATCH ?1"),
-            &[t],
-        )
-    });
-    let words = parsed.words.as_deref().map(|w| {
-        count_of(
-            format!("SELECT count(*) FROM {table}_words WHERE {table}_words MATCH ?1"),
-            &[w],
-        )
-    });
-    let both = match (parsed.trigram.as_deref(), parsed.words.as_deref()) {
+    match (lookup.trigram.as_deref(), lookup.words.as_deref()) {
         (Some(t), Some(w)) => count_of(
             format!(
                 "SELECT count(*) FROM {table}_tri WHERE {table}_tri MATCH ?1
@@ -1622,9 +1604,16 @@ fn matches(conn: &Connection, table: &str, query: &str) -> (usize, usize) {
             ),
             &[t, w],
         ),
-        _ => tri.or(words).unwrap_or(0),
-    };
-    (both, tri.unwrap_or(0).max(words.unwrap_or(0)))
+        (Some(t), None) => count_of(
+            format!("SELECT count(*) FROM {table}_tri WHERE {table}_tri MATCH ?1"),
+            &[t],
+        ),
+        (None, Some(w)) => count_of(
+            format!("SELECT count(*) FROM {table}_words WHERE {table}_words MATCH ?1"),
+            &[w],
+        ),
+        (None, None) => 0,
+    }
 }
 
 /// `f`'s result and the CPU time it took this thread, in ms.
@@ -1682,18 +1671,6 @@ fn diagnosis(
     // build (`SQLITE_ENABLE_MEMORY_MANAGEMENT`), and two connections taking turns at big
     // queries evict each other's pages and then read every page from the OS again (3–4×
     // the CPU time), which the app, with its one connection, never does.
-    let store_common: Vec<[f64; 2]> = COMMON
-        .iter()
-        .map(|term| {
-            let mut runs = [Vec::new(), Vec::new()];
-            for _ in 0..5 {
-                runs[0].push(timed(|| store.search_memories(term, None, 5).unwrap().len()).1);
-                runs[1].push(timed(|| store.search_messages(term, 5).unwrap().len()).1);
-            }
-            let [a, b] = runs;
-            [stats(a).p50, stats(b).p50]
-        })
-        .collect();
     let recall_sample = recall_messages_sample(corpus, per_kind);
     let recalled: Vec<(Vec<String>, Vec<i64>)> = recall_sample
         .iter()
@@ -1753,10 +1730,6 @@ fn diagnosis(
     out.push_str("\n\nQuery plans:\n\n");
     out.push_str(&plan(
         &conn,
-        "SELECT rowid FROM messages_words WHERE messages_words MATCH '\"的\"' ORDER BY rank LIMIT 500",
-    ));
-    out.push_str(&plan(
-        &conn,
         "SELECT rowid, rank FROM messages_words WHERE messages_words MATCH '\"的\"' ORDER BY rowid DESC LIMIT 500",
     ));
     out.push_str(&plan(
@@ -1765,157 +1738,118 @@ fn diagnosis(
     ));
 
     out.push_str(
-        "\nPer kind, on a second (read-only) connection: rows matching the query; queries where an \
-         index asked matches more than 500 rows (only there can a prototype's results differ); \
-         the store's ranked candidate query; the store's row loop on its candidates; prototype A \
-         (newest 500 matches, bm25 among them, same row loop), B (newest 500, newest first) and D \
-         (A, with Latin words and numbers looked up as tokens in the word index, see \
-         `parse_words_first`). \
-         CPU ms as p50 / p95 / max.\n\n\
-         | query kind | table | matching rows p50 / max | > 500 in an index | store: ranked candidates | store: row loop | A: newest 500 + bm25 | B: newest 500 | D: A + Latin words through the word index | hits of 5, store / D |\n\
-         |---|---|---|---|---|---|---|---|---|---|\n",
+        "\nPer kind, on a second (read-only) connection: rows matching the query's token \
+         lookup; how many queries fell back to the substring lookup (the tokens found \
+         nothing); the store's lookups and row loop (`matching_ids`) against the previous \
+         split (Latin runs of 3+ characters through the trigram index, shorter ones as \
+         prefixes, see `parse_previous`), each with the newest 500 matches of an index ranked \
+         by bm25; hits of 5; and the share of the previous split's results the store still \
+         returns. CPU ms as p50 / p95 / max.\n\n\
+         | query kind | table | token matches p50 / max | fell back | previous split | store | hits of 5, previous / store | previous results kept |\n\
+         |---|---|---|---|---|---|---|---|\n",
     );
+    let mut slowest: Vec<String> = Vec::new();
     for kind in KINDS {
         let qs = queries(corpus, kind, per_kind);
         for table in ["memories", "messages"] {
-            let (mut rows, mut over) = (Vec::new(), 0usize);
-            let (mut ranked, mut fetching, mut a, mut b, mut d) =
-                (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
-            let (mut hits, mut d_hits) = (0usize, 0usize);
-            for q in &qs {
-                let (both, most) = matches(&conn, table, q);
-                rows.push(both as f64);
-                over += usize::from(most > CANDIDATES as usize);
-                let (ids, t) = timed(|| candidates(&conn, table, q, Strategy::Ranked));
-                ranked.push(t);
-                let (found, t) = timed(|| fetch(&conn, table, &ids));
-                fetching.push(t);
-                hits += found.len();
-                a.push(
-                    timed(|| {
-                        fetch(
-                            &conn,
-                            table,
-                            &candidates(&conn, table, q, Strategy::NewestBm25),
-                        )
-                    })
-                    .1,
-                );
-                b.push(
-                    timed(|| fetch(&conn, table, &candidates(&conn, table, q, Strategy::Newest))).1,
-                );
-                let (found, t) = timed(|| {
-                    fetch(
-                        &conn,
-                        table,
-                        &candidates(&conn, table, q, Strategy::WordsFirst),
-                    )
+            let mut by_query: Vec<(f64, &str)> = Vec::new();
+            let (mut rows, mut fell_back) = (Vec::new(), 0usize);
+            let (mut before, mut now) = (Vec::new(), Vec::new());
+            let (mut before_hits, mut now_hits, mut kept) = (0usize, 0usize, 0usize);
+            for q in qs.iter() {
+                rows.push(matches(&conn, table, q) as f64);
+                let (old, t) = timed(|| fetch(&conn, table, &candidates_before(&conn, table, q)));
+                before.push(t);
+                let ((new, asked), t) = timed(|| {
+                    let (ids, asked) = candidates_now(&conn, table, q);
+                    (fetch(&conn, table, &ids), asked)
                 });
-                d.push(t);
-                d_hits += found.len();
+                now.push(t);
+                by_query.push((t, q));
+                fell_back += usize::from(asked);
+                before_hits += old.len();
+                now_hits += new.len();
+                kept += old.iter().filter(|r| new.contains(r)).count();
             }
+            by_query.sort_by(|a, b| b.0.total_cmp(&a.0));
+            let mut seen = HashSet::new();
+            by_query.retain(|(_, q)| seen.insert(*q));
+            slowest.push(format!(
+                "- {} in {table}: {}\n",
+                kind.name(),
+                by_query
+                    .iter()
+                    .take(3)
+                    .map(|(t, q)| format!("`{}` {}", q.replace('`', "'"), fmt_ms(*t)))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ));
             let r = stats(rows);
             let row = format!(
-                "| {} | {table} | {:.0} / {:.0} | {over} of {} | {} | {} | {} | {} | {} | {:.1} / {:.1} |\n",
+                "| {} | {table} | {:.0} / {:.0} | {fell_back} of {} | {} | {} | {:.1} / {:.1} | {} |\n",
                 kind.name(),
                 r.p50,
                 r.max,
                 qs.len(),
-                fmt_marked(&stats(ranked)),
-                fmt_ms(stats(fetching).p95),
-                fmt_marked(&stats(a)),
-                fmt_marked(&stats(b)),
-                fmt_marked(&stats(d)),
-                hits as f64 / qs.len() as f64,
-                d_hits as f64 / qs.len() as f64,
+                fmt_marked(&stats(before)),
+                fmt_marked(&stats(now)),
+                before_hits as f64 / qs.len() as f64,
+                now_hits as f64 / qs.len() as f64,
+                if before_hits == 0 {
+                    "—".to_owned()
+                } else {
+                    format!("{:.0} %", kept as f64 * 100.0 / before_hits as f64)
+                }
             );
             print!("{row}");
             out.push_str(&row);
         }
     }
 
-    // The common terms one by one, the four ways interleaved (median of 5 rounds).
-    out.push_str(
-        "\nThe very common terms one by one (CPU ms, median of 5 interleaved rounds): rows matching, \
-         the store's `search_*` (timed first, alone), its ranked candidate query alone, prototypes A, B and D.\n\n\
-         | term | memories: rows / store / ranked / A / B / D | messages: rows / store / ranked / A / B / D |\n\
-         |---|---|---|\n",
-    );
-    for (t, term) in COMMON.iter().enumerate() {
-        let mut cells = Vec::new();
-        for (k, table) in ["memories", "messages"].into_iter().enumerate() {
-            let rows = matches(&conn, table, term).0;
-            let mut samples = [Vec::new(), Vec::new(), Vec::new(), Vec::new()];
-            for _ in 0..5 {
-                samples[0].push(timed(|| candidates(&conn, table, term, Strategy::Ranked)).1);
-                for (i, strategy) in [
-                    (1, Strategy::NewestBm25),
-                    (2, Strategy::Newest),
-                    (3, Strategy::WordsFirst),
-                ] {
-                    samples[i].push(
-                        timed(|| fetch(&conn, table, &candidates(&conn, table, term, strategy))).1,
-                    );
-                }
-            }
-            let cell = samples
-                .into_iter()
-                .map(|s| fmt_ms(stats(s).p50))
-                .collect::<Vec<_>>()
-                .join(" / ");
-            cells.push(format!("{rows} / {} / {cell}", fmt_ms(store_common[t][k])));
-        }
-        let row = format!("| `{term}` | {} | {} |\n", cells[0], cells[1]);
-        print!("{row}");
-        out.push_str(&row);
+    out.push_str("\nThe slowest queries of each kind through the store's lookups (CPU ms):\n\n");
+    for line in &slowest {
+        print!("{line}");
+        out.push_str(line);
     }
 
-    // A one- or two-letter English word is a prefix query (`"is"*`): FTS5 without a prefix
-    // index gathers every token that starts so into one list before the first row.
-    out.push_str("\nA two-letter English word, as the store asks for it (prefix) and as a whole token, in `messages_words` (CPU ms, median of 5):\n\n| expression | rows | ranked | A | B |\n|---|---|---|---|---|\n");
+    // A one- or two-letter English word was a prefix query (`"is"*`): FTS5 without a
+    // prefix index gathers every token that starts so into one list before the first row.
+    out.push_str("\nA two-letter English word as a prefix (the previous split) and as a whole token (the store), in `messages_words`, newest 500 + bm25 (CPU ms, median of 5):\n\n| expression | rows | CPU ms |\n|---|---|---|\n");
     for expr in ["\"is\"*", "\"is\"", "\"to\"*", "\"to\""] {
         let rows = count_of_expr(&conn, "messages_words", expr);
-        let cells: Vec<String> = [Strategy::Ranked, Strategy::NewestBm25, Strategy::Newest]
-            .into_iter()
-            .map(|strategy| {
-                let runs: Vec<f64> = (0..5)
-                    .map(|_| timed(|| index_candidates(&conn, "messages_words", expr, strategy)).1)
-                    .collect();
-                fmt_ms(stats(runs).p50)
-            })
+        let runs: Vec<f64> = (0..5)
+            .map(|_| timed(|| index_candidates(&conn, "messages_words", expr)).1)
             .collect();
-        let row = format!("| `{expr}` | {rows} | {} |\n", cells.join(" | "));
+        let row = format!("| `{expr}` | {rows} | {} |\n", fmt_ms(stats(runs).p50));
         print!("{row}");
         out.push_str(&row);
     }
 
-    // Recall: an OR of up to 24 terms, ranked (`ORDER BY rank LIMIT 60`).
+    // Recall: each term looked up alone (the store) against the previous OR of all terms.
     out.push_str(&format!(
-        "\nRecall for a new user message ({per_kind} messages): its OR expression over each \
-         word index, rows matching it, the ranked query recall runs (`ORDER BY rank LIMIT 60`), \
-         and prototype C (leave out of the OR the terms that match more than {RARE_LIMIT} rows, \
-         found by one `LIMIT 1 OFFSET {RARE_LIMIT}` probe each, and rank only the rest; newest \
-         60 when every term is common). Kept = share of the items the store recalls (`recall_*`) \
-         that are among C's 60 candidates. CPU ms as p50 / p95 / max.\n\n\
-         | index | terms p50 / max | matching rows p50 / max | ranked (store) | C: common terms left out | kept |\n\
+        "\nRecall for a new user message ({per_kind} messages): terms per message, rows matching \
+         any of them, the previous lookup (an OR of all terms, its newest {CANDIDATES} matches \
+         ranked by bm25, the best {RECALL_WEIGHED} checked as `recall_*` checks them), and what \
+         the store's `recall_memories` (6, scope global) and `recall_messages` (3) return: the \
+         share of the previous lookup's results among them. The store's own times are the main \
+         table's. CPU ms as p50 / p95 / max.\n\n\
+         | index | terms p50 / max | matching rows p50 / max | previous: OR ranked | results, previous / store | previous results kept |\n\
          |---|---|---|---|---|---|\n"
     ));
     for (k, table) in ["memories", "messages"].into_iter().enumerate() {
         let index = format!("{table}_words");
-        let (mut terms, mut rows, mut ranked, mut proto) =
-            (Vec::new(), Vec::new(), Vec::new(), Vec::new());
-        let (mut kept, mut recalled_count) = (0usize, 0usize);
+        let (mut terms, mut rows, mut before) = (Vec::new(), Vec::new(), Vec::new());
+        let (mut kept, mut before_count, mut now_count) = (0usize, 0usize, 0usize);
         for (m, (memories, messages)) in recall_sample.iter().zip(&recalled) {
             let Some(q) = RecallQuery::from_message(m) else {
                 continue;
             };
+            let expr = q.exprs.join(" OR ");
             terms.push(q.terms.len() as f64);
-            rows.push(count_of_expr(&conn, &index, &q.words) as f64);
-            ranked.push(timed(|| recall_candidates(&conn, &index, &q.words)).1);
-            let (ids, t) = timed(|| recall_candidates_without_common(&conn, &index, &q.words));
-            proto.push(t);
-            let ids: HashSet<i64> = ids.into_iter().collect();
-            let store_ids: Vec<i64> = if k == 0 {
+            rows.push(count_of_expr(&conn, &index, &expr) as f64);
+            let (old, t) = timed(|| recall_before(&conn, table, &q));
+            before.push(t);
+            let now: Vec<i64> = if k == 0 {
                 memories
                     .iter()
                     .map(|uid| {
@@ -1928,25 +1862,22 @@ fn diagnosis(
             } else {
                 messages.clone()
             };
-            recalled_count += store_ids.len();
-            kept += store_ids.iter().filter(|id| ids.contains(id)).count();
+            before_count += old.len();
+            now_count += now.len();
+            kept += old.iter().filter(|id| now.contains(id)).count();
         }
         let (t, r) = (stats(terms), stats(rows));
         let row = format!(
-            "| {index} | {:.0} / {:.0} | {:.0} / {:.0} | {} | {} | {} |\n",
+            "| {index} | {:.0} / {:.0} | {:.0} / {:.0} | {} | {before_count} / {now_count} | {} |\n",
             t.p50,
             t.max,
             r.p50,
             r.max,
-            fmt_marked(&stats(ranked)),
-            fmt_marked(&stats(proto)),
-            if recalled_count == 0 {
+            fmt_marked(&stats(before)),
+            if before_count == 0 {
                 "—".to_owned()
             } else {
-                format!(
-                    "{:.0} % of {recalled_count}",
-                    kept as f64 * 100.0 / recalled_count as f64
-                )
+                format!("{:.0} %", kept as f64 * 100.0 / before_count as f64)
             }
         );
         print!("{row}");
@@ -1955,46 +1886,70 @@ fn diagnosis(
     out
 }
 
-/// What recall weighs (`WEIGHED` in store/recall.rs).
-const RECALL_WEIGHED: i64 = 60;
-/// Prototype C: a term matching more rows than this is left out of recall's OR.
-const RARE_LIMIT: i64 = 2000;
+/// What recall checks (`WEIGHED` in store/recall.rs).
+const RECALL_WEIGHED: usize = 60;
 
-fn recall_candidates(conn: &Connection, index: &str, expr: &str) -> Vec<i64> {
-    let mut stmt = conn
-        .prepare_cached(&format!(
-            "SELECT rowid FROM {index} WHERE {index} MATCH ?1 ORDER BY rank LIMIT ?2"
-        ))
-        .unwrap();
-    stmt.query_map(params![expr, RECALL_WEIGHED], |row| row.get(0))
-        .unwrap()
-        .collect::<Result<_, _>>()
-        .unwrap()
-}
-
-fn recall_candidates_without_common(conn: &Connection, index: &str, expr: &str) -> Vec<i64> {
-    let mut probe = conn
-        .prepare_cached(&format!(
-            "SELECT rowid FROM {index} WHERE {index} MATCH ?1 LIMIT 1 OFFSET ?2"
-        ))
-        .unwrap();
-    let rare: Vec<&str> = expr
-        .split(" OR ")
-        .filter(|term| !probe.exists(params![term, RARE_LIMIT]).unwrap())
-        .collect();
-    if rare.is_empty() {
+/// The previous recall (until 2026-12-07): the OR of the message's terms (a word of four
+/// or more letters as a prefix), the newest 500
+/// matches ranked by bm25, the best 60 checked against the message as `recall_memories`
+/// (6, scope `global`, no pinned memories in the bench) and `recall_messages` (3) check
+/// them. Rowids.
+fn recall_before(conn: &Connection, table: &str, q: &RecallQuery) -> Vec<i64> {
+    let index = format!("{table}_words");
+    // A word of four or more letters was a prefix then.
+    let expr = q
+        .terms
+        .iter()
+        .zip(&q.exprs)
+        .map(|(term, expr)| {
+            if expr.contains(" OR ") {
+                format!("\"{term}\"*")
+            } else {
+                expr.clone()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join(" OR ");
+    let mut ids = index_candidates(conn, &index, &expr);
+    ids.truncate(RECALL_WEIGHED);
+    let mut found = Vec::new();
+    if table == "memories" {
         let mut stmt = conn
-            .prepare_cached(&format!(
-                "SELECT rowid FROM {index} WHERE {index} MATCH ?1 ORDER BY rowid DESC LIMIT ?2"
-            ))
+            .prepare_cached(
+                "SELECT content FROM memories WHERE id = ?1 AND scope = 'global'
+                 AND forgotten_at IS NULL AND superseded_by IS NULL",
+            )
             .unwrap();
-        return stmt
-            .query_map(params![expr, RECALL_WEIGHED], |row| row.get(0))
-            .unwrap()
-            .collect::<Result<_, _>>()
+        for id in ids {
+            if found.len() == 6 {
+                break;
+            }
+            let content: Option<String> = stmt
+                .query_row(params![id], |row| row.get(0))
+                .optional()
+                .unwrap();
+            if content.is_some_and(|c| q.covered(&c) >= q.enough()) {
+                found.push(id);
+            }
+        }
+    } else {
+        let mut stmt = conn
+            .prepare_cached("SELECT content FROM messages WHERE id = ?1 AND role != 'tool'")
             .unwrap();
+        for id in ids {
+            if found.len() == 3 {
+                break;
+            }
+            let content: Option<String> = stmt
+                .query_row(params![id], |row| row.get(0))
+                .optional()
+                .unwrap();
+            if content.is_some_and(|c| q.covered(&c) >= q.enough_for_messages()) {
+                found.push(id);
+            }
+        }
     }
-    recall_candidates(conn, index, &rare.join(" OR "))
+    found
 }
 
 fn count_of_expr(conn: &Connection, index: &str, expr: &str) -> usize {

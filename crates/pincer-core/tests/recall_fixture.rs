@@ -12,6 +12,7 @@
 use std::collections::{BTreeMap, HashSet};
 
 use pincer_core::model::Message;
+use pincer_core::store::search_terms::RecallQuery;
 use pincer_core::store::{NewMemory, Provenance, Store};
 use serde::Deserialize;
 
@@ -185,11 +186,13 @@ impl Tally {
     }
 }
 
-#[test]
-fn keyword_recall_at_5_is_at_least_95_percent_for_every_kind_of_query() {
-    let pairs = pairs();
+/// Where the fixture's facts are kept as memories.
+const SCOPES: [&str; 3] = ["global", "contact:ana", "chat:family"];
+
+/// Every pair's fact as a memory and as a user message answered by the assistant.
+fn fixture_store(pairs: &[Pair]) -> Store {
     let store = Store::in_memory().unwrap();
-    let scopes = ["global", "contact:ana", "chat:family"];
+    let scopes = SCOPES;
     for (n, pair) in pairs.iter().enumerate() {
         store
             .save_memory(&NewMemory {
@@ -215,7 +218,13 @@ fn keyword_recall_at_5_is_at_least_95_percent_for_every_kind_of_query() {
             )
             .unwrap();
     }
+    store
+}
 
+#[test]
+fn keyword_recall_at_5_is_at_least_95_percent_for_every_kind_of_query() {
+    let pairs = pairs();
+    let store = fixture_store(&pairs);
     let mut outcomes = Vec::new();
     for pair in &pairs {
         let memories: Vec<String> = store
@@ -337,5 +346,111 @@ fn keyword_recall_at_5_is_at_least_95_percent_for_every_kind_of_query() {
         "recall@{K} below {FLOOR}: {}\n{table}missed:\n{}",
         below.join("; "),
         misses.join("\n")
+    );
+}
+
+/// Recall (what a new message brings back by itself, not the search tool) on the same
+/// store, with each pair's query as the new message: whether its fact is among the five
+/// memories `recall_memories` gives (all three scopes) and among five past messages
+/// `recall_messages` gives. Recall looks for a message's content words and CJK pairs, not
+/// for one-character words or two-letter ones, so a query it has nothing to look for in
+/// counts as a miss. Held to search's floor.
+#[test]
+fn recall_brings_back_the_fact_a_message_is_about() {
+    const RECALL_FLOOR: f64 = FLOOR;
+    let pairs = pairs();
+    let store = fixture_store(&pairs);
+    let mut by_kind: BTreeMap<(&str, Surface), Tally> = BTreeMap::new();
+    let mut overall: BTreeMap<Surface, Tally> = BTreeMap::new();
+    let mut misses = Vec::new();
+    for pair in &pairs {
+        let query = RecallQuery::from_message(&pair.query);
+        let memories: Vec<String> = store
+            .recall_memories(query.as_ref(), &SCOPES, K)
+            .unwrap()
+            .into_iter()
+            .map(|m| m.content)
+            .collect();
+        let messages: Vec<String> = match &query {
+            Some(q) => store
+                .recall_messages(q, "none", K)
+                .unwrap()
+                .into_iter()
+                .map(|m| m.content)
+                .collect(),
+            None => Vec::new(),
+        };
+        for (surface, got) in [(Surface::Memories, memories), (Surface::Messages, messages)] {
+            let outcome = Outcome {
+                pair,
+                surface,
+                hit: got.contains(&pair.evidence),
+                first: got.first() == Some(&pair.evidence),
+                got,
+            };
+            by_kind
+                .entry((pair.kind.as_str(), surface))
+                .or_default()
+                .add(&outcome);
+            overall.entry(surface).or_default().add(&outcome);
+            if !outcome.hit {
+                misses.push(format!(
+                    "  [{}] {} {:?} wants {:?}, got {:?}",
+                    surface.name(),
+                    pair.kind,
+                    pair.query,
+                    pair.evidence,
+                    outcome.got
+                ));
+            }
+        }
+    }
+    let mut table = format!(
+        "recall_memories / recall_messages with each of {} queries as the new message\n{:<12} {:>6} {:>12} {:>12} {:>12} {:>12}\n",
+        pairs.len(),
+        "",
+        "pairs",
+        "memories@5",
+        "messages@5",
+        "memories@1",
+        "messages@1"
+    );
+    let mut below = Vec::new();
+    for kind in KINDS.iter().copied().chain(["all"]) {
+        let of = |s: Surface| {
+            if kind == "all" {
+                overall.get(&s).copied().unwrap_or_default()
+            } else {
+                by_kind.get(&(kind, s)).copied().unwrap_or_default()
+            }
+        };
+        let (mem, msg) = (of(Surface::Memories), of(Surface::Messages));
+        table.push_str(&format!(
+            "{:<12} {:>6} {:>12.3} {:>12.3} {:>12.3} {:>12.3}\n",
+            format!("kind {kind}"),
+            mem.total,
+            mem.recall(),
+            msg.recall(),
+            mem.recall_at_1(),
+            msg.recall_at_1()
+        ));
+        for (surface, tally) in [(Surface::Memories, mem), (Surface::Messages, msg)] {
+            if tally.total == 0 || tally.recall() < RECALL_FLOOR {
+                below.push(format!(
+                    "{kind} on {}: {:.3}",
+                    surface.name(),
+                    tally.recall()
+                ));
+            }
+        }
+    }
+    eprintln!("{table}");
+    if !misses.is_empty() {
+        eprintln!("recall missed ({}):\n{}", misses.len(), misses.join("\n"));
+    }
+    assert!(
+        below.is_empty(),
+        "recall@{K} below {RECALL_FLOOR}: {}\n{table}",
+        below.join("; ")
     );
 }

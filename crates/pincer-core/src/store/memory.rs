@@ -6,7 +6,7 @@ use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use super::search_terms::SearchQuery;
+use super::search_terms::{Lookup, SearchQuery};
 use super::{Store, StoreError, now};
 
 /// Who a memory's text came from; recall marks all of it as data, and untrusted text (web
@@ -296,7 +296,7 @@ impl Store {
 /// `ORDER BY rank` scores and sorts every match first — 200+ ms for a character in 200,000
 /// of a million messages (docs/benchmarks.md); scoring only the newest bounds that, and a
 /// term that common is found in recent conversations anyway.
-pub(super) fn ranked_recent(
+fn ranked_recent(
     conn: &rusqlite::Connection,
     index: &str,
     expr: &str,
@@ -318,8 +318,8 @@ pub(super) fn ranked_recent(
 }
 
 /// The rowids of `table` (`memories` or `messages`) matching `query`, best first; `None`
-/// when the query has nothing to search for. Each index answers the parts it can find;
-/// a row must match both when both are asked.
+/// when the query has nothing to search for. Its words are looked up as tokens first and,
+/// when that finds nothing, as substrings (see [`SearchQuery`]).
 pub(super) fn matching_ids(
     conn: &rusqlite::Connection,
     table: &str,
@@ -328,6 +328,20 @@ pub(super) fn matching_ids(
     let Some(parsed) = SearchQuery::parse(query) else {
         return Ok(None);
     };
+    let found = lookup_ids(conn, table, &parsed.tokens)?;
+    match &parsed.substrings {
+        Some(substrings) if found.is_empty() => Ok(Some(lookup_ids(conn, table, substrings)?)),
+        _ => Ok(Some(found)),
+    }
+}
+
+/// The rowids of `table` matching `lookup`, best first: each index answers the parts it
+/// can find, and a row must match both when both are asked.
+fn lookup_ids(
+    conn: &rusqlite::Connection,
+    table: &str,
+    lookup: &Lookup,
+) -> Result<Vec<i64>, StoreError> {
     let ranked = |index: &str, expr: &str| {
         ranked_recent(
             conn,
@@ -337,28 +351,28 @@ pub(super) fn matching_ids(
             CANDIDATES,
         )
     };
-    let trigram = parsed
+    let trigram = lookup
         .trigram
         .as_deref()
         .map(|e| ranked("tri", e))
         .transpose()?;
     // When one index finds nothing the other need not be asked.
     if trigram.as_ref().is_some_and(Vec::is_empty) {
-        return Ok(Some(Vec::new()));
+        return Ok(Vec::new());
     }
-    let words = parsed
+    let words = lookup
         .words
         .as_deref()
         .map(|e| ranked("words", e))
         .transpose()?;
-    Ok(Some(match (trigram, words) {
+    Ok(match (trigram, words) {
         (Some(t), Some(w)) => {
             let in_words: std::collections::HashSet<i64> = w.into_iter().collect();
             t.into_iter().filter(|id| in_words.contains(id)).collect()
         }
         (Some(only), None) | (None, Some(only)) => only,
         (None, None) => Vec::new(),
-    }))
+    })
 }
 
 #[cfg(test)]
@@ -421,6 +435,68 @@ mod tests {
             store.search_memories("西湖", None, 0).unwrap().is_empty(),
             "a limit of 0"
         );
+    }
+
+    #[test]
+    fn latin_words_are_tokens_and_inside_a_word_only_when_no_word_matches() {
+        let store = Store::in_memory().unwrap();
+        for text in [
+            "my passport number: see ~/docs/id.pdf",
+            "the flight on 2025-11-26 leaves at 07:40, call 555-0142",
+            "we met at 37.759, -122.428 by the pier",
+            "it is a small island",
+        ] {
+            store.save_memory(&fact(text)).unwrap();
+        }
+        for (query, expected) in [
+            ("id.pdf", "my passport number: see ~/docs/id.pdf"),
+            ("~/docs/id.pdf", "my passport number: see ~/docs/id.pdf"),
+            ("docs/id", "my passport number: see ~/docs/id.pdf"),
+            ("passports", ""),
+            ("passp", "my passport number: see ~/docs/id.pdf"),
+            // No word starts with `port`: found inside `passport` through the trigram index.
+            ("port", "my passport number: see ~/docs/id.pdf"),
+            (
+                "2025-11-26",
+                "the flight on 2025-11-26 leaves at 07:40, call 555-0142",
+            ),
+            (
+                "555-0142",
+                "the flight on 2025-11-26 leaves at 07:40, call 555-0142",
+            ),
+            (
+                "0142",
+                "the flight on 2025-11-26 leaves at 07:40, call 555-0142",
+            ),
+            ("\"37.759", "we met at 37.759, -122.428 by the pier"),
+            ("122.428", "we met at 37.759, -122.428 by the pier"),
+            // `759` is a whole token; `59` is not, and too short to look for inside one.
+            ("759", "we met at 37.759, -122.428 by the pier"),
+            ("59", ""),
+            // A short word is that word, not the start of longer ones (`is` in `island`).
+            ("is", "it is a small island"),
+            ("isl", "it is a small island"),
+            ("isla", "it is a small island"),
+        ] {
+            let expected: Vec<String> = Some(expected)
+                .filter(|e| !e.is_empty())
+                .map(str::to_owned)
+                .into_iter()
+                .collect();
+            assert_eq!(found(&store, query), expected, "query {query:?}");
+        }
+        store
+            .save_memory(&fact("the island ferry leaves at noon"))
+            .unwrap();
+        assert_eq!(found(&store, "is").len(), 1, "`is` is a word in one memory");
+        assert_eq!(
+            found(&store, "isl").len(),
+            2,
+            "and `isl` inside a word in two"
+        );
+        // A word that starts some word is not looked for inside others.
+        store.save_memory(&fact("the port of Genoa")).unwrap();
+        assert_eq!(found(&store, "port"), ["the port of Genoa"]);
     }
 
     #[test]

@@ -4,16 +4,23 @@
 use rusqlite::{OptionalExtension, params};
 use serde::{Deserialize, Serialize};
 
-use super::memory::{
-    MEMORY_COLUMNS, Memory, MessageHit, memory_row, message_hit_row, ranked_recent,
-};
+use std::collections::HashMap;
+
+use rusqlite::Connection;
+
+use super::memory::{MEMORY_COLUMNS, Memory, MessageHit, memory_row, message_hit_row};
 use super::search_terms::RecallQuery;
 use super::{Store, StoreError, now};
 
-/// How many of the newest index matches are scored, and how many of the best of those
-/// are weighed (see `memory::ranked_recent`).
-const NEWEST: usize = 500;
+/// How many of each term's newest matches recall reads: all of a rarer term's, the most
+/// recent of a common one's.
+const PER_TERM: usize = 500;
+/// How many of the best candidates may be read and checked against the message.
 const WEIGHED: usize = 60;
+/// How many times as many as asked for are read, in candidate order, for BM25 over their
+/// text to choose among: each read is a row fetched from a large table (at 100k memories
+/// sixty of them cost more than the lookups).
+const CHOOSE_AMONG: usize = 2;
 
 /// One thing recall put into a turn's request, as the chat shows it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -72,13 +79,15 @@ impl Store {
         let Some(query) = query else {
             return Ok(found);
         };
-        let ids = ranked_recent(&conn, "memories_words", &query.words, NEWEST, WEIGHED)?;
+        let (ids, weights) = candidates(&conn, "memories", query, query.enough())?;
         let mut row = conn.prepare_cached(&format!(
             "SELECT {MEMORY_COLUMNS} FROM memories m
              WHERE m.id = ?1 AND m.forgotten_at IS NULL AND m.superseded_by IS NULL"
         ))?;
+        let room = limit.saturating_sub(found.len());
+        let mut matched: Vec<(i64, Memory)> = Vec::new();
         for id in ids {
-            if found.len() >= limit {
+            if matched.len() >= room * CHOOSE_AMONG {
                 break;
             }
             let Some(memory) = row.query_row(params![id], memory_row).optional()? else {
@@ -88,9 +97,10 @@ impl Store {
                 && !found.iter().any(|m| m.id == memory.id)
                 && query.covered(&memory.content) >= query.enough()
             {
-                found.push(memory);
+                matched.push((id, memory));
             }
         }
+        found.extend(best(query, &weights, matched, |m| &m.content, room));
         Ok(found)
     }
 
@@ -103,14 +113,14 @@ impl Store {
         limit: usize,
     ) -> Result<Vec<MessageHit>, StoreError> {
         let conn = self.conn();
-        let ids = ranked_recent(&conn, "messages_words", &query.words, NEWEST, WEIGHED)?;
+        let (ids, weights) = candidates(&conn, "messages", query, query.enough_for_messages())?;
         let mut row = conn.prepare_cached(
             "SELECT id, session_id, role, content, created_at FROM messages
              WHERE id = ?1 AND role != 'tool' AND session_id != ?2",
         )?;
-        let mut found: Vec<MessageHit> = Vec::new();
+        let mut matched: Vec<(i64, MessageHit)> = Vec::new();
         for id in ids {
-            if found.len() >= limit {
+            if matched.len() >= limit * CHOOSE_AMONG {
                 break;
             }
             let hit = row
@@ -119,10 +129,10 @@ impl Store {
             if let Some(hit) = hit
                 && query.covered(&hit.content) >= query.enough_for_messages()
             {
-                found.push(hit);
+                matched.push((id, hit));
             }
         }
-        Ok(found)
+        Ok(best(query, &weights, matched, |h| &h.content, limit))
     }
 
     /// Records what recall gave a turn, and when each memory was last recalled. Memories
@@ -190,6 +200,122 @@ impl Store {
         })?;
         Ok(rows.collect::<Result<_, _>>()?)
     }
+}
+
+/// The rows of `table` (`memories` or `messages`) most worth checking against `query`,
+/// best first, at most [`WEIGHED`], and each term's weight (its inverse document
+/// frequency, in the order of `query.terms`).
+///
+/// Each term is looked up on its own, newest first, at most [`PER_TERM`] rows: FTS5 walks
+/// one term's list in rowid order and stops there, where ranking an `OR` of all terms
+/// (bm25) would read every term's whole list to count its rows — 20+ ms for a message with
+/// common words among a million messages (docs/benchmarks.md). A term with fewer rows than
+/// that is read whole, so an old message or memory sharing a rare word with the new message
+/// is found however many rows share its common words. A row scores the inverse document
+/// frequency of each term found in it (a term's frequency estimated, when it has more rows
+/// than were read, from how many rowids its newest ones span). Rows holding `enough`
+/// of the terms (as many as recall asks for) come first, then by score,
+/// then the newest.
+fn candidates(
+    conn: &Connection,
+    table: &str,
+    query: &RecallQuery,
+    enough: usize,
+) -> Result<(Vec<i64>, Vec<f64>), StoreError> {
+    let newest: i64 = conn.query_row(
+        &format!("SELECT coalesce(max(id), 0) FROM {table}"),
+        [],
+        |row| row.get(0),
+    )?;
+    if newest <= 0 {
+        return Ok((Vec::new(), Vec::new()));
+    }
+    let mut stmt = conn.prepare_cached(&format!(
+        "SELECT rowid FROM {table}_words WHERE {table}_words MATCH ?1
+         ORDER BY rowid DESC LIMIT ?2"
+    ))?;
+    // rowid → (terms found, score)
+    let mut found: HashMap<i64, (usize, f64)> = HashMap::new();
+    let rows = newest as f64;
+    let mut weights = Vec::with_capacity(query.exprs.len());
+    for expr in &query.exprs {
+        let ids: Vec<i64> = stmt
+            .query_map(params![expr, PER_TERM as i64 + 1], |row| row.get(0))?
+            .collect::<Result<_, _>>()?;
+        let read = ids.len().min(PER_TERM);
+        let Some(&oldest) = ids.get(read.wrapping_sub(1)) else {
+            weights.push(0.0);
+            continue;
+        };
+        let frequency = if ids.len() > PER_TERM {
+            // Its newest PER_TERM rows span rowids oldest..=newest: as dense elsewhere.
+            PER_TERM as f64 * rows / (newest - oldest + 1).max(1) as f64
+        } else {
+            ids.len() as f64
+        };
+        // BM25's inverse document frequency.
+        let weight = ((rows - frequency + 0.5) / (frequency + 0.5))
+            .ln_1p()
+            .max(0.0);
+        weights.push(weight);
+        for id in ids.into_iter().take(read) {
+            let entry = found.entry(id).or_insert((0, 0.0));
+            entry.0 += 1;
+            entry.1 += weight;
+        }
+    }
+    let mut ranked: Vec<(i64, usize, f64)> = found
+        .into_iter()
+        .map(|(id, (terms, score))| (id, terms.min(enough), score))
+        .collect();
+    ranked.sort_by(|a, b| b.1.cmp(&a.1).then(b.2.total_cmp(&a.2)).then(b.0.cmp(&a.0)));
+    ranked.truncate(WEIGHED);
+    Ok((ranked.into_iter().map(|(id, _, _)| id).collect(), weights))
+}
+
+/// BM25's term-frequency saturation and length normalisation.
+const K1: f64 = 1.2;
+const B: f64 = 0.75;
+
+/// The `limit` best of the candidates that hold enough of the message: by BM25 over their
+/// text, with each term's weight from [`candidates`] and the candidates' mean length as
+/// the average; the newest first among equals.
+fn best<T>(
+    query: &RecallQuery,
+    weights: &[f64],
+    matched: Vec<(i64, T)>,
+    text: impl Fn(&T) -> &str,
+    limit: usize,
+) -> Vec<T> {
+    let texts: Vec<String> = matched
+        .iter()
+        .map(|(_, m)| text(m).to_lowercase())
+        .collect();
+    let lengths: Vec<f64> = texts.iter().map(|t| t.chars().count() as f64).collect();
+    let average = (lengths.iter().sum::<f64>() / lengths.len().max(1) as f64).max(1.0);
+    let mut scored: Vec<(f64, i64, T)> = matched
+        .into_iter()
+        .zip(texts.iter().zip(&lengths))
+        .map(|((id, item), (text, length))| {
+            let norm = K1 * (1.0 - B + B * length / average);
+            let score = query
+                .terms
+                .iter()
+                .zip(weights)
+                .map(|(term, weight)| {
+                    let tf = text.matches(term.as_str()).count() as f64;
+                    weight * tf * (K1 + 1.0) / (tf + norm)
+                })
+                .sum::<f64>();
+            (score, id, item)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(b.1.cmp(&a.1)));
+    scored
+        .into_iter()
+        .take(limit)
+        .map(|(_, _, item)| item)
+        .collect()
 }
 
 #[cfg(test)]
@@ -271,6 +397,27 @@ mod tests {
         assert_eq!(
             recall(&store, "where is the wifi password?", &["global"]),
             ["Always answer in British English"]
+        );
+    }
+
+    #[test]
+    fn pinned_memories_are_found_through_their_index_not_a_table_scan() {
+        let store = Store::in_memory().unwrap();
+        let conn = store.conn();
+        let plan: Vec<String> = conn
+            .prepare(&format!(
+                "EXPLAIN QUERY PLAN SELECT {MEMORY_COLUMNS} FROM memories m
+                 WHERE m.pinned = 1 AND m.forgotten_at IS NULL AND m.superseded_by IS NULL
+                 ORDER BY m.updated_at DESC, m.id DESC"
+            ))
+            .unwrap()
+            .query_map([], |row| row.get(3))
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+        assert!(
+            plan.iter().any(|step| step.contains("memories_pinned")),
+            "{plan:?}"
         );
     }
 

@@ -6,8 +6,9 @@
 //! them, and every CJK character alone and with its neighbour, so a one- or two-character
 //! CJK query (`湖`, `西湖`) is a whole token. (`unicode61` alone keeps a Han run as one token,
 //! so `西湖` would not match `杭州西湖`.) [`SearchQuery::parse`] sends each part of a query to
-//! the index that can find it, quoted, so any text a user types is a query and never an FTS
-//! syntax error.
+//! the index that finds it fastest — Latin words as word-index tokens, the trigram index for
+//! CJK of three or more characters and, when the tokens find nothing, for Latin text inside
+//! words — quoted, so any text a user types is a query and never an FTS syntax error.
 
 /// Whether `c` is written without spaces between words: Han, kana, Hangul, and their
 /// compatibility and extension blocks.
@@ -61,41 +62,42 @@ pub fn index_terms(text: &str) -> String {
     out
 }
 
-/// A user's query as FTS5 `MATCH` expressions, one per index; `None` where that index has
-/// nothing to look for. Every term is a quoted string, so operators and stray quotes in the
-/// input are searched for as text.
+/// FTS5 `MATCH` expressions, one per index; `None` where that index has nothing to look
+/// for. A row must match both when both are given.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SearchQuery {
+pub struct Lookup {
     pub trigram: Option<String>,
     pub words: Option<String>,
+}
+
+/// A user's query as index lookups. Every term is a quoted string, so operators and stray
+/// quotes in the input are searched for as text.
+///
+/// `tokens` is asked first: Latin words and numbers as word-index tokens — a word of up to
+/// three letters as that whole token (`"is"`, not every word starting so, which FTS5 would
+/// have to gather first), a longer one as a prefix (`"passport"*` also finds `passports`),
+/// a fragment with punctuation as the phrase of its tokens (`id.pdf` → `"id pdf"`,
+/// `2025-11-26` → `"2025 11 26"`) — and CJK by length: one or two characters as
+/// word-index tokens, three or more through the trigram index. Tokens are what the word
+/// index is fast at: a trigram phrase whose trigrams are common (`day`, `202`) makes FTS5
+/// read their whole position lists, however few rows hold the phrase.
+///
+/// `substrings`, when the query has a Latin run of three or more characters, is the same
+/// query with those runs looked for anywhere in a word through the trigram index (`port`
+/// in `passport`, `759` in `37.759`): asked only when `tokens` finds nothing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SearchQuery {
+    pub tokens: Lookup,
+    pub substrings: Option<Lookup>,
 }
 
 impl SearchQuery {
     /// `None` when the query holds nothing to search for (only punctuation, say).
     pub fn parse(query: &str) -> Option<SearchQuery> {
-        let mut trigram: Vec<String> = Vec::new();
-        let mut words: Vec<String> = Vec::new();
+        let mut tokens = Terms::default();
+        let mut substrings = Terms::default();
+        let mut any_substring = false;
         for piece in query.split_whitespace() {
-            // Quotes and brackets around a word are the user's syntax, not the text sought
-            // (`"37.759` means 37.759); inside a word they stay.
-            let piece = piece.trim_matches(|c: char| {
-                matches!(
-                    c,
-                    '"' | '\''
-                        | '('
-                        | ')'
-                        | '['
-                        | ']'
-                        | '{'
-                        | '}'
-                        | '“'
-                        | '”'
-                        | '「'
-                        | '」'
-                        | '《'
-                        | '》'
-                )
-            });
             let mut runs: Vec<(bool, String)> = Vec::new();
             for c in piece.chars() {
                 let cjk = is_cjk(c);
@@ -105,28 +107,73 @@ impl SearchQuery {
                 }
             }
             for (cjk, run) in runs {
-                let chars = run.chars().count();
-                if chars >= 3 {
-                    trigram.push(quote(&run));
-                } else if cjk {
-                    words.push(quote(&run));
-                } else {
-                    // One or two letters: the start of a word.
-                    let kept: String = run.chars().filter(|c| c.is_alphanumeric()).collect();
-                    if !kept.is_empty() {
-                        words.push(format!("{}*", quote(&kept)));
+                if cjk {
+                    let term = quote(&run);
+                    if run.chars().count() >= 3 {
+                        tokens.trigram.push(term.clone());
+                        substrings.trigram.push(term);
+                    } else {
+                        tokens.words.push(term.clone());
+                        substrings.words.push(term);
                     }
+                    continue;
                 }
+                let Some(term) = latin_tokens(&run) else {
+                    continue;
+                };
+                // Quotes, brackets and punctuation around a word are not the text sought
+                // (`"37.759` means 37.759); inside a word they stay.
+                let inner = run.trim_matches(|c: char| !c.is_alphanumeric());
+                if inner.chars().count() >= 3 {
+                    substrings.trigram.push(quote(inner));
+                    any_substring = true;
+                } else {
+                    substrings.words.push(term.clone());
+                }
+                tokens.words.push(term);
             }
         }
-        if trigram.is_empty() && words.is_empty() {
+        let tokens = tokens.lookup()?;
+        Some(SearchQuery {
+            tokens,
+            substrings: substrings.lookup().filter(|_| any_substring),
+        })
+    }
+}
+
+/// The terms gathered for each index.
+#[derive(Default)]
+struct Terms {
+    trigram: Vec<String>,
+    words: Vec<String>,
+}
+
+impl Terms {
+    fn lookup(self) -> Option<Lookup> {
+        if self.trigram.is_empty() && self.words.is_empty() {
             return None;
         }
         let join = |terms: Vec<String>| (!terms.is_empty()).then(|| terms.join(" AND "));
-        Some(SearchQuery {
-            trigram: join(trigram),
-            words: join(words),
+        Some(Lookup {
+            trigram: join(self.trigram),
+            words: join(self.words),
         })
+    }
+}
+
+/// A run of non-CJK text as a word-index expression, split where `unicode61` splits it:
+/// one short token whole, one longer token as a prefix, several as a phrase; `None` when
+/// it holds no letter or digit.
+fn latin_tokens(run: &str) -> Option<String> {
+    let parts: Vec<&str> = run
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .collect();
+    match parts.as_slice() {
+        [] => None,
+        [one] if one.chars().count() <= 3 => Some(quote(one)),
+        [one] => Some(format!("{}*", quote(one))),
+        many => Some(quote(&many.join(" "))),
     }
 }
 
@@ -202,11 +249,12 @@ const STOP_PAIRS: &[&str] = &[
 const RECALL_TERMS: usize = 24;
 
 /// A message as a recall lookup: its content words (stop words aside) and its CJK
-/// character pairs, any of which may match, best matches first.
+/// character pairs, each looked up on its own (see `store::recall`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RecallQuery {
-    /// The word index's `MATCH` expression: the terms joined by `OR`.
-    pub words: String,
+    /// Each term's `MATCH` expression on the word index, in the order of `terms`: a word of
+    /// four or more letters with its common English endings, anything else as itself.
+    pub exprs: Vec<String>,
     /// The terms, lowercased, to tell how much of the message a candidate covers.
     pub terms: Vec<String>,
 }
@@ -242,8 +290,7 @@ impl RecallQuery {
             let letters = lower.chars().count();
             let numeric = lower.chars().any(|c| c.is_ascii_digit());
             if (letters >= 3 || numeric) && !STOP_WORDS.contains(&lower.as_str()) {
-                // A word's start finds its other forms (`trip` → `trips`); a number is
-                // itself.
+                // A word finds its other forms (`trip` → `trips`); a number is itself.
                 push(lower, letters >= 4 && !numeric);
             }
             word.clear();
@@ -265,19 +312,18 @@ impl RecallQuery {
         if terms.is_empty() {
             return None;
         }
-        let words = terms
+        let exprs = terms
             .iter()
-            .map(|(term, prefix)| {
-                if *prefix {
-                    format!("{}*", quote(term))
+            .map(|(term, forms)| {
+                if *forms {
+                    word_forms(term)
                 } else {
                     quote(term)
                 }
             })
-            .collect::<Vec<_>>()
-            .join(" OR ");
+            .collect();
         Some(RecallQuery {
-            words,
+            exprs,
             terms: terms.into_iter().map(|(term, _)| term).collect(),
         })
     }
@@ -305,6 +351,24 @@ impl RecallQuery {
     }
 }
 
+/// Endings that make another form of an English word (`trip` → `trips`, `remind` →
+/// `reminder`).
+const ENDINGS: &[&str] = &["s", "es", "d", "ed", "ing", "er", "ers"];
+
+/// `word` or one of its forms, as an `OR` of whole tokens. Not a prefix (`"place"*`):
+/// FTS5 gathers every token starting so into one list before the first row, which was
+/// most of recall's time (p95 6.4 against 1.4 ms for a message's lookups over a million
+/// messages, docs/benchmarks.md).
+fn word_forms(word: &str) -> String {
+    let mut forms = vec![quote(word)];
+    forms.extend(ENDINGS.iter().map(|end| quote(&format!("{word}{end}"))));
+    // `place` → `placing`.
+    if let Some(stem) = word.strip_suffix('e') {
+        forms.push(quote(&format!("{stem}ing")));
+    }
+    forms.join(" OR ")
+}
+
 /// An FTS5 string: double quotes, with any inside doubled.
 fn quote(text: &str) -> String {
     format!("\"{}\"", text.replace('"', "\"\""))
@@ -327,37 +391,99 @@ mod tests {
         assert_eq!(index_terms("plain"), "plain");
     }
 
+    fn lookup(trigram: Option<&str>, words: Option<&str>) -> Lookup {
+        Lookup {
+            trigram: trigram.map(str::to_owned),
+            words: words.map(str::to_owned),
+        }
+    }
+
     #[test]
     fn each_part_of_a_query_goes_to_the_index_that_finds_it() {
         let q = SearchQuery::parse("西湖 杭州西湖 湖 passport id").unwrap();
-        assert_eq!(q.trigram.as_deref(), Some("\"杭州西湖\" AND \"passport\""));
-        assert_eq!(q.words.as_deref(), Some("\"西湖\" AND \"湖\" AND \"id\"*"));
+        // Tokens first: CJK of one or two characters and every Latin word through the
+        // word index, longer CJK through the trigram index.
+        assert_eq!(
+            q.tokens,
+            lookup(
+                Some("\"杭州西湖\""),
+                Some("\"西湖\" AND \"湖\" AND \"passport\"* AND \"id\"")
+            )
+        );
+        // Then, if that finds nothing, Latin words of three or more characters anywhere.
+        assert_eq!(
+            q.substrings,
+            Some(lookup(
+                Some("\"杭州西湖\" AND \"passport\""),
+                Some("\"西湖\" AND \"湖\" AND \"id\"")
+            ))
+        );
         let mixed = SearchQuery::parse("abc西湖").unwrap();
-        assert_eq!(mixed.trigram.as_deref(), Some("\"abc\""));
-        assert_eq!(mixed.words.as_deref(), Some("\"西湖\""));
+        assert_eq!(mixed.tokens, lookup(None, Some("\"abc\" AND \"西湖\"")));
+        assert_eq!(
+            mixed.substrings,
+            Some(lookup(Some("\"abc\""), Some("\"西湖\"")))
+        );
+        // Nothing to look for inside words: no second lookup.
+        let cjk = SearchQuery::parse("湖 id").unwrap();
+        assert_eq!(cjk.tokens, lookup(None, Some("\"湖\" AND \"id\"")));
+        assert_eq!(cjk.substrings, None);
+    }
+
+    #[test]
+    fn punctuated_fragments_are_phrases_of_their_tokens() {
+        for (query, tokens, substring) in [
+            ("id.pdf", "\"id pdf\"", "\"id.pdf\""),
+            ("~/docs/id.pdf", "\"docs id pdf\"", "\"docs/id.pdf\""),
+            ("2025-11-26", "\"2025 11 26\"", "\"2025-11-26\""),
+            ("37.759,", "\"37 759\"", "\"37.759\""),
+            ("555-0142", "\"555 0142\"", "\"555-0142\""),
+        ] {
+            let q = SearchQuery::parse(query).unwrap();
+            assert_eq!(q.tokens, lookup(None, Some(tokens)), "{query}");
+            assert_eq!(q.substrings, Some(lookup(Some(substring), None)), "{query}");
+        }
     }
 
     #[test]
     fn operators_quotes_and_punctuation_are_text() {
         let q = SearchQuery::parse("\"37.759 NEAR( AND OR").unwrap();
         assert_eq!(
-            q.trigram.as_deref(),
-            Some("\"37.759\" AND \"NEAR\" AND \"AND\"")
+            q.tokens,
+            lookup(
+                None,
+                Some("\"37 759\" AND \"NEAR\"* AND \"AND\" AND \"OR\"")
+            )
+        );
+        assert_eq!(
+            q.substrings,
+            Some(lookup(
+                Some("\"37.759\" AND \"NEAR\" AND \"AND\""),
+                Some("\"OR\"")
+            ))
         );
         let inner = SearchQuery::parse("a\"b\"c").unwrap();
-        assert_eq!(inner.trigram.as_deref(), Some("\"a\"\"b\"\"c\""));
-        assert_eq!(q.words.as_deref(), Some("\"OR\"*"));
+        assert_eq!(inner.tokens, lookup(None, Some("\"a b c\"")));
+        assert_eq!(
+            inner.substrings,
+            Some(lookup(Some("\"a\"\"b\"\"c\""), None))
+        );
         assert_eq!(SearchQuery::parse("* ( \" -"), None);
+        assert_eq!(SearchQuery::parse("'; --"), None);
         assert_eq!(SearchQuery::parse("   "), None);
     }
+
     #[test]
     fn a_message_becomes_its_content_words_and_cjk_pairs() {
         let q = RecallQuery::from_message("What did we decide about the trip last month?").unwrap();
         assert_eq!(q.terms, ["decide", "trip", "last", "month"]);
         assert_eq!(
-            q.words,
-            "\"decide\"* OR \"trip\"* OR \"last\"* OR \"month\"*"
+            q.exprs[1],
+            "\"trip\" OR \"trips\" OR \"tripes\" OR \"tripd\" OR \"triped\" OR \"triping\" \
+             OR \"triper\" OR \"tripers\""
         );
+        assert!(q.exprs[0].starts_with("\"decide\" OR \"decides\" OR "));
+        assert!(q.exprs[0].ends_with(" OR \"deciding\""));
         let zh = RecallQuery::from_message("我周六要去哪里散步？").unwrap();
         assert_eq!(
             zh.terms,
@@ -372,12 +498,13 @@ mod tests {
         assert_eq!(
             RecallQuery::from_message("hi, ok? 的"),
             Some(RecallQuery {
-                words: "\"的\"".to_owned(),
+                exprs: vec!["\"的\"".to_owned()],
                 terms: vec!["的".to_owned()],
             })
         );
         assert_eq!(RecallQuery::from_message("ok? is it"), None);
         let hostile = RecallQuery::from_message("\" NEAR( * AND OR)").unwrap();
-        assert_eq!(hostile.words, "\"near\"*");
+        assert_eq!(hostile.terms, ["near"]);
+        assert!(hostile.exprs[0].starts_with("\"near\" OR \"nears\" OR "));
     }
 }
