@@ -322,3 +322,32 @@ async fn a_session_gone_idle_saves_what_the_user_said_and_reads_each_message_onc
     // Nothing reached a surface: the flush is not a turn.
     assert!(h.events.try_recv().is_err());
 }
+
+#[tokio::test]
+async fn a_message_sent_while_the_idle_flush_runs_does_not_wait_for_it() {
+    let llm = ScriptedLlm::start().await;
+    let config = format!("{FAST}[agent]\nsession_idle_secs = 1\n");
+    let mut h = Harness::with_config(&llm, "openai", &config, ApprovalMode::Deny);
+    // The flush's request never gets an answer (a slow model, a stalled server).
+    llm.answer_system_prefix(
+        FLUSH,
+        Reply::text("- never").delay(std::time::Duration::from_secs(60)),
+    );
+    llm.push(Reply::text("Got it."));
+    h.turn("s", "my locker code is 4417").await;
+    flush_requests(&llm, 1).await;
+
+    // The flush hangs; the next message is answered at once, not after the request's
+    // ten-second timeout (the harness fails a turn silent for ten seconds).
+    llm.push(Reply::text("Sure."));
+    let events = h.turn("s", "and what else?").await;
+    assert_eq!(final_text(&events), "Sure.");
+    // Nothing was saved, and the mark did not move: the next idle period reads both.
+    assert_eq!(store(&h).memory_count().unwrap(), 0);
+    let flushes = flush_requests(&llm, 2).await;
+    let asked = flushes[1]["messages"][1]["content"].as_str().unwrap();
+    assert!(
+        asked.contains("4417") && asked.contains("what else"),
+        "{asked}"
+    );
+}

@@ -112,14 +112,23 @@ pub(crate) async fn run(
                     Ok(op) => op,
                     Err(_) => {
                         // What was said since the last flush is remembered before the
-                        // actor goes; ops that come meanwhile wait in the channel.
-                        idle_flush::run(&shared, &id).await;
-                        match shared.retire_or_take(&id, &mut ops) {
-                            Some(op) => Some(op),
-                            None => {
-                                tracing::debug!(session = id, "idle; its actor stops");
-                                return;
-                            }
+                        // actor goes. A message that comes meanwhile does not wait for
+                        // it: the flush is dropped (its mark unmoved, so the next idle
+                        // period reads those messages again; facts it saved are not saved
+                        // twice).
+                        let interrupted = tokio::select! {
+                            () = idle_flush::run(&shared, &id) => None,
+                            op = ops.recv() => Some(op),
+                        };
+                        match interrupted {
+                            Some(op) => op,
+                            None => match shared.retire_or_take(&id, &mut ops) {
+                                Some(op) => Some(op),
+                                None => {
+                                    tracing::debug!(session = id, "idle; its actor stops");
+                                    return;
+                                }
+                            },
                         }
                     }
                 }
