@@ -159,6 +159,7 @@ impl Embedder {
         match client.embed(&[text], Purpose::Query, QUERY_TIMEOUT).await {
             Ok(mut vectors) => {
                 let vector = vectors.pop()?;
+                lock(&self.inner).error = None;
                 Some((client.endpoint().key(), vector))
             }
             Err(e) => {
