@@ -258,6 +258,48 @@ CREATE TABLE memory_flushes (
 -- without an index that read the whole table (10 ms a turn at 100k memories).
 CREATE INDEX memories_pinned ON memories(updated_at, id) WHERE pinned = 1;
 "#,
+    r#"
+-- Background jobs and the ledger of their runs (store/jobs.rs). A scheduled run is keyed
+-- by (job, scheduled instant) and written before it runs: planned once, run at most once.
+-- Times are unix seconds of the scheduler's wall clock.
+CREATE TABLE jobs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid           TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    prompt        TEXT NOT NULL,
+    schedule      TEXT NOT NULL,
+    anchor        INTEGER NOT NULL,
+    options       TEXT NOT NULL DEFAULT '{}',
+    paused        INTEGER NOT NULL DEFAULT 0,
+    checked_until INTEGER NOT NULL,
+    created_at    INTEGER NOT NULL,
+    updated_at    INTEGER NOT NULL,
+    deleted_at    INTEGER
+);
+CREATE TABLE job_runs (
+    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    uid           TEXT NOT NULL UNIQUE,
+    job_id        INTEGER NOT NULL REFERENCES jobs(id),
+    scheduled_for INTEGER,
+    trigger       TEXT NOT NULL CHECK (trigger IN ('schedule', 'catch_up', 'manual', 'startup')),
+    status        TEXT NOT NULL CHECK (status IN ('queued', 'running', 'waiting_approval', 'succeeded',
+                      'failed', 'timed_out', 'cancelled', 'skipped', 'missed', 'lost')),
+    reason        TEXT,
+    session_id    TEXT,
+    owner         TEXT,
+    queued_at     INTEGER NOT NULL,
+    started_at    INTEGER,
+    ended_at      INTEGER,
+    input_tokens  INTEGER NOT NULL DEFAULT 0,
+    output_tokens INTEGER NOT NULL DEFAULT 0,
+    cost_usd      REAL,
+    output        TEXT,
+    UNIQUE (job_id, scheduled_for)
+);
+CREATE INDEX job_runs_unended ON job_runs(status, queued_at, id)
+    WHERE status IN ('queued', 'running', 'waiting_approval');
+CREATE INDEX job_runs_by_job ON job_runs(job_id, id);
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
