@@ -1,0 +1,158 @@
+//! Schedules in plain words, for the chat tool to read back to the user and for the UI:
+//! "every Monday at 09:00 Europe/Lisbon, next run Mon 7 Dec 09:00".
+//!
+//! Only the cron shapes people write most (hourly, daily, weekdays, some days of the
+//! week, a day of the month) are put in words; anything else is shown as the cron text
+//! itself with its zone, which is exact, rather than a paraphrase that might be wrong.
+
+use chrono::{DateTime, Timelike, Utc};
+use chrono_tz::Tz;
+
+use super::cron::parse_zone;
+use super::schedule::Schedule;
+
+impl Schedule {
+    /// The schedule in words, with the next run (from `next_after`) when given.
+    pub fn describe(&self, next: Option<DateTime<Utc>>) -> String {
+        match self {
+            Self::Cron { expr, tz } => {
+                let what = match cron_in_words(expr) {
+                    Some(words) => format!("{words} {tz}"),
+                    None => format!("cron \"{expr}\" {tz}"),
+                };
+                let zone = parse_zone(tz).unwrap_or(Tz::UTC);
+                with_next(what, next, zone, "")
+            }
+            Self::Every { minutes } => with_next(every_in_words(*minutes), next, Tz::UTC, " UTC"),
+            Self::Once { at, tz } => {
+                let (zone, name) = match tz.as_deref().map(|tz| (parse_zone(tz), tz)) {
+                    Some((Ok(zone), name)) => (zone, name),
+                    _ => (Tz::UTC, "UTC"),
+                };
+                let local = at.with_timezone(&zone);
+                format!(
+                    "once at {} {}",
+                    local.format(&format!("%a %-d %b %Y {}", clock_format(&local))),
+                    name
+                )
+            }
+            Self::AtStartup => "at start-up".to_owned(),
+        }
+    }
+}
+
+fn with_next(what: String, next: Option<DateTime<Utc>>, zone: Tz, suffix: &str) -> String {
+    match next {
+        Some(next) => {
+            let local = next.with_timezone(&zone);
+            let pattern = format!("%a %-d %b {}", clock_format(&local));
+            let when = local.format(&pattern);
+            format!("{what}, next run {when}{suffix}")
+        }
+        None => what,
+    }
+}
+
+/// `%H:%M`, with seconds only when there are some.
+fn clock_format<T: Timelike>(time: &T) -> &'static str {
+    if time.second() == 0 {
+        "%H:%M"
+    } else {
+        "%H:%M:%S"
+    }
+}
+
+fn every_in_words(minutes: u32) -> String {
+    const DAY: u32 = 24 * 60;
+    match minutes {
+        1 => "every minute".to_owned(),
+        60 => "every hour".to_owned(),
+        DAY => "every day".to_owned(),
+        m if m % DAY == 0 => format!("every {} days", m / DAY),
+        m if m % 60 == 0 => format!("every {} hours", m / 60),
+        m => format!("every {m} minutes"),
+    }
+}
+
+/// The common shapes of a 5-field expression (or 6 with seconds `0`), else `None`.
+fn cron_in_words(expr: &str) -> Option<String> {
+    let fields: Vec<&str> = expr.split_whitespace().collect();
+    let [minute, hour, day, month, weekday] = match fields.as_slice() {
+        [minute, hour, day, month, weekday] => [*minute, *hour, *day, *month, *weekday],
+        ["0" | "00", minute, hour, day, month, weekday] => [*minute, *hour, *day, *month, *weekday],
+        _ => return None,
+    };
+    let minute = number(minute, 59)?;
+    if month != "*" {
+        return None;
+    }
+    if hour == "*" {
+        return (day == "*" && weekday == "*").then(|| format!("every hour at :{minute:02}"));
+    }
+    let at = format!("at {:02}:{minute:02}", number(hour, 23)?);
+    match (day, weekday) {
+        ("*", "*") => Some(format!("every day {at}")),
+        ("*", weekdays) if is_monday_to_friday(weekdays) => {
+            Some(format!("every weekday (Monday to Friday) {at}"))
+        }
+        ("*", weekdays) => {
+            let names = weekdays
+                .split(',')
+                .map(weekday_name)
+                .collect::<Option<Vec<_>>>()?;
+            Some(format!("every {} {at}", join_and(&names)))
+        }
+        (day, "*") => Some(format!(
+            "every month on the {} {at}",
+            ordinal(number(day, 31).filter(|d| *d >= 1)?)
+        )),
+        _ => None,
+    }
+}
+
+fn number(field: &str, max: u32) -> Option<u32> {
+    field.parse().ok().filter(|n| *n <= max)
+}
+
+fn is_monday_to_friday(field: &str) -> bool {
+    matches!(field.to_ascii_uppercase().as_str(), "1-5" | "MON-FRI")
+}
+
+const WEEKDAYS: [(&str, &str); 7] = [
+    ("SUN", "Sunday"),
+    ("MON", "Monday"),
+    ("TUE", "Tuesday"),
+    ("WED", "Wednesday"),
+    ("THU", "Thursday"),
+    ("FRI", "Friday"),
+    ("SAT", "Saturday"),
+];
+
+/// `MON`, `mon` or `1` → Monday; `0` and `7` are both Sunday, as in cron.
+fn weekday_name(field: &str) -> Option<&'static str> {
+    let upper = field.to_ascii_uppercase();
+    let index = match number(&upper, 7) {
+        Some(n) => usize::try_from(n % 7).ok()?,
+        None => WEEKDAYS.iter().position(|(short, _)| *short == upper)?,
+    };
+    WEEKDAYS.get(index).map(|(_, name)| *name)
+}
+
+fn join_and(names: &[&str]) -> String {
+    match names {
+        [] => String::new(),
+        [one] => (*one).to_owned(),
+        [init @ .., last] => format!("{} and {last}", init.join(", ")),
+    }
+}
+
+fn ordinal(n: u32) -> String {
+    let suffix = match (n % 10, n % 100) {
+        (_, 11..=13) => "th",
+        (1, _) => "st",
+        (2, _) => "nd",
+        (3, _) => "rd",
+        _ => "th",
+    };
+    format!("{n}{suffix}")
+}
