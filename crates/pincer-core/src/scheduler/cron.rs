@@ -33,7 +33,7 @@ impl ZonedCron {
         let zone = parse_zone(zone)?;
         let found = expr.split_whitespace().count();
         // croner would also take a seventh field (years); keep the syntax people know.
-        if !(found == 5 || found == 6) && !expr.trim_start().starts_with('@') {
+        if !(found == 5 || found == 6 || expr.trim_start().starts_with('@')) {
             return Err(ScheduleError::CronFieldCount {
                 expr: expr.to_owned(),
                 found,

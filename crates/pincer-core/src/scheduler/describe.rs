@@ -156,3 +156,122 @@ fn ordinal(n: u32) -> String {
     };
     format!("{n}{suffix}")
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use pretty_assertions::assert_eq;
+
+    fn utc(text: &str) -> DateTime<Utc> {
+        DateTime::parse_from_rfc3339(text).unwrap().to_utc()
+    }
+
+    fn cron(expr: &str) -> String {
+        Schedule::Cron {
+            expr: expr.into(),
+            tz: "Europe/Lisbon".into(),
+        }
+        .describe(None)
+    }
+
+    #[test]
+    fn a_weekly_cron_with_its_next_run_in_its_zone() {
+        let schedule = Schedule::parse(r#"cron "0 9 * * MON" Europe/Lisbon"#).unwrap();
+        let next = schedule.next_after(utc("2026-12-01T00:00:00Z"), utc("2026-12-01T00:00:00Z"));
+        assert_eq!(
+            schedule.describe(next),
+            "every Monday at 09:00 Europe/Lisbon, next run Mon 7 Dec 09:00"
+        );
+        let new_york = Schedule::parse(r#"cron "0 9 * * MON" America/New_York"#).unwrap();
+        assert_eq!(
+            new_york.describe(Some(utc("2026-12-07T14:00:00Z"))),
+            "every Monday at 09:00 America/New_York, next run Mon 7 Dec 09:00"
+        );
+    }
+
+    #[test]
+    fn common_cron_shapes_in_words() {
+        assert_eq!(cron("30 7 * * *"), "every day at 07:30 Europe/Lisbon");
+        assert_eq!(cron("0 0 7 * * *"), "every day at 07:00 Europe/Lisbon");
+        assert_eq!(
+            cron("0 9 * * 1-5"),
+            "every weekday (Monday to Friday) at 09:00 Europe/Lisbon"
+        );
+        assert_eq!(
+            cron("0 9 * * mon-fri"),
+            "every weekday (Monday to Friday) at 09:00 Europe/Lisbon"
+        );
+        assert_eq!(cron("0 18 * * 5"), "every Friday at 18:00 Europe/Lisbon");
+        assert_eq!(
+            cron("0 10 * * SAT,SUN"),
+            "every Saturday and Sunday at 10:00 Europe/Lisbon"
+        );
+        assert_eq!(
+            cron("0 8 * * 1,3,FRI"),
+            "every Monday, Wednesday and Friday at 08:00 Europe/Lisbon"
+        );
+        assert_eq!(cron("0 9 * * 7"), "every Sunday at 09:00 Europe/Lisbon");
+        assert_eq!(
+            cron("0 9 1 * *"),
+            "every month on the 1st at 09:00 Europe/Lisbon"
+        );
+        assert_eq!(
+            cron("15 6 22 * *"),
+            "every month on the 22nd at 06:15 Europe/Lisbon"
+        );
+        assert_eq!(
+            cron("15 6 13 * *"),
+            "every month on the 13th at 06:15 Europe/Lisbon"
+        );
+        assert_eq!(cron("5 * * * *"), "every hour at :05 Europe/Lisbon");
+    }
+
+    #[test]
+    fn other_cron_shapes_are_shown_as_they_are() {
+        for expr in [
+            "*/15 * * * *",
+            "0 9 * 1 *",
+            "0 9 1 * MON",
+            "30 0 9 * * *",
+            "0 9-17 * * *",
+            "0 9 L * *",
+        ] {
+            assert_eq!(cron(expr), format!("cron \"{expr}\" Europe/Lisbon"));
+        }
+    }
+
+    #[test]
+    fn intervals_in_words() {
+        let every = |minutes| Schedule::Every { minutes }.describe(None);
+        assert_eq!(every(20), "every 20 minutes");
+        assert_eq!(every(1), "every minute");
+        assert_eq!(every(60), "every hour");
+        assert_eq!(every(120), "every 2 hours");
+        assert_eq!(every(90), "every 90 minutes");
+        assert_eq!(every(1440), "every day");
+        assert_eq!(every(2880), "every 2 days");
+        let with_next = Schedule::Every { minutes: 20 }.describe(Some(utc("2026-12-07T09:20:00Z")));
+        assert_eq!(with_next, "every 20 minutes, next run Mon 7 Dec 09:20 UTC");
+    }
+
+    #[test]
+    fn one_shots_in_the_zone_they_were_written_in() {
+        let lisbon = Schedule::parse("at 2026-12-08T09:00 Europe/Lisbon").unwrap();
+        assert_eq!(
+            lisbon.describe(None),
+            "once at Tue 8 Dec 2026 09:00 Europe/Lisbon"
+        );
+        let new_york = Schedule::parse("at 2026-12-08T09:00:30 America/New_York").unwrap();
+        assert_eq!(
+            new_york.describe(None),
+            "once at Tue 8 Dec 2026 09:00:30 America/New_York"
+        );
+        let bare = Schedule::parse("at 2026-12-08T09:00:00+01:00").unwrap();
+        assert_eq!(bare.describe(None), "once at Tue 8 Dec 2026 08:00 UTC");
+    }
+
+    #[test]
+    fn at_startup_in_words() {
+        assert_eq!(Schedule::AtStartup.describe(None), "at start-up");
+    }
+}
