@@ -184,6 +184,21 @@ mod tests {
     }
 
     #[test]
+    fn either_restricted_day_field_may_match_as_in_vixie_cron() {
+        // The 1st of December 2026 is a Tuesday; Monday the 7th matches by weekday.
+        let got = runs("0 9 1 * MON", "UTC", "2026-11-30T12:00:00Z", 2);
+        assert_eq!(got, all(&["2026-12-01T09:00:00Z", "2026-12-07T09:00:00Z"]));
+    }
+
+    #[test]
+    fn croner_extensions_and_nicknames() {
+        let last_day = runs("0 9 L * *", "UTC", "2026-02-01T00:00:00Z", 1);
+        assert_eq!(last_day, all(&["2026-02-28T09:00:00Z"]));
+        let daily = runs("@daily", "Europe/Lisbon", "2026-07-01T12:00:00Z", 1);
+        assert_eq!(daily, all(&["2026-07-01T23:00:00Z"]), "midnight WEST");
+    }
+
+    #[test]
     fn bad_expressions_and_zones_say_what_is_wrong() {
         let err = ZonedCron::parse("0 9 * *", "UTC").unwrap_err();
         assert_eq!(
@@ -202,6 +217,8 @@ mod tests {
             matches!(err, ScheduleError::CronNeverMatches { .. }),
             "{err:?}"
         );
+        let err = ZonedCron::parse("0 9 * * *", "europe/lisbon").unwrap_err();
+        assert!(matches!(err, ScheduleError::UnknownZone { .. }), "{err:?}");
         let err = ZonedCron::parse("0 9 * * *", "Europe/Lisbo").unwrap_err();
         assert_eq!(
             err.to_string(),
