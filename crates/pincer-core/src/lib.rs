@@ -20,6 +20,7 @@ pub mod provider;
 pub mod redact;
 pub mod retry;
 pub mod sandbox;
+pub mod scheduler;
 pub mod secrets;
 pub mod skills;
 pub mod store;
