@@ -4,13 +4,17 @@
 //! comes later can ask "what was due while the machine slept?" and tests can ask about
 //! any day of any year without waiting.
 //!
-//! Planned, not built: the runner (timers, misfire policy), the run ledger in SQLite and
-//! the `schedule` chat tool and UI surfaces. See `docs/scheduler.md`.
+//! Also built: what becomes of instants missed while nothing ran ([`misfire`]), and the
+//! run ledger in SQLite (`store/jobs.rs`). Planned, not built: the runner (timers, the
+//! engine's turns, approvals, spend caps), the `schedule` chat tool and the surfaces. See
+//! `docs/scheduler.md`.
 
 mod cron;
 mod describe;
 mod error;
+pub mod misfire;
 mod parse;
+pub mod planner;
 mod schedule;
 mod wall_clock;
 
