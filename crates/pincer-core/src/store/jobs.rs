@@ -30,6 +30,7 @@ pub struct Job {
     pub anchor: i64,
     /// Skill, model, delivery, approvals, timeout, spend cap, missed-run policy: JSON the
     /// scheduler owns.
+    #[cfg_attr(feature = "ts", ts(type = "unknown"))]
     pub options: serde_json::Value,
     pub paused: bool,
     /// Every scheduled instant up to here (unix seconds) has its ledger row, or came
