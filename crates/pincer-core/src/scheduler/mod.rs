@@ -15,6 +15,7 @@ mod error;
 pub mod misfire;
 mod parse;
 pub mod planner;
+pub mod runner;
 mod schedule;
 mod wall_clock;
 

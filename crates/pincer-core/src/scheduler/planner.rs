@@ -16,7 +16,7 @@ use crate::store::{Job, Run, Store, StoreError};
 /// The most instants of one job looked at in one go (a job every minute, a year away).
 const MAX_DUE: usize = 600_000;
 
-/// What the scheduler reads from a job's options.
+/// When a job's runs run: what the scheduler reads from its options.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 pub struct Timing {
@@ -26,6 +26,9 @@ pub struct Timing {
     /// How late a missed instant may still run, in seconds (default an hour).
     #[serde(default = "default_lateness")]
     pub lateness_secs: i64,
+    /// A run longer than this is stopped (default: the runner's, 10 minutes).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub timeout_secs: Option<u64>,
 }
 
 fn default_lateness() -> i64 {
@@ -37,6 +40,7 @@ impl Default for Timing {
         Timing {
             missed: Missed::default(),
             lateness_secs: default_lateness(),
+            timeout_secs: None,
         }
     }
 }

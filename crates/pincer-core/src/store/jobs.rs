@@ -404,13 +404,18 @@ impl Store {
             .collect()
     }
 
-    /// Queues a run of job `id` now, outside its schedule.
-    pub fn queue_run_now(&self, id: &str, at: i64) -> Result<Option<Run>, StoreError> {
+    /// Queues a run of job `id` now, outside its schedule ("run now", or at start-up).
+    pub fn queue_run_now(
+        &self,
+        id: &str,
+        trigger: Trigger,
+        at: i64,
+    ) -> Result<Option<Run>, StoreError> {
         let uid = new_id("run");
         let added = self.conn().execute(
             "INSERT INTO job_runs (uid, job_id, scheduled_for, trigger, status, queued_at)
-             SELECT ?1, id, NULL, 'manual', 'queued', ?3 FROM jobs WHERE uid = ?2 AND deleted_at IS NULL",
-            params![uid, id, at],
+             SELECT ?1, id, NULL, ?4, 'queued', ?3 FROM jobs WHERE uid = ?2 AND deleted_at IS NULL",
+            params![uid, id, at, trigger.as_str()],
         )?;
         if added == 0 {
             return Ok(None);
@@ -703,12 +708,18 @@ mod tests {
             store.job(&job.id).unwrap().unwrap().checked_until,
             T0 + 5000
         );
-        let manual = store.queue_run_now(&job.id, T0 + 5001).unwrap().unwrap();
+        let manual = store
+            .queue_run_now(&job.id, Trigger::Manual, T0 + 5001)
+            .unwrap()
+            .unwrap();
         assert_eq!(
             (manual.trigger, manual.scheduled_for),
             (Trigger::Manual, None)
         );
-        let second = store.queue_run_now(&job.id, T0 + 5002).unwrap().unwrap();
+        let second = store
+            .queue_run_now(&job.id, Trigger::Manual, T0 + 5002)
+            .unwrap()
+            .unwrap();
         assert_ne!(manual.id, second.id);
         let renamed = NewJob {
             name: "brief".to_owned(),
@@ -731,7 +742,12 @@ mod tests {
             runs.iter().all(|r| r.status == RunStatus::Cancelled),
             "{runs:?}"
         );
-        assert!(store.queue_run_now(&job.id, T0 + 7001).unwrap().is_none());
+        assert!(
+            store
+                .queue_run_now(&job.id, Trigger::Manual, T0 + 7001)
+                .unwrap()
+                .is_none()
+        );
     }
 
     #[test]
@@ -744,7 +760,9 @@ mod tests {
         store
             .plan_runs(&job.id, &planned, T0 + 600, T0 + 600)
             .unwrap();
-        store.queue_run_now(&job.id, T0 + 601).unwrap();
+        store
+            .queue_run_now(&job.id, Trigger::Manual, T0 + 601)
+            .unwrap();
         assert_eq!(store.prune_runs(3, T0 + 700).unwrap(), 7);
         let left = store.runs(Some(&job.id), 100).unwrap();
         assert_eq!(left.len(), 4);

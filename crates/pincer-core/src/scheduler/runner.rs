@@ -1,0 +1,267 @@
+//! The runner: wakes the planner, claims queued runs up to a concurrency limit and drives
+//! each as a turn of the engine — through the protocol, like any surface — in a session of
+//! its own, then writes how it ended to the ledger.
+//!
+//! It trusts no long sleep: it looks at the wall clock at least every `check_every`
+//! (60 s), so a machine that slept through a due time (the monotonic clock stops in
+//! suspend) or a clock that jumped is noticed within a minute of waking, and the planner
+//! decides what was missed. On start it marks the runs of a stopped engine `lost` and
+//! queues the jobs that run at start-up.
+//!
+//! Unattended runs answer approvals with `deny` for now: a tool the policy does not allow
+//! is refused and the run goes on without it (pausing to ask is planned).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tokio::sync::{Notify, broadcast};
+
+use super::Schedule;
+use super::planner::{self, Timing};
+use crate::agent::{ApprovalMode, Engine};
+use crate::clock::WallClock;
+use crate::protocol::{Event, Op, SessionEvent, Submission};
+use crate::store::{Run, RunEnd, RunStatus, StoreError, Trigger};
+use crate::sync::lock;
+
+#[derive(Debug, Clone)]
+pub struct RunnerOptions {
+    /// At most this many runs at once.
+    pub concurrency: usize,
+    /// The longest the runner goes without looking at the wall clock.
+    pub check_every: Duration,
+    /// This engine's name in the ledger's `owner`.
+    pub owner: String,
+    /// A run longer than this is stopped and recorded `timed_out` (a job's
+    /// `options.timeout_secs` wins).
+    pub timeout: Duration,
+}
+
+impl Default for RunnerOptions {
+    fn default() -> Self {
+        Self {
+            concurrency: 2,
+            check_every: Duration::from_secs(60),
+            owner: format!("engine-{}", uuid::Uuid::new_v4().simple()),
+            timeout: Duration::from_secs(600),
+        }
+    }
+}
+
+pub struct Runner {
+    engine: Engine,
+    clock: Arc<dyn WallClock>,
+    options: RunnerOptions,
+    /// Runs this runner drives now.
+    active: Mutex<HashSet<String>>,
+    wake: Notify,
+}
+
+impl Runner {
+    pub fn new(engine: Engine, clock: Arc<dyn WallClock>, options: RunnerOptions) -> Arc<Self> {
+        Arc::new(Self {
+            engine,
+            clock,
+            options,
+            active: Mutex::new(HashSet::new()),
+            wake: Notify::new(),
+        })
+    }
+
+    /// What a start does first: the runs a stopped engine left are `lost`; the jobs that
+    /// run at start-up are queued. Returns the runs marked lost.
+    pub fn recover(&self) -> Result<Vec<Run>, StoreError> {
+        let store = self.engine.store();
+        let now = self.clock.unix_now();
+        let lost = store.mark_lost_runs(&self.options.owner, now)?;
+        for run in &lost {
+            tracing::warn!(
+                run = run.id,
+                job = run.job_id,
+                "a run was cut off when Pincer stopped; it is marked lost"
+            );
+        }
+        for job in store.jobs()? {
+            if !job.paused && Schedule::parse(&job.schedule).is_ok_and(|s| s == Schedule::AtStartup)
+            {
+                store.queue_run_now(&job.id, Trigger::Startup, now)?;
+            }
+        }
+        Ok(lost)
+    }
+
+    /// One look: plans what is due and starts queued runs while there is room. Returns the
+    /// runs started.
+    pub fn tick(self: &Arc<Self>) -> Result<Vec<Run>, StoreError> {
+        let store = self.engine.store();
+        let now = self.clock.unix_now();
+        planner::plan_due(store, now)?;
+        let mut started = Vec::new();
+        while lock(&self.active).len() < self.options.concurrency.max(1) {
+            let Some(run) = store.claim_run(&self.options.owner, now)? else {
+                break;
+            };
+            self.start(run.clone());
+            started.push(run);
+        }
+        Ok(started)
+    }
+
+    /// Looks now rather than at the next check (a job was added, a run ended).
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// The runner's loop, until the engine goes: a look, then a wait of at most
+    /// `check_every` or until woken.
+    pub async fn run(self: Arc<Self>) {
+        if let Err(e) = self.recover() {
+            tracing::error!(error = %e, "scheduler: could not recover the ledger");
+        }
+        loop {
+            if let Err(e) = self.tick() {
+                tracing::error!(error = %e, "scheduler: could not plan or start runs");
+            }
+            tokio::select! {
+                () = self.wake.notified() => {}
+                () = tokio::time::sleep(self.options.check_every) => {}
+            }
+        }
+    }
+
+    /// Drives `run` as a turn in a session of its own (named by the run's id).
+    fn start(self: &Arc<Self>, run: Run) {
+        let store = self.engine.store();
+        let job = match store.job(&run.job_id) {
+            Ok(Some(job)) => job,
+            other => {
+                let reason = match other {
+                    Err(e) => format!("could not read the job: {e}"),
+                    _ => "the job was deleted".to_owned(),
+                };
+                self.end(&run.id, failed(RunStatus::Cancelled, reason));
+                return;
+            }
+        };
+        let session = run.id.clone();
+        if let Err(e) = store.set_run_session(&run.id, &session) {
+            tracing::warn!(error = %e, run = run.id, "could not record the run's session");
+        }
+        // Subscribed before the turn is submitted, so none of its events is missed.
+        let events = self.engine.subscribe();
+        let submitted = self.engine.submit(Submission::new(
+            format!("sched-{}", run.id),
+            Op::UserTurn {
+                session: session.clone(),
+                text: job.prompt.clone(),
+                approvals: Some(ApprovalMode::Deny),
+            },
+        ));
+        if let Err(e) = submitted {
+            self.end(
+                &run.id,
+                failed(
+                    RunStatus::Failed,
+                    format!("the engine refused the run: {e}"),
+                ),
+            );
+            return;
+        }
+        lock(&self.active).insert(run.id.clone());
+        let timeout = Timing::of(&job)
+            .timeout_secs
+            .map_or(self.options.timeout, Duration::from_secs);
+        let runner = Arc::clone(self);
+        tokio::spawn(async move {
+            let end =
+                match tokio::time::timeout(timeout, watch(events, &session, &runner, &run)).await {
+                    Ok(end) => end,
+                    Err(_) => {
+                        let _ = runner
+                            .engine
+                            .submit(Submission::fresh(Op::Interrupt { session }));
+                        failed(
+                            RunStatus::TimedOut,
+                            format!(
+                                "stopped after {}, the job's time limit",
+                                super::misfire::span(timeout.as_secs() as i64)
+                            ),
+                        )
+                    }
+                };
+            runner.end(&run.id, end);
+            lock(&runner.active).remove(&run.id);
+            runner.wake();
+        });
+    }
+
+    fn end(&self, run: &str, end: RunEnd) {
+        let now = self.clock.unix_now();
+        match self.engine.store().end_run(run, &end, now) {
+            Ok(_) => tracing::info!(run, status = end.status.as_str(), "a background run ended"),
+            Err(e) => tracing::error!(error = %e, run, "could not record how a run ended"),
+        }
+    }
+}
+
+/// Follows `session`'s events until its turn ends; what the ledger says of it.
+async fn watch(
+    mut events: broadcast::Receiver<SessionEvent>,
+    session: &str,
+    runner: &Runner,
+    run: &Run,
+) -> RunEnd {
+    loop {
+        let event = match events.recv().await {
+            Ok(event) if event.session == session => event.event,
+            Ok(_) | Err(broadcast::error::RecvError::Lagged(_)) => continue,
+            Err(broadcast::error::RecvError::Closed) => {
+                return failed(RunStatus::Failed, "the engine stopped".to_owned());
+            }
+        };
+        let store = runner.engine.store();
+        match event {
+            Event::ApprovalRequested { .. } => {
+                let _ = store.set_run_waiting(&run.id, true);
+            }
+            Event::ApprovalResolved { .. } => {
+                let _ = store.set_run_waiting(&run.id, false);
+            }
+            Event::TurnCompleted { text, usage, .. } => {
+                return RunEnd {
+                    status: RunStatus::Succeeded,
+                    reason: None,
+                    input_tokens: usage.input_tokens,
+                    output_tokens: usage.output_tokens,
+                    cost_usd: None,
+                    output: Some(text),
+                };
+            }
+            Event::TurnFailed { error, .. } => {
+                return failed(RunStatus::Failed, error.message);
+            }
+            Event::TurnCancelled { .. } => {
+                return failed(RunStatus::Cancelled, "cancelled".to_owned());
+            }
+            Event::StepLimitReached { limit, .. } => {
+                return failed(
+                    RunStatus::Failed,
+                    format!("stopped at the step limit ({limit} model requests)"),
+                );
+            }
+            _ => {}
+        }
+    }
+}
+
+fn failed(status: RunStatus, reason: String) -> RunEnd {
+    RunEnd {
+        status,
+        reason: Some(reason),
+        input_tokens: 0,
+        output_tokens: 0,
+        cost_usd: None,
+        output: None,
+    }
+}
