@@ -85,6 +85,55 @@ pub enum Op {
     ImportSessions { path: String },
     /// How far memories are embedded for recall by meaning (`[memory.embeddings]`).
     MemoryIndex,
+    /// Create, change, pause, delete or run a background job (`docs/scheduler.md`).
+    Job { change: JobOp },
+}
+
+/// A change to a background job, as a surface (or the `schedule` tool) asks for it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "action", rename_all = "snake_case")]
+pub enum JobOp {
+    Create {
+        name: String,
+        /// What the job asks, as a user message.
+        prompt: String,
+        /// E.g. `every 20m`, `cron "0 9 * * MON" Europe/Lisbon`, `at 2026-12-08T09:00
+        /// Europe/Lisbon`, `at startup`.
+        schedule: String,
+        /// `{"missed": {"policy": "once"}, "lateness_secs": 3600, "timeout_secs": 600}`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional, type = "unknown"))]
+        options: Option<serde_json::Value>,
+    },
+    Update {
+        id: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        name: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        prompt: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        schedule: Option<String>,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional, type = "unknown"))]
+        options: Option<serde_json::Value>,
+    },
+    Pause {
+        id: String,
+    },
+    Resume {
+        id: String,
+    },
+    Delete {
+        id: String,
+    },
+    /// Queue a run now, outside the schedule.
+    RunNow {
+        id: String,
+    },
 }
 
 /// A change to long-term memory, as the user asks for it (the model has its tools).
@@ -143,7 +192,8 @@ impl Op {
             | Op::Status
             | Op::Memory { .. }
             | Op::ImportSessions { .. }
-            | Op::MemoryIndex => None,
+            | Op::MemoryIndex
+            | Op::Job { .. } => None,
         }
     }
 }
@@ -173,6 +223,10 @@ pub enum Reply {
     /// [`MemoryOp::Import`] and [`Op::ImportSessions`]: how many were added, and how many
     /// were there already.
     Imported { added: u64, already: u64 },
+    /// [`Op::Job`]: the job as it is now, its schedule in words and its next run.
+    Job { job: Box<crate::scheduler::JobInfo> },
+    /// [`JobOp::RunNow`]: the run queued.
+    RunQueued { run: Box<crate::store::Run> },
     /// [`Op::MemoryIndex`]: `None` when no embeddings endpoint is configured.
     MemoryIndex {
         status: Option<crate::memory::embeddings::worker::MemoryIndexStatus>,

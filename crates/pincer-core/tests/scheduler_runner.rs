@@ -14,6 +14,8 @@ use std::time::{Duration, Instant};
 use common::{FAST, Harness};
 use pincer_core::agent::ApprovalMode;
 use pincer_core::clock::ManualWallClock;
+use pincer_core::protocol::{JobOp, Op, OpErrorKind, Reply as OpReply, Submission};
+use pincer_core::scheduler::JobInfo;
 use pincer_core::scheduler::runner::{Runner, RunnerOptions};
 use pincer_core::store::{NewJob, Planned, Run, RunStatus, Trigger};
 use pincer_testkit::{Reply, ScriptedLlm};
@@ -181,4 +183,100 @@ async fn the_concurrency_limit_holds_and_a_run_past_its_time_limit_is_stopped() 
     }
     let done = ended(&h, &second.id).await;
     assert_eq!(done.status, RunStatus::Succeeded, "{done:?}");
+}
+
+fn job_op(h: &Harness, change: JobOp) -> Result<OpReply, pincer_core::protocol::OpError> {
+    h.engine.submit(Submission::fresh(Op::Job { change }))
+}
+
+fn info(reply: OpReply) -> JobInfo {
+    match reply {
+        OpReply::Job { job } => *job,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn jobs_are_made_and_changed_through_the_engine_which_refuses_what_cannot_run() {
+    let llm = ScriptedLlm::start().await;
+    let h = Harness::new(&llm, ApprovalMode::Deny);
+    let clock = Arc::new(ManualWallClock::at(T0));
+    h.engine
+        .use_wall_clock(Arc::clone(&clock) as Arc<dyn pincer_core::clock::WallClock>);
+    let create = |schedule: &str| JobOp::Create {
+        name: "Monday brief".to_owned(),
+        prompt: "Brief me on the week".to_owned(),
+        schedule: schedule.to_owned(),
+        options: None,
+    };
+    let bad = job_op(&h, create("every fortnight")).unwrap_err();
+    assert_eq!(bad.kind, OpErrorKind::Invalid);
+    assert!(bad.message.contains("every 20m"), "{}", bad.message);
+    let no_zone = job_op(&h, create("cron \"0 9 * * MON\"")).unwrap_err();
+    assert!(no_zone.message.contains("time zone"), "{}", no_zone.message);
+
+    let made = info(job_op(&h, create("cron \"0 9 * * MON\" Europe/Lisbon")).unwrap());
+    // 2026-12-07 is a Monday; at 08:00 UTC (08:00 in Lisbon) the next run is 09:00 today.
+    assert_eq!(made.next_run, Some(T0 + 3600));
+    assert_eq!(
+        made.description,
+        "every Monday at 09:00 Europe/Lisbon, next run Mon 7 Dec 09:00"
+    );
+    let id = made.job.id.clone();
+
+    let paused = info(job_op(&h, JobOp::Pause { id: id.clone() }).unwrap());
+    assert!(paused.job.paused && paused.next_run.is_none());
+    assert!(paused.description.ends_with("(paused)"));
+    let resumed = info(job_op(&h, JobOp::Resume { id: id.clone() }).unwrap());
+    assert_eq!(resumed.next_run, Some(T0 + 3600));
+
+    let changed = info(
+        job_op(
+            &h,
+            JobOp::Update {
+                id: id.clone(),
+                name: None,
+                prompt: None,
+                schedule: Some("every 2h".to_owned()),
+                options: Some(serde_json::json!({"missed": {"policy": "skip"}})),
+            },
+        )
+        .unwrap(),
+    );
+    assert_eq!(changed.next_run, Some(T0 + 7200));
+    assert_eq!(changed.job.name, "Monday brief");
+    let bad_options = job_op(
+        &h,
+        JobOp::Update {
+            id: id.clone(),
+            name: None,
+            prompt: None,
+            schedule: None,
+            options: Some(serde_json::json!({"missed": {"policy": "sometimes"}})),
+        },
+    )
+    .unwrap_err();
+    assert_eq!(bad_options.kind, OpErrorKind::Invalid);
+
+    // Run now, through the runner.
+    let queued = match job_op(&h, JobOp::RunNow { id: id.clone() }).unwrap() {
+        OpReply::RunQueued { run } => *run,
+        other => panic!("{other:?}"),
+    };
+    llm.push(Reply::text("Here is your week."));
+    let runner = runner(&h, &clock, 1);
+    let started = runner.tick().unwrap();
+    assert_eq!(started[0].id, queued.id);
+    assert_eq!(ended(&h, &queued.id).await.status, RunStatus::Succeeded);
+
+    // Paused work (the tray's Pause) plans but starts nothing.
+    h.engine
+        .submit(Submission::fresh(Op::SetPaused { paused: true }))
+        .unwrap();
+    job_op(&h, JobOp::RunNow { id: id.clone() }).unwrap();
+    assert!(runner.tick().unwrap().is_empty());
+
+    job_op(&h, JobOp::Delete { id: id.clone() }).unwrap();
+    let gone = job_op(&h, JobOp::RunNow { id }).unwrap_err();
+    assert_eq!(gone.kind, OpErrorKind::NotFound);
 }

@@ -7,15 +7,19 @@ use pincer_core::agent::LiveTurn;
 use pincer_core::memory::embeddings::worker::MemoryIndexStatus;
 use pincer_core::model::{ImageRef, Message, Role, ToolCall, Usage};
 use pincer_core::policy::{ExecRule, PolicyConfig, Verdict};
-use pincer_core::protocol::MemoryOp;
 use pincer_core::protocol::{
     ApprovalDecision, ApprovalMode, DecidedBy, EngineStatus, Event, Failure, FailureKind, Op,
     OpError, OpErrorKind, Reply, SessionEvent, Submission, ToolDecision,
 };
+use pincer_core::protocol::{JobOp, MemoryOp};
 use pincer_core::provider::Dialect;
+use pincer_core::scheduler::JobInfo;
+use pincer_core::scheduler::misfire::Missed;
+use pincer_core::scheduler::planner::Timing;
 use pincer_core::skills::{
     Finding, FindingKind, Problem, Shadowed, SkillSource, SkillStatus, SkillView,
 };
+use pincer_core::store::{Job, Run, RunStatus, Trigger};
 use pincer_core::store::{
     Memory, MemoryChange, MessageHit, Provenance, Recalled, RecalledKind, SessionSummary,
     StoredMessage, TurnOutcome, TurnRecord, UsageBucket, UsageTotals,
@@ -61,6 +65,14 @@ fn render() -> String {
         Provenance,
         MemoryChange,
         MemoryIndexStatus,
+        JobOp,
+        JobInfo,
+        Job,
+        Run,
+        RunStatus,
+        Trigger,
+        Timing,
+        Missed,
         MessageHit,
         Usage,
         Message,

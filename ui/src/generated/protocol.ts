@@ -11,11 +11,11 @@ export type Op = { "type": "user_turn", session: string, text: string,
 /**
  * How this turn's approval requests are answered; default: the engine's (ask).
  */
-approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" } | { "type": "memory", change: MemoryOp, } | { "type": "import_sessions", path: string, } | { "type": "memory_index" };
+approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" } | { "type": "memory", change: MemoryOp, } | { "type": "import_sessions", path: string, } | { "type": "memory_index" } | { "type": "job", change: JobOp, };
 
 export type ApprovalMode = "ask" | "auto" | "deny";
 
-export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus | { "type": "memory", memory: Memory, changed: boolean, } | { "type": "imported", added: number, already: number, } | { "type": "memory_index", status: MemoryIndexStatus | null, };
+export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus | { "type": "memory", memory: Memory, changed: boolean, } | { "type": "imported", added: number, already: number, } | { "type": "job", job: JobInfo, } | { "type": "run_queued", run: Run, } | { "type": "memory_index", status: MemoryIndexStatus | null, };
 
 export type EngineStatus = { turns: Array<LiveTurn>, paused: boolean, };
 
@@ -104,6 +104,101 @@ embedded: number, refused: number, total: number,
  * The last failure, until something succeeds again.
  */
 error: string | null, };
+
+export type JobOp = { "action": "create", name: string, 
+/**
+ * What the job asks, as a user message.
+ */
+prompt: string, 
+/**
+ * E.g. `every 20m`, `cron "0 9 * * MON" Europe/Lisbon`, `at 2026-12-08T09:00
+ * Europe/Lisbon`, `at startup`.
+ */
+schedule: string, 
+/**
+ * `{"missed": {"policy": "once"}, "lateness_secs": 3600, "timeout_secs": 600}`.
+ */
+options?: unknown, } | { "action": "update", id: string, name?: string, prompt?: string, schedule?: string, options?: unknown, } | { "action": "pause", id: string, } | { "action": "resume", id: string, } | { "action": "delete", id: string, } | { "action": "run_now", id: string, };
+
+export type JobInfo = { job: Job, 
+/**
+ * "every Monday at 09:00 Europe/Lisbon, next run Mon 7 Dec 09:00".
+ */
+description: string, 
+/**
+ * Unix seconds; none when paused, done (a one-shot that ran) or at start-up only.
+ */
+next_run: number | null, 
+/**
+ * Why the stored schedule cannot be used, if it cannot.
+ */
+problem: string | null, };
+
+export type Job = { 
+/**
+ * Our id, `job-…`.
+ */
+id: string, name: string, prompt: string, 
+/**
+ * The schedule as the user wrote it (`scheduler::schedule` reads it).
+ */
+schedule: string, 
+/**
+ * Intervals count from here (unix seconds).
+ */
+anchor: number, 
+/**
+ * Skill, model, delivery, approvals, timeout, spend cap, missed-run policy: JSON the
+ * scheduler owns.
+ */
+options: unknown, paused: boolean, 
+/**
+ * Every scheduled instant up to here (unix seconds) has its ledger row, or came
+ * before the job existed.
+ */
+checked_until: number, created_at: number, updated_at: number, };
+
+export type Run = { 
+/**
+ * Our id, `run-…`.
+ */
+id: string, job_id: string, 
+/**
+ * The instant it was due (unix seconds); none for "run now".
+ */
+scheduled_for: number | null, trigger: Trigger, status: RunStatus, 
+/**
+ * Why it ended as it did (or why it was not run).
+ */
+reason: string | null, 
+/**
+ * The session the run's turn lives in.
+ */
+session_id: string | null, queued_at: number, started_at: number | null, ended_at: number | null, input_tokens: number, output_tokens: number, cost_usd: number | null, 
+/**
+ * The run's final text.
+ */
+output: string | null, };
+
+export type RunStatus = "queued" | "running" | "waiting_approval" | "succeeded" | "failed" | "timed_out" | "cancelled" | "skipped" | "missed" | "lost";
+
+export type Trigger = "schedule" | "catch_up" | "manual" | "startup";
+
+export type Timing = { 
+/**
+ * What runs of the instants missed while nothing ran.
+ */
+missed: Missed, 
+/**
+ * How late a missed instant may still run, in seconds (default an hour).
+ */
+lateness_secs: number, 
+/**
+ * A run longer than this is stopped (default: the runner's, 10 minutes).
+ */
+timeout_secs?: number | null, };
+
+export type Missed = { "policy": "skip" } | { "policy": "once" } | { "policy": "each", up_to: number, };
 
 export type MessageHit = { message_id: number, session_id: string, role: string, content: string, created_at: string, };
 

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex, RwLock};
 
 use tokio::sync::{broadcast, mpsc};
 
+use crate::clock::{SystemWallClock, WallClock};
 use crate::config::{ProcessEnv, Settings};
 use crate::memory::embeddings::worker::{Embedder, MemoryIndexStatus};
 use crate::model::ToolSpec;
@@ -23,6 +24,7 @@ use crate::tools::{ToolRegistry, ToolSettings, offload, paths};
 mod compact;
 mod history;
 mod idle_flush;
+mod job_ops;
 mod live;
 mod memory_ops;
 mod model_call;
@@ -82,6 +84,10 @@ pub(crate) struct Shared {
     pub(crate) paused: tokio::sync::watch::Sender<bool>,
     /// Keeps memories embedded and embeds new messages, when `[memory.embeddings]` says.
     pub(crate) embedder: Arc<Embedder>,
+    /// The date and time jobs are created and changed at (tests set their own).
+    wall_clock: RwLock<Arc<dyn WallClock>>,
+    /// Told when a job changes, so the scheduler looks now rather than within a minute.
+    jobs_changed: Arc<tokio::sync::Notify>,
 }
 
 /// What a turn runs with: settings and the providers and tool settings built from them.
@@ -202,6 +208,8 @@ impl Engine {
                 session_shared: Mutex::new(HashMap::new()),
                 paused: tokio::sync::watch::Sender::new(false),
                 embedder,
+                wall_clock: RwLock::new(Arc::new(SystemWallClock)),
+                jobs_changed: Arc::new(tokio::sync::Notify::new()),
             }),
         })
     }
@@ -219,6 +227,21 @@ impl Engine {
             .configure(config.settings.embeddings.clone());
         *write(&self.shared.config) = config;
         Ok(())
+    }
+
+    /// Uses `clock` for the date and time from now on (tests move it).
+    pub fn use_wall_clock(&self, clock: Arc<dyn WallClock>) {
+        *write(&self.shared.wall_clock) = clock;
+    }
+
+    /// The date and time the engine goes by.
+    pub fn wall_clock(&self) -> Arc<dyn WallClock> {
+        read(&self.shared.wall_clock).clone()
+    }
+
+    /// Notified whenever a job is created, changed or asked to run.
+    pub fn jobs_changed(&self) -> Arc<tokio::sync::Notify> {
+        Arc::clone(&self.shared.jobs_changed)
     }
 
     /// How far memories are embedded for recall by meaning; `None` without an endpoint.
@@ -436,6 +459,14 @@ impl Engine {
             Op::Memory { change } => {
                 let reply = memory_ops::apply(&self.shared.store, change);
                 self.shared.embedder.wake();
+                reply
+            }
+            Op::Job { change } => {
+                let now = self.wall_clock().unix_now();
+                let reply = job_ops::apply(&self.shared.store, change, now);
+                if reply.is_ok() {
+                    self.shared.jobs_changed.notify_one();
+                }
                 reply
             }
             Op::MemoryIndex => Ok(Reply::MemoryIndex {

@@ -12,6 +12,7 @@
 mod cron;
 mod describe;
 mod error;
+mod info;
 pub mod misfire;
 mod parse;
 pub mod planner;
@@ -20,4 +21,5 @@ mod schedule;
 mod wall_clock;
 
 pub use error::ScheduleError;
+pub use info::JobInfo;
 pub use schedule::Schedule;

@@ -98,7 +98,9 @@ impl Runner {
         let now = self.clock.unix_now();
         planner::plan_due(store, now)?;
         let mut started = Vec::new();
-        while lock(&self.active).len() < self.options.concurrency.max(1) {
+        // Paused (the tray's Pause): what is due is planned, and waits queued.
+        while !self.engine.is_paused() && lock(&self.active).len() < self.options.concurrency.max(1)
+        {
             let Some(run) = store.claim_run(&self.options.owner, now)? else {
                 break;
             };
@@ -119,12 +121,16 @@ impl Runner {
         if let Err(e) = self.recover() {
             tracing::error!(error = %e, "scheduler: could not recover the ledger");
         }
+        let jobs_changed = self.engine.jobs_changed();
+        let mut paused = self.engine.watch_paused();
         loop {
             if let Err(e) = self.tick() {
                 tracing::error!(error = %e, "scheduler: could not plan or start runs");
             }
             tokio::select! {
                 () = self.wake.notified() => {}
+                () = jobs_changed.notified() => {}
+                _ = paused.changed() => {}
                 () = tokio::time::sleep(self.options.check_every) => {}
             }
         }
