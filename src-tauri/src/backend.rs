@@ -97,6 +97,8 @@ impl Backend {
         if let Err(e) = engine.watch_skills() {
             tracing::warn!(error = %e, "skill folders are not watched");
         }
+        // Background jobs run while the app does (the tray keeps it running).
+        pincer_core::scheduler::runner::start(&engine);
         let gateway_options = |listen| GatewayOptions {
             listen,
             allow_remote: false,

@@ -55,6 +55,84 @@ pub enum Command {
     /// What Pincer remembers: list, search, show, add, edit, pin, forget, undo, export,
     /// import.
     Memory(MemoryArgs),
+    /// Background jobs: list, show, add, edit, pause, resume, run now, remove, and the
+    /// ledger of their runs. Jobs run while the daemon or the desktop app runs.
+    Tasks(TasksArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct TasksArgs {
+    #[command(subcommand)]
+    pub command: TasksCommand,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TasksCommand {
+    /// Every job with its schedule in words and its next run.
+    List {
+        #[arg(long)]
+        json: bool,
+    },
+    /// One job and its latest runs.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// A new job: PROMPT is what it asks, as you would in a chat.
+    Add {
+        prompt: String,
+        /// `every 20m`, `cron "0 9 * * MON" Europe/Lisbon`, `at 2026-12-08T09:00
+        /// Europe/Lisbon` or `at startup`.
+        #[arg(long)]
+        schedule: String,
+        /// A name for lists (default: the prompt's start).
+        #[arg(long)]
+        name: Option<String>,
+        /// What runs of instants missed while Pincer was not running: skip, once (the
+        /// latest; default) or each:N (the latest N).
+        #[arg(long)]
+        missed: Option<String>,
+        /// How late, in seconds, a missed instant may still run (default 3600).
+        #[arg(long)]
+        lateness: Option<i64>,
+        /// Stop a run after this many seconds (default 600).
+        #[arg(long)]
+        timeout: Option<u64>,
+    },
+    /// Change a job's name, prompt or schedule.
+    Edit {
+        id: String,
+        #[arg(long)]
+        name: Option<String>,
+        #[arg(long)]
+        prompt: Option<String>,
+        #[arg(long)]
+        schedule: Option<String>,
+    },
+    /// Stop running a job on its schedule (what passes meanwhile is not run later).
+    Pause {
+        id: String,
+    },
+    Resume {
+        id: String,
+    },
+    /// Run a job now, outside its schedule.
+    Run {
+        id: String,
+    },
+    /// Remove a job (its runs stay in the ledger).
+    Rm {
+        id: String,
+    },
+    /// The ledger: runs of every job, or of one, newest first.
+    Runs {
+        id: Option<String>,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 #[derive(Debug, Args)]

@@ -37,6 +37,8 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
         // Skills still load; they just need a restart (or Skills → Reload) to change.
         tracing::warn!(error = %e, "skill folders are not watched");
     }
+    // Background jobs run while the daemon does.
+    pincer_core::scheduler::runner::start(&engine);
     let gateway = Gateway::bind(
         engine,
         home.clone(),

@@ -266,3 +266,95 @@ fn memory_changes_go_through_the_running_daemon() {
     assert_eq!(memories[0]["content"], "我每周六去杭州西湖散步");
     assert!(daemon.terminate().success());
 }
+
+/// Background jobs through the running daemon: added (a schedule that cannot run is
+/// refused with what to write), run now by the daemon's scheduler as a turn against the
+/// configured model, its end in the ledger; paused and removed.
+#[test]
+fn tasks_are_added_run_paused_and_removed_through_the_running_daemon() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let llm = runtime.block_on(pincer_testkit::ScriptedLlm::start());
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\napi_key = \"k\"\n",
+            llm.base_url()
+        ),
+    )
+    .unwrap();
+    let daemon = Daemon::start(home.path());
+    let run = |args: &[&str]| {
+        let out = pincer(home.path()).args(args).output().unwrap();
+        (
+            out.status.success(),
+            String::from_utf8_lossy(&out.stdout).into_owned(),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    };
+
+    let (ok, _, err) = run(&["tasks", "add", "--schedule", "every fortnight", "x"]);
+    assert!(!ok);
+    assert!(err.contains("every 20m"), "{err}");
+
+    let (ok, out, err) = run(&[
+        "tasks",
+        "add",
+        "--schedule",
+        "every 6h",
+        "--name",
+        "Price check",
+        "Check the price of the blue kettle",
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("job-"), "{out}");
+    assert!(
+        out.contains("Price check") && out.contains("next run"),
+        "{out}"
+    );
+    let id = out.split_whitespace().next().unwrap().to_owned();
+
+    llm.push(pincer_testkit::Reply::text("Still 39 euros."));
+    let (ok, out, err) = run(&["tasks", "run", &id]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("queued run-"), "{out}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let ran = loop {
+        let (_, out, _) = run(&["tasks", "runs", &id, "--json"]);
+        let runs: serde_json::Value = serde_json::from_str(&out).unwrap();
+        if runs[0]["status"] == "succeeded" {
+            break runs[0].clone();
+        }
+        assert!(Instant::now() < deadline, "the run did not end: {runs}");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(ran["output"], "Still 39 euros.");
+    assert_eq!(ran["trigger"], "manual");
+    let request = &llm.requests()[0].body;
+    let last = request["messages"].as_array().unwrap().last().unwrap();
+    assert!(
+        last["content"]
+            .as_str()
+            .unwrap()
+            .ends_with("Check the price of the blue kettle")
+    );
+
+    let (ok, out, _) = run(&["tasks", "pause", &id]);
+    assert!(ok && out.contains("(paused)"), "{out}");
+    let (_, out, _) = run(&["tasks", "list", "--json"]);
+    let jobs: serde_json::Value = serde_json::from_str(&out).unwrap();
+    assert_eq!(jobs[0]["job"]["paused"], true);
+    assert!(jobs[0]["next_run"].is_null());
+    let (ok, out, _) = run(&["tasks", "rm", &id]);
+    assert!(ok && out.trim() == "removed", "{out}");
+    let (_, out, _) = run(&["tasks", "list", "--json"]);
+    assert_eq!(out.trim(), "[]");
+    // The ledger keeps the run.
+    let (_, out, _) = run(&["tasks", "runs", "--json"]);
+    assert!(out.contains("Still 39 euros."));
+    assert!(daemon.terminate().success());
+}

@@ -58,6 +58,18 @@ pub struct Runner {
     wake: Notify,
 }
 
+/// Starts the scheduler of a long-lived engine (the daemon's, the app's) on the engine's
+/// wall clock: it runs until the process ends. Short-lived CLI engines do not run one.
+pub fn start(engine: &Engine) -> Arc<Runner> {
+    let runner = Runner::new(
+        engine.clone(),
+        engine.wall_clock(),
+        RunnerOptions::default(),
+    );
+    tokio::spawn(Arc::clone(&runner).run());
+    runner
+}
+
 impl Runner {
     pub fn new(engine: Engine, clock: Arc<dyn WallClock>, options: RunnerOptions) -> Arc<Self> {
         Arc::new(Self {
