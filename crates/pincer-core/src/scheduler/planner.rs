@@ -93,6 +93,31 @@ pub fn plan_due(store: &Store, now: i64) -> Result<Vec<Run>, StoreError> {
     Ok(written)
 }
 
+/// The earliest instant (unix seconds) after `now` at which some job is due, so the
+/// runner can wake then rather than at its next minute's look.
+pub fn next_due(store: &Store, now: i64) -> Result<Option<i64>, StoreError> {
+    let mut earliest: Option<i64> = None;
+    for job in store.jobs()? {
+        if job.paused {
+            continue;
+        }
+        let Ok(schedule) = Schedule::parse(&job.schedule) else {
+            continue;
+        };
+        let (Some(after), Some(anchor)) = (
+            DateTime::<Utc>::from_timestamp(now.max(job.checked_until), 0),
+            DateTime::<Utc>::from_timestamp(job.anchor, 0),
+        ) else {
+            continue;
+        };
+        if let Some(next) = schedule.next_after(after, anchor) {
+            let next = next.timestamp();
+            earliest = Some(earliest.map_or(next, |e| e.min(next)));
+        }
+    }
+    Ok(earliest)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -187,6 +212,17 @@ mod tests {
             runs.iter().all(|r| r.status == RunStatus::Missed),
             "{runs:?}"
         );
+    }
+
+    #[test]
+    fn the_next_due_instant_is_the_earliest_of_the_running_jobs() {
+        let store = Store::in_memory().unwrap();
+        assert_eq!(next_due(&store, T0).unwrap(), None);
+        job(&store, "every 20m", serde_json::json!({}));
+        let soon = job(&store, "every 5m", serde_json::json!({}));
+        assert_eq!(next_due(&store, T0 + 60).unwrap(), Some(T0 + 5 * MIN));
+        store.set_job_paused(&soon.id, true, T0 + 60).unwrap();
+        assert_eq!(next_due(&store, T0 + 60).unwrap(), Some(T0 + 20 * MIN));
     }
 
     #[test]

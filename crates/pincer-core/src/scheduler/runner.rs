@@ -2,8 +2,8 @@
 //! each as a turn of the engine — through the protocol, like any surface — in a session of
 //! its own, then writes how it ended to the ledger.
 //!
-//! It trusts no long sleep: it looks at the wall clock at least every `check_every`
-//! (60 s), so a machine that slept through a due time (the monotonic clock stops in
+//! It sleeps until the next job is due by the wall clock, and trusts no long sleep: it
+//! looks at the wall clock at least every `check_every` (60 s), so a machine that slept through a due time (the monotonic clock stops in
 //! suspend) or a clock that jumped is noticed within a minute of waking, and the planner
 //! decides what was missed. On start it marks the runs of a stopped engine `lost` and
 //! queues the jobs that run at start-up.
@@ -143,8 +143,23 @@ impl Runner {
                 () = self.wake.notified() => {}
                 () = jobs_changed.notified() => {}
                 _ = paused.changed() => {}
-                () = tokio::time::sleep(self.options.check_every) => {}
+                () = tokio::time::sleep(self.wait()) => {}
             }
+        }
+    }
+
+    /// How long to sleep: until the next job is due by the wall clock, but never longer
+    /// than `check_every` (the monotonic clock a sleep counts stops while the machine
+    /// sleeps, and the wall clock may be set; a look every minute catches both).
+    fn wait(&self) -> Duration {
+        let now = self.clock.unix_now();
+        let next = planner::next_due(self.engine.store(), now).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "scheduler: could not read the jobs");
+            None
+        });
+        match next {
+            Some(at) => Duration::from_secs((at - now).max(0) as u64).min(self.options.check_every),
+            None => self.options.check_every,
         }
     }
 
