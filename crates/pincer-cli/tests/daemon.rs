@@ -358,3 +358,116 @@ fn tasks_are_added_run_paused_and_removed_through_the_running_daemon() {
     assert!(out.contains("Still 39 euros."));
     assert!(daemon.terminate().success());
 }
+
+/// Exactly once under `kill -9`: a job due every second runs against a model that takes a
+/// while to answer, and the daemon is killed at eight pseudo-random points and started
+/// again. Every scheduled second of the whole time has exactly one ledger row (none lost
+/// without a record); no instant is run twice (the model got at most one request per run
+/// that was ever claimed); the runs a killed daemon held are marked `lost` by the next
+/// start, not run again.
+#[test]
+fn killed_at_random_points_the_daemon_runs_no_job_twice_and_loses_none_silently() {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .unwrap();
+    let llm = runtime.block_on(pincer_testkit::ScriptedLlm::start());
+    // Every request, whenever it comes: a short answer after a delay, so kills land while
+    // runs are in flight.
+    llm.answer_system_prefix(
+        "",
+        pincer_testkit::Reply::text("done").delay(Duration::from_millis(300)),
+    );
+    let home = tempfile::tempdir().unwrap();
+    std::fs::write(
+        home.path().join("config.toml"),
+        format!(
+            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\napi_key = \"k\"\n\n[retry]\nmax_attempts = 1\n",
+            llm.base_url()
+        ),
+    )
+    .unwrap();
+    let added = pincer(home.path())
+        .args([
+            "tasks",
+            "add",
+            "--schedule",
+            "cron \"* * * * * *\" UTC",
+            "--missed",
+            "each:3",
+            "--name",
+            "tick",
+            "Say done",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        added.status.success(),
+        "{}",
+        String::from_utf8_lossy(&added.stderr)
+    );
+    let mut seed: u64 = 0x5EED_1234;
+    for _ in 0..8 {
+        let daemon = Daemon::start(home.path());
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let alive = 400 + (seed >> 33) % 1600;
+        std::thread::sleep(Duration::from_millis(alive));
+        let mut child = daemon.child;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+    }
+    // A last start: it marks what the killed one held as lost, and runs on a little.
+    let daemon = Daemon::start(home.path());
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(daemon.terminate().success());
+
+    let store = rusqlite::Connection::open(home.path().join("pincer.db")).unwrap();
+    let (created, checked): (i64, i64) = store
+        .query_row("SELECT created_at, checked_until FROM jobs", [], |r| {
+            Ok((r.get(0)?, r.get(1)?))
+        })
+        .unwrap();
+    let mut instants: Vec<i64> = store
+        .prepare("SELECT scheduled_for FROM job_runs WHERE scheduled_for IS NOT NULL ORDER BY scheduled_for")
+        .unwrap()
+        .query_map([], |r| r.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    let rows = instants.len();
+    instants.dedup();
+    assert_eq!(instants.len(), rows, "an instant has two rows");
+    let expected: Vec<i64> = (created + 1..=checked).collect();
+    assert_eq!(instants, expected, "every scheduled second has its row");
+    let claimed: i64 = store
+        .query_row(
+            "SELECT count(*) FROM job_runs WHERE started_at IS NOT NULL",
+            [],
+            |r| r.get(0),
+        )
+        .unwrap();
+    let requests = llm.requests().len() as i64;
+    assert!(
+        requests <= claimed,
+        "{requests} model requests for {claimed} claimed runs: a run was sent twice"
+    );
+    assert!(claimed > 0 && requests > 0);
+    let statuses: Vec<(String, i64)> = store
+        .prepare("SELECT status, count(*) FROM job_runs GROUP BY status ORDER BY status")
+        .unwrap()
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    eprintln!(
+        "{rows} instants over {} s, {claimed} runs claimed, {requests} requests: {statuses:?}",
+        checked - created
+    );
+    assert!(
+        statuses.iter().any(|(s, _)| s == "lost"),
+        "some kill should land mid-run: {statuses:?}"
+    );
+}
