@@ -17,8 +17,12 @@ use chrono_tz::Tz;
 use croner::Cron;
 use croner::parser::{CronParser, Seconds, Year};
 
+use std::collections::HashMap;
+use std::sync::{Arc, LazyLock, Mutex};
+
 use super::error::ScheduleError;
 use super::wall_clock;
+use crate::sync::lock;
 
 /// A validated cron expression and the zone its readings are in.
 #[derive(Debug, Clone)]
@@ -27,7 +31,29 @@ pub(super) struct ZonedCron {
     zone: Tz,
 }
 
+/// Parsed crons by (expression, zone): parsing is most of what a look at 1,000 jobs costs
+/// (croner builds a bit set per field), and a job's schedule rarely changes.
+static PARSED: LazyLock<Mutex<ParseCache>> = LazyLock::new(|| Mutex::new(HashMap::new()));
+type ParseCache = HashMap<(String, String), Arc<ZonedCron>>;
+/// Past this many distinct schedules the cache starts over.
+const MAX_PARSED: usize = 4096;
+
 impl ZonedCron {
+    /// Like [`ZonedCron::parse`], remembering what parsed.
+    pub(super) fn cached(expr: &str, zone: &str) -> Result<Arc<Self>, ScheduleError> {
+        let key = (expr.to_owned(), zone.to_owned());
+        if let Some(found) = lock(&PARSED).get(&key) {
+            return Ok(Arc::clone(found));
+        }
+        let parsed = Arc::new(Self::parse(expr, zone)?);
+        let mut cache = lock(&PARSED);
+        if cache.len() >= MAX_PARSED {
+            cache.clear();
+        }
+        cache.insert(key, Arc::clone(&parsed));
+        Ok(parsed)
+    }
+
     /// Checks `expr` (5 fields, or 6 with seconds first) and `zone` (an IANA name).
     pub(super) fn parse(expr: &str, zone: &str) -> Result<Self, ScheduleError> {
         let zone = parse_zone(zone)?;

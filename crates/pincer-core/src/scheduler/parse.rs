@@ -96,7 +96,7 @@ fn parse_cron(spec: &str, rest: &str) -> Result<Schedule, ScheduleError> {
             what: format!("the cron expression `{expr}`"),
         });
     }
-    ZonedCron::parse(expr, zone)?;
+    ZonedCron::cached(expr, zone)?;
     Ok(Schedule::Cron {
         expr: expr.split_whitespace().collect::<Vec<_>>().join(" "),
         tz: zone.to_owned(),

@@ -88,6 +88,11 @@ pub fn plan_due(store: &Store, now: i64) -> Result<Vec<Run>, StoreError> {
             timing.missed,
             timing.lateness_secs,
         );
+        // Nothing due: nothing to write (the window is looked at again next time, and a
+        // transaction per job per look would be most of the scheduler's cost).
+        if planned.is_empty() {
+            continue;
+        }
         written.extend(store.plan_runs(&job.id, &planned, now, now)?);
     }
     Ok(written)

@@ -1,5 +1,7 @@
 //! What a job's schedule is and when it fires.
 
+use std::sync::Arc;
+
 use chrono::{DateTime, TimeDelta, Utc};
 use serde::{Deserialize, Serialize};
 
@@ -65,8 +67,8 @@ impl Schedule {
 
 /// A schedule made ready to answer "when next?" many times (the cron parsed once).
 enum Fires {
-    // Boxed: a parsed cron is some 300 bytes, the other answers a few words.
-    Cron(Box<ZonedCron>),
+    // Shared from the parse cache: a parsed cron is some 300 bytes.
+    Cron(Arc<ZonedCron>),
     Every(TimeDelta),
     Once(DateTime<Utc>),
 }
@@ -74,9 +76,7 @@ enum Fires {
 impl Fires {
     fn of(schedule: &Schedule) -> Option<Self> {
         match schedule {
-            Schedule::Cron { expr, tz } => ZonedCron::parse(expr, tz)
-                .ok()
-                .map(|cron| Self::Cron(Box::new(cron))),
+            Schedule::Cron { expr, tz } => ZonedCron::cached(expr, tz).ok().map(Self::Cron),
             Schedule::Every { minutes: 0 } => None,
             Schedule::Every { minutes } => {
                 Some(Self::Every(TimeDelta::minutes(i64::from(*minutes))))
