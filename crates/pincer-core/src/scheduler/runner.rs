@@ -25,6 +25,12 @@ use crate::protocol::{Event, Op, SessionEvent, Submission};
 use crate::store::{Run, RunEnd, RunStatus, StoreError, Trigger};
 use crate::sync::lock;
 
+/// The ledger keeps, of each job, the newest this many ended runs, and any younger than
+/// [`KEEP_RUNS_SECS`]; it is pruned once a day.
+const KEEP_RUNS_PER_JOB: usize = 500;
+const KEEP_RUNS_SECS: i64 = 90 * 86_400;
+const PRUNE_EVERY_SECS: i64 = 86_400;
+
 #[derive(Debug, Clone)]
 pub struct RunnerOptions {
     /// At most this many runs at once.
@@ -135,9 +141,23 @@ impl Runner {
         }
         let jobs_changed = self.engine.jobs_changed();
         let mut paused = self.engine.watch_paused();
+        let mut pruned_at = i64::MIN;
         loop {
             if let Err(e) = self.tick() {
                 tracing::error!(error = %e, "scheduler: could not plan or start runs");
+            }
+            let now = self.clock.unix_now();
+            if now.saturating_sub(pruned_at) >= PRUNE_EVERY_SECS {
+                pruned_at = now;
+                match self
+                    .engine
+                    .store()
+                    .prune_runs(KEEP_RUNS_PER_JOB, now - KEEP_RUNS_SECS)
+                {
+                    Ok(0) => {}
+                    Ok(gone) => tracing::info!(gone, "scheduler: old runs pruned from the ledger"),
+                    Err(e) => tracing::warn!(error = %e, "scheduler: could not prune the ledger"),
+                }
             }
             tokio::select! {
                 () = self.wake.notified() => {}
