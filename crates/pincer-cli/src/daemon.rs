@@ -38,7 +38,7 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
         tracing::warn!(error = %e, "skill folders are not watched");
     }
     // Background jobs run while the daemon does.
-    pincer_core::scheduler::runner::start(&engine);
+    let scheduler = pincer_core::scheduler::runner::start(&engine);
     let gateway = Gateway::bind(
         engine,
         home.clone(),
@@ -80,6 +80,7 @@ pub async fn daemon(global: &Global, args: DaemonArgs) -> anyhow::Result<ExitCod
     out.flush()?;
     drop(out);
     gateway.serve(shutdown_signal()).await?;
+    scheduler.stop();
     drop(lock);
     Ok(ExitCode::SUCCESS)
 }

@@ -364,7 +364,7 @@ fn tasks_are_added_run_paused_and_removed_through_the_running_daemon() {
 /// again. Every scheduled second of the whole time has exactly one ledger row (none lost
 /// without a record); no instant is run twice (the model got at most one request per run
 /// that was ever claimed); the runs a killed daemon held are marked `lost` by the next
-/// start, not run again.
+/// start, not run again; a graceful stop records its runs `cancelled`.
 #[test]
 fn killed_at_random_points_the_daemon_runs_no_job_twice_and_loses_none_silently() {
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -469,5 +469,12 @@ fn killed_at_random_points_the_daemon_runs_no_job_twice_and_loses_none_silently(
     assert!(
         statuses.iter().any(|(s, _)| s == "lost"),
         "some kill should land mid-run: {statuses:?}"
+    );
+    // The last stop was graceful: what it ran is recorded cancelled, nothing left running.
+    assert!(
+        !statuses
+            .iter()
+            .any(|(s, _)| s == "running" || s == "waiting_approval"),
+        "{statuses:?}"
     );
 }

@@ -62,6 +62,8 @@ pub struct Runner {
     /// Runs this runner drives now.
     active: Mutex<HashSet<String>>,
     wake: Notify,
+    /// Set by [`Runner::stop`]: nothing more is claimed.
+    stopping: std::sync::atomic::AtomicBool,
 }
 
 /// Starts the scheduler of a long-lived engine (the daemon's, the app's) on the engine's
@@ -84,6 +86,7 @@ impl Runner {
             options,
             active: Mutex::new(HashSet::new()),
             wake: Notify::new(),
+            stopping: std::sync::atomic::AtomicBool::new(false),
         })
     }
 
@@ -117,7 +120,9 @@ impl Runner {
         planner::plan_due(store, now)?;
         let mut started = Vec::new();
         // Paused (the tray's Pause): what is due is planned, and waits queued.
-        while !self.engine.is_paused() && lock(&self.active).len() < self.options.concurrency.max(1)
+        while !self.engine.is_paused()
+            && !self.stopping.load(std::sync::atomic::Ordering::SeqCst)
+            && lock(&self.active).len() < self.options.concurrency.max(1)
         {
             let Some(run) = store.claim_run(&self.options.owner, now)? else {
                 break;
@@ -126,6 +131,23 @@ impl Runner {
             started.push(run);
         }
         Ok(started)
+    }
+
+    /// The process is stopping: nothing more is claimed, and the runs in flight are
+    /// recorded `cancelled` now rather than left for the next start to find `lost`.
+    pub fn stop(&self) {
+        self.stopping
+            .store(true, std::sync::atomic::Ordering::SeqCst);
+        let active: Vec<String> = lock(&self.active).drain().collect();
+        for run in active {
+            self.end(
+                &run,
+                failed(
+                    RunStatus::Cancelled,
+                    "Pincer was stopped while it ran; it is not run again".to_owned(),
+                ),
+            );
+        }
     }
 
     /// Looks now rather than at the next check (a job was added, a run ended).
