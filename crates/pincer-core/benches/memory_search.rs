@@ -29,6 +29,11 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+#[path = "common/measure.rs"]
+mod measure;
+
+use measure::cpu_ms;
+
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant, UNIX_EPOCH};
@@ -1621,28 +1626,6 @@ fn timed<T>(f: impl FnOnce() -> T) -> (T, f64) {
     let t = cpu_ms();
     let v = f();
     (v, cpu_ms() - t)
-}
-
-/// This thread's CPU time in ms: what a query costs, however busy the machine (the one
-/// these numbers come from was running builds beside the bench).
-#[cfg(target_os = "linux")]
-#[allow(unsafe_code)]
-fn cpu_ms() -> f64 {
-    let mut ts = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
-    // SAFETY: clock_gettime writes one timespec through a valid, exclusive pointer.
-    let rc = unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut ts) };
-    assert_eq!(rc, 0, "clock_gettime(CLOCK_THREAD_CPUTIME_ID)");
-    ts.tv_sec as f64 * 1000.0 + ts.tv_nsec as f64 / 1_000_000.0
-}
-
-/// Elsewhere, wall time stands in for it.
-#[cfg(not(target_os = "linux"))]
-fn cpu_ms() -> f64 {
-    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
-    ms(START.get_or_init(Instant::now).elapsed())
 }
 
 fn plan(conn: &Connection, sql: &str) -> String {
