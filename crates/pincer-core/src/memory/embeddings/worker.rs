@@ -194,7 +194,9 @@ impl Embedder {
         };
         {
             let mut inner = lock(&self.inner);
-            if inner.worker_running {
+            // Without an endpoint there is nothing to embed: no task waking every minute
+            // (`configure` starts it when one comes).
+            if inner.worker_running || inner.client.is_none() {
                 return;
             }
             inner.worker_running = true;
