@@ -249,22 +249,26 @@ impl Runner {
             .map_or(self.options.timeout, Duration::from_secs);
         let runner = Arc::clone(self);
         tokio::spawn(async move {
-            let end =
-                match tokio::time::timeout(timeout, watch(events, &session, &runner, &run)).await {
-                    Ok(end) => end,
-                    Err(_) => {
-                        let _ = runner
-                            .engine
-                            .submit(Submission::fresh(Op::Interrupt { session }));
-                        failed(
-                            RunStatus::TimedOut,
-                            format!(
-                                "stopped after {}, the job's time limit",
-                                super::misfire::span(timeout.as_secs() as i64)
-                            ),
-                        )
+            let end = match tokio::time::timeout(timeout, watch(events, &session, &runner, &run))
+                .await
+            {
+                Ok(end) => end,
+                Err(_) => {
+                    if let Err(e) = runner
+                        .engine
+                        .submit(Submission::fresh(Op::Interrupt { session }))
+                    {
+                        tracing::warn!(error = %e, run = run.id, "could not interrupt a run past its time limit");
                     }
-                };
+                    failed(
+                        RunStatus::TimedOut,
+                        format!(
+                            "stopped after {}, the job's time limit",
+                            super::misfire::span(timeout.as_secs() as i64)
+                        ),
+                    )
+                }
+            };
             runner.end(&run.id, end);
             lock(&runner.active).remove(&run.id);
             runner.wake();
@@ -297,11 +301,11 @@ async fn watch(
         };
         let store = runner.engine.store();
         match event {
-            Event::ApprovalRequested { .. } => {
-                let _ = store.set_run_waiting(&run.id, true);
-            }
-            Event::ApprovalResolved { .. } => {
-                let _ = store.set_run_waiting(&run.id, false);
+            Event::ApprovalRequested { .. } | Event::ApprovalResolved { .. } => {
+                let waiting = matches!(event, Event::ApprovalRequested { .. });
+                if let Err(e) = store.set_run_waiting(&run.id, waiting) {
+                    tracing::warn!(error = %e, run = run.id, "could not record the run's approval state");
+                }
             }
             Event::TurnCompleted { text, usage, .. } => {
                 return RunEnd {
