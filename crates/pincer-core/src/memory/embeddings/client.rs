@@ -8,6 +8,8 @@ use serde_json::json;
 
 use super::EmbeddingsEndpoint;
 
+/// The largest answer read.
+const MAX_BODY: usize = 32 << 20;
 /// The most of an error body kept for the message.
 const MAX_ERROR_BODY: usize = 2048;
 
@@ -117,7 +119,19 @@ impl EmbeddingsClient {
         };
         let response = request.send().await.map_err(unreachable)?;
         let status = response.status();
-        let bytes = response.bytes().await.map_err(unreachable)?;
+        // Read in pieces up to a bound: a server that answers without end must not fill
+        // memory (32 texts of 3,072 dimensions are about 2 MB of JSON).
+        let mut response = response;
+        let mut bytes: Vec<u8> = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(unreachable)? {
+            if bytes.len() + chunk.len() > MAX_BODY {
+                return Err(EmbedError::Shape {
+                    url: self.url.clone(),
+                    message: format!("the answer is larger than {} MB", MAX_BODY >> 20),
+                });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
         if !status.is_success() {
             let text = String::from_utf8_lossy(&bytes[..bytes.len().min(MAX_ERROR_BODY)]);
             return Err(EmbedError::Status {
