@@ -72,6 +72,8 @@ LOG_DIR="$CACHE_ROOT/logs"
 
 log() { printf 'smollm2: %s\n' "$*" >&2; }
 die() { printf 'smollm2: ERROR: %s\n' "$*" >&2; exit 1; }
+# shellcheck source=service-lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/service-lib.sh"
 
 usage() {
     cat >&2 <<EOF
@@ -270,13 +272,6 @@ cmd_prepare() {
 
 # ---------------------------------------------------------------- server ---
 
-free_port() {
-    "$HOST_PYTHON" -c 'import socket
-s = socket.socket()
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1])
-s.close()'
-}
 
 http_ok() { # url
     "$HOST_PYTHON" -c 'import sys, urllib.request
@@ -333,27 +328,6 @@ cmd_start() {
     die "could not start the server"
 }
 
-cmd_stop() {
-    local portfile="$1" port pid i
-    [ -f "$portfile" ] || die "portfile not found: $portfile"
-    read -r port pid <"$portfile" || true
-    [[ "${pid:-}" =~ ^[0-9]+$ ]] || die "no pid in $portfile"
-    if kill -0 "$pid" 2>/dev/null; then
-        kill "$pid" 2>/dev/null || true
-        for i in $(seq 1 50); do
-            kill -0 "$pid" 2>/dev/null || break
-            sleep 0.1
-        done
-        if kill -0 "$pid" 2>/dev/null; then
-            log "server pid $pid did not exit on SIGTERM; sending SIGKILL"
-            kill -9 "$pid" 2>/dev/null || true
-        fi
-        log "stopped server on port $port (pid $pid)"
-    else
-        log "server pid $pid (port $port) was not running"
-    fi
-    rm -f "$portfile"
-}
 
 # The GGUF alone, for the in-process local model (no llama-cpp-python build): its path on
 # stdout.
@@ -370,6 +344,6 @@ case "${1:-}" in
     model) [ $# -eq 1 ] || usage; cmd_model ;;
     python) [ $# -eq 1 ] || usage; cmd_prepare >&2; printf '%s\n' "$VENV/bin/python" ;;
     start) [ $# -eq 2 ] || usage; cmd_start "$2" ;;
-    stop) [ $# -eq 2 ] || usage; cmd_stop "$2" ;;
+    stop) [ $# -eq 2 ] || usage; stop_server "$2" ;;
     *) usage ;;
 esac
