@@ -164,6 +164,7 @@ fn socket_overhead(llm: &ScriptedLlm, home: &std::path::Path, url: &str, turns: 
                 session: format!("sock{i}"),
                 text: "hi".to_owned(),
                 approvals: Some(ApprovalMode::Deny),
+                job: None,
             });
             let id = turn.id.clone();
             link.submit(turn).await.unwrap();

@@ -110,6 +110,7 @@ pub async fn drive(
         session: session.to_owned(),
         text,
         approvals: Some(approvals),
+        job: None,
     });
     let id = submission.id.clone();
     if let Err(e) = engine.submit(submission).await {

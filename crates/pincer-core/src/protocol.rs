@@ -52,6 +52,11 @@ pub enum Op {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         approvals: Option<ApprovalMode>,
+        /// Set by the scheduler for a background run: what it may do unattended, what it
+        /// may spend, which model it asks first.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        job: Option<JobTurn>,
     },
     /// Stop the session's running turn; what happened so far is kept.
     Interrupt { session: String },
@@ -87,6 +92,27 @@ pub enum Op {
     MemoryIndex,
     /// Create, change, pause, delete or run a background job (`docs/scheduler.md`).
     Job { change: JobOp },
+    /// How a schedule reads back and when it would run next, without saving anything (the
+    /// Tasks page's schedule builder).
+    SchedulePreview { schedule: String },
+}
+
+/// What makes a user turn a background run of a job.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct JobTurn {
+    /// The ledger's run (`run-…`).
+    pub run: String,
+    /// Approvals the job grants its runs (`JobOptions::approvals`).
+    pub unattended: crate::scheduler::Unattended,
+    /// The run stops before a model request once it has spent this much (US dollars).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub spend_cap_usd: Option<f64>,
+    /// A configured provider's name to ask first.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub model: Option<String>,
 }
 
 /// A change to a background job, as a surface (or the `schedule` tool) asks for it.
@@ -133,6 +159,11 @@ pub enum JobOp {
     /// Queue a run now, outside the schedule.
     RunNow {
         id: String,
+    },
+    /// Stop a run: a queued one never starts, a running or waiting one is interrupted
+    /// (its model request and tools stop at once). Either way it ends `cancelled`.
+    CancelRun {
+        run: String,
     },
 }
 
@@ -193,7 +224,8 @@ impl Op {
             | Op::Memory { .. }
             | Op::ImportSessions { .. }
             | Op::MemoryIndex
-            | Op::Job { .. } => None,
+            | Op::Job { .. }
+            | Op::SchedulePreview { .. } => None,
         }
     }
 }
@@ -227,6 +259,12 @@ pub enum Reply {
     Job { job: Box<crate::scheduler::JobInfo> },
     /// [`JobOp::RunNow`]: the run queued.
     RunQueued { run: Box<crate::store::Run> },
+    /// [`Op::SchedulePreview`]: the schedule in words and its next runs (unix seconds, at
+    /// most five; none for `at startup` or a time already past).
+    SchedulePreview {
+        description: String,
+        upcoming: Vec<i64>,
+    },
     /// [`Op::MemoryIndex`]: `None` when no embeddings endpoint is configured.
     MemoryIndex {
         status: Option<crate::memory::embeddings::worker::MemoryIndexStatus>,
@@ -435,6 +473,8 @@ pub enum FailureKind {
     BadRequest,
     /// No model provider is configured.
     NoProvider,
+    /// A background run reached its job's or the day's spend cap.
+    SpendCap,
     Cancelled,
     /// Pincer itself failed (storage, a bug).
     Internal,
@@ -565,6 +605,13 @@ pub enum Event {
         turn_id: String,
         error: Failure,
     },
+    /// A background run changed state (started, waiting for an approval, ended), in the
+    /// run's session: the tray, notifications and the Tasks page follow these.
+    RunUpdated {
+        run: Box<crate::store::Run>,
+        job_name: String,
+        delivery: crate::scheduler::Delivery,
+    },
 }
 
 impl Event {
@@ -623,7 +670,8 @@ mod tests {
                 Op::UserTurn {
                     session: "s1".into(),
                     text: "hi".into(),
-                    approvals: None
+                    approvals: None,
+                    job: None,
                 }
             )
         );

@@ -53,6 +53,7 @@ async fn a_remote_link_runs_a_turn_with_an_approval_like_a_local_one() {
         session: "r1".to_owned(),
         text: "write it".to_owned(),
         approvals: Some(ApprovalMode::Ask),
+        job: None,
     });
     let turn_id = turn.id.clone();
     let queued_as = match link.submit(turn).await.unwrap() {

@@ -11,11 +11,11 @@ use pincer_core::protocol::{
     ApprovalDecision, ApprovalMode, DecidedBy, EngineStatus, Event, Failure, FailureKind, Op,
     OpError, OpErrorKind, Reply, SessionEvent, Submission, ToolDecision,
 };
-use pincer_core::protocol::{JobOp, MemoryOp};
+use pincer_core::protocol::{JobOp, JobTurn, MemoryOp};
 use pincer_core::provider::Dialect;
-use pincer_core::scheduler::JobInfo;
 use pincer_core::scheduler::misfire::Missed;
 use pincer_core::scheduler::planner::Timing;
+use pincer_core::scheduler::{Delivery, JobInfo, JobKind, JobOptions, Unattended, UnattendedMode};
 use pincer_core::skills::{
     Finding, FindingKind, Problem, Shadowed, SkillSource, SkillStatus, SkillView,
 };
@@ -73,6 +73,12 @@ fn render() -> String {
         Trigger,
         Timing,
         Missed,
+        JobOptions,
+        JobKind,
+        Unattended,
+        UnattendedMode,
+        Delivery,
+        JobTurn,
         MessageHit,
         Usage,
         Message,

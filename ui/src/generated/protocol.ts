@@ -11,11 +11,16 @@ export type Op = { "type": "user_turn", session: string, text: string,
 /**
  * How this turn's approval requests are answered; default: the engine's (ask).
  */
-approvals?: ApprovalMode, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" } | { "type": "memory", change: MemoryOp, } | { "type": "import_sessions", path: string, } | { "type": "memory_index" } | { "type": "job", change: JobOp, };
+approvals?: ApprovalMode, 
+/**
+ * Set by the scheduler for a background run: what it may do unattended, what it
+ * may spend, which model it asks first.
+ */
+job?: JobTurn, } | { "type": "interrupt", session: string, } | { "type": "approve", session: string, call_id: string, decision: ApprovalDecision, } | { "type": "interrupt_all" } | { "type": "set_paused", paused: boolean, } | { "type": "delete_session", session: string, } | { "type": "reload_settings" } | { "type": "set_skill_enabled", name: string, enabled: boolean, } | { "type": "reload_skills" } | { "type": "status" } | { "type": "memory", change: MemoryOp, } | { "type": "import_sessions", path: string, } | { "type": "memory_index" } | { "type": "job", change: JobOp, } | { "type": "schedule_preview", schedule: string, };
 
 export type ApprovalMode = "ask" | "auto" | "deny";
 
-export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus | { "type": "memory", memory: Memory, changed: boolean, } | { "type": "imported", added: number, already: number, } | { "type": "job", job: JobInfo, } | { "type": "run_queued", run: Run, } | { "type": "memory_index", status: MemoryIndexStatus | null, };
+export type Reply = { "type": "accepted" } | { "type": "turn_queued", turn_id: string, } | { "type": "interrupted", turns: number, } | { "type": "status" } & EngineStatus | { "type": "memory", memory: Memory, changed: boolean, } | { "type": "imported", added: number, already: number, } | { "type": "job", job: JobInfo, } | { "type": "run_queued", run: Run, } | { "type": "schedule_preview", description: string, upcoming: Array<number>, } | { "type": "memory_index", status: MemoryIndexStatus | null, };
 
 export type EngineStatus = { turns: Array<LiveTurn>, paused: boolean, };
 
@@ -25,7 +30,7 @@ export type OpErrorKind = "invalid" | "not_found" | "busy" | "settings" | "inter
 
 export type Failure = { kind: FailureKind, message: string, };
 
-export type FailureKind = "auth" | "rate_limit" | "quota" | "not_found" | "context_too_long" | "network" | "server" | "bad_request" | "no_provider" | "cancelled" | "internal";
+export type FailureKind = "auth" | "rate_limit" | "quota" | "not_found" | "context_too_long" | "network" | "server" | "bad_request" | "no_provider" | "spend_cap" | "cancelled" | "internal";
 
 export type ToolDecision = "allow" | "deny";
 
@@ -37,7 +42,7 @@ export type Event = { "type": "turn_started", turn_id: string, text: string, } |
 /**
  * Absolute paths of images the tool produced (screenshots).
  */
-images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: Failure, } | { "type": "provider_fallback", from: string, to: string, reason: Failure, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: Failure, };
+images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: Failure, } | { "type": "provider_fallback", from: string, to: string, reason: Failure, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: Failure, } | { "type": "run_updated", run: Run, job_name: string, delivery: Delivery, };
 
 export type SessionEvent = { session: string, 
 /**
@@ -47,7 +52,7 @@ submission: string, } & ({ "type": "turn_started", turn_id: string, text: string
 /**
  * Absolute paths of images the tool produced (screenshots).
  */
-images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: Failure, } | { "type": "provider_fallback", from: string, to: string, reason: Failure, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: Failure, });
+images?: Array<string>, duration_ms: number, } | { "type": "provider_retry", provider: string, attempt: number, delay_ms: number, reason: Failure, } | { "type": "provider_fallback", from: string, to: string, reason: Failure, } | { "type": "usage", provider: string, model: string, usage: Usage, } | { "type": "turn_completed", turn_id: string, text: string, usage: Usage, steps: number, } | { "type": "turn_cancelled", turn_id: string, } | { "type": "step_limit_reached", turn_id: string, limit: number, } | { "type": "turn_failed", turn_id: string, error: Failure, } | { "type": "run_updated", run: Run, job_name: string, delivery: Delivery, });
 
 export type Recalled = { turn_id: string, kind: RecalledKind, 
 /**
@@ -118,7 +123,7 @@ schedule: string,
 /**
  * `{"missed": {"policy": "once"}, "lateness_secs": 3600, "timeout_secs": 600}`.
  */
-options?: unknown, } | { "action": "update", id: string, name?: string, prompt?: string, schedule?: string, options?: unknown, } | { "action": "pause", id: string, } | { "action": "resume", id: string, } | { "action": "delete", id: string, } | { "action": "run_now", id: string, };
+options?: unknown, } | { "action": "update", id: string, name?: string, prompt?: string, schedule?: string, options?: unknown, } | { "action": "pause", id: string, } | { "action": "resume", id: string, } | { "action": "delete", id: string, } | { "action": "run_now", id: string, } | { "action": "cancel_run", run: string, };
 
 export type JobInfo = { job: Job, 
 /**
@@ -129,6 +134,10 @@ description: string,
  * Unix seconds; none when paused, done (a one-shot that ran) or at start-up only.
  */
 next_run: number | null, 
+/**
+ * The next runs (unix seconds), at most five, the first being `next_run`.
+ */
+upcoming: Array<number>, 
 /**
  * Why the stored schedule cannot be used, if it cannot.
  */
@@ -199,6 +208,67 @@ lateness_secs: number,
 timeout_secs?: number | null, };
 
 export type Missed = { "policy": "skip" } | { "policy": "once" } | { "policy": "each", up_to: number, };
+
+export type JobOptions = { kind: JobKind, approvals: Unattended, delivery: Delivery, 
+/**
+ * A run that has spent this much (US dollars, by the models' prices) is stopped
+ * before its next model request.
+ */
+spend_cap_usd?: number, 
+/**
+ * A skill the run uses, as if the prompt began with `/skill`.
+ */
+skill?: string, 
+/**
+ * The name of a configured provider to ask first (e.g. a cheaper model); the others
+ * stay its fallbacks.
+ */
+model?: string, 
+/**
+ * What runs of the instants missed while nothing ran.
+ */
+missed: Missed, 
+/**
+ * How late a missed instant may still run, in seconds (default an hour).
+ */
+lateness_secs: number, 
+/**
+ * A run longer than this is stopped (default: the runner's, 10 minutes).
+ */
+timeout_secs?: number | null, };
+
+export type JobKind = "agent" | "reminder";
+
+export type Unattended = { mode: UnattendedMode, 
+/**
+ * Allowed without asking in this job's runs: a tool's name (`web_fetch`: every call),
+ * an approval pattern as an approval request shows it (`exec:git status`), or a
+ * pattern's beginning followed by `*` (`exec:git *`). What the policy denies stays
+ * denied.
+ */
+allow?: Array<string>, };
+
+export type UnattendedMode = "ask" | "deny";
+
+export type Delivery = "notify" | "none";
+
+export type JobTurn = { 
+/**
+ * The ledger's run (`run-…`).
+ */
+run: string, 
+/**
+ * Approvals the job grants its runs (`JobOptions::approvals`).
+ */
+unattended: Unattended, 
+/**
+ * The run stops before a model request once it has spent this much (US dollars).
+ */
+spend_cap_usd?: number, 
+/**
+ * A configured provider's name to ask first.
+ */
+model?: string, };
 
 export type MessageHit = { message_id: number, session_id: string, role: string, content: string, created_at: string, };
 

@@ -51,6 +51,7 @@ pub(super) async fn run(shared: &Shared, session: &str) {
                 cancel: &cancel,
                 quiet: true,
                 silent: true,
+                prefer: None,
             };
             let answer = match call.run(&request).await {
                 Ok(response) => response.text,

@@ -5,9 +5,8 @@
 //! [`Op::Job`]: crate::protocol::Op::Job
 
 use crate::protocol::{JobOp, OpError, OpErrorKind, Reply};
-use crate::scheduler::planner::Timing;
-use crate::scheduler::{JobInfo, Schedule};
-use crate::store::{Job, NewJob, Store, Trigger};
+use crate::scheduler::{JobInfo, JobOptions, Schedule};
+use crate::store::{Job, NewJob, RunEnd, RunStatus, Store, Trigger};
 
 const MAX_NAME_CHARS: usize = 100;
 const MAX_PROMPT_CHARS: usize = 8000;
@@ -47,15 +46,50 @@ fn checked_schedule(spec: &str) -> Result<String, OpError> {
 
 fn checked_options(options: Option<serde_json::Value>) -> Result<serde_json::Value, OpError> {
     let options = options.unwrap_or_else(|| serde_json::json!({}));
-    let timing: Timing = serde_json::from_value(options.clone())
-        .map_err(|e| invalid(format!("the job's options are not valid: {e}")))?;
-    if timing.lateness_secs < 0 {
-        return Err(invalid("lateness_secs cannot be negative"));
-    }
-    if timing.timeout_secs == Some(0) {
-        return Err(invalid("timeout_secs must be at least 1"));
-    }
+    JobOptions::parse(&options).map_err(invalid)?;
     Ok(options)
+}
+
+/// What cancelling a run takes.
+pub(crate) enum Cancel {
+    /// It was queued and is now recorded `cancelled`.
+    Ended,
+    /// It runs in this session: interrupt its turn.
+    Interrupt(String),
+}
+
+/// Cancels run `id` at `now`: a queued run ends here; a running one is to be interrupted.
+pub(crate) fn cancel_run(store: &Store, id: &str, now: i64) -> Result<Cancel, OpError> {
+    let run = store.run(id).map_err(internal)?.ok_or_else(|| {
+        OpError::new(
+            OpErrorKind::NotFound,
+            format!("there is no run {id:?} (see `pincer tasks runs`)"),
+        )
+    })?;
+    match run.status {
+        RunStatus::Queued => {
+            let end = RunEnd {
+                status: RunStatus::Cancelled,
+                reason: Some("cancelled before it started".to_owned()),
+                input_tokens: 0,
+                output_tokens: 0,
+                cost_usd: None,
+                output: None,
+            };
+            if store.end_run(id, &end, now).map_err(internal)? {
+                return Ok(Cancel::Ended);
+            }
+            // Claimed meanwhile: it runs now.
+            cancel_run(store, id, now)
+        }
+        RunStatus::Running | RunStatus::WaitingApproval => Ok(Cancel::Interrupt(
+            run.session_id.unwrap_or_else(|| run.id.clone()),
+        )),
+        ended => Err(invalid(format!(
+            "the run has already ended ({})",
+            ended.as_str()
+        ))),
+    }
 }
 
 fn info(job: Job, now: i64) -> Reply {
@@ -123,6 +157,10 @@ pub(crate) fn apply(store: &Store, change: JobOp, now: i64) -> Result<Reply, OpE
                 return Err(not_found(&id));
             }
             Ok(Reply::Accepted)
+        }
+        JobOp::CancelRun { run } => {
+            // The engine cancels runs itself (it may have to interrupt a turn).
+            Err(internal(format!("cancelling {run} is the engine's to do")))
         }
         JobOp::RunNow { id } => {
             let run = store

@@ -12,8 +12,8 @@ use crate::memory::embeddings::worker::{Embedder, MemoryIndexStatus};
 use crate::model::ToolSpec;
 pub use crate::protocol::ApprovalMode;
 use crate::protocol::{
-    EngineStatus, Event, Op, OpError, OpErrorKind, Reply, SessionEvent, Submission, valid_id,
-    valid_session_id,
+    EngineStatus, Event, JobOp, Op, OpError, OpErrorKind, Reply, SessionEvent, Submission,
+    valid_id, valid_session_id,
 };
 use crate::provider::{self, Provider, ProviderError};
 use crate::skills::{Library, SkillsError};
@@ -236,7 +236,13 @@ impl Engine {
 
     /// The date and time the engine goes by.
     pub fn wall_clock(&self) -> Arc<dyn WallClock> {
-        read(&self.shared.wall_clock).clone()
+        self.shared.wall_clock()
+    }
+
+    /// Publishes `event` in `session` as part of `submission` (the scheduler's run
+    /// updates).
+    pub(crate) fn publish(&self, session: &str, submission: &str, event: Event) {
+        self.shared.emit(session, submission, event);
     }
 
     /// Notified whenever a job is created, changed or asked to run.
@@ -341,6 +347,7 @@ impl Engine {
                 session,
                 text,
                 approvals,
+                job,
             } => {
                 if text.trim().is_empty() {
                     return Err(OpError::new(OpErrorKind::Invalid, "the message is empty"));
@@ -355,6 +362,7 @@ impl Engine {
                     turn_id: turn_id.clone(),
                     text,
                     approvals: approvals.unwrap_or(self.shared.mode),
+                    job,
                 };
                 self.shared
                     .send(&session, session::Command::Turn(queued))
@@ -461,6 +469,19 @@ impl Engine {
                 self.shared.embedder.wake();
                 reply
             }
+            Op::Job {
+                change: JobOp::CancelRun { run },
+            } => {
+                let now = self.wall_clock().unix_now();
+                match job_ops::cancel_run(&self.shared.store, &run, now)? {
+                    job_ops::Cancel::Ended => {
+                        crate::scheduler::runner::publish(self, &run);
+                    }
+                    // The runner records it `cancelled` when the turn stops.
+                    job_ops::Cancel::Interrupt(session) => self.shared.interrupt(&session),
+                }
+                Ok(Reply::Accepted)
+            }
             Op::Job { change } => {
                 let now = self.wall_clock().unix_now();
                 let reply = job_ops::apply(&self.shared.store, change, now);
@@ -468,6 +489,15 @@ impl Engine {
                     self.shared.jobs_changed.notify_one();
                 }
                 reply
+            }
+            Op::SchedulePreview { schedule } => {
+                let now = self.wall_clock().unix_now();
+                let (description, upcoming) = crate::scheduler::preview(&schedule, now)
+                    .map_err(|e| OpError::new(OpErrorKind::Invalid, e.to_string()))?;
+                Ok(Reply::SchedulePreview {
+                    description,
+                    upcoming,
+                })
             }
             Op::MemoryIndex => Ok(Reply::MemoryIndex {
                 status: self.memory_index(),
@@ -492,6 +522,10 @@ fn internal(error: impl std::fmt::Display) -> OpError {
 impl Shared {
     pub(crate) fn config(&self) -> Arc<Config> {
         read(&self.config).clone()
+    }
+
+    pub(crate) fn wall_clock(&self) -> Arc<dyn WallClock> {
+        read(&self.wall_clock).clone()
     }
 
     pub(crate) fn emit(&self, session: &str, submission: &str, event: Event) {
@@ -586,6 +620,7 @@ impl SessionHandle {
             session: self.id.clone(),
             text: text.into(),
             approvals,
+            job: None,
         });
         let id = submission.id.clone();
         self.engine.submit(submission).map(|_| id)

@@ -43,6 +43,8 @@ pub(crate) struct Call<'a> {
     pub(crate) quiet: bool,
     /// A request outside any turn (the idle flush): no events at all; usage is recorded.
     pub(crate) silent: bool,
+    /// The configured provider to ask first (a job's model); the others stay fallbacks.
+    pub(crate) prefer: Option<&'a str>,
 }
 
 impl Call<'_> {
@@ -53,10 +55,17 @@ impl Call<'_> {
     }
 
     pub(crate) async fn run(&self, request: &ChatRequest) -> Result<ModelResponse, Failure> {
-        let providers = &self.config.providers;
+        let mut providers: Vec<&dyn Provider> =
+            self.config.providers.iter().map(|p| p.as_ref()).collect();
+        if let Some(first) = self.prefer
+            && let Some(at) = providers.iter().position(|p| p.name() == first)
+        {
+            let preferred = providers.remove(at);
+            providers.insert(0, preferred);
+        }
         let mut last_error = None;
         for (index, provider) in providers.iter().enumerate() {
-            match self.with_retries(provider.as_ref(), request).await {
+            match self.with_retries(*provider, request).await {
                 Ok(response) => return Ok(response),
                 Err(failure) => {
                     let next = providers.get(index + 1);

@@ -27,6 +27,8 @@ pub(crate) struct Queued {
     pub(crate) turn_id: String,
     pub(crate) text: String,
     pub(crate) approvals: ApprovalMode,
+    /// A background run's grants, spend cap and model.
+    pub(crate) job: Option<crate::protocol::JobTurn>,
 }
 
 /// What a running turn shares with its actor.

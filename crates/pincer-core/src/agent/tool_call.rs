@@ -40,6 +40,8 @@ pub(crate) struct ToolRun<'a> {
     pub(crate) turn_id: &'a str,
     /// How this turn's approval requests are answered.
     pub(crate) approvals: ApprovalMode,
+    /// What a background run's job allows without asking.
+    pub(crate) unattended: Option<&'a crate::scheduler::Unattended>,
     pub(crate) cancel: &'a CancellationToken,
 }
 
@@ -250,7 +252,10 @@ impl ToolRun<'_> {
     /// Settles an "ask" verdict; `None` if the turn was cancelled while waiting.
     async fn ask(&self, call: &ToolCall, pattern: &str, summary: &str) -> Option<Decision> {
         let remembered = lock(&self.session.granted).contains(pattern)
-            || lock(&self.shared.always).contains(pattern);
+            || lock(&self.shared.always).contains(pattern)
+            || self
+                .unattended
+                .is_some_and(|job| job.allows(&call.name, pattern));
         let (decision, by) = if remembered {
             (ApprovalDecision::Once, DecidedBy::Remembered)
         } else {

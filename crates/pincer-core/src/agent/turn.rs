@@ -33,6 +33,7 @@ pub(crate) async fn run(
         turn_id,
         text,
         approvals,
+        job,
     } = queued;
     shared.emit(
         &state.id,
@@ -53,6 +54,7 @@ pub(crate) async fn run(
         submission: &submission,
         turn_id: &turn_id,
         approvals,
+        job: job.as_ref(),
         cancel: &cancel,
     };
     let end = match turn.drive(&mut state, text).await {
@@ -108,6 +110,7 @@ struct Turn<'a> {
     submission: &'a str,
     turn_id: &'a str,
     approvals: ApprovalMode,
+    job: Option<&'a crate::protocol::JobTurn>,
     cancel: &'a CancellationToken,
 }
 
@@ -117,6 +120,19 @@ impl Turn<'_> {
         if self.config.providers.is_empty() {
             self.append(state, Message::user(text.clone()))?;
             return Err(Failure::new(FailureKind::NoProvider, NO_PROVIDER));
+        }
+        if let Some(wanted) = self.job.and_then(|job| job.model.as_deref())
+            && !self.config.providers.iter().any(|p| p.name() == wanted)
+        {
+            self.append(state, Message::user(text.clone()))?;
+            let names: Vec<&str> = self.config.providers.iter().map(|p| p.name()).collect();
+            return Err(Failure::new(
+                FailureKind::NotFound,
+                format!(
+                    "the job asks for the provider {wanted:?}, which is not configured (configured: {})",
+                    names.join(", ")
+                ),
+            ));
         }
         let recall = self.recall(&state.id, &text).await;
         self.append_with_context(state, Message::user(text.clone()), recall.block.as_deref())?;
@@ -160,6 +176,16 @@ impl Turn<'_> {
                     request = self.request(&system, &tools, state);
                 }
             }
+            if let Some(job) = self.job {
+                crate::scheduler::spend::check(
+                    &self.shared.store,
+                    &state.id,
+                    job.spend_cap_usd,
+                    self.config.settings.scheduler.daily_spend_usd,
+                    self.shared.wall_clock().unix_now(),
+                    &self.config.settings.pricing,
+                )?;
+            }
             let call = Call {
                 shared: self.shared,
                 config: self.config,
@@ -170,6 +196,7 @@ impl Turn<'_> {
                 cancel: self.cancel,
                 quiet: false,
                 silent: false,
+                prefer: self.job.and_then(|job| job.model.as_deref()),
             };
             let response = match call.run(&request).await {
                 Ok(response) => response,
@@ -353,6 +380,7 @@ impl Turn<'_> {
             cancel: self.cancel,
             quiet: true,
             silent: false,
+            prefer: self.job.and_then(|job| job.model.as_deref()),
         };
         match call.run(request).await {
             Ok(response) => Ok(response.text),
@@ -433,6 +461,7 @@ impl Turn<'_> {
             submission: self.submission,
             turn_id: self.turn_id,
             approvals: self.approvals,
+            unattended: self.job.map(|job| &job.unattended),
             cancel: self.cancel,
         }
     }

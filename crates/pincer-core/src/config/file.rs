@@ -42,6 +42,9 @@ pub struct FileConfig {
     /// `[memory]`: what recall adds to a message.
     #[serde(default)]
     pub memory: crate::memory::options::MemorySection,
+    /// `[scheduler]`: background work's concurrency, daily spend cap and ledger retention.
+    #[serde(default)]
+    pub scheduler: crate::scheduler::settings::SchedulerSection,
     /// Every value in the secret store, to take out of tool results; filled by `load`.
     #[serde(skip)]
     pub stored_secrets: Redactor,

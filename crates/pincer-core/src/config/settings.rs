@@ -54,6 +54,8 @@ pub struct Settings {
     pub local: crate::local::options::LocalOptions,
     /// `[memory]`: what recall adds to a message.
     pub memory: crate::memory::options::MemoryOptions,
+    /// `[scheduler]`.
+    pub scheduler: crate::scheduler::settings::SchedulerOptions,
     /// `[memory.embeddings]`: the endpoint that embeds memories for recall by meaning.
     pub embeddings: Option<crate::memory::embeddings::EmbeddingsEndpoint>,
 }
@@ -164,6 +166,7 @@ impl Settings {
             key_env: crate::tools::secret_env::key_variables(&configured_key_env),
             local: file.local.resolve(),
             memory: file.memory.resolve(),
+            scheduler: file.scheduler.resolve(),
             embeddings,
         })
     }

@@ -8,8 +8,12 @@
 //! decides what was missed. On start it marks the runs of a stopped engine `lost` and
 //! queues the jobs that run at start-up.
 //!
-//! Unattended runs answer approvals with `deny` for now: a tool the policy does not allow
-//! is refused and the run goes on without it (pausing to ask is planned).
+//! A run asks what its job does not allow (`approvals.allow`) as any turn does — it waits
+//! `waiting_approval` for an answer from the Tasks page, the tray or a notification — or,
+//! with `approvals.mode = "deny"`, refuses it and goes on. A reminder is delivered as
+//! written, without a model. Every change of a run's state is published in its session
+//! ([`Event::RunUpdated`]) for the surfaces; its cost and tokens are the usage of its
+//! session, priced.
 
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex};
@@ -17,18 +21,18 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast};
 
-use super::Schedule;
-use super::planner::{self, Timing};
+use super::options::{JobKind, JobOptions, UnattendedMode};
+use super::planner;
+use super::spend::session_spend;
+use super::{Delivery, Schedule};
 use crate::agent::{ApprovalMode, Engine};
 use crate::clock::WallClock;
-use crate::protocol::{Event, Op, SessionEvent, Submission};
+use crate::protocol::{Event, JobTurn, Op, SessionEvent, Submission};
 use crate::store::{Run, RunEnd, RunStatus, StoreError, Trigger};
 use crate::sync::lock;
 
-/// The ledger keeps, of each job, the newest this many ended runs, and any younger than
-/// [`KEEP_RUNS_SECS`]; it is pruned once a day.
-const KEEP_RUNS_PER_JOB: usize = 500;
-const KEEP_RUNS_SECS: i64 = 90 * 86_400;
+/// The ledger is pruned this often, by `[scheduler] keep_runs_per_job` and
+/// `keep_runs_days`.
 const PRUNE_EVERY_SECS: i64 = 86_400;
 
 #[derive(Debug, Clone)]
@@ -61,6 +65,7 @@ pub struct Runner {
     options: RunnerOptions,
     /// Runs this runner drives now.
     active: Mutex<HashSet<String>>,
+
     wake: Notify,
     /// Set by [`Runner::stop`]: nothing more is claimed.
     stopping: std::sync::atomic::AtomicBool,
@@ -69,11 +74,11 @@ pub struct Runner {
 /// Starts the scheduler of a long-lived engine (the daemon's, the app's) on the engine's
 /// wall clock: it runs until the process ends. Short-lived CLI engines do not run one.
 pub fn start(engine: &Engine) -> Arc<Runner> {
-    let runner = Runner::new(
-        engine.clone(),
-        engine.wall_clock(),
-        RunnerOptions::default(),
-    );
+    let options = RunnerOptions {
+        concurrency: engine.settings().scheduler.concurrency,
+        ..RunnerOptions::default()
+    };
+    let runner = Runner::new(engine.clone(), engine.wall_clock(), options);
     tokio::spawn(Arc::clone(&runner).run());
     runner
 }
@@ -85,6 +90,7 @@ impl Runner {
             clock,
             options,
             active: Mutex::new(HashSet::new()),
+
             wake: Notify::new(),
             stopping: std::sync::atomic::AtomicBool::new(false),
         })
@@ -171,11 +177,11 @@ impl Runner {
             let now = self.clock.unix_now();
             if now.saturating_sub(pruned_at) >= PRUNE_EVERY_SECS {
                 pruned_at = now;
-                match self
-                    .engine
-                    .store()
-                    .prune_runs(KEEP_RUNS_PER_JOB, now - KEEP_RUNS_SECS)
-                {
+                let keep = self.engine.settings().scheduler;
+                match self.engine.store().prune_runs(
+                    keep.keep_runs_per_job,
+                    now - i64::from(keep.keep_runs_days) * 86_400,
+                ) {
                     Ok(0) => {}
                     Ok(gone) => tracing::info!(gone, "scheduler: old runs pruned from the ledger"),
                     Err(e) => tracing::warn!(error = %e, "scheduler: could not prune the ledger"),
@@ -205,7 +211,8 @@ impl Runner {
         }
     }
 
-    /// Drives `run` as a turn in a session of its own (named by the run's id).
+    /// Drives `run` as a turn in a session of its own (named by the run's id), or
+    /// delivers a reminder.
     fn start(self: &Arc<Self>, run: Run) {
         let store = self.engine.store();
         let job = match store.job(&run.job_id) {
@@ -219,18 +226,50 @@ impl Runner {
                 return;
             }
         };
+        let options = JobOptions::of(&job.options);
         let session = run.id.clone();
         if let Err(e) = store.set_run_session(&run.id, &session) {
             tracing::warn!(error = %e, run = run.id, "could not record the run's session");
         }
+        if options.kind == JobKind::Reminder {
+            // Delivered as written: no model decides whether it is worth sending.
+            self.end(
+                &run.id,
+                RunEnd {
+                    status: RunStatus::Succeeded,
+                    reason: None,
+                    input_tokens: 0,
+                    output_tokens: 0,
+                    cost_usd: Some(0.0),
+                    output: Some(job.prompt.clone()),
+                },
+            );
+            self.wake();
+            return;
+        }
+        publish(&self.engine, &run.id);
         // Subscribed before the turn is submitted, so none of its events is missed.
         let events = self.engine.subscribe();
+        let text = match &options.skill {
+            Some(skill) => format!("/{skill} {}", job.prompt),
+            None => job.prompt.clone(),
+        };
+        let approvals = match options.approvals.mode {
+            UnattendedMode::Ask => ApprovalMode::Ask,
+            UnattendedMode::Deny => ApprovalMode::Deny,
+        };
         let submitted = self.engine.submit(Submission::new(
-            format!("sched-{}", run.id),
+            submission(&run.id),
             Op::UserTurn {
                 session: session.clone(),
-                text: job.prompt.clone(),
-                approvals: Some(ApprovalMode::Deny),
+                text,
+                approvals: Some(approvals),
+                job: Some(JobTurn {
+                    run: run.id.clone(),
+                    unattended: options.approvals.clone(),
+                    spend_cap_usd: options.spend_cap_usd,
+                    model: options.model.clone(),
+                }),
             },
         ));
         if let Err(e) = submitted {
@@ -244,7 +283,8 @@ impl Runner {
             return;
         }
         lock(&self.active).insert(run.id.clone());
-        let timeout = Timing::of(&job)
+        let timeout = options
+            .timing
             .timeout_secs
             .map_or(self.options.timeout, Duration::from_secs);
         let runner = Arc::clone(self);
@@ -260,11 +300,23 @@ impl Runner {
                     {
                         tracing::warn!(error = %e, run = run.id, "could not interrupt a run past its time limit");
                     }
+                    let waiting = runner
+                        .engine
+                        .store()
+                        .run(&run.id)
+                        .ok()
+                        .flatten()
+                        .is_some_and(|r| r.status == RunStatus::WaitingApproval);
                     failed(
                         RunStatus::TimedOut,
                         format!(
-                            "stopped after {}, the job's time limit",
-                            super::misfire::span(timeout.as_secs() as i64)
+                            "stopped after {}, the job's time limit{}",
+                            super::misfire::span(timeout.as_secs() as i64),
+                            if waiting {
+                                ", while it waited for an approval nobody gave"
+                            } else {
+                                ""
+                            }
                         ),
                     )
                 }
@@ -275,13 +327,58 @@ impl Runner {
         });
     }
 
-    fn end(&self, run: &str, end: RunEnd) {
+    /// Records how `run` ended, with what its session's requests cost and used, and
+    /// tells the surfaces.
+    fn end(&self, run: &str, mut end: RunEnd) {
         let now = self.clock.unix_now();
-        match self.engine.store().end_run(run, &end, now) {
+        let store = self.engine.store();
+        let pricing = self.engine.settings().pricing;
+        match session_spend(store, run, &pricing) {
+            Ok(spend) if spend.totals.requests > 0 => {
+                end.input_tokens = spend.totals.input_tokens;
+                end.output_tokens = spend.totals.output_tokens;
+                end.cost_usd = spend.priced.then_some(spend.cost_usd);
+            }
+            Ok(_) => {}
+            Err(e) => tracing::warn!(error = %e, run, "could not read what the run spent"),
+        }
+        match store.end_run(run, &end, now) {
             Ok(_) => tracing::info!(run, status = end.status.as_str(), "a background run ended"),
             Err(e) => tracing::error!(error = %e, run, "could not record how a run ended"),
         }
+        publish(&self.engine, run);
     }
+}
+
+/// Publishes `run` as the ledger has it now, in its session, for the surfaces (the tray,
+/// notifications, the Tasks page).
+pub(crate) fn publish(engine: &Engine, run: &str) {
+    let store = engine.store();
+    let Ok(Some(row)) = store.run(run) else {
+        return;
+    };
+    let (job_name, delivery) = match store.job(&row.job_id) {
+        Ok(Some(job)) => {
+            let delivery = JobOptions::of(&job.options).delivery;
+            (job.name, delivery)
+        }
+        _ => (row.job_id.clone(), Delivery::None),
+    };
+    let session = row.session_id.clone().unwrap_or_else(|| row.id.clone());
+    engine.publish(
+        &session,
+        &submission(run),
+        Event::RunUpdated {
+            run: Box::new(row),
+            job_name,
+            delivery,
+        },
+    );
+}
+
+/// The submission id a run's turn and updates carry.
+fn submission(run: &str) -> String {
+    format!("sched-{run}")
 }
 
 /// Follows `session`'s events until its turn ends; what the ledger says of it.
@@ -303,8 +400,11 @@ async fn watch(
         match event {
             Event::ApprovalRequested { .. } | Event::ApprovalResolved { .. } => {
                 let waiting = matches!(event, Event::ApprovalRequested { .. });
-                if let Err(e) = store.set_run_waiting(&run.id, waiting) {
-                    tracing::warn!(error = %e, run = run.id, "could not record the run's approval state");
+                match store.set_run_waiting(&run.id, waiting) {
+                    Ok(()) => publish(&runner.engine, &run.id),
+                    Err(e) => {
+                        tracing::warn!(error = %e, run = run.id, "could not record the run's approval state");
+                    }
                 }
             }
             Event::TurnCompleted { text, usage, .. } => {
@@ -320,8 +420,10 @@ async fn watch(
             Event::TurnFailed { error, .. } => {
                 return failed(RunStatus::Failed, error.message);
             }
+            // A run's own updates, published in its session: not the turn's.
+            Event::RunUpdated { .. } => {}
             Event::TurnCancelled { .. } => {
-                return failed(RunStatus::Cancelled, "cancelled".to_owned());
+                return failed(RunStatus::Cancelled, "stopped by the user".to_owned());
             }
             Event::StepLimitReached { limit, .. } => {
                 return failed(

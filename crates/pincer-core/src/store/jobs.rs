@@ -559,6 +559,25 @@ impl Store {
         Ok(rows.collect::<Result<_, _>>()?)
     }
 
+    /// What background runs spent: the cost recorded with the runs that ended at or after
+    /// `since` (unix seconds), and the sessions of the runs not ended yet, whose cost is
+    /// still in their usage.
+    pub fn background_spend(&self, since: i64) -> Result<(f64, Vec<String>), StoreError> {
+        let conn = self.conn();
+        let ended: Option<f64> = conn.query_row(
+            "SELECT SUM(cost_usd) FROM job_runs WHERE ended_at IS NOT NULL AND ended_at >= ?1",
+            params![since],
+            |r| r.get(0),
+        )?;
+        let mut stmt = conn.prepare_cached(
+            "SELECT session_id FROM job_runs
+             WHERE status IN ('queued', 'running', 'waiting_approval')
+               AND status != 'queued' AND session_id IS NOT NULL",
+        )?;
+        let active = stmt.query_map([], |r| r.get(0))?;
+        Ok((ended.unwrap_or(0.0), active.collect::<Result<_, _>>()?))
+    }
+
     /// Keeps the ledger bounded: ended runs that ended before `before`, beyond the newest
     /// `keep` of each job, go. Returns how many went.
     pub fn prune_runs(&self, keep: usize, before: i64) -> Result<usize, StoreError> {

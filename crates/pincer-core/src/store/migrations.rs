@@ -300,6 +300,11 @@ CREATE INDEX job_runs_unended ON job_runs(status, queued_at, id)
     WHERE status IN ('queued', 'running', 'waiting_approval');
 CREATE INDEX job_runs_by_job ON job_runs(job_id, id);
 "#,
+    // 15: what background runs spent today is summed before each of their model
+    // requests; by when runs ended, not a walk of the whole ledger.
+    r#"
+CREATE INDEX job_runs_by_end ON job_runs(ended_at) WHERE ended_at IS NOT NULL;
+"#,
 ];
 
 pub(super) fn apply(conn: &mut Connection, path: &str) -> Result<(), StoreError> {
