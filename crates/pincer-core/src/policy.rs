@@ -213,6 +213,17 @@ impl PolicyConfig {
                 pattern: tool.to_owned(),
                 summary: summary.clone(),
             },
+            // A job acts and spends later, while nobody watches: making or changing one is
+            // the user's decision (the summary reads the job back in words).
+            Access::Jobs { change, summary } => Check {
+                verdict: if *change {
+                    Verdict::Ask
+                } else {
+                    Verdict::Allow
+                },
+                pattern: tool.to_owned(),
+                summary: summary.clone(),
+            },
             Access::Skill { name } => Check {
                 verdict: Verdict::Allow,
                 pattern: tool.to_owned(),

@@ -149,12 +149,13 @@ async fn the_builtin_tools_array_is_no_larger_than_the_hand_written_one() {
             "use_tool"
         ]
     );
-    // `use_tool` lists the tools offered on request (memory's), one line for the three.
+    // `use_tool` lists the tools offered on request: memory's, one line for the three, and
+    // the scheduler's.
     let use_tool = &request.body["tools"][8];
     let listing = use_tool["function"]["description"].as_str().unwrap();
     assert!(
         listing.ends_with(
-            "\nmemory_forget, memory_save, memory_search: remember, search or forget facts"
+            "\nmemory_forget, memory_save, memory_search: remember, search or forget facts\nschedule: timed jobs, reminders"
         ),
         "{listing}"
     );

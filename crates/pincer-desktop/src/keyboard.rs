@@ -121,6 +121,10 @@ impl TypedTool for KeyboardTool {
         Disclosure::OnRequest
     }
 
+    fn index_group(&self) -> Option<&str> {
+        Some(crate::SCREEN_TOOLS)
+    }
+
     fn description(&self) -> &'static str {
         "Type text (exactly; newlines press Enter) or press one key combination such as \"enter\", \"ctrl+s\", \"alt+f4\", in the focused window (click into it first)."
     }

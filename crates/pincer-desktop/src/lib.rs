@@ -35,6 +35,10 @@ pub use control::Control;
 pub use mapping::ScreenMapping;
 pub use save::SCREENSHOT_DIR;
 
+/// The one line `screenshot`, `mouse` and `keyboard` share in `use_tool`'s listing: a
+/// whole line each cost the prompt three times as much and was cut mid-sentence.
+pub(crate) const SCREEN_TOOLS: &str = "see the screen, click and type in its windows";
+
 /// What every desktop tool shares.
 pub(crate) struct Desktop {
     pub(crate) control: Control,

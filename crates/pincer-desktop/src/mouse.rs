@@ -316,6 +316,10 @@ impl TypedTool for MouseTool {
         Disclosure::OnRequest
     }
 
+    fn index_group(&self) -> Option<&str> {
+        Some(crate::SCREEN_TOOLS)
+    }
+
     fn description(&self) -> &'static str {
         "Move, click, double-click, right-click, drag or scroll. x/y are pixels of the last screenshot (take one first); without x/y, click and scroll act where the pointer is. Scroll amounts are wheel notches."
     }

@@ -193,6 +193,10 @@ impl TypedTool for Screenshot {
         Disclosure::OnRequest
     }
 
+    fn index_group(&self) -> Option<&str> {
+        Some(crate::SCREEN_TOOLS)
+    }
+
     fn description(&self) -> &'static str {
         "Take a screenshot and look at it: the whole screen (default), a monitor, a window by title, or a region (to zoom into small text). Scaled to at most 1280 px; later mouse and region coordinates are pixels of the last screenshot."
     }

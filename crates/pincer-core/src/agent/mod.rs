@@ -24,7 +24,7 @@ use crate::tools::{ToolRegistry, ToolSettings, offload, paths};
 mod compact;
 mod history;
 mod idle_flush;
-mod job_ops;
+pub(crate) mod job_ops;
 mod live;
 mod memory_ops;
 mod model_call;
@@ -84,10 +84,9 @@ pub(crate) struct Shared {
     pub(crate) paused: tokio::sync::watch::Sender<bool>,
     /// Keeps memories embedded and embeds new messages, when `[memory.embeddings]` says.
     pub(crate) embedder: Arc<Embedder>,
-    /// The date and time jobs are created and changed at (tests set their own).
-    wall_clock: RwLock<Arc<dyn WallClock>>,
-    /// Told when a job changes, so the scheduler looks now rather than within a minute.
-    jobs_changed: Arc<tokio::sync::Notify>,
+    /// Jobs, the wall clock they are created and changed at (tests set their own), and the
+    /// scheduler's wake-up when one changes.
+    jobs: Arc<crate::scheduler::Jobs>,
 }
 
 /// What a turn runs with: settings and the providers and tool settings built from them.
@@ -179,6 +178,14 @@ impl Engine {
         for tool in crate::memory::tools::tools(Arc::clone(&store)) {
             tools.register(tool);
         }
+        let jobs = Arc::new(crate::scheduler::Jobs {
+            store: Arc::clone(&store),
+            clock: RwLock::new(Arc::new(SystemWallClock)),
+            changed: Arc::new(tokio::sync::Notify::new()),
+        });
+        tools.register(Arc::new(crate::scheduler::ScheduleTool {
+            jobs: Arc::clone(&jobs),
+        }));
         // No turn runs yet: a turn without an end was cut off by a process that died.
         for closed in store.close_unfinished_turns()? {
             tracing::warn!(
@@ -208,8 +215,7 @@ impl Engine {
                 session_shared: Mutex::new(HashMap::new()),
                 paused: tokio::sync::watch::Sender::new(false),
                 embedder,
-                wall_clock: RwLock::new(Arc::new(SystemWallClock)),
-                jobs_changed: Arc::new(tokio::sync::Notify::new()),
+                jobs,
             }),
         })
     }
@@ -231,7 +237,7 @@ impl Engine {
 
     /// Uses `clock` for the date and time from now on (tests move it).
     pub fn use_wall_clock(&self, clock: Arc<dyn WallClock>) {
-        *write(&self.shared.wall_clock) = clock;
+        *write(&self.shared.jobs.clock) = clock;
     }
 
     /// The date and time the engine goes by.
@@ -247,7 +253,7 @@ impl Engine {
 
     /// Notified whenever a job is created, changed or asked to run.
     pub fn jobs_changed(&self) -> Arc<tokio::sync::Notify> {
-        Arc::clone(&self.shared.jobs_changed)
+        Arc::clone(&self.shared.jobs.changed)
     }
 
     /// How far memories are embedded for recall by meaning; `None` without an endpoint.
@@ -482,14 +488,7 @@ impl Engine {
                 }
                 Ok(Reply::Accepted)
             }
-            Op::Job { change } => {
-                let now = self.wall_clock().unix_now();
-                let reply = job_ops::apply(&self.shared.store, change, now);
-                if reply.is_ok() {
-                    self.shared.jobs_changed.notify_one();
-                }
-                reply
-            }
+            Op::Job { change } => self.shared.jobs.apply(change),
             Op::SchedulePreview { schedule } => {
                 let now = self.wall_clock().unix_now();
                 let (description, upcoming) = crate::scheduler::preview(&schedule, now)
@@ -525,7 +524,7 @@ impl Shared {
     }
 
     pub(crate) fn wall_clock(&self) -> Arc<dyn WallClock> {
-        read(&self.wall_clock).clone()
+        read(&self.jobs.clock).clone()
     }
 
     pub(crate) fn emit(&self, session: &str, submission: &str, event: Event) {

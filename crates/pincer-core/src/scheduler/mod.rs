@@ -18,9 +18,12 @@ pub mod runner;
 mod schedule;
 pub mod settings;
 pub mod spend;
+mod tool;
 mod wall_clock;
 
 pub use error::ScheduleError;
 pub use info::{JobInfo, UPCOMING, preview};
 pub use options::{Delivery, JobKind, JobOptions, Unattended, UnattendedMode};
 pub use schedule::Schedule;
+pub(crate) use tool::Jobs;
+pub use tool::ScheduleTool;

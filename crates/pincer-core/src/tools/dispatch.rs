@@ -110,7 +110,7 @@ pub struct UseTool {
 impl UseTool {
     /// As offered: its description lists `listed`, one line each.
     fn listing(listed: &[&Arc<dyn Tool>]) -> Self {
-        let mut description = "Run a skill's tool or one below (cut short); without arguments it returns the tool's parameters.".to_owned();
+        let mut description = "Run a skill's tool or one below (lines cut short); without arguments, returns its parameters.".to_owned();
         let mut groups_listed: Vec<&str> = Vec::new();
         for tool in listed {
             let line = match tool.index_group() {

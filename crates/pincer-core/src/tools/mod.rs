@@ -64,6 +64,8 @@ pub enum Access {
         action: MemoryAccess,
         summary: String,
     },
+    /// Reads (`change: false`) or changes background jobs; `summary` says the job in words.
+    Jobs { change: bool, summary: String },
     /// Runs a tool a skill declares. `trusted`: the skill ships with Pincer or the user
     /// wrote it. `key`: the skill's folder and content as a short id, so a grant covers
     /// this skill as it is and no other skill of the same name.
