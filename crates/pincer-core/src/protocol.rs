@@ -113,6 +113,10 @@ pub struct JobTurn {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[cfg_attr(feature = "ts", ts(optional))]
     pub model: Option<String>,
+    /// Nothing recalled from memory or other conversations: the heartbeat's minimal
+    /// context.
+    #[serde(default)]
+    pub minimal: bool,
 }
 
 /// A change to a background job, as a surface (or the `schedule` tool) asks for it.

@@ -3,7 +3,8 @@
 //! and goes on when answered; a job's allowed tools run without asking; spend caps stop a
 //! run before the request that would pass them; a reminder is delivered as written with no
 //! model asked; a running run is cancelled at once; the `schedule` tool makes a job from the
-//! model's call and answers with its next run.
+//! model's call and answers with its next run; a quiet heartbeat costs one request and
+//! leaves no trace.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -423,4 +424,86 @@ async fn the_schedule_tool_makes_a_job_from_the_models_call_and_answers_with_its
     .expect("listing needs no approval");
     assert!(listed.contains("Call Ana"), "{listed}");
     let _ = next_in(&mut h.events, "chat", |e| e.ends_turn().then_some(())).await;
+}
+
+#[tokio::test]
+async fn a_quiet_heartbeat_costs_one_request_and_leaves_no_trace_and_a_finding_is_delivered() {
+    let s = setup(&format!(
+        "{FAST}{PRICED}[heartbeat]\nenabled = true\nevery = \"30m\"\n"
+    ))
+    .await;
+    let store = s.h.engine.store();
+    // Something private in the main conversation, which the check-in must not see.
+    s.llm.push(Reply::text("Noted."));
+    let mut events = s.h.engine.subscribe();
+    s.h.engine
+        .session("main")
+        .user_turn("my kettle budget is 35 euros, keep it secret")
+        .unwrap();
+    let _ = next_in(&mut events, "main", |e| e.ends_turn().then_some(())).await;
+    std::fs::write(
+        s.h.home.path().join("HEARTBEAT.md"),
+        "- Is the blue kettle under 30 euros on the shop page?",
+    )
+    .unwrap();
+
+    // The config makes the job; nothing is due yet.
+    assert!(s.runner.tick().unwrap().is_empty());
+    let job = pincer_core::scheduler::heartbeat::job(store)
+        .unwrap()
+        .unwrap();
+    assert_eq!(job.schedule, "every 30m");
+
+    let advance = |secs: i64| {
+        let clock = Arc::new(ManualWallClock::at(secs));
+        s.h.engine
+            .use_wall_clock(Arc::clone(&clock) as Arc<dyn WallClock>);
+        Runner::new(
+            s.h.engine.clone(),
+            clock as Arc<dyn WallClock>,
+            RunnerOptions {
+                owner: "engine-test".to_owned(),
+                ..RunnerOptions::default()
+            },
+        )
+    };
+    let runner = advance(T0 + 30 * 60 + 1);
+    s.llm.push(Reply::text("HEARTBEAT_OK").usage(300, 0, 4));
+    let started = runner.tick().unwrap();
+    assert_eq!(started.len(), 1, "{started:?}");
+    let quiet = s.ended(&started[0].id).await;
+    assert_eq!(quiet.status, RunStatus::Succeeded, "{quiet:?}");
+    assert_eq!(quiet.reason.as_deref(), Some("nothing to do"));
+    assert_eq!(quiet.output, None);
+    assert_eq!(quiet.input_tokens, 300, "its cost is the heartbeat's");
+    // One request, with the checklist and none of the main conversation.
+    assert_eq!(s.llm.requests().len(), 2);
+    let asked = &s.llm.requests()[1].raw_body;
+    assert!(asked.contains("blue kettle under 30 euros"), "{asked}");
+    assert!(!asked.contains("35 euros"), "{asked}");
+    // No trace: its session is gone.
+    assert!(store.messages(&quiet.id).unwrap().is_empty());
+    let delivery = next_in(&mut events, &quiet.id, |e| match e {
+        Event::RunUpdated { run, delivery, .. } if run.status.is_final() => Some(*delivery),
+        _ => None,
+    })
+    .await;
+    assert_eq!(delivery, pincer_core::scheduler::Delivery::None);
+
+    // Half an hour later something needs the user: it is delivered and kept.
+    let runner = advance(T0 + 60 * 60 + 1);
+    s.llm.push(Reply::text("The blue kettle is 29 euros now."));
+    let started = runner.tick().unwrap();
+    let found = s.ended(&started[0].id).await;
+    assert_eq!(
+        found.output.as_deref(),
+        Some("The blue kettle is 29 euros now.")
+    );
+    let delivery = next_in(&mut events, &found.id, |e| match e {
+        Event::RunUpdated { run, delivery, .. } if run.status.is_final() => Some(*delivery),
+        _ => None,
+    })
+    .await;
+    assert_eq!(delivery, pincer_core::scheduler::Delivery::Notify);
+    assert!(!store.messages(&found.id).unwrap().is_empty());
 }

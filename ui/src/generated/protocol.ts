@@ -237,7 +237,7 @@ lateness_secs: number,
  */
 timeout_secs?: number | null, };
 
-export type JobKind = "agent" | "reminder";
+export type JobKind = "agent" | "reminder" | "heartbeat";
 
 export type Unattended = { mode: UnattendedMode, 
 /**
@@ -268,7 +268,12 @@ spend_cap_usd?: number,
 /**
  * A configured provider's name to ask first.
  */
-model?: string, };
+model?: string, 
+/**
+ * Nothing recalled from memory or other conversations: the heartbeat's minimal
+ * context.
+ */
+minimal: boolean, };
 
 export type MessageHit = { message_id: number, session_id: string, role: string, content: string, created_at: string, };
 

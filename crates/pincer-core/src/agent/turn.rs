@@ -134,7 +134,11 @@ impl Turn<'_> {
                 ),
             ));
         }
-        let recall = self.recall(&state.id, &text).await;
+        let recall = if self.job.is_some_and(|job| job.minimal) {
+            Recall::default()
+        } else {
+            self.recall(&state.id, &text).await
+        };
         self.append_with_context(state, Message::user(text.clone()), recall.block.as_deref())?;
         if !recall.items.is_empty() {
             if let Err(e) = self.shared.store.record_recall(&state.id, &recall.items) {

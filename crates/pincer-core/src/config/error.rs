@@ -23,6 +23,9 @@ pub enum ConfigError {
     Provider { index: usize, message: String },
     #[error("[memory.embeddings]: {0}")]
     Embeddings(String),
+    /// `[heartbeat]` does not resolve; the message names the key.
+    #[error("{0}")]
+    Heartbeat(String),
     #[error(
         "no model provider is configured: set PINCER_PROVIDER (and PINCER_BASE_URL, PINCER_API_KEY, PINCER_MODEL), \
          a vendor key such as OPENAI_API_KEY or ANTHROPIC_API_KEY, or add [[providers]] to {path}"

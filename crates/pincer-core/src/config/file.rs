@@ -45,6 +45,9 @@ pub struct FileConfig {
     /// `[scheduler]`: background work's concurrency, daily spend cap and ledger retention.
     #[serde(default)]
     pub scheduler: crate::scheduler::settings::SchedulerSection,
+    /// `[heartbeat]`: a periodic check-in against a checklist (off by default).
+    #[serde(default)]
+    pub heartbeat: crate::scheduler::heartbeat::HeartbeatSection,
     /// Every value in the secret store, to take out of tool results; filled by `load`.
     #[serde(skip)]
     pub stored_secrets: Redactor,

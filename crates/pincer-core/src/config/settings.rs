@@ -56,6 +56,8 @@ pub struct Settings {
     pub memory: crate::memory::options::MemoryOptions,
     /// `[scheduler]`.
     pub scheduler: crate::scheduler::settings::SchedulerOptions,
+    /// `[heartbeat]`.
+    pub heartbeat: crate::scheduler::heartbeat::Heartbeat,
     /// `[memory.embeddings]`: the endpoint that embeds memories for recall by meaning.
     pub embeddings: Option<crate::memory::embeddings::EmbeddingsEndpoint>,
 }
@@ -120,6 +122,10 @@ impl Settings {
                     .filter_map(|section| section.api_key_env.clone()),
             )
             .collect();
+        let heartbeat = file
+            .heartbeat
+            .resolve(&home)
+            .map_err(ConfigError::Heartbeat)?;
         let workspace_override = workspace.clone();
         let workspace = workspace
             .or_else(|| env.var("PINCER_WORKSPACE").map(PathBuf::from))
@@ -167,6 +173,7 @@ impl Settings {
             local: file.local.resolve(),
             memory: file.memory.resolve(),
             scheduler: file.scheduler.resolve(),
+            heartbeat,
             embeddings,
         })
     }

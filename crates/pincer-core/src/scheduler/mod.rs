@@ -9,6 +9,7 @@
 mod cron;
 mod describe;
 mod error;
+pub mod heartbeat;
 mod info;
 pub mod misfire;
 mod options;

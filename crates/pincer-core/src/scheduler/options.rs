@@ -58,6 +58,8 @@ pub enum JobKind {
     /// The prompt is delivered as written, at its time; no model is asked, so no model can
     /// decide a reminder is not worth sending.
     Reminder,
+    /// The check-in `[heartbeat]` keeps (one job, made and changed from the config).
+    Heartbeat,
 }
 
 /// How a run answers what the policy would ask the user about.
@@ -118,6 +120,11 @@ impl JobOptions {
         }
         let parsed: JobOptions = serde_json::from_value(options.clone())
             .map_err(|e| format!("the job's options are not valid: {e}"))?;
+        if parsed.kind == JobKind::Heartbeat {
+            return Err(
+                "the heartbeat is set up in [heartbeat] of config.toml, not as a job".to_owned(),
+            );
+        }
         if parsed.timing.lateness_secs < 0 {
             return Err("lateness_secs cannot be negative".to_owned());
         }

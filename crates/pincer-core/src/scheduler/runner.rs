@@ -21,6 +21,7 @@ use std::time::Duration;
 
 use tokio::sync::{Notify, broadcast};
 
+use super::heartbeat;
 use super::options::{JobKind, JobOptions, UnattendedMode};
 use super::planner;
 use super::spend::session_spend;
@@ -123,6 +124,7 @@ impl Runner {
     pub fn tick(self: &Arc<Self>) -> Result<Vec<Run>, StoreError> {
         let store = self.engine.store();
         let now = self.clock.unix_now();
+        heartbeat::sync(store, &self.engine.settings().heartbeat, now)?;
         planner::plan_due(store, now)?;
         let mut started = Vec::new();
         // Paused (the tray's Pause): what is due is planned, and waits queued.
@@ -247,13 +249,35 @@ impl Runner {
             self.wake();
             return;
         }
+        let text = if options.kind == JobKind::Heartbeat {
+            let config = self.engine.settings().heartbeat;
+            let now = self.clock.unix_now();
+            let message = heartbeat::message(&config);
+            match message {
+                Some(message) if config.active_at(now) => message,
+                Some(_) => {
+                    let reason = "outside the heartbeat's active hours".to_owned();
+                    self.end(&run.id, failed(RunStatus::Skipped, reason));
+                    return;
+                }
+                None => {
+                    let reason = format!(
+                        "nothing to check: the checklist {} is missing or empty",
+                        config.checklist.display()
+                    );
+                    self.end(&run.id, failed(RunStatus::Skipped, reason));
+                    return;
+                }
+            }
+        } else {
+            match &options.skill {
+                Some(skill) => format!("/{skill} {}", job.prompt),
+                None => job.prompt.clone(),
+            }
+        };
         publish(&self.engine, &run.id);
         // Subscribed before the turn is submitted, so none of its events is missed.
         let events = self.engine.subscribe();
-        let text = match &options.skill {
-            Some(skill) => format!("/{skill} {}", job.prompt),
-            None => job.prompt.clone(),
-        };
         let approvals = match options.approvals.mode {
             UnattendedMode::Ask => ApprovalMode::Ask,
             UnattendedMode::Deny => ApprovalMode::Deny,
@@ -269,6 +293,7 @@ impl Runner {
                     unattended: options.approvals.clone(),
                     spend_cap_usd: options.spend_cap_usd,
                     model: options.model.clone(),
+                    minimal: options.kind == JobKind::Heartbeat,
                 }),
             },
         ));
@@ -288,10 +313,28 @@ impl Runner {
             .timeout_secs
             .map_or(self.options.timeout, Duration::from_secs);
         let runner = Arc::clone(self);
+        let heartbeat = options.kind == JobKind::Heartbeat;
         tokio::spawn(async move {
             let end = match tokio::time::timeout(timeout, watch(events, &session, &runner, &run))
                 .await
             {
+                Ok(end)
+                    if heartbeat
+                        && end.status == RunStatus::Succeeded
+                        && end.output.as_deref().is_some_and(heartbeat::nothing_to_do) =>
+                {
+                    // Nothing to do: no delivery, and no trace in history, recall or memory.
+                    if let Err(e) = runner.engine.submit(Submission::fresh(Op::DeleteSession {
+                        session: session.clone(),
+                    })) {
+                        tracing::warn!(error = %e, run = run.id, "could not delete a quiet heartbeat's session");
+                    }
+                    RunEnd {
+                        reason: Some("nothing to do".to_owned()),
+                        output: None,
+                        ..end
+                    }
+                }
                 Ok(end) => end,
                 Err(_) => {
                     if let Err(e) = runner
@@ -363,6 +406,12 @@ pub(crate) fn publish(engine: &Engine, run: &str) {
             (job.name, delivery)
         }
         _ => (row.job_id.clone(), Delivery::None),
+    };
+    // A run that ended well with nothing to say (a quiet heartbeat) is delivered nowhere.
+    let delivery = if row.status == RunStatus::Succeeded && row.output.is_none() {
+        Delivery::None
+    } else {
+        delivery
     };
     let session = row.session_id.clone().unwrap_or_else(|| row.id.clone());
     engine.publish(
