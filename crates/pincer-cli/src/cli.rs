@@ -89,18 +89,13 @@ pub enum TasksCommand {
         /// A name for lists (default: the prompt's start).
         #[arg(long)]
         name: Option<String>,
-        /// What runs of instants missed while Pincer was not running: skip, once (the
-        /// latest; default) or each:N (the latest N).
+        /// Deliver PROMPT as written at each run (a reminder), asking no model.
         #[arg(long)]
-        missed: Option<String>,
-        /// How late, in seconds, a missed instant may still run (default 3600).
-        #[arg(long)]
-        lateness: Option<i64>,
-        /// Stop a run after this many seconds (default 600).
-        #[arg(long)]
-        timeout: Option<u64>,
+        reminder: bool,
+        #[command(flatten)]
+        options: JobOptionArgs,
     },
-    /// Change a job's name, prompt or schedule.
+    /// Change a job's name, prompt, schedule or options (the others stay).
     Edit {
         id: String,
         #[arg(long)]
@@ -109,6 +104,12 @@ pub enum TasksCommand {
         prompt: Option<String>,
         #[arg(long)]
         schedule: Option<String>,
+        #[command(flatten)]
+        options: JobOptionArgs,
+    },
+    /// Stop a run: a queued one never starts, a running one stops at once.
+    Cancel {
+        run: String,
     },
     /// Stop running a job on its schedule (what passes meanwhile is not run later).
     Pause {
@@ -133,6 +134,41 @@ pub enum TasksCommand {
         #[arg(long)]
         json: bool,
     },
+}
+
+/// A job's options (docs/scheduler.md); unset ones keep their value (or the default).
+#[derive(Debug, Clone, Default, Args)]
+pub struct JobOptionArgs {
+    /// What runs of instants missed while Pincer was not running: skip, once (the latest;
+    /// default) or each:N (the latest N).
+    #[arg(long)]
+    pub missed: Option<String>,
+    /// How late, in seconds, a missed instant may still run (default 3600).
+    #[arg(long)]
+    pub lateness: Option<i64>,
+    /// Stop a run after this many seconds (default 600).
+    #[arg(long)]
+    pub timeout: Option<u64>,
+    /// What a run does with a tool call the policy would ask about: ask (wait for your
+    /// answer; default) or deny (refuse it and go on).
+    #[arg(long, value_name = "ask|deny")]
+    pub unattended: Option<String>,
+    /// A tool (`web_fetch`) or approval pattern (`exec:git *`) the job's runs may use
+    /// without asking; repeat for more.
+    #[arg(long = "allow", value_name = "TOOL_OR_PATTERN")]
+    pub allow: Vec<String>,
+    /// Where a run's result goes: notify (a desktop notification; default) or none.
+    #[arg(long, value_name = "notify|none")]
+    pub deliver: Option<String>,
+    /// Stop a run once it has spent this many US dollars.
+    #[arg(long, value_name = "USD")]
+    pub spend_cap: Option<f64>,
+    /// A configured provider's name to ask first (e.g. a cheaper model).
+    #[arg(long)]
+    pub model: Option<String>,
+    /// A skill each run uses.
+    #[arg(long)]
+    pub skill: Option<String>,
 }
 
 #[derive(Debug, Args)]

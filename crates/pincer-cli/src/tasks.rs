@@ -10,7 +10,7 @@ use pincer_core::scheduler::JobInfo;
 use pincer_core::store::{Run, Store};
 use pincer_core::text::for_terminal_line;
 
-use crate::cli::{Global, TasksArgs, TasksCommand};
+use crate::cli::{Global, JobOptionArgs, TasksArgs, TasksCommand};
 use crate::context;
 use crate::memory::submit;
 
@@ -20,25 +20,19 @@ pub async fn tasks(global: &Global, args: TasksArgs) -> anyhow::Result<ExitCode>
             prompt,
             schedule,
             name,
-            missed,
-            lateness,
-            timeout,
+            reminder,
+            options,
         } => {
-            let mut options = serde_json::Map::new();
-            if let Some(missed) = missed {
-                options.insert("missed".to_owned(), missed_policy(&missed)?);
+            let mut map = serde_json::Map::new();
+            if reminder {
+                map.insert("kind".to_owned(), "reminder".into());
             }
-            if let Some(lateness) = lateness {
-                options.insert("lateness_secs".to_owned(), lateness.into());
-            }
-            if let Some(timeout) = timeout {
-                options.insert("timeout_secs".to_owned(), timeout.into());
-            }
+            apply_options(&mut map, options)?;
             JobOp::Create {
                 name: name.unwrap_or_else(|| default_name(&prompt)),
                 prompt,
                 schedule,
-                options: Some(serde_json::Value::Object(options)),
+                options: Some(serde_json::Value::Object(map)),
             }
         }
         TasksCommand::Edit {
@@ -46,19 +40,45 @@ pub async fn tasks(global: &Global, args: TasksArgs) -> anyhow::Result<ExitCode>
             name,
             prompt,
             schedule,
-        } => JobOp::Update {
-            id,
-            name,
-            prompt,
-            schedule,
-            options: None,
-        },
+            options,
+        } => {
+            let given = options.missed.is_some()
+                || options.lateness.is_some()
+                || options.timeout.is_some()
+                || options.unattended.is_some()
+                || !options.allow.is_empty()
+                || options.deliver.is_some()
+                || options.spend_cap.is_some()
+                || options.model.is_some()
+                || options.skill.is_some();
+            // Options change as a whole: the job's current ones with the given ones over them.
+            let options = if given {
+                let store = context::store(global)?;
+                let Some(job) = store.job(&id)? else {
+                    anyhow::bail!("there is no job {id:?} (see `pincer tasks list`)");
+                };
+                let mut map = job.options.as_object().cloned().unwrap_or_default();
+                apply_options(&mut map, options)?;
+                Some(serde_json::Value::Object(map))
+            } else {
+                None
+            };
+            JobOp::Update {
+                id,
+                name,
+                prompt,
+                schedule,
+                options,
+            }
+        }
+        TasksCommand::Cancel { run } => JobOp::CancelRun { run },
         TasksCommand::Pause { id } => JobOp::Pause { id },
         TasksCommand::Resume { id } => JobOp::Resume { id },
         TasksCommand::Run { id } => JobOp::RunNow { id },
         TasksCommand::Rm { id } => JobOp::Delete { id },
         read => return read_only(&context::store(global)?, read),
     };
+    let cancel = matches!(change, JobOp::CancelRun { .. });
     let Some(reply) = submit(global, "pincer tasks", Op::Job { change }).await? else {
         return Ok(ExitCode::from(130));
     };
@@ -68,10 +88,53 @@ pub async fn tasks(global: &Global, args: TasksArgs) -> anyhow::Result<ExitCode>
             "queued {} (it runs while the daemon or the desktop app runs)",
             run.id
         ),
+        Reply::Accepted if cancel => println!("cancelled"),
         Reply::Accepted => println!("removed"),
         other => anyhow::bail!("unexpected answer from the engine: {other:?}"),
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the options given on the command line into `map` (the engine checks them).
+fn apply_options(
+    map: &mut serde_json::Map<String, serde_json::Value>,
+    args: JobOptionArgs,
+) -> anyhow::Result<()> {
+    if let Some(missed) = args.missed {
+        map.insert("missed".to_owned(), missed_policy(&missed)?);
+    }
+    if let Some(lateness) = args.lateness {
+        map.insert("lateness_secs".to_owned(), lateness.into());
+    }
+    if let Some(timeout) = args.timeout {
+        map.insert("timeout_secs".to_owned(), timeout.into());
+    }
+    if args.unattended.is_some() || !args.allow.is_empty() {
+        let mut approvals = map
+            .get("approvals")
+            .and_then(|a| a.as_object().cloned())
+            .unwrap_or_default();
+        if let Some(mode) = args.unattended {
+            approvals.insert("mode".to_owned(), mode.into());
+        }
+        if !args.allow.is_empty() {
+            approvals.insert("allow".to_owned(), args.allow.into());
+        }
+        map.insert("approvals".to_owned(), approvals.into());
+    }
+    if let Some(deliver) = args.deliver {
+        map.insert("delivery".to_owned(), deliver.into());
+    }
+    if let Some(cap) = args.spend_cap {
+        map.insert("spend_cap_usd".to_owned(), cap.into());
+    }
+    if let Some(model) = args.model {
+        map.insert("model".to_owned(), model.into());
+    }
+    if let Some(skill) = args.skill {
+        map.insert("skill".to_owned(), skill.into());
+    }
+    Ok(())
 }
 
 /// `skip`, `once` or `each:N` as the options' JSON.
@@ -120,8 +183,13 @@ fn run_line(run: &Run) -> String {
         .as_deref()
         .map(|r| format!("  {}", for_terminal_line(r)))
         .unwrap_or_default();
+    let spent = match (run.input_tokens + run.output_tokens, run.cost_usd) {
+        (0, _) => String::new(),
+        (tokens, Some(cost)) => format!("  {tokens} tokens ${cost:.4}"),
+        (tokens, None) => format!("  {tokens} tokens"),
+    };
     format!(
-        "{}  {}  {}  {:?}  {}{reason}",
+        "{}  {}  {}  {:?}  {}{spent}{reason}",
         run.id,
         run.job_id,
         pincer_core::store::rfc3339(

@@ -343,6 +343,43 @@ fn tasks_are_added_run_paused_and_removed_through_the_running_daemon() {
             .ends_with("Check the price of the blue kettle")
     );
 
+    // A reminder is delivered as written, asking no model; an ended run cannot be cancelled.
+    let (ok, out, err) = run(&[
+        "tasks",
+        "add",
+        "--reminder",
+        "--schedule",
+        "every 1h",
+        "--deliver",
+        "none",
+        "Stretch your legs",
+    ]);
+    assert!(ok, "{err}");
+    let reminder = out.split_whitespace().next().unwrap().to_owned();
+    let (ok, out, err) = run(&["tasks", "run", &reminder]);
+    assert!(ok, "{err}");
+    let run_id = out.split_whitespace().nth(1).unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let (_, out, _) = run(&["tasks", "runs", &reminder, "--json"]);
+        let runs: serde_json::Value = serde_json::from_str(&out).unwrap();
+        if runs[0]["status"] == "succeeded" {
+            assert_eq!(runs[0]["output"], "Stretch your legs");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the reminder did not run: {runs}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    assert_eq!(llm.requests().len(), 1, "a reminder asks no model");
+    let (ok, _, err) = run(&["tasks", "cancel", &run_id]);
+    assert!(!ok && err.contains("already ended"), "{err}");
+    let (ok, _, err) = run(&["tasks", "edit", &reminder, "--deliver", "sometimes"]);
+    assert!(!ok && err.contains("delivery"), "{err}");
+    run(&["tasks", "rm", &reminder]);
+
     let (ok, out, _) = run(&["tasks", "pause", &id]);
     assert!(ok && out.contains("(paused)"), "{out}");
     let (_, out, _) = run(&["tasks", "list", "--json"]);

@@ -118,6 +118,13 @@ impl JobOptions {
                 KNOWN_KEYS.join(", ")
             ));
         }
+        // Each option alone first, so a bad value is named by its key.
+        for (key, value) in map {
+            let alone = serde_json::json!({ key: value });
+            if let Err(e) = serde_json::from_value::<JobOptions>(alone) {
+                return Err(format!("the job's option {key:?} is not valid: {e}"));
+            }
+        }
         let parsed: JobOptions = serde_json::from_value(options.clone())
             .map_err(|e| format!("the job's options are not valid: {e}"))?;
         if parsed.kind == JobKind::Heartbeat {
@@ -192,6 +199,11 @@ mod tests {
             "{err}"
         );
         assert!(JobOptions::parse(&json!({"spend_cap_usd": -1})).is_err());
+        let err = JobOptions::parse(&json!({"delivery": "sometimes"})).unwrap_err();
+        assert!(
+            err.contains("\"delivery\"") && err.contains("`notify`"),
+            "{err}"
+        );
         assert!(JobOptions::parse(&json!({"kind": "cron"})).is_err());
         assert!(JobOptions::parse(&json!({"skill": "two words"})).is_err());
         assert!(JobOptions::parse(&json!([])).is_err());
