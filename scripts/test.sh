@@ -25,7 +25,9 @@ PINCER_TEST_GGUF="$(scripts/smollm2-server.sh model)"
 export PINCER_TEST_GGUF
 say "cargo test"
 # bwrap: the exec sandbox's second rung, which pincer-core's exec_sandbox tests force.
-apt_install bubblewrap
+# faketime: libfaketime moves a running daemon's wall clock in pincer-cli's scheduler_clock
+# tests (a suspend, the clock set forward and back).
+apt_install bubblewrap faketime
 cargo test --locked --workspace
 say "bounded fuzzing of the parsers of foreign input (cargo-fuzz, or property tests without nightly)"
 scripts/fuzz.sh

@@ -3,73 +3,15 @@
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, kill};
-use nix::unistd::Pid;
+use common::Daemon;
 
 fn pincer(home: &std::path::Path) -> Command {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_pincer"));
-    command
-        .env_clear()
-        .env("PATH", std::env::var("PATH").unwrap_or_default())
-        .env("PINCER_HOME", home)
-        .stdin(Stdio::null());
-    command
-}
-
-/// A running daemon with the lines it printed before serving.
-struct Daemon {
-    child: Child,
-    url: String,
-    login_link: String,
-}
-
-impl Daemon {
-    fn start(home: &std::path::Path) -> Self {
-        let mut child = pincer(home)
-            .args(["daemon", "--listen", "127.0.0.1:0"])
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-        let first = lines.next().unwrap().unwrap();
-        let url = first
-            .strip_prefix("Pincer is listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line: {first}"))
-            .to_owned();
-        let second = lines.next().unwrap().unwrap();
-        let login_link = second
-            .strip_prefix("Log in: ")
-            .and_then(|rest| rest.split_whitespace().next())
-            .unwrap_or_else(|| panic!("unexpected second line: {second}"))
-            .to_owned();
-        // Keep draining stdout so the daemon never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
-        Self {
-            child,
-            url,
-            login_link,
-        }
-    }
-
-    fn terminate(mut self) -> std::process::ExitStatus {
-        kill(Pid::from_raw(self.child.id() as i32), Signal::SIGTERM).unwrap();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        loop {
-            if let Some(status) = self.child.try_wait().unwrap() {
-                return status;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "the daemon did not exit after SIGTERM"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-    }
+    common::pincer_alone(home, &[])
 }
 
 fn get(url: &str) -> (u16, String) {
@@ -452,9 +394,7 @@ fn killed_at_random_points_the_daemon_runs_no_job_twice_and_loses_none_silently(
             .wrapping_add(1_442_695_040_888_963_407);
         let alive = 400 + (seed >> 33) % 1600;
         std::thread::sleep(Duration::from_millis(alive));
-        let mut child = daemon.child;
-        child.kill().unwrap(); // SIGKILL
-        child.wait().unwrap();
+        daemon.kill();
     }
     // A last start: it marks what the killed one held as lost, and runs on a little.
     let daemon = Daemon::start(home.path());
