@@ -57,7 +57,7 @@ pub enum Command {
     Memory(MemoryArgs),
     /// Background jobs: list, show, add, edit, pause, resume, run now, remove, and the
     /// ledger of their runs. Jobs run while the daemon or the desktop app runs.
-    Tasks(TasksArgs),
+    Tasks(Box<TasksArgs>),
 }
 
 #[derive(Debug, Args)]

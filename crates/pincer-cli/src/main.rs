@@ -61,7 +61,7 @@ async fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Skills(args) => skills::skills(&global, args).await,
         Command::Model(args) => models::models(&global, args).await,
         Command::Memory(args) => memory::memory(&global, args).await,
-        Command::Tasks(args) => tasks::tasks(&global, args).await,
+        Command::Tasks(args) => tasks::tasks(&global, *args).await,
     }
 }
 
