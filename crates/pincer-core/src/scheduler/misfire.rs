@@ -114,7 +114,12 @@ pub fn span(secs: i64) -> String {
     match secs {
         s if s < 120 => format!("{s} s"),
         s if s < 2 * 3600 => format!("{} min", s / 60),
-        s if s < 2 * 86_400 => format!("{} h", s / 3600),
+        // "2 h 5 min": whole hours alone would say a run 2 h 5 min late was no later than
+        // a 2 h window.
+        s if s < 2 * 86_400 => match (s % 3600) / 60 {
+            0 => format!("{} h", s / 3600),
+            min => format!("{} h {min} min", s / 3600),
+        },
         s => format!("{} days", s / 86_400),
     }
 }
@@ -213,6 +218,7 @@ mod tests {
         assert_eq!(span(45), "45 s");
         assert_eq!(span(20 * 60), "20 min");
         assert_eq!(span(3 * HOUR), "3 h");
+        assert_eq!(span(2 * HOUR + 300), "2 h 5 min");
         assert_eq!(span(50 * HOUR), "2 days");
     }
 }
