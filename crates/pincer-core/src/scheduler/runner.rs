@@ -68,6 +68,8 @@ pub struct Runner {
     active: Mutex<HashSet<String>>,
 
     wake: Notify,
+    /// The `[heartbeat]` its job was last made to follow.
+    heartbeat: Mutex<Option<heartbeat::Heartbeat>>,
     /// Set by [`Runner::stop`]: nothing more is claimed.
     stopping: std::sync::atomic::AtomicBool,
 }
@@ -93,6 +95,7 @@ impl Runner {
             active: Mutex::new(HashSet::new()),
 
             wake: Notify::new(),
+            heartbeat: Mutex::new(None),
             stopping: std::sync::atomic::AtomicBool::new(false),
         })
     }
@@ -124,7 +127,13 @@ impl Runner {
     pub fn tick(self: &Arc<Self>) -> Result<Vec<Run>, StoreError> {
         let store = self.engine.store();
         let now = self.clock.unix_now();
-        heartbeat::sync(store, &self.engine.settings().heartbeat, now)?;
+        // The heartbeat's job follows the config: looked at when the config changed (a
+        // reload), not on every look.
+        let config = self.engine.settings().heartbeat;
+        if lock(&self.heartbeat).as_ref() != Some(&config) {
+            heartbeat::sync(store, &config, now)?;
+            *lock(&self.heartbeat) = Some(config);
+        }
         planner::plan_due(store, now)?;
         let mut started = Vec::new();
         // Paused (the tray's Pause): what is due is planned, and waits queued.
