@@ -175,4 +175,11 @@ fn main() {
             store.mark_lost_runs("bench", at).unwrap();
         })
     );
+    // Before every model request of a background run, with `[scheduler] daily_spend_usd`.
+    println!(
+        "| what background runs spent today (`background_spend`) | {} |",
+        time(&mut || {
+            store.background_spend(at - 86_400).unwrap();
+        })
+    );
 }

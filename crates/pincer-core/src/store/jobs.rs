@@ -508,7 +508,7 @@ impl Store {
             let mut stmt = conn.prepare_cached(
                 "SELECT uid FROM job_runs
                  WHERE status IN ('queued', 'running', 'waiting_approval')
-                   AND status != 'queued' AND owner IS NOT ?1",
+                   AND status IN ('running', 'waiting_approval') AND owner IS NOT ?1",
             )?;
             let rows = stmt.query_map(params![owner], |r| r.get(0))?;
             rows.collect::<Result<_, _>>()?
@@ -570,9 +570,11 @@ impl Store {
             |r| r.get(0),
         )?;
         let mut stmt = conn.prepare_cached(
+            // The partial index's condition, then the two statuses it can seek to (a
+            // `!= 'queued'` walked every queued run).
             "SELECT session_id FROM job_runs
              WHERE status IN ('queued', 'running', 'waiting_approval')
-               AND status != 'queued' AND session_id IS NOT NULL",
+               AND status IN ('running', 'waiting_approval') AND session_id IS NOT NULL",
         )?;
         let active = stmt.query_map([], |r| r.get(0))?;
         Ok((ended.unwrap_or(0.0), active.collect::<Result<_, _>>()?))
