@@ -475,7 +475,8 @@ impl Tracker {
 
     /// True the first time a run's state is to be announced; false ever after.
     fn first_time(&mut self, run: &str, status: RunStatus, detail: String) -> bool {
-        self.announced.insert((run.to_owned(), status.as_str(), detail))
+        self.announced
+            .insert((run.to_owned(), status.as_str(), detail))
     }
 }
 
