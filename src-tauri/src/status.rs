@@ -203,6 +203,10 @@ impl<T: Clone + Eq + Hash> Recent<T> {
         }
         true
     }
+
+    fn contains(&self, item: &T) -> bool {
+        self.set.contains(item)
+    }
 }
 
 #[derive(Debug, Default)]
@@ -211,6 +215,8 @@ pub struct Tracker {
     /// Approval requests of background runs not answered yet, by session, oldest first:
     /// (call id, summary). They are not in `status.approvals`: the run's entry shows them.
     run_approvals: HashMap<String, Vec<(String, String)>>,
+    /// (session, submission) of background runs' turns, as their updates name them.
+    run_turns: Recent<(String, String)>,
     /// Run states announced already: (run id, status, the approval's call id for
     /// `waiting_approval`), so an update published again is not announced again.
     announced: Recent<(String, &'static str, String)>,
@@ -249,17 +255,19 @@ impl Tracker {
         &self.status
     }
 
-    /// True when `event` belongs to a background run's turn: the run is listed (an update
-    /// said it runs), or the event carries the submission id the scheduler gives a run's
-    /// turn (`sched-` and the run's id, which is also the session's) — the only sign of a
-    /// run found running when the app connected, since its first update came before its
-    /// turn started. A turn the user starts later in a run's session (a follow-up
-    /// question) is a conversation like any other.
+    /// True when `event` belongs to a background run's turn: it carries the submission id
+    /// the scheduler gives a run's turn (`sched-` and the run's id, which is also the
+    /// session's) — the only sign of a run found running when the app connected, since its
+    /// first update came before its turn started — or the submission the run's updates
+    /// carry. A turn the user starts in a run's session (a follow-up question) has a
+    /// submission of its own: it is a conversation like any other.
     fn is_run(&self, event: &SessionEvent) -> bool {
         let session = &event.session;
-        self.status.runs.contains_key(session)
-            || (session.starts_with("run-")
-                && event.submission.strip_prefix("sched-") == Some(session.as_str()))
+        (session.starts_with("run-")
+            && event.submission.strip_prefix("sched-") == Some(session.as_str()))
+            || self
+                .run_turns
+                .contains(&(session.clone(), event.submission.clone()))
     }
 
     /// Applies one event. Returns whether the status changed and what to announce.
@@ -270,6 +278,8 @@ impl Tracker {
             delivery,
         } = &event.event
         {
+            self.run_turns
+                .insert((event.session.clone(), event.submission.clone()));
             return self.run_updated(&event.session, run, job_name, *delivery);
         }
         if self.is_run(event) {
@@ -978,11 +988,24 @@ mod tests {
     }
 
     #[test]
-    fn a_follow_up_in_a_finished_runs_session_is_a_conversation() {
+    fn a_follow_up_in_a_runs_session_is_a_conversation_even_before_the_runs_end_is_recorded() {
         let mut tracker = Tracker::default();
         tracker.apply(&status_update("run-3", RunStatus::Running, "Brief"));
         tracker.apply(&completed("run-3", "Here is your brief."));
-        tracker.apply(&ended(
+        // The user asked more in the run's chat while it ran: that turn starts as soon as
+        // the run's turn ends, before the runner has recorded the run's end.
+        let follow_up = |event| SessionEvent {
+            session: "run-3".to_owned(),
+            submission: "web-42".to_owned(),
+            event,
+        };
+        tracker.apply(&follow_up(Event::TurnStarted {
+            turn_id: "t2".into(),
+            text: "and tomorrow?".into(),
+        }));
+        assert_eq!(tracker.status().running["run-3"], "and tomorrow?");
+        assert!(tracker.status().runs.is_empty());
+        let (_, notice) = tracker.apply(&ended(
             "run-3",
             RunStatus::Succeeded,
             "Brief",
@@ -990,26 +1013,45 @@ mod tests {
             Some("Here is your brief."),
             None,
         ));
-        // The user opens the run's chat and asks more.
-        tracker.apply(&ev(
-            "run-3",
-            Event::TurnStarted {
-                turn_id: "t2".into(),
-                text: "and tomorrow?".into(),
-            },
-        ));
+        assert_eq!(notice.unwrap().text().0, "Brief");
         assert_eq!(tracker.status().running["run-3"], "and tomorrow?");
-        assert!(tracker.status().runs.is_empty());
-        let (_, notice) = tracker.apply(&ev(
-            "run-3",
-            Event::TurnCompleted {
-                turn_id: "t2".into(),
-                text: "Nothing tomorrow.".into(),
-                usage: Usage::default(),
-                steps: 1,
-            },
-        ));
+        let (_, notice) = tracker.apply(&follow_up(Event::TurnCompleted {
+            turn_id: "t2".into(),
+            text: "Nothing tomorrow.".into(),
+            usage: Usage::default(),
+            steps: 1,
+        }));
         assert_eq!(notice.unwrap().text().0, "Pincer finished");
+        assert_eq!(tracker.status(), &Status::default());
+    }
+
+    #[test]
+    fn a_runs_turn_is_known_by_the_submission_its_updates_carry() {
+        // Whatever the scheduler names its submissions, the update says which turn is the
+        // run's.
+        let mut tracker = Tracker::default();
+        let event = |event| SessionEvent {
+            session: "run-5".to_owned(),
+            submission: "job-turn-5".to_owned(),
+            event,
+        };
+        tracker.apply(&event(Event::RunUpdated {
+            run: Box::new(run_row("run-5", RunStatus::Running)),
+            job_name: "Brief".into(),
+            delivery: Delivery::Notify,
+        }));
+        tracker.apply(&event(Event::TurnStarted {
+            turn_id: "t".into(),
+            text: "Brief me".into(),
+        }));
+        let (_, notice) = tracker.apply(&event(Event::TurnCompleted {
+            turn_id: "t".into(),
+            text: "ok".into(),
+            usage: Usage::default(),
+            steps: 1,
+        }));
+        assert_eq!(notice, None, "announced by the run's end, not as a chat");
+        assert!(tracker.status().running.is_empty());
     }
 
     #[test]

@@ -926,7 +926,7 @@ fn background_runs_are_listed_in_the_tray_and_announced_by_their_job() {
         r#"{"path":"price.txt","content":"35"}"#,
     ));
     llm.push(Reply::text("The kettle costs 35."));
-    // "Slow check": longer than its two-second time limit.
+    // "Slow check": longer than its four-second time limit.
     llm.push(Reply::text("too late").delay(Duration::from_secs(30)));
     let home = Home::new(&llm.base_url());
     let mut host = Helper::tray_host();
@@ -1008,7 +1008,7 @@ fn background_runs_are_listed_in_the_tray_and_announced_by_their_job() {
             &mut ws,
             "Slow check",
             "Take your time",
-            json!({"timeout_secs": 2, "delivery": "none"}),
+            json!({"timeout_secs": 4, "delivery": "none"}),
         )
         .await;
         wait_for_item(&mut host, "▶ Slow check — running");
