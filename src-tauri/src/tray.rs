@@ -1,5 +1,6 @@
 //! The tray icon and its menu: Open, New chat, Quick ask, the running work and waiting
-//! approvals (each opens its session), Stop everything, Quit. The icon shows idle /
+//! approvals, then the background runs running or waiting for an approval (each opens
+//! its session), Stop everything, Quit. The icon shows idle /
 //! working / needs attention / controlling the computer. Attached to a daemon, the menu
 //! also names it, everything else is the same, and when it goes away the tray says so.
 
@@ -115,16 +116,19 @@ fn on_menu_event(app: &AppHandle, event: MenuEvent) {
     let id = event.id().as_ref();
     tracing::info!(item = id, "tray menu");
     match id {
-        "open" => windows::show_main(app, None),
+        "open" | "more-chats" | "more-tasks" => windows::show_main(app, None),
         "new-chat" => windows::show_main(app, Some("#/chat".to_owned())),
         "quick" => windows::toggle_quick(app),
         "stop" => shell(app).emergency_stop(),
         "pause" => shell(app).toggle_pause(),
         "quit" => shell(app).quit(app),
         other => {
+            // A conversation, or a background run's session (its approval is answered
+            // there, and its progress shows there).
             if let Some(session) = other
                 .strip_prefix("run:")
                 .or_else(|| other.strip_prefix("approval:"))
+                .or_else(|| other.strip_prefix("task:"))
             {
                 windows::show_main(app, Some(format!("#/chat/{session}")));
             }
@@ -139,14 +143,7 @@ impl Tray {
             return;
         }
         self.set_icon(status.tray_state(), controlling);
-        let running = status.running.len();
-        let waiting = status.approvals.len();
-        let mut summary = match (running, waiting) {
-            (0, 0) => "Nothing running".to_owned(),
-            (r, 0) => format!("{r} running"),
-            (0, w) => format!("{w} waiting for your approval"),
-            (r, w) => format!("{r} running, {w} waiting for your approval"),
-        };
+        let mut summary = summary(status);
         if paused {
             summary = format!("Paused: nothing new starts · {summary}");
         }
@@ -161,26 +158,7 @@ impl Tray {
         if let Err(e) = self.summary.set_text(&summary) {
             tracing::warn!(error = %e, "could not update the tray menu");
         }
-        let mut entries: Vec<(String, String)> = status
-            .approvals
-            .iter()
-            .map(|a| {
-                (
-                    format!("approval:{}", a.session),
-                    format!("Approve: {}", line(&a.summary)),
-                )
-            })
-            .collect();
-        entries.extend(
-            status.running.iter().map(|(session, text)| {
-                (format!("run:{session}"), format!("Running: {}", line(text)))
-            }),
-        );
-        let extra = entries.len().saturating_sub(LISTED);
-        entries.truncate(LISTED);
-        if extra > 0 {
-            entries.push(("open".to_owned(), format!("… and {extra} more")));
-        }
+        let entries = entries(status);
         let mut listed = self.clear_list();
         for (offset, (id, text)) in entries.into_iter().enumerate() {
             match MenuItem::with_id(app, id, text, true, None::<&str>) {
@@ -264,6 +242,64 @@ impl Tray {
     }
 }
 
+/// The line under the menu's top items: how much runs and waits.
+fn summary(status: &Status) -> String {
+    match (status.running_count(), status.waiting_count()) {
+        (0, 0) => "Nothing running".to_owned(),
+        (r, 0) => format!("{r} running"),
+        (0, w) => format!("{w} waiting for your approval"),
+        (r, w) => format!("{r} running, {w} waiting for your approval"),
+    }
+}
+
+/// The listed items, (menu id, label): first the conversations' waiting approvals and
+/// running turns, then the background runs (waiting ones first), each part cut at
+/// [`LISTED`] with a count of the rest, so a busy chat never hides a run that waits.
+fn entries(status: &Status) -> Vec<(String, String)> {
+    let mut chats: Vec<(String, String)> = status
+        .approvals
+        .iter()
+        .map(|a| {
+            (
+                format!("approval:{}", a.session),
+                format!("Approve: {}", line(&a.summary)),
+            )
+        })
+        .collect();
+    chats.extend(
+        status
+            .running
+            .iter()
+            .map(|(session, text)| (format!("run:{session}"), format!("Running: {}", line(text)))),
+    );
+    let waiting = status.runs.iter().filter(|(_, run)| run.waiting);
+    let running = status.runs.iter().filter(|(_, run)| !run.waiting);
+    let runs: Vec<(String, String)> = waiting
+        .chain(running)
+        .map(|(session, run)| {
+            let label = if run.waiting {
+                format!("⏸ {} — waiting for your approval", line(&run.title))
+            } else {
+                format!("▶ {} — running", line(&run.title))
+            };
+            (format!("task:{session}"), label)
+        })
+        .collect();
+    let mut entries = capped(chats, "more-chats");
+    entries.extend(capped(runs, "more-tasks"));
+    entries
+}
+
+/// `entries` cut at [`LISTED`], with an item counting the rest (`more_id` opens Pincer).
+fn capped(mut entries: Vec<(String, String)>, more_id: &str) -> Vec<(String, String)> {
+    let extra = entries.len().saturating_sub(LISTED);
+    entries.truncate(LISTED);
+    if extra > 0 {
+        entries.push((more_id.to_owned(), format!("… and {extra} more")));
+    }
+    entries
+}
+
 /// One short line of a text, for a menu label.
 fn line(text: &str) -> String {
     let line = pincer_core::text::first_line(text, 48);
@@ -277,4 +313,65 @@ fn line(text: &str) -> String {
 /// Keeps the tray in the app's state so it lives as long as the app.
 pub fn keep(app: &AppHandle, tray: Tray) {
     app.manage(tray);
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::expect_used)]
+    use super::*;
+    use crate::status::{BackgroundRun, WaitingApproval};
+
+    fn run(title: &str, waiting: bool) -> BackgroundRun {
+        BackgroundRun {
+            title: title.to_owned(),
+            waiting,
+        }
+    }
+
+    #[test]
+    fn background_runs_follow_the_conversations_waiting_ones_first() {
+        let mut status = Status::default();
+        status
+            .running
+            .insert("photos".into(), "sort my photos".into());
+        status.approvals.push(WaitingApproval {
+            session: "photos".into(),
+            call_id: "c1".into(),
+            summary: "write note.txt".into(),
+        });
+        status
+            .runs
+            .insert("run-a".into(), run("Morning brief", false));
+        status.runs.insert("run-b".into(), run("Price check", true));
+        assert_eq!(
+            entries(&status),
+            [
+                ("approval:photos", "Approve: write note.txt"),
+                ("run:photos", "Running: sort my photos"),
+                ("task:run-b", "⏸ Price check — waiting for your approval"),
+                ("task:run-a", "▶ Morning brief — running"),
+            ]
+            .map(|(id, label)| (id.to_owned(), label.to_owned()))
+        );
+        assert_eq!(summary(&status), "3 running, 2 waiting for your approval");
+    }
+
+    #[test]
+    fn many_chats_do_not_hide_the_runs() {
+        let mut status = Status::default();
+        for i in 0..LISTED + 2 {
+            status.running.insert(format!("s{i}"), format!("task {i}"));
+        }
+        status
+            .runs
+            .insert("run-a".into(), run("Morning brief", false));
+        let entries = entries(&status);
+        assert_eq!(entries.len(), LISTED + 2);
+        assert_eq!(
+            entries[LISTED],
+            ("more-chats".to_owned(), "… and 2 more".to_owned())
+        );
+        assert_eq!(entries[LISTED + 1].0, "task:run-a");
+        assert_eq!(summary(&Status::default()), "Nothing running");
+    }
 }

@@ -1,6 +1,7 @@
 //! Follows the engine — in this process or the daemon the app is attached to, through
 //! the same [`EngineLink`] — and the control state: keeps the tray current, shows the
-//! control indicator, and announces finished/failed work and waiting approvals. When an
+//! control indicator, and announces finished/failed work and waiting approvals — of the
+//! user's conversations and of background runs alike (see [`crate::status`]). When an
 //! attached daemon goes away, the tray and a notification say so.
 
 use pincer_desktop::notifications::{self, AppNotification};
@@ -44,9 +45,10 @@ pub fn spawn(app: AppHandle, link: EngineLink, control: pincer_desktop::Control)
                         }
                     }
                     Some(LinkEvent::Resync(status)) => {
-                        // Fell behind, or the daemon started over: the status replaces all.
+                        // Fell behind, or the daemon started over: the status replaces
+                        // all, but what was announced stays announced.
                         tracing::info!("the tray starts over from a fresh status");
-                        tracker = Tracker::from_live(&status.turns);
+                        tracker.resync(&status.turns);
                         view(&tracker, flag(&controlling), status.paused);
                     }
                     None => {

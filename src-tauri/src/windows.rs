@@ -18,6 +18,7 @@ pub const INDICATOR: &str = "indicator";
 
 /// Shows the main window (creating it on first use), at `route` if given (`#/chat/ID`).
 pub fn show_main(app: &AppHandle, route: Option<String>) {
+    tracing::info!(route = %route.as_deref().unwrap_or("#/"), "showing the Pincer window");
     if let Some(window) = app.get_webview_window(MAIN) {
         if let Some(route) = route {
             navigate(&window, &route);

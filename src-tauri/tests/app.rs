@@ -875,3 +875,220 @@ fn a_fresh_home_without_a_provider_answers_with_the_local_model() {
     });
     drop(app);
 }
+
+/// Creates a job over the socket (schedule: once a day, so only "run now" runs it today)
+/// and runs it now; returns the run's id, which is also its session's.
+async fn run_job_now(ws: &mut WsStream, name: &str, prompt: &str, options: Value) -> String {
+    let created = job_op(
+        ws,
+        json!({"action": "create", "name": name, "prompt": prompt, "schedule": "every 1d",
+               "options": options}),
+    )
+    .await;
+    let job = created["job"]["job"]["id"].as_str().unwrap().to_owned();
+    let queued = job_op(ws, json!({"action": "run_now", "id": job})).await;
+    queued["run"]["id"].as_str().unwrap().to_owned()
+}
+
+/// Sends a job change (`Op::Job`) and returns the engine's reply.
+async fn job_op(ws: &mut WsStream, change: Value) -> Value {
+    let id = send_op(ws, None, json!({"type": "job", "change": change})).await;
+    let answer = next_message(ws, "the job's answer", |v| {
+        v["submission"] == id.as_str() && (v["type"] == "reply" || v["type"] == "error")
+    })
+    .await;
+    assert_eq!(answer["type"], "reply", "{answer}");
+    answer["reply"].clone()
+}
+
+/// Waits for the update saying run `run` is now `status`.
+async fn run_reaches(ws: &mut WsStream, run: &str, status: &str) -> Value {
+    next_message(ws, &format!("{run} {status}"), |v| {
+        v["type"] == "event"
+            && v["event"]["type"] == "run_updated"
+            && v["event"]["run"]["id"] == run
+            && v["event"]["run"]["status"] == status
+    })
+    .await
+}
+
+#[test]
+fn background_runs_are_listed_in_the_tray_and_announced_by_their_job() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    // "Morning brief": slow enough to be seen running.
+    llm.push(Reply::text("Markets are up; two meetings today.").delay(Duration::from_secs(3)));
+    // "Price check": asks to write a file first (the default policy asks), then answers.
+    llm.push(Reply::tool_call(
+        "w1",
+        "write_file",
+        r#"{"path":"price.txt","content":"35"}"#,
+    ));
+    llm.push(Reply::text("The kettle costs 35."));
+    // "Slow check": longer than its four-second time limit.
+    llm.push(Reply::text("too late").delay(Duration::from_secs(30)));
+    let home = Home::new(&llm.base_url());
+    let mut host = Helper::tray_host();
+    let mut notifications = Helper::notification_listener();
+    // In the tray only: nobody is looking at a window, so everything is announced.
+    let app = App::start(&home, &["--hidden"]);
+    let url = app.url();
+    host.expect("registered", START);
+    let idle_icon = host.ask("icon", "icon");
+
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    runtime.block_on(async {
+        let mut ws = connect(&url, &home.token()).await;
+
+        // (a) A run is listed by its job's name while it runs, not as a chat's turn, and
+        // its result is announced under the job's name (delivery defaults to notify).
+        let brief = run_job_now(&mut ws, "Morning brief", "Brief me on my day", Value::Null).await;
+        run_reaches(&mut ws, &brief, "running").await;
+        wait_for_item(&mut host, "▶ Morning brief — running");
+        let labels = menu_labels(&mut host);
+        assert!(labels.iter().any(|l| l == "1 running"), "{labels:?}");
+        assert!(
+            !labels.iter().any(|l| l.starts_with("Running: ")),
+            "the run is listed once, as a run: {labels:?}"
+        );
+        assert_ne!(host.ask("icon", "icon")["name"], idle_icon["name"]);
+        run_reaches(&mut ws, &brief, "succeeded").await;
+        let shown = notifications.expect("notify", Duration::from_secs(10));
+        assert_eq!(shown["summary"], "Morning brief");
+        assert_eq!(shown["body"], "Markets are up; two meetings today.");
+        wait_for_item(&mut host, "Nothing running");
+
+        // (b) A run waiting for an approval: listed as waiting and announced with what it
+        // asks; its entry opens its session. Its result is not announced (delivery none).
+        let check = run_job_now(
+            &mut ws,
+            "Price check",
+            "Check the kettle's price",
+            json!({"delivery": "none"}),
+        )
+        .await;
+        let asked = next_message(&mut ws, "the run's approval request", |v| {
+            v["type"] == "event"
+                && v["event"]["type"] == "approval_requested"
+                && v["session"] == check.as_str()
+        })
+        .await;
+        run_reaches(&mut ws, &check, "waiting_approval").await;
+        let waiting = "⏸ Price check — waiting for your approval";
+        wait_for_item(&mut host, waiting);
+        wait_for_item(&mut host, "1 running, 1 waiting for your approval");
+        let shown = notifications.expect("notify", Duration::from_secs(10));
+        assert_eq!(shown["summary"], "Price check needs your approval");
+        assert_eq!(shown["body"], asked["event"]["summary"]);
+        host.ask(&format!("click {waiting}"), "clicked");
+        app.log.wait_for(
+            &format!("showing the Pincer window route=#/chat/{check}"),
+            Duration::from_secs(10),
+        );
+        app.log.wait_for("page loaded", START);
+        // Hidden again: nobody looks, so what follows is announced.
+        wait_until("the window is visible", START, || {
+            !visible_windows("Pincer").is_empty()
+        });
+        run("wmctrl", &["-c", "Pincer", "-F"]);
+        wait_until("the window is hidden", Duration::from_secs(10), || {
+            visible_windows("Pincer").is_empty()
+        });
+        approve(&mut ws, &asked, "deny").await;
+        run_reaches(&mut ws, &check, "running").await;
+        let done = run_reaches(&mut ws, &check, "succeeded").await;
+        assert_eq!(done["event"]["run"]["output"], "The kettle costs 35.");
+        assert_eq!(done["event"]["delivery"], "none");
+        wait_for_item(&mut host, "Nothing running");
+
+        // (c) A run past its time limit is announced, whatever its delivery; its
+        // interrupted turn is not announced as well.
+        let slow = run_job_now(
+            &mut ws,
+            "Slow check",
+            "Take your time",
+            json!({"timeout_secs": 4, "delivery": "none"}),
+        )
+        .await;
+        wait_for_item(&mut host, "▶ Slow check — running");
+        let ended = run_reaches(&mut ws, &slow, "timed_out").await;
+        // The next notification is this one: "Price check" finishing said nothing.
+        let shown = notifications.expect("notify", Duration::from_secs(10));
+        assert_eq!(shown["summary"], "Slow check timed out");
+        assert_eq!(shown["body"], ended["event"]["run"]["reason"]);
+        assert!(
+            shown["body"].as_str().unwrap().contains("time limit"),
+            "{shown}"
+        );
+        wait_for_item(&mut host, "Nothing running");
+    });
+    // Each state was announced once, and nothing else was.
+    notifications.expect_none("notify", Duration::from_secs(2));
+    drop(app);
+}
+
+#[test]
+fn attached_to_a_daemon_the_tray_lists_a_waiting_run_it_did_not_see_start() {
+    require_desktop();
+    let _serial = serial();
+    let llm = ScriptedLlm::start_in_background();
+    llm.push(Reply::tool_call(
+        "w1",
+        "write_file",
+        r#"{"path":"digest.md","content":"papers"}"#,
+    ));
+    // Slow enough to be seen running again once the approval is answered.
+    llm.push(Reply::text("3 new papers on tray icons.").delay(Duration::from_secs(3)));
+    let home = Home::new(&llm.base_url());
+    let daemon = Daemon::start(&home);
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+
+    // The run starts and waits in the daemon before the app is there.
+    let (mut ws, digest, asked) = runtime.block_on(async {
+        let mut ws = connect(&daemon.url, &home.token()).await;
+        let digest = run_job_now(
+            &mut ws,
+            "Nightly digest",
+            "Summarise new papers",
+            Value::Null,
+        )
+        .await;
+        let asked = next_message(&mut ws, "the run's approval request", |v| {
+            v["type"] == "event"
+                && v["event"]["type"] == "approval_requested"
+                && v["session"] == digest.as_str()
+        })
+        .await;
+        run_reaches(&mut ws, &digest, "waiting_approval").await;
+        (ws, digest, asked)
+    });
+
+    let mut host = Helper::tray_host();
+    let mut notifications = Helper::notification_listener();
+    let app = App::start(&home, &["--hidden"]);
+    assert_eq!(app.url(), daemon.url, "the app uses the daemon's gateway");
+    app.log.wait_for("attaching", Duration::from_secs(5));
+    host.expect("registered", START);
+    // From the daemon's snapshot: the run and its wait, by the job's name.
+    wait_for_item(&mut host, "⏸ Nightly digest — waiting for your approval");
+    wait_for_item(&mut host, "1 running, 1 waiting for your approval");
+    // What happened before the app was there is not announced.
+    notifications.expect_none("notify", Duration::from_secs(1));
+
+    // Answered from another client: running again, then its result is announced.
+    runtime.block_on(async {
+        approve(&mut ws, &asked, "deny").await;
+        run_reaches(&mut ws, &digest, "running").await;
+    });
+    wait_for_item(&mut host, "▶ Nightly digest — running");
+    runtime.block_on(async {
+        run_reaches(&mut ws, &digest, "succeeded").await;
+    });
+    let shown = notifications.expect("notify", Duration::from_secs(10));
+    assert_eq!(shown["summary"], "Nightly digest");
+    assert_eq!(shown["body"], "3 new papers on tray icons.");
+    wait_for_item(&mut host, "Nothing running");
+    notifications.expect_none("notify", Duration::from_secs(2));
+    drop(app);
+}

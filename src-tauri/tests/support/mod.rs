@@ -350,6 +350,24 @@ impl Helper {
         }
     }
 
+    /// Fails if an event named `name` comes within `wait` (others are kept in `seen`).
+    pub fn expect_none(&mut self, name: &str, wait: Duration) {
+        let deadline = Instant::now() + wait;
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match self.events.recv_timeout(left) {
+                Ok(event) => {
+                    assert_ne!(event["event"], name, "unexpected {name:?}: {event}");
+                    self.seen.push(event);
+                }
+                Err(RecvTimeoutError::Timeout) => return,
+                Err(RecvTimeoutError::Disconnected) => {
+                    panic!("the helper exited; saw {:?}", self.seen)
+                }
+            }
+        }
+    }
+
     /// Sends `command` and returns the answer event `name`.
     pub fn ask(&mut self, command: &str, name: &str) -> Value {
         self.send(command);
