@@ -112,6 +112,7 @@ impl Runner {
                 job = run.job_id,
                 "a run was cut off when Pincer stopped; it is marked lost"
             );
+            publish(&self.engine, &run.id);
         }
         for job in store.jobs()? {
             if !job.paused && Schedule::parse(&job.schedule).is_ok_and(|s| s == Schedule::AtStartup)
@@ -456,6 +457,9 @@ async fn watch(
         };
         let store = runner.engine.store();
         match event {
+            // Again inside the turn, so the engine's live turns (what a surface attaching
+            // later is sent) carry the run with its job's name.
+            Event::TurnStarted { .. } => publish(&runner.engine, &run.id),
             Event::ApprovalRequested { .. } | Event::ApprovalResolved { .. } => {
                 let waiting = matches!(event, Event::ApprovalRequested { .. });
                 match store.set_run_waiting(&run.id, waiting) {
