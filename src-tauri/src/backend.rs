@@ -37,6 +37,8 @@ pub struct Backend {
     /// Held while the in-process gateway runs.
     _lock: Option<InstanceLock>,
     client: Client,
+    /// The in-process engine's scheduler (none when attached: the daemon's runs there).
+    scheduler: Option<std::sync::Arc<pincer_core::scheduler::runner::Runner>>,
 }
 
 pub struct StartOptions {
@@ -70,6 +72,7 @@ impl Backend {
                     link: EngineLink::Remote(remote),
                     shutdown: std::sync::Mutex::new(None),
                     _lock: None,
+                    scheduler: None,
                     client,
                 })
             }
@@ -98,7 +101,7 @@ impl Backend {
             tracing::warn!(error = %e, "skill folders are not watched");
         }
         // Background jobs run while the app does (the tray keeps it running).
-        pincer_core::scheduler::runner::start(&engine);
+        let scheduler = pincer_core::scheduler::runner::start(&engine);
         let gateway_options = |listen| GatewayOptions {
             listen,
             allow_remote: false,
@@ -142,6 +145,7 @@ impl Backend {
             shutdown: std::sync::Mutex::new(Some(shutdown)),
             _lock: Some(lock),
             client,
+            scheduler: Some(scheduler),
         })
     }
 
@@ -166,8 +170,12 @@ impl Backend {
         })
     }
 
-    /// Stops the in-process gateway (no-op when attached).
+    /// Stops the in-process gateway and scheduler (no-op when attached): the runs in flight
+    /// are recorded `cancelled` now, not found `lost` at the next start.
     pub fn stop(&self) {
+        if let Some(scheduler) = &self.scheduler {
+            scheduler.stop();
+        }
         let sender = pincer_core::sync::lock(&self.shutdown).take();
         if let Some(shutdown) = sender {
             let _ = shutdown.send(());
