@@ -8,7 +8,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use common::Daemon;
+use common::{Daemon, scripted_provider_config};
 
 fn pincer(home: &std::path::Path) -> Command {
     common::pincer_alone(home, &[])
@@ -221,14 +221,7 @@ fn tasks_are_added_run_paused_and_removed_through_the_running_daemon() {
         .unwrap();
     let llm = runtime.block_on(pincer_testkit::ScriptedLlm::start());
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\napi_key = \"k\"\n",
-            llm.base_url()
-        ),
-    )
-    .unwrap();
+    scripted_provider_config(home.path(), &llm.base_url(), "");
     let daemon = Daemon::start(home.path());
     let run = |args: &[&str]| {
         let out = pincer(home.path()).args(args).output().unwrap();
@@ -359,14 +352,11 @@ fn killed_at_random_points_the_daemon_runs_no_job_twice_and_loses_none_silently(
         pincer_testkit::Reply::text("done").delay(Duration::from_millis(300)),
     );
     let home = tempfile::tempdir().unwrap();
-    std::fs::write(
-        home.path().join("config.toml"),
-        format!(
-            "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\napi_key = \"k\"\n\n[retry]\nmax_attempts = 1\n",
-            llm.base_url()
-        ),
-    )
-    .unwrap();
+    scripted_provider_config(
+        home.path(),
+        &llm.base_url(),
+        "\n[retry]\nmax_attempts = 1\n",
+    );
     let added = pincer(home.path())
         .args([
             "tasks",

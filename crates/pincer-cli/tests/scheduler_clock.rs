@@ -14,7 +14,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use common::Daemon;
+use common::{Daemon, scripted_provider_config};
 use nix::sys::signal::{Signal, kill};
 use pincer_testkit::{Reply, ScriptedLlm};
 use serde_json::Value;
@@ -122,14 +122,11 @@ impl Setup {
         let llm = ScriptedLlm::start_in_background();
         llm.answer_system_prefix("", Reply::text("done"));
         let home = tempfile::tempdir().unwrap();
-        std::fs::write(
-            home.path().join("config.toml"),
-            format!(
-                "[[providers]]\npreset = \"openai\"\nbase_url = \"{}\"\nmodel = \"m\"\napi_key = \"k\"\n\n[retry]\nmax_attempts = 1\n",
-                llm.base_url()
-            ),
-        )
-        .unwrap();
+        scripted_provider_config(
+            home.path(),
+            &llm.base_url(),
+            "\n[retry]\nmax_attempts = 1\n",
+        );
         // A day behind the real clock, so the job's times show whose clock stamped them.
         let clock = FakeClock::new(home.path(), -DAY);
         let mut command = common::pincer_alone(home.path(), &["daemon", "--listen", "127.0.0.1:0"]);

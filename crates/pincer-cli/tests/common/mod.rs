@@ -70,6 +70,18 @@ pub fn wait_until(what: &str, condition: impl Fn() -> bool) {
 
 /// A running `pincer daemon` with the lines it printed before serving. Dropped, it is
 /// killed if it still runs (a failed assertion leaves no daemon behind, even a stopped one).
+/// Writes `home`'s config.toml: the scripted model at `base_url` as an OpenAI-compatible
+/// provider, then `extra` (more sections).
+pub fn scripted_provider_config(home: &std::path::Path, base_url: &str, extra: &str) {
+    std::fs::write(
+        home.join("config.toml"),
+        format!(
+            "[[providers]]\npreset = \"openai\"\nbase_url = \"{base_url}\"\nmodel = \"m\"\napi_key = \"k\"\n{extra}"
+        ),
+    )
+    .unwrap();
+}
+
 pub struct Daemon {
     pub child: Child,
     pub url: String,
