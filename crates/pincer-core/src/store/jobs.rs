@@ -594,6 +594,41 @@ impl Store {
             params![keep as i64, before],
         )?)
     }
+
+    /// The ledger as the Tasks page searches it, newest first, each run with its job's
+    /// name (a deleted job's too): of one job or of all, in any of `statuses` (none: any),
+    /// whose output, reason or job name contains `text` (ignoring ASCII case; any script),
+    /// at most `limit`.
+    pub fn search_runs(
+        &self,
+        job: Option<&str>,
+        statuses: &[RunStatus],
+        text: &str,
+        limit: usize,
+    ) -> Result<Vec<(Run, String)>, StoreError> {
+        let text = text.trim();
+        let pattern = format!(
+            "%{}%",
+            text.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
+        let wanted: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+        let statuses = serde_json::to_string(&wanted).unwrap_or_else(|_| "[]".to_owned());
+        let conn = self.conn();
+        let mut stmt = conn.prepare_cached(&format!(
+            "SELECT {RUN_COLUMNS}, j.name FROM job_runs r JOIN jobs j ON j.id = r.job_id
+             WHERE (?1 IS NULL OR j.uid = ?1)
+               AND (?2 = '[]' OR r.status IN (SELECT value FROM json_each(?2)))
+               AND (?3 = '' OR r.output LIKE ?4 ESCAPE '\\' OR r.reason LIKE ?4 ESCAPE '\\'
+                    OR j.name LIKE ?4 ESCAPE '\\')
+             ORDER BY r.id DESC LIMIT ?5"
+        ))?;
+        let rows = stmt.query_map(params![job, statuses, text, pattern, limit as i64], |row| {
+            Ok((run_row(row)?, row.get::<_, String>(14)?))
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
 }
 
 #[cfg(test)]
@@ -801,5 +836,110 @@ mod tests {
         let left = store.runs(Some(&job.id), 100).unwrap();
         assert_eq!(left.len(), 4);
         assert_eq!(left[0].status, RunStatus::Queued);
+    }
+
+    #[test]
+    fn runs_are_searched_by_status_and_by_words_of_output_reason_or_job_name() {
+        let store = Store::in_memory().unwrap();
+        let brief = job(&store);
+        let kettle = store
+            .create_job(
+                &NewJob {
+                    name: "水壶 price".to_owned(),
+                    prompt: "check the kettle".to_owned(),
+                    schedule: "every 1h".to_owned(),
+                    options: serde_json::json!({}),
+                },
+                T0,
+            )
+            .unwrap();
+        let end = |run: &Run, status: RunStatus, reason: Option<&str>, output: Option<&str>| {
+            let end = RunEnd {
+                status,
+                reason: reason.map(str::to_owned),
+                input_tokens: 0,
+                output_tokens: 0,
+                cost_usd: None,
+                output: output.map(str::to_owned),
+            };
+            assert!(store.end_run(&run.id, &end, T0 + 10).unwrap());
+        };
+        let queue = |job: &Job| {
+            store
+                .queue_run_now(&job.id, Trigger::Manual, T0 + 1)
+                .unwrap()
+                .unwrap()
+        };
+        let ok = queue(&brief);
+        end(
+            &ok,
+            RunStatus::Succeeded,
+            None,
+            Some("Rain at 50% tomorrow_"),
+        );
+        let stopped = queue(&kettle);
+        end(
+            &stopped,
+            RunStatus::Cancelled,
+            Some("stopped by the user"),
+            None,
+        );
+        let waiting = queue(&kettle);
+
+        let ids =
+            |runs: Vec<(Run, String)>| runs.into_iter().map(|(r, _)| r.id).collect::<Vec<_>>();
+        // Everything, newest first, with the job's name.
+        let all = store.search_runs(None, &[], "", 10).unwrap();
+        assert_eq!(all.len(), 3);
+        assert_eq!(all[0].0.id, waiting.id);
+        assert_eq!(all[0].1, "水壶 price");
+        assert_eq!(all[2].1, "brief");
+        assert_eq!(
+            ids(store.search_runs(Some(&kettle.id), &[], "", 10).unwrap()),
+            [waiting.id.clone(), stopped.id.clone()]
+        );
+        assert_eq!(
+            ids(store
+                .search_runs(None, &[RunStatus::Cancelled, RunStatus::Failed], "", 10)
+                .unwrap()),
+            [stopped.id.clone()]
+        );
+        // Words of the output, the reason or the job's name; case aside; one CJK character.
+        assert_eq!(
+            ids(store.search_runs(None, &[], "RAIN", 10).unwrap()),
+            [ok.id.clone()]
+        );
+        assert_eq!(
+            ids(store.search_runs(None, &[], "by the user", 10).unwrap()),
+            [stopped.id.clone()]
+        );
+        assert_eq!(
+            ids(store.search_runs(None, &[], "壶", 10).unwrap()),
+            [waiting.id.clone(), stopped.id.clone()]
+        );
+        assert_eq!(
+            ids(store
+                .search_runs(None, &[RunStatus::Queued], "壶", 10)
+                .unwrap()),
+            [waiting.id.clone()]
+        );
+        // LIKE's wildcards are plain characters here.
+        assert_eq!(
+            ids(store.search_runs(None, &[], "50%", 10).unwrap()),
+            [ok.id.clone()]
+        );
+        assert_eq!(
+            ids(store.search_runs(None, &[], "w_", 10).unwrap()),
+            [ok.id.clone()]
+        );
+        assert!(store.search_runs(None, &[], "%%", 10).unwrap().is_empty());
+        assert!(store.search_runs(None, &[], "_", 10).unwrap().len() == 1);
+        assert_eq!(store.search_runs(None, &[], "", 1).unwrap().len(), 1);
+        // A deleted job's runs keep its name.
+        store.delete_job(&brief.id, T0 + 20).unwrap();
+        assert_eq!(
+            store.search_runs(None, &[], "rain", 10).unwrap()[0].1,
+            "brief"
+        );
     }
 }
