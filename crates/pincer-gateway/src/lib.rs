@@ -200,6 +200,7 @@ fn router(state: Arc<AppState>) -> Router {
         .merge(api::images::routes())
         .merge(api::local_models::routes())
         .merge(api::memory::routes())
+        .merge(api::jobs::routes())
         .merge(auth::protected_routes())
         .route("/api/ws", get(ws::upgrade))
         .route_layer(middleware::from_fn_with_state(state.clone(), auth::require));

@@ -419,3 +419,88 @@ pub struct MemoryDetail {
     pub memory: pincer_core::store::Memory,
     pub history: Vec<pincer_core::store::MemoryChange>,
 }
+
+/// A job as the Tasks page lists it: the job, its schedule in words, its next runs, and
+/// its latest run.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct JobView {
+    #[serde(flatten)]
+    pub info: pincer_core::scheduler::JobInfo,
+    pub last_run: Option<pincer_core::store::Run>,
+}
+
+/// `POST /api/jobs`: a job to create (the engine checks it: a schedule that cannot run is
+/// refused with what to write instead).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct NewJobRequest {
+    pub name: String,
+    pub prompt: String,
+    pub schedule: String,
+    /// Absent: the defaults. Unknown keys are refused by name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "Partial<JobOptions>"))]
+    pub options: Option<serde_json::Value>,
+}
+
+/// `PATCH /api/jobs/{id}`: what changes; absent fields stay as they are.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct JobChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub prompt: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional))]
+    pub schedule: Option<String>,
+    /// Replaces the options as a whole.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[cfg_attr(feature = "ts", ts(optional, type = "Partial<JobOptions>"))]
+    pub options: Option<serde_json::Value>,
+}
+
+/// A run of the ledger as the Tasks page shows it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RunView {
+    #[serde(flatten)]
+    pub run: pincer_core::store::Run,
+    /// Its job's name (a deleted job's too).
+    pub job_name: String,
+    /// A run not ended yet: what its session's model requests used and cost so far.
+    pub spend: Option<RunSpend>,
+    /// A run waiting for an approval: the request (answer it with `approve` on the
+    /// WebSocket, naming `session` and `call_id`).
+    pub approval: Option<PendingApproval>,
+}
+
+/// What a running run has used so far.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct RunSpend {
+    pub requests: u64,
+    pub input_tokens: u64,
+    pub output_tokens: u64,
+    /// US dollars by the models' prices; `None` when no request had a known price.
+    pub cost_usd: Option<f64>,
+}
+
+/// `POST /api/schedule-preview`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SchedulePreviewRequest {
+    pub schedule: String,
+}
+
+/// How a schedule reads back and its next runs (unix seconds, at most five; none for
+/// `at startup` or a time already past).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+pub struct SchedulePreview {
+    pub description: String,
+    pub upcoming: Vec<i64>,
+}

@@ -459,6 +459,81 @@ index?: MemoryIndexStatus, };
 
 export type MemoryDetail = { memory: Memory, history: Array<MemoryChange>, };
 
+export type JobView = { last_run: Run | null, job: Job, 
+/**
+ * "every Monday at 09:00 Europe/Lisbon, next run Mon 7 Dec 09:00".
+ */
+description: string, 
+/**
+ * Unix seconds; none when paused, done (a one-shot that ran) or at start-up only.
+ */
+next_run: number | null, 
+/**
+ * The next runs (unix seconds), at most five, the first being `next_run`.
+ */
+upcoming: Array<number>, 
+/**
+ * Why the stored schedule cannot be used, if it cannot.
+ */
+problem: string | null, };
+
+export type NewJobRequest = { name: string, prompt: string, schedule: string, 
+/**
+ * Absent: the defaults. Unknown keys are refused by name.
+ */
+options?: Partial<JobOptions>, };
+
+export type JobChange = { name?: string, prompt?: string, schedule?: string, 
+/**
+ * Replaces the options as a whole.
+ */
+options?: Partial<JobOptions>, };
+
+export type RunView = { 
+/**
+ * Its job's name (a deleted job's too).
+ */
+job_name: string, 
+/**
+ * A run not ended yet: what its session's model requests used and cost so far.
+ */
+spend: RunSpend | null, 
+/**
+ * A run waiting for an approval: the request (answer it with `approve` on the
+ * WebSocket, naming `session` and `call_id`).
+ */
+approval: PendingApproval | null, 
+/**
+ * Our id, `run-…`.
+ */
+id: string, job_id: string, 
+/**
+ * The instant it was due (unix seconds); none for "run now".
+ */
+scheduled_for: number | null, trigger: Trigger, status: RunStatus, 
+/**
+ * Why it ended as it did (or why it was not run).
+ */
+reason: string | null, 
+/**
+ * The session the run's turn lives in.
+ */
+session_id: string | null, queued_at: number, started_at: number | null, ended_at: number | null, input_tokens: number, output_tokens: number, cost_usd: number | null, 
+/**
+ * The run's final text.
+ */
+output: string | null, };
+
+export type RunSpend = { requests: number, input_tokens: number, output_tokens: number, 
+/**
+ * US dollars by the models' prices; `None` when no request had a known price.
+ */
+cost_usd: number | null, };
+
+export type SchedulePreviewRequest = { schedule: string, };
+
+export type SchedulePreview = { description: string, upcoming: Array<number>, };
+
 export type ToolOutcome = "ok" | "error" | "denied" | "cancelled";
 
 export type TurnOutcome = "completed" | "cancelled" | "step_limit" | "failed";

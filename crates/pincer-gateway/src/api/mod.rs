@@ -3,6 +3,7 @@
 pub mod approvals;
 pub mod desktop;
 pub mod images;
+pub mod jobs;
 pub mod local_models;
 pub mod memory;
 pub mod sessions;
