@@ -2,6 +2,7 @@
 // live turns. Pure and synchronous; React's useReducer drives it.
 
 import type { Event, LiveTurn, ServerMessage } from "../generated/protocol";
+import { foldProgress, isRunSession, NO_PROGRESS, type RunProgress } from "../tasks/progress";
 import { applyEvent, emptyTurn, endOf } from "./turn";
 import type { LiveError, LiveState, QueuedMessage, SessionLive, TurnEnd, TurnView } from "./types";
 
@@ -29,6 +30,8 @@ export const initialLiveState: LiveState = {
   snapshotSeq: 0,
   listSeq: 0,
   skillsSeq: 0,
+  runsSeq: 0,
+  runProgress: {},
 };
 
 const EMPTY_SESSION: SessionLive = { turns: [], queued: [] };
@@ -88,6 +91,8 @@ function applySnapshot(state: LiveState, turns: LiveTurn[], paused: boolean): Li
     let live: SessionLive = { turns: kept, queued };
     for (const turn of running) {
       for (const event of turn.events) {
+        // A run's state changes are not part of its turn (the Tasks page reads them).
+        if (event.type === "run_updated") continue;
         const r = applySessionEvent(live, turn.submission, event, outcomes);
         live = r.session;
         outcomes = r.outcomes;
@@ -95,9 +100,17 @@ function applySnapshot(state: LiveState, turns: LiveTurn[], paused: boolean): Li
     }
     if (live.turns.length || live.queued.length) sessions[id] = live;
   }
+  // A running run's progress so far is in its turn's events; an ended one keeps its last.
+  const runProgress: Record<string, RunProgress> = { ...state.runProgress };
+  for (const turn of turns) {
+    if (isRunSession(turn.session)) runProgress[turn.session] = turn.events.reduce(foldProgress, NO_PROGRESS);
+  }
   return {
     ...state,
     synced: true,
+    runProgress,
+    // Runs may have started or ended while the socket was down.
+    runsSeq: state.runsSeq + 1,
     sessions,
     outcomes,
     paused,
@@ -131,6 +144,15 @@ function applyServer(state: LiveState, message: ServerMessage): LiveState {
     case "snapshot":
       return applySnapshot(state, message.turns, message.paused);
     case "event": {
+      // A background run changed state: not an event of its turn (it comes before the
+      // turn starts and after it ends), but a reason to refetch the Tasks page.
+      if (message.event.type === "run_updated") return { ...state, runsSeq: state.runsSeq + 1 };
+      const runProgress = isRunSession(message.session)
+        ? {
+            ...state.runProgress,
+            [message.session]: foldProgress(state.runProgress[message.session] ?? NO_PROGRESS, message.event),
+          }
+        : state.runProgress;
       const prev = state.sessions[message.session] ?? EMPTY_SESSION;
       const r = applySessionEvent(prev, message.submission, message.event, state.outcomes);
       const endSeq = endOf(message.event)
@@ -140,6 +162,7 @@ function applyServer(state: LiveState, message: ServerMessage): LiveState {
         ...state,
         sessions: { ...state.sessions, [message.session]: r.session },
         outcomes: r.outcomes,
+        runProgress,
         endSeq,
         // A turn starting or ending changes the list's order, times and markers.
         listSeq:

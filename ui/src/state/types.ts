@@ -3,6 +3,7 @@
 // Stored history and live events are both turned into these shapes.
 
 import type { ApprovalDecision, DecidedBy, Failure, FailureKind, OpErrorKind, Recalled } from "../generated/protocol";
+import type { RunProgress } from "../tasks/progress";
 
 /** A call's state on its card; the last four are the engine's ToolOutcome. */
 export type ToolStatus = "approval" | "running" | "ok" | "error" | "denied" | "cancelled";
@@ -101,4 +102,8 @@ export interface LiveState {
   listSeq: number;
   /** Counts `skills_changed` messages and snapshots: a change means "refetch the skills". */
   skillsSeq: number;
+  /** Counts `run_updated` events and snapshots: a change means "refetch the Tasks page". */
+  runsSeq: number;
+  /** Background runs' progress, by session (`run-…`), from their turns' events. */
+  runProgress: Record<string, RunProgress>;
 }
