@@ -5,7 +5,7 @@ import { lazy, Suspense, useCallback, useEffect, useMemo, useRef, useState } fro
 import { api } from "./api/endpoints";
 import { HttpError } from "./api/rest";
 import { ConnectionStatus } from "./components/ConnectionStatus";
-import { ChartIcon, ChatIcon, CloseIcon, GearIcon, HandIcon, LogoIcon, MemoryIcon, MenuIcon, SparkIcon } from "./components/Icons";
+import { ChartIcon, ChatIcon, ClockIcon, CloseIcon, GearIcon, HandIcon, LogoIcon, MemoryIcon, MenuIcon, SparkIcon } from "./components/Icons";
 import { Sidebar } from "./components/Sidebar";
 import { useToast } from "./components/Toasts";
 import type { SessionInfo } from "./generated/protocol";
@@ -14,6 +14,8 @@ import { ChatPage, clearHistoryCache } from "./pages/Chat";
 import { MemoryPage } from "./pages/Memory";
 import { SettingsPage } from "./pages/Settings";
 import { SkillsPage } from "./pages/Skills";
+import { TasksPage } from "./pages/Tasks";
+import { useI18n } from "./i18n";
 import { isRunning, waitingApprovals } from "./state/live";
 import { useLive } from "./state/LiveProvider";
 import { useSessions } from "./state/useSessions";
@@ -26,6 +28,7 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
   const route = useRoute();
   const { state, status, dispatch } = useLive();
   const toast = useToast();
+  const { t } = useI18n();
   const { sessions, setSessions, error, query, setQuery, reload } = useSessions(state.listSeq);
   const [drawer, setDrawer] = useState(false);
   const [lastChat, setLastChat] = useState<string | null>(null);
@@ -118,7 +121,9 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
           ? route.skill
             ? `${route.skill} · Skills`
             : "Skills"
-          : current?.title || (currentChat ? "Chat" : "New chat");
+          : route.page === "tasks"
+            ? t("tasks.title")
+            : current?.title || (currentChat ? "Chat" : "New chat");
   useEffect(() => {
     const waiting = approvals.length ? `(${approvals.length}) ` : "";
     document.title = `${waiting}${pageTitle} · Pincer`;
@@ -148,23 +153,27 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
         <nav className="mainnav" aria-label="Main">
           <a href={chatHref} data-testid="nav-chat" aria-current={route.page === "chat" ? "page" : undefined}>
             <ChatIcon size={16} />
-            <span>Chat</span>
+            <span>{t("nav.chat")}</span>
           </a>
           <a href="#/memory" data-testid="nav-memory" aria-current={route.page === "memory" ? "page" : undefined}>
             <MemoryIcon size={16} />
-            <span>Memory</span>
+            <span>{t("nav.memory")}</span>
           </a>
           <a href="#/skills" data-testid="nav-skills" aria-current={route.page === "skills" ? "page" : undefined}>
             <SparkIcon size={16} />
-            <span>Skills</span>
+            <span>{t("nav.skills")}</span>
+          </a>
+          <a href="#/tasks" data-testid="nav-tasks" aria-current={route.page === "tasks" ? "page" : undefined}>
+            <ClockIcon size={16} />
+            <span>{t("nav.tasks")}</span>
           </a>
           <a href="#/settings" data-testid="nav-settings" aria-current={route.page === "settings" ? "page" : undefined}>
             <GearIcon size={16} />
-            <span>Settings</span>
+            <span>{t("nav.settings")}</span>
           </a>
           <a href="#/usage" data-testid="nav-usage" aria-current={route.page === "usage" ? "page" : undefined}>
             <ChartIcon size={16} />
-            <span>Usage</span>
+            <span>{t("nav.usage")}</span>
           </a>
         </nav>
         <span className="spacer" />
@@ -210,6 +219,7 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
           )}
           {route.page === "memory" && <MemoryPage memory={route.memory} sessions={sessions} />}
           {route.page === "skills" && <SkillsPage skill={route.skill} />}
+          {route.page === "tasks" && <TasksPage />}
           {route.page === "settings" && <SettingsPage onLogout={onLogout} />}
           {route.page === "usage" && (
             <Suspense

@@ -8,6 +8,8 @@ import type {
   EffectiveView,
   Health,
   HistoryMessage,
+  JobChange,
+  JobView,
   LoggedOut,
   LoginCode,
   LoginRequest,
@@ -19,12 +21,17 @@ import type {
   Provenance,
   Recalled,
   Reply,
+  NewJobRequest,
   NewSession,
   OpenSession,
   PendingApproval,
   PolicyConfig,
   ProviderInput,
   RenameSession,
+  Run,
+  RunStatus,
+  RunView,
+  SchedulePreview,
   SessionInfo,
   SetDefaultModel,
   SettingsView,
@@ -90,6 +97,22 @@ export const api = {
 
   approvals: () => request<PendingApproval[]>("/api/approvals"),
 
+  /** Background jobs, each with its schedule in words, next five runs and last run. */
+  jobs: (signal?: AbortSignal) => request<JobView[]>("/api/jobs", signal ? { signal } : {}),
+  createJob: (body: NewJobRequest) => request<JobView>("/api/jobs", { method: "POST", body }),
+  updateJob: (id: string, body: JobChange) => request<JobView>(`/api/jobs/${enc(id)}`, { method: "PATCH", body }),
+  deleteJob: (id: string) => request<void>(`/api/jobs/${enc(id)}`, { method: "DELETE" }),
+  pauseJob: (id: string) => request<JobView>(`/api/jobs/${enc(id)}/pause`, { method: "POST" }),
+  resumeJob: (id: string) => request<JobView>(`/api/jobs/${enc(id)}/resume`, { method: "POST" }),
+  runJobNow: (id: string) => request<Run>(`/api/jobs/${enc(id)}/run`, { method: "POST" }),
+  /** The run ledger, newest first. */
+  runs: (query: RunQuery, signal?: AbortSignal) =>
+    request<RunView[]>(`/api/runs${runQueryString(query)}`, signal ? { signal } : {}),
+  cancelRun: (id: string) => request<void>(`/api/runs/${enc(id)}/cancel`, { method: "POST" }),
+  /** How a schedule reads and its next five runs; a 400 says what to write instead. */
+  schedulePreview: (schedule: string, signal?: AbortSignal) =>
+    request<SchedulePreview>("/api/schedule-preview", { method: "POST", body: { schedule }, ...(signal ? { signal } : {}) }),
+
   settings: () => request<SettingsView>("/api/settings"),
   saveProviders: (body: ProviderInput[]) =>
     request<SettingsView>("/api/settings/providers", { method: "PUT", body }),
@@ -135,6 +158,24 @@ export function memoryQueryString({ q, scope, provenance, all, limit }: MemoryQu
   if (scope) params.set("scope", scope);
   if (provenance) params.set("provenance", provenance);
   if (all) params.set("all", "true");
+  if (limit) params.set("limit", String(limit));
+  const text = params.toString();
+  return text ? `?${text}` : "";
+}
+
+export interface RunQuery {
+  job?: string;
+  status?: RunStatus[];
+  /** Words of the output, the reason or the job's name. */
+  q?: string;
+  limit?: number;
+}
+
+export function runQueryString({ job, status, q, limit }: RunQuery): string {
+  const params = new URLSearchParams();
+  if (job) params.set("job", job);
+  if (status?.length) params.set("status", status.join(","));
+  if (q?.trim()) params.set("q", q.trim());
   if (limit) params.set("limit", String(limit));
   const text = params.toString();
   return text ? `?${text}` : "";

@@ -1,8 +1,11 @@
 // The conversation list: New chat, search (the server searches titles and messages),
-// and one SessionItem per conversation, most recent first.
+// and one SessionItem per conversation, most recent first. Background runs' sessions
+// (`run-…`) are left out: the Tasks page lists them (the one open stays listed).
 
-import { useEffect, useState } from "react";
+import { useEffect, useMemo, useState } from "react";
 import type { SessionInfo } from "../generated/protocol";
+import { useI18n } from "../i18n";
+import { isRunSession } from "../tasks/progress";
 import { PlusIcon, SearchIcon } from "./Icons";
 import { SessionItem } from "./SessionItem";
 
@@ -32,6 +35,12 @@ function useNow(intervalMs = 30_000): number {
 export function Sidebar(props: SidebarProps) {
   const { sessions, error, query, onQuery, currentId, isRunning, needsApproval, onNew, onRename, onDelete, onNavigate } = props;
   const now = useNow();
+  const { t } = useI18n();
+  const chats = useMemo(
+    () => sessions && sessions.filter((s) => !isRunSession(s.id) || s.id === currentId),
+    [sessions, currentId],
+  );
+  const runs = (sessions?.length ?? 0) - (chats?.length ?? 0);
 
   return (
     <nav className="sidebar-inner" aria-label="Chats">
@@ -65,11 +74,11 @@ export function Sidebar(props: SidebarProps) {
             <li key={i} className="session-skeleton" />
           ))}
         </ul>
-      ) : sessions && sessions.length === 0 ? (
+      ) : chats && chats.length === 0 ? (
         <p className="sidebar-note">{query.trim() ? `No chats match “${query.trim()}”.` : "No chats yet."}</p>
       ) : (
         <ul className="session-list">
-          {(sessions ?? []).map((s) => (
+          {(chats ?? []).map((s) => (
             <SessionItem
               key={s.id}
               session={s}
@@ -83,6 +92,13 @@ export function Sidebar(props: SidebarProps) {
             />
           ))}
         </ul>
+      )}
+      {runs > 0 && (
+        <p className="sidebar-note sidebar-runs">
+          <a href="#/tasks" data-testid="sidebar-runs" onClick={onNavigate}>
+            {t("sidebar.runsHidden")}
+          </a>
+        </p>
       )}
     </nav>
   );

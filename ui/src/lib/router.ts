@@ -1,5 +1,5 @@
-// Hash routes: #/chat, #/chat/ID, #/memory, #/memory/ID, #/skills, #/skills/NAME, #/settings,
-// #/usage, and #/quick (the desktop app's quick-ask window). `#login=CODE` is not a route: it
+// Hash routes: #/chat, #/chat/ID, #/memory, #/memory/ID, #/skills, #/skills/NAME, #/tasks,
+// #/settings, #/usage, and #/quick (the desktop app's quick-ask window). `#login=CODE` is not a route: it
 // is consumed (and removed) by loginHash.ts before routing starts; a route written before it
 // (`#/quick&login=…`) is still recognized.
 
@@ -9,6 +9,7 @@ export type Route =
   | { page: "chat"; session: string | null }
   | { page: "memory"; memory: string | null }
   | { page: "skills"; skill: string | null }
+  | { page: "tasks" }
   | { page: "settings" }
   | { page: "usage" }
   | { page: "quick" };
@@ -18,6 +19,7 @@ export function parseRoute(hash: string): Route {
   const [head, ...rest] = path.split("/");
   if (head === "settings") return { page: "settings" };
   if (head === "usage") return { page: "usage" };
+  if (head === "tasks") return { page: "tasks" };
   if (head === "memory") return { page: "memory", memory: rest[0] ? decodeURIComponent(rest[0]) : null };
   if (head === "skills") return { page: "skills", skill: rest[0] ? decodeURIComponent(rest[0]) : null };
   if (head === "quick") return { page: "quick" };
@@ -33,6 +35,8 @@ export function routeHref(route: Route): string {
       return route.memory ? `#/memory/${encodeURIComponent(route.memory)}` : "#/memory";
     case "skills":
       return route.skill ? `#/skills/${encodeURIComponent(route.skill)}` : "#/skills";
+    case "tasks":
+      return "#/tasks";
     case "settings":
       return "#/settings";
     case "usage":
