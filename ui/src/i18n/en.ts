@@ -111,6 +111,7 @@ export const en = {
   "runs.queued": "Queued: it starts when a place is free (two run at once) and work is not paused.",
   "runs.elapsed": "{time} so far",
   "runs.step": "step {n}",
+  "runs.toolCall": "{n} tool call",
   "runs.toolCalls": "{n} tool calls",
   "runs.tokens": "{input} in / {output} out tokens",
   "runs.costSoFar": "{cost} so far",

@@ -112,6 +112,7 @@ export const zh: Record<StringKey, string> = {
   "runs.queued": "排队中：有空位（同时运行两个）且工作未暂停时开始。",
   "runs.elapsed": "已运行 {time}",
   "runs.step": "第 {n} 步",
+  "runs.toolCall": "{n} 次工具调用",
   "runs.toolCalls": "{n} 次工具调用",
   "runs.tokens": "输入 {input} / 输出 {output} 个 token",
   "runs.costSoFar": "目前花费 {cost}",

@@ -200,7 +200,7 @@ describe("Tasks page", () => {
     const progress = within(running).getByTestId("run-progress");
     await waitFor(() => expect(progress).toHaveAttribute("data-step", "2"));
     expect(progress).toHaveTextContent("step 2");
-    expect(progress).toHaveTextContent("1 tool calls");
+    expect(progress).toHaveTextContent(/\b1 tool call(?!s)/);
     expect(progress).toHaveTextContent("900 in / 100 out tokens");
     expect(progress).toHaveTextContent("$0.0011 so far");
 
@@ -223,6 +223,9 @@ describe("Tasks page", () => {
     expect(within(waiting).getByTestId("run-progress")).toHaveTextContent("$0.0014 so far");
     await user.click(within(waiting).getByTestId("run-approve-once"));
     expect(sent().at(-1)?.op).toEqual({ type: "approve", session: "run-wait", call_id: "tc-9", decision: "once" });
+    // Answered once; the run can still be cancelled meanwhile.
+    expect(within(waiting).getByTestId("run-approve-deny")).toBeDisabled();
+    expect(within(waiting).getByTestId("run-cancel")).toBeEnabled();
     expect(within(waiting).getByRole("link", { name: "Open conversation" })).toHaveAttribute("href", "#/chat/run-wait");
   });
 

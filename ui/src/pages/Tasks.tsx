@@ -13,7 +13,7 @@ import type { ApprovalDecision, JobView, RunView } from "../generated/protocol";
 import { type StringKey, useI18n } from "../i18n";
 import { useLive } from "../state/LiveProvider";
 import type { LiveState } from "../state/types";
-import { ActiveRuns, type WaitingApproval } from "../tasks/ActiveRuns";
+import { ActiveRuns, type Pending, type PendingWhat, type WaitingApproval } from "../tasks/ActiveRuns";
 import { JobEditor } from "../tasks/JobEditor";
 import { JobList, type JobAction } from "../tasks/JobList";
 import { isRunSession } from "../tasks/progress";
@@ -60,7 +60,7 @@ export function TasksPage() {
   const [changes, setChanges] = useState(0);
   const [editing, setEditing] = useState<JobView | "new" | null>(null);
   const [busy, setBusy] = useState<string | null>(null);
-  const [pending, setPending] = useState<Set<string>>(() => new Set());
+  const [pending, setPending] = useState<Pending>(() => new Map());
 
   // A run changed state, a run's request reported its usage (its cost so far), or we
   // changed something.
@@ -72,15 +72,31 @@ export function TasksPage() {
   const approvals = useMemo(() => liveApprovals(state), [state]);
   const now = useNow(active && active.length > 0 ? 1000 : 30_000);
 
-  // A cancel or an answer is done once the run moved on.
+  // An answer is done once the run no longer waits; a cancel, once the run has ended.
   useEffect(() => {
     if (!active) return;
     setPending((p) => {
       if (p.size === 0) return p;
-      const next = new Set([...p].filter((id) => active.some((r) => r.id === id && r.status !== "waiting_approval")));
+      const next: Pending = new Map(
+        [...p].filter(([id, what]) => {
+          const run = active.find((r) => r.id === id);
+          return what === "cancel" ? !!run : run?.status === "waiting_approval";
+        }),
+      );
       return next.size === p.size ? p : next;
     });
   }, [active]);
+
+  const settle = useCallback(
+    (id: string, what: PendingWhat) =>
+      setPending((p) => {
+        if (p.get(id) !== what) return p;
+        const next = new Map(p);
+        next.delete(id);
+        return next;
+      }),
+    [],
+  );
 
   const fail = useCallback(
     (what: string, err: unknown) =>
@@ -117,34 +133,21 @@ export function TasksPage() {
   };
 
   const onCancel = async (run: RunView) => {
-    setPending((p) => new Set(p).add(run.id));
+    setPending((p) => new Map(p).set(run.id, "cancel"));
     try {
       await api.cancelRun(run.id);
       setChanges((c) => c + 1);
     } catch (err) {
-      setPending((p) => {
-        const next = new Set(p);
-        next.delete(run.id);
-        return next;
-      });
+      settle(run.id, "cancel");
       fail(t("runs.cancel"), err);
     }
   };
 
   const onApprove = (run: RunView, approval: WaitingApproval, decision: ApprovalDecision) => {
-    setPending((p) => new Set(p).add(run.id));
+    setPending((p) => new Map(p).set(run.id, "approve"));
     send({ type: "approve", session: run.session_id ?? run.id, call_id: approval.callId, decision });
     // No answer back (the connection dropped): let the user answer again.
-    setTimeout(
-      () =>
-        setPending((p) => {
-          if (!p.has(run.id)) return p;
-          const next = new Set(p);
-          next.delete(run.id);
-          return next;
-        }),
-      10_000,
-    );
+    setTimeout(() => settle(run.id, "approve"), 10_000);
   };
 
   const onSaved = (saved: JobView, created: boolean) => {
@@ -160,13 +163,15 @@ export function TasksPage() {
   return (
     <div className="page" lang={lang}>
       <div className="page-inner page-wide tasks-page" data-testid="tasks-page">
-        <header className="page-head tasks-head">
-          <h1>{t("tasks.title")}</h1>
-          {editing === null && (
-            <button type="button" className="btn btn-primary" data-testid="job-new" onClick={() => setEditing("new")}>
-              <PlusIcon size={16} /> {t("tasks.new")}
-            </button>
-          )}
+        <header className="tasks-head">
+          <div className="page-head">
+            <h1>{t("tasks.title")}</h1>
+            {editing === null && (
+              <button type="button" className="btn btn-primary" data-testid="job-new" onClick={() => setEditing("new")}>
+                <PlusIcon size={16} /> {t("tasks.new")}
+              </button>
+            )}
+          </div>
           <p className="muted tasks-intro">{t("tasks.intro")}</p>
         </header>
 

@@ -17,14 +17,18 @@ export interface WaitingApproval {
   summary: string;
 }
 
+/** What was asked of a run and not yet seen done: a cancel, or an answer to its approval. */
+export type PendingWhat = "cancel" | "approve";
+export type Pending = Map<string, PendingWhat>;
+
 export interface ActiveRunsProps {
   runs: RunView[];
   progress: Record<string, RunProgress>;
   /** Approvals waiting in the runs' sessions, from the live stream. */
   approvals: Record<string, WaitingApproval>;
   i18n: I18n;
-  /** Runs whose cancel or approval is on its way. */
-  pending: Set<string>;
+  /** Runs whose cancel or answer is on its way. */
+  pending: Pending;
   onCancel: (run: RunView) => void;
   onApprove: (run: RunView, approval: WaitingApproval, decision: ApprovalDecision) => void;
   /** Unix milliseconds, ticking while something runs. */
@@ -50,15 +54,16 @@ function Progress({ run, progress, i18n, now }: { run: RunView; progress: RunPro
   const parts: string[] = [];
   if (run.started_at != null) parts.push(t("runs.elapsed", { time: formatSecs(now / 1000 - run.started_at, i18n) }));
   if (progress.step > 0) parts.push(t("runs.step", { n: progress.step }));
-  parts.push(t("runs.toolCalls", { n: progress.toolCalls }));
+  parts.push(t(progress.toolCalls === 1 ? "runs.toolCall" : "runs.toolCalls", { n: progress.toolCalls }));
   parts.push(t("runs.tokens", { input: formatCount(input, locale), output: formatCount(output, locale) }));
   parts.push(t("runs.costSoFar", { cost: formatCost(run.spend?.cost_usd) }));
   return (
     <p className="run-progress small" data-testid="run-progress" data-step={progress.step} data-tool-calls={progress.toolCalls}>
       {parts.map((p, i) => (
-        <span key={i}>{p}</span>
+        // The space separates the parts for screen readers and copied text; the flex gap, on screen.
+        <span key={i}>{p} </span>
       ))}
-      {progress.tool && <span data-testid="run-tool">{t("runs.usingTool", { tool: progress.tool })}</span>}
+      {progress.tool && run.status === "running" && <span data-testid="run-tool">{t("runs.usingTool", { tool: progress.tool })}</span>}
     </p>
   );
 }
@@ -74,11 +79,12 @@ function RunCard({
 }) {
   const { i18n, pending, onCancel, onApprove, now } = props;
   const { t } = i18n;
-  const busy = pending.has(run.id);
+  const cancelling = pending.get(run.id) === "cancel";
+  const answering = pending.has(run.id);
   const progress = props.progress[sessionOf(run)] ?? NO_PROGRESS;
   const decide = (decision: ApprovalDecision) => approval && onApprove(run, approval, decision);
   return (
-    <li className="run-card" data-testid="active-run" data-run-id={run.id} data-status={run.status} aria-busy={busy || undefined}>
+    <li className="run-card" data-testid="active-run" data-run-id={run.id} data-status={run.status} aria-busy={answering || undefined}>
       <div className="run-card-head">
         <h3 className="run-job">{run.job_name}</h3>
         <StatusBadge status={run.status} i18n={i18n} />
@@ -88,7 +94,7 @@ function RunCard({
             {t("runs.open")}
           </a>
         )}
-        <button type="button" className="btn btn-sm btn-danger-outline" data-testid="run-cancel" disabled={busy} onClick={() => onCancel(run)}>
+        <button type="button" className="btn btn-sm btn-danger-outline" data-testid="run-cancel" disabled={cancelling} onClick={() => onCancel(run)}>
           {t("runs.cancel")}
         </button>
       </div>
@@ -105,13 +111,13 @@ function RunCard({
                 {t("runs.wantsTo", { tool: approval.tool })} <code data-testid="run-approval-summary">{approval.summary}</code>
               </p>
               <div className="approval-buttons" role="group" aria-label={t("runs.approvalFor", { name: run.job_name })}>
-                <button type="button" className="btn btn-sm btn-primary" data-testid="run-approve-once" disabled={busy} onClick={() => decide("once")}>
+                <button type="button" className="btn btn-sm btn-primary" data-testid="run-approve-once" disabled={answering} onClick={() => decide("once")}>
                   {t("runs.allowOnce")}
                 </button>
-                <button type="button" className="btn btn-sm" data-testid="run-approve-session" disabled={busy} onClick={() => decide("session")}>
+                <button type="button" className="btn btn-sm" data-testid="run-approve-session" disabled={answering} onClick={() => decide("session")}>
                   {t("runs.allowRun")}
                 </button>
-                <button type="button" className="btn btn-sm btn-danger" data-testid="run-approve-deny" disabled={busy} onClick={() => decide("deny")}>
+                <button type="button" className="btn btn-sm btn-danger" data-testid="run-approve-deny" disabled={answering} onClick={() => decide("deny")}>
                   {t("runs.deny")}
                 </button>
               </div>
