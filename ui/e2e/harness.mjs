@@ -76,12 +76,12 @@ export async function startLlm() {
   };
 }
 
-/** A data home whose config.toml points at `llmBaseUrl`. */
-export async function makeHome(llmBaseUrl, model = 'test-model') {
+/** A data home whose config.toml points at `llmBaseUrl`, followed by `extra` (TOML). */
+export async function makeHome(llmBaseUrl, model = 'test-model', extra = '') {
   const home = await mkdtemp(join(tmpdir(), 'pincer-e2e-'));
   await writeFile(
     join(home, 'config.toml'),
-    `# written by the e2e harness\n[[providers]]\npreset = "openai"\nbase_url = "${llmBaseUrl}"\nmodel = "${model}"\n\n[retry]\nmax_attempts = 1\n`,
+    `# written by the e2e harness\n[[providers]]\npreset = "openai"\nbase_url = "${llmBaseUrl}"\nmodel = "${model}"\n\n[retry]\nmax_attempts = 1\n${extra}`,
   );
   return home;
 }
@@ -162,14 +162,15 @@ export async function removeHome(home) {
  * each test and checked after it (no request may have broken the tool call/result pairing,
  * and every scripted reply must have been used). `onStart` receives `{ llm, daemon, browser }`. The returned `newPage(options)`
  * opens a page in a fresh context (its own cookie jar) that reports Content-Security-Policy
- * violations; any violation fails the file.
+ * violations; any violation fails the file. `options.config` is added to the data home's
+ * config.toml (TOML, e.g. a `[pricing]` table).
  */
-export function daemonSuite(onStart) {
+export function daemonSuite(onStart, options = {}) {
   const violations = [];
   let started;
   before(async () => {
     const llm = await startLlm();
-    const daemon = await startDaemon(await makeHome(llm.baseUrl));
+    const daemon = await startDaemon(await makeHome(llm.baseUrl, 'test-model', options.config ?? ''));
     const browser = await launchBrowser();
     started = { llm, daemon, browser };
     onStart(started);
@@ -190,8 +191,13 @@ export function daemonSuite(onStart) {
     assert.deepEqual(broken.map((v) => v.message), [], 'the daemon sent a broken tool call/result history');
     assert.equal(await started.llm.pending(), 0, 'every scripted reply must be used');
   });
-  return async function newPage({ colorScheme = 'light', width = 1280, height = 800 } = {}) {
-    const context = await started.browser.newContext({ colorScheme, viewport: { width, height } });
+  return async function newPage({ colorScheme = 'light', width = 1280, height = 800, locale, timezoneId } = {}) {
+    const context = await started.browser.newContext({
+      colorScheme,
+      viewport: { width, height },
+      ...(locale ? { locale } : {}),
+      ...(timezoneId ? { timezoneId } : {}),
+    });
     const page = await context.newPage();
     page.on('console', (message) => {
       if (/Content Security Policy|Refused to (load|execute|apply)/i.test(message.text())) {
