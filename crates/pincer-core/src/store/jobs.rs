@@ -896,44 +896,44 @@ mod tests {
         assert_eq!(all[2].1, "brief");
         assert_eq!(
             ids(store.search_runs(Some(&kettle.id), &[], "", 10).unwrap()),
-            [waiting.id.clone(), stopped.id.clone()]
+            [waiting.id.as_str(), stopped.id.as_str()]
         );
         assert_eq!(
             ids(store
                 .search_runs(None, &[RunStatus::Cancelled, RunStatus::Failed], "", 10)
                 .unwrap()),
-            [stopped.id.clone()]
+            [stopped.id.as_str()]
         );
         // Words of the output, the reason or the job's name; case aside; one CJK character.
         assert_eq!(
             ids(store.search_runs(None, &[], "RAIN", 10).unwrap()),
-            [ok.id.clone()]
+            [ok.id.as_str()]
         );
         assert_eq!(
             ids(store.search_runs(None, &[], "by the user", 10).unwrap()),
-            [stopped.id.clone()]
+            [stopped.id.as_str()]
         );
         assert_eq!(
             ids(store.search_runs(None, &[], "壶", 10).unwrap()),
-            [waiting.id.clone(), stopped.id.clone()]
+            [waiting.id.as_str(), stopped.id.as_str()]
         );
         assert_eq!(
             ids(store
                 .search_runs(None, &[RunStatus::Queued], "壶", 10)
                 .unwrap()),
-            [waiting.id.clone()]
+            [waiting.id.as_str()]
         );
         // LIKE's wildcards are plain characters here.
         assert_eq!(
             ids(store.search_runs(None, &[], "50%", 10).unwrap()),
-            [ok.id.clone()]
+            [ok.id.as_str()]
         );
         assert_eq!(
             ids(store.search_runs(None, &[], "w_", 10).unwrap()),
-            [ok.id.clone()]
+            [ok.id.as_str()]
         );
         assert!(store.search_runs(None, &[], "%%", 10).unwrap().is_empty());
-        assert!(store.search_runs(None, &[], "_", 10).unwrap().len() == 1);
+        assert_eq!(store.search_runs(None, &[], "_", 10).unwrap().len(), 1);
         assert_eq!(store.search_runs(None, &[], "", 1).unwrap().len(), 1);
         // A deleted job's runs keep its name.
         store.delete_job(&brief.id, T0 + 20).unwrap();
