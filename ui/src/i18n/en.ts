@@ -30,6 +30,8 @@ export const en = {
   "jobs.empty": "A task runs a prompt on a schedule — a morning brief on weekdays at 09:00, a price check every hour — or reminds you of something at its time.",
   "jobs.paused": "Paused",
   "jobs.reminder": "Reminder",
+  "jobs.heartbeat": "Heartbeat",
+  "jobs.heartbeatNote": "Set up in [heartbeat] of config.toml: change it there; pause, resume or run it here.",
   "jobs.problem": "Cannot run: {problem}",
   "jobs.nextRun": "Next run {when} ({relative})",
   "jobs.noNext": "No run ahead",

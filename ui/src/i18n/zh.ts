@@ -31,6 +31,8 @@ export const zh: Record<StringKey, string> = {
   "jobs.empty": "任务按计划运行一个提示词（例如工作日 09:00 的晨报、每小时查一次价格），或到点提醒你一件事。",
   "jobs.paused": "已暂停",
   "jobs.reminder": "提醒",
+  "jobs.heartbeat": "心跳",
+  "jobs.heartbeatNote": "在 config.toml 的 [heartbeat] 中设置：在那里修改；可在这里暂停、恢复或立即运行。",
   "jobs.problem": "无法运行：{problem}",
   "jobs.nextRun": "下次运行：{when}（{relative}）",
   "jobs.noNext": "没有待运行的计划",

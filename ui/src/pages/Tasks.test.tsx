@@ -175,6 +175,19 @@ describe("Tasks page", () => {
     expect(within(screen.getByTestId("job-item")).getByTestId("job-resume")).toBeInTheDocument();
   });
 
+  it("offers the heartbeat (kept by config.toml) to pause and run, not to edit or delete", async () => {
+    const heartbeat = job("job-hb", "Heartbeat");
+    heartbeat.job.options = { kind: "heartbeat" };
+    daemon([heartbeat]);
+    renderPage();
+    const item = await screen.findByTestId("job-item");
+    expect(within(item).getByTestId("job-heartbeat-note")).toHaveTextContent("[heartbeat] of config.toml");
+    expect(within(item).getByTestId("job-pause")).toBeInTheDocument();
+    expect(within(item).getByTestId("job-run")).toBeInTheDocument();
+    expect(within(item).queryByTestId("job-edit")).toBeNull();
+    expect(within(item).queryByTestId("job-delete")).toBeNull();
+  });
+
   it("shows a running run's live progress and cancels it; a waiting run's approval is answered here", async () => {
     const { calls } = daemon();
     const user = userEvent.setup();

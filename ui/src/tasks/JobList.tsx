@@ -30,6 +30,10 @@ export function JobList({ jobs, i18n, busy, onEdit, onAction, now = Date.now() }
       {jobs.map((view) => {
         const { job } = view;
         const working = busy === job.id;
+        const kind = optionsKind(job.options);
+        // The heartbeat is kept in step with [heartbeat] of config.toml: paused, resumed
+        // or run here, changed there.
+        const heartbeat = kind === "heartbeat";
         return (
           <li
             key={job.id}
@@ -47,11 +51,17 @@ export function JobList({ jobs, i18n, busy, onEdit, onAction, now = Date.now() }
                     {t("jobs.paused")}
                   </span>
                 )}
-                {optionsKind(job.options) === "reminder" && <span className="badge">{t("jobs.reminder")}</span>}
+                {kind === "reminder" && <span className="badge">{t("jobs.reminder")}</span>}
+                {heartbeat && <span className="badge">{t("jobs.heartbeat")}</span>}
               </div>
               <p className="job-description" data-testid="job-description">
                 {view.description}
               </p>
+              {heartbeat && (
+                <p className="small muted" data-testid="job-heartbeat-note">
+                  {t("jobs.heartbeatNote")}
+                </p>
+              )}
               {view.problem && (
                 <p className="job-problem" data-testid="job-problem">
                   {t("jobs.problem", { problem: view.problem })}
@@ -127,20 +137,24 @@ export function JobList({ jobs, i18n, busy, onEdit, onAction, now = Date.now() }
                 >
                   {t(job.paused ? "jobs.resume" : "jobs.pause")}
                 </button>
-                <button type="button" className="btn btn-sm" data-testid="job-edit" disabled={working} onClick={() => onEdit(view)}>
-                  <PencilIcon size={14} /> {t("jobs.edit")}
-                </button>
-                <button
-                  type="button"
-                  className="icon-btn danger"
-                  data-testid="job-delete"
-                  aria-label={t("jobs.deleteNamed", { name: job.name })}
-                  title={t("jobs.delete")}
-                  disabled={working}
-                  onClick={() => setConfirming(job.id)}
-                >
-                  <TrashIcon size={16} />
-                </button>
+                {!heartbeat && (
+                  <button type="button" className="btn btn-sm" data-testid="job-edit" disabled={working} onClick={() => onEdit(view)}>
+                    <PencilIcon size={14} /> {t("jobs.edit")}
+                  </button>
+                )}
+                {!heartbeat && (
+                  <button
+                    type="button"
+                    className="icon-btn danger"
+                    data-testid="job-delete"
+                    aria-label={t("jobs.deleteNamed", { name: job.name })}
+                    title={t("jobs.delete")}
+                    disabled={working}
+                    onClick={() => setConfirming(job.id)}
+                  >
+                    <TrashIcon size={16} />
+                  </button>
+                )}
               </div>
             )}
           </li>

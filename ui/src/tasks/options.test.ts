@@ -54,6 +54,9 @@ describe("a job's options in the editor", () => {
       allow: "web_fetch",
     });
     expect(optionsDraftOf(null)).toEqual(DEFAULT_OPTIONS);
+    // A kind the editor has no choice for stays as it is.
+    expect(optionsOf(DEFAULT_OPTIONS, { kind: "heartbeat" }).kind).toBe("heartbeat");
+    expect(optionsOf({ ...DEFAULT_OPTIONS, kind: "reminder" }, { kind: "agent" }).kind).toBe("reminder");
     expect(optionsDraftOf({ kind: "cron", missed: "once" })).toEqual(DEFAULT_OPTIONS);
   });
 });

@@ -74,7 +74,9 @@ function number(value: string): number | null {
 /** The options JSON for the fields, over `base` (the stored options) so unknown keys stay. */
 export function optionsOf(draft: OptionsDraft, base: unknown = {}): Record<string, unknown> {
   const out: Record<string, unknown> = { ...object(base) };
-  out.kind = draft.kind;
+  // A kind the editor has no choice for (the heartbeat's) is not the editor's to change.
+  const stored = out.kind;
+  out.kind = stored === undefined || stored === "agent" || stored === "reminder" ? draft.kind : stored;
   out.missed = draft.missed === "each" ? { policy: "each", up_to: number(draft.upTo) ?? 1 } : { policy: draft.missed };
   out.delivery = draft.delivery;
   const allow = draft.allow
