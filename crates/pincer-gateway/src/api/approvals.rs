@@ -16,6 +16,11 @@ pub fn routes() -> Router<Arc<AppState>> {
 }
 
 async fn pending(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<PendingApproval>>> {
+    Ok(Json(waiting(&state)?))
+}
+
+/// Every approval waiting for an answer, oldest first in each session.
+pub(crate) fn waiting(state: &AppState) -> ApiResult<Vec<PendingApproval>> {
     // The same query every surface draws itself from.
     let turns = match state.engine.submit(Submission::fresh(Op::Status))? {
         Reply::Status(status) => status.turns,
@@ -41,5 +46,5 @@ async fn pending(State(state): State<Arc<AppState>>) -> ApiResult<Json<Vec<Pendi
             }
         }
     }
-    Ok(Json(out))
+    Ok(out)
 }

@@ -18,7 +18,7 @@ use crate::wire::{
     JobChange, JobView, NewJobRequest, PendingApproval, RunSpend, RunView, SchedulePreview,
     SchedulePreviewRequest,
 };
-use pincer_core::protocol::{Event, JobOp, Op, Reply, Submission};
+use pincer_core::protocol::{JobOp, Op, Reply, Submission};
 use pincer_core::scheduler::JobInfo;
 use pincer_core::scheduler::spend::session_spend;
 use pincer_core::store::{Run, RunStatus};
@@ -214,32 +214,11 @@ fn statuses(text: &str) -> ApiResult<Vec<RunStatus>> {
         .collect()
 }
 
-/// The approvals waiting in each session, from the engine's running turns.
+/// The first approval waiting in each session, from the engine's running turns.
 fn pending_approvals(state: &AppState) -> ApiResult<HashMap<String, PendingApproval>> {
-    let turns = match state.engine.submit(Submission::fresh(Op::Status))? {
-        Reply::Status(status) => status.turns,
-        _ => Vec::new(),
-    };
     let mut out = HashMap::new();
-    for turn in &turns {
-        for event in turn.pending_approvals() {
-            if let Event::ApprovalRequested {
-                call_id,
-                tool,
-                summary,
-                pattern,
-            } = event
-            {
-                out.entry(turn.session.clone())
-                    .or_insert_with(|| PendingApproval {
-                        session: turn.session.clone(),
-                        call_id: call_id.clone(),
-                        tool: tool.clone(),
-                        summary: summary.clone(),
-                        pattern: pattern.clone(),
-                    });
-            }
-        }
+    for approval in super::approvals::waiting(state)? {
+        out.entry(approval.session.clone()).or_insert(approval);
     }
     Ok(out)
 }
