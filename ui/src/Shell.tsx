@@ -180,7 +180,12 @@ export function Shell({ onLogout }: { onLogout: () => Promise<void> }) {
         {elsewhere.length > 0 && elsewhere[0] && (
           <a
             className="approval-pill"
-            href={routeHref({ page: "chat", session: elsewhere[0].session })}
+            href={
+              // A background run's question is answered on the Tasks page, beside its run.
+              elsewhere[0].session.startsWith("run-")
+                ? routeHref({ page: "tasks" })
+                : routeHref({ page: "chat", session: elsewhere[0].session })
+            }
             title="A tool call is waiting for your approval"
           >
             <HandIcon size={14} />
