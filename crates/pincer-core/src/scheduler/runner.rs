@@ -462,8 +462,11 @@ async fn watch(
             Event::TurnStarted { .. } => publish(&runner.engine, &run.id),
             Event::ApprovalRequested { .. } | Event::ApprovalResolved { .. } => {
                 let waiting = matches!(event, Event::ApprovalRequested { .. });
+                // Only a change is news: a call the job allows (or mode deny settles) is
+                // resolved without ever having waited.
                 match store.set_run_waiting(&run.id, waiting) {
-                    Ok(()) => publish(&runner.engine, &run.id),
+                    Ok(true) => publish(&runner.engine, &run.id),
+                    Ok(false) => {}
                     Err(e) => {
                         tracing::warn!(error = %e, run = run.id, "could not record the run's approval state");
                     }

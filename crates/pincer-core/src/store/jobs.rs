@@ -465,18 +465,19 @@ impl Store {
         Ok(())
     }
 
-    /// Moves a running run to waiting for an approval and back.
-    pub fn set_run_waiting(&self, run: &str, waiting: bool) -> Result<(), StoreError> {
+    /// Moves a running run to waiting for an approval and back; false when it was not in
+    /// the other state (nothing changed).
+    pub fn set_run_waiting(&self, run: &str, waiting: bool) -> Result<bool, StoreError> {
         let (from, to) = if waiting {
             ("running", "waiting_approval")
         } else {
             ("waiting_approval", "running")
         };
-        self.conn().execute(
+        let changed = self.conn().execute(
             "UPDATE job_runs SET status = ?3 WHERE uid = ?1 AND status = ?2",
             params![run, from, to],
         )?;
-        Ok(())
+        Ok(changed > 0)
     }
 
     /// Ends a run. A run that has already ended keeps its first end.
