@@ -171,8 +171,8 @@ async fn handle(state: &AppState, text: &str) -> ServerMessage {
     let session = submission.op.session().map(str::to_owned);
     let deletes = matches!(submission.op, Op::DeleteSession { .. });
     let turn = matches!(submission.op, Op::UserTurn { .. });
-    // These read folders and files (a history import can be hundreds of megabytes): off
-    // the async workers, as the REST handlers do.
+    // These read folders and files (a history import can be hundreds of megabytes) or
+    // write the store: off the async workers, as the REST handlers do.
     let reads_files = matches!(
         submission.op,
         Op::ReloadSkills
@@ -181,6 +181,7 @@ async fn handle(state: &AppState, text: &str) -> ServerMessage {
             | Op::ImportSessions { .. }
             | Op::Memory { .. }
             | Op::MemoryIndex
+            | Op::Job { .. }
     );
     let answer = if reads_files {
         let engine = state.engine.clone();
