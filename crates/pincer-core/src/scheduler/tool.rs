@@ -117,7 +117,7 @@ impl TypedTool for ScheduleTool {
         let id = || {
             args.id
                 .clone()
-                .ok_or_else(|| invalid(format!("{:?} needs the job's `id`", args.action)))
+                .ok_or_else(|| invalid("update, delete and run_now need the job's `id`".to_owned()))
         };
         let schedule = args
             .schedule
@@ -125,9 +125,6 @@ impl TypedTool for ScheduleTool {
             .map(|spec| with_local_zone(spec, now))
             .transpose()
             .map_err(invalid)?;
-        let options = args.reminder.map(
-            |reminder| serde_json::json!({"kind": if reminder { "reminder" } else { "agent" }}),
-        );
         let (change, summary) = match args.action {
             Action::List => {
                 return Ok((
@@ -155,6 +152,9 @@ impl TypedTool for ScheduleTool {
                 } else {
                     "a job"
                 };
+                let options = args.reminder.map(|reminder| {
+                    serde_json::json!({"kind": if reminder { "reminder" } else { "agent" }})
+                });
                 let summary = format!(
                     "create {kind} \"{name}\", {words}: {}",
                     crate::text::first_line(&prompt, 120)
@@ -174,6 +174,21 @@ impl TypedTool for ScheduleTool {
                 let summary = match &schedule {
                     Some(spec) => format!("change job {id} to run {}", in_words(spec, now)),
                     None => format!("change job {id}"),
+                };
+                // Options change as a whole: the job's own, with only its kind changed.
+                let options = match args.reminder {
+                    None => None,
+                    Some(reminder) => {
+                        let job = self
+                            .jobs
+                            .store
+                            .job(&id)
+                            .map_err(|e| ToolError::Failed(format!("could not read the job: {e}")))?
+                            .ok_or_else(|| invalid(format!("there is no job {id:?}")))?;
+                        let mut options = job.options;
+                        options["kind"] = if reminder { "reminder" } else { "agent" }.into();
+                        Some(options)
+                    }
                 };
                 (
                     JobOp::Update {
@@ -301,6 +316,46 @@ fn with_local_zone(spec: &str, now: i64) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::clock::ManualWallClock;
+    use crate::store::NewJob;
+
+    #[tokio::test]
+    async fn turning_a_job_into_a_reminder_keeps_its_other_options() {
+        let tmp = tempfile::tempdir().unwrap();
+        let store = Arc::new(Store::open(&tmp.path().join("pincer.db")).unwrap());
+        let job = store
+            .create_job(
+                &NewJob {
+                    name: "Plants".to_owned(),
+                    prompt: "Water the plants".to_owned(),
+                    schedule: "every 1d".to_owned(),
+                    options: serde_json::json!({"spend_cap_usd": 0.5, "delivery": "none"}),
+                },
+                1_796_637_600,
+            )
+            .unwrap();
+        let tool = ScheduleTool {
+            jobs: Arc::new(Jobs {
+                store: Arc::clone(&store),
+                clock: RwLock::new(Arc::new(ManualWallClock::at(1_796_637_600))),
+                changed: Arc::new(tokio::sync::Notify::new()),
+            }),
+        };
+        let settings = ToolSettings::new(tmp.path().to_path_buf());
+        let args: ScheduleArgs = serde_json::from_value(serde_json::json!({
+            "action": "update", "id": job.id, "reminder": true
+        }))
+        .unwrap();
+        let (access, plan) = tool.plan(args, &settings).unwrap();
+        assert!(matches!(access, Access::Jobs { change: true, .. }));
+        let said = tool.run(plan, &settings).await.unwrap();
+        assert!(format!("{said:?}").contains("reminder"), "{said:?}");
+        let options = store.job(&job.id).unwrap().unwrap().options;
+        assert_eq!(
+            options,
+            serde_json::json!({"spend_cap_usd": 0.5, "delivery": "none", "kind": "reminder"})
+        );
+    }
 
     #[test]
     fn relative_times_become_instants_and_zoneless_specs_get_the_local_zone() {
