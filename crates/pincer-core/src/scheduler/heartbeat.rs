@@ -195,17 +195,39 @@ fn renewed(job: &Job, config: &Heartbeat, options: serde_json::Value) -> NewJob 
     }
 }
 
-/// What a heartbeat run asks: the instruction and the checklist, or `None` when the
-/// checklist is missing or empty (nothing to check, no request).
-pub fn message(config: &Heartbeat) -> Option<String> {
-    let checklist = std::fs::read_to_string(&config.checklist).ok()?;
+/// The largest checklist a check-in sends (a check-in is meant to be small and cheap).
+pub const MAX_CHECKLIST_BYTES: u64 = 16 * 1024;
+
+/// What a heartbeat run asks: the instruction and the checklist; `Ok(None)` when the
+/// checklist is missing or empty (nothing to check, no request); why not, when it cannot
+/// be read or is too large.
+pub fn message(config: &Heartbeat) -> Result<Option<String>, String> {
+    let path = &config.checklist;
+    let size = match std::fs::metadata(path) {
+        Ok(meta) => meta.len(),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+        Err(e) => {
+            return Err(format!(
+                "could not read the checklist {}: {e}",
+                path.display()
+            ));
+        }
+    };
+    if size > MAX_CHECKLIST_BYTES {
+        return Err(format!(
+            "the checklist {} is {size} bytes; a check-in sends at most {MAX_CHECKLIST_BYTES}",
+            path.display()
+        ));
+    }
+    let checklist = std::fs::read_to_string(path)
+        .map_err(|e| format!("could not read the checklist {}: {e}", path.display()))?;
     let checklist = checklist.trim();
     if checklist.is_empty() {
-        return None;
+        return Ok(None);
     }
-    Some(format!(
+    Ok(Some(format!(
         "{INSTRUCTION}\n\n<checklist>\n{checklist}\n</checklist>"
-    ))
+    )))
 }
 
 /// Whether a heartbeat's answer says there is nothing to do.
@@ -260,6 +282,30 @@ mod tests {
         };
         assert!(night.active_at(at(23, 0)) && night.active_at(at(5, 59)));
         assert!(!night.active_at(at(12, 0)));
+    }
+
+    #[test]
+    fn a_checklist_that_is_missing_empty_unreadable_or_too_large_sends_nothing() {
+        let tmp = tempfile::tempdir().unwrap();
+        let hb = HeartbeatSection::default().resolve(tmp.path()).unwrap();
+        assert_eq!(message(&hb), Ok(None));
+        std::fs::write(&hb.checklist, "  \n").unwrap();
+        assert_eq!(message(&hb), Ok(None));
+        std::fs::write(&hb.checklist, "- kettle price").unwrap();
+        assert!(
+            message(&hb)
+                .unwrap()
+                .unwrap()
+                .ends_with("<checklist>\n- kettle price\n</checklist>")
+        );
+        std::fs::write(&hb.checklist, [0xff, 0xfe]).unwrap();
+        assert!(
+            message(&hb)
+                .unwrap_err()
+                .contains("could not read the checklist")
+        );
+        std::fs::write(&hb.checklist, "x".repeat(MAX_CHECKLIST_BYTES as usize + 1)).unwrap();
+        assert!(message(&hb).unwrap_err().contains("at most 16384"));
     }
 
     #[test]

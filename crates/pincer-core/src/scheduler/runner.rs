@@ -262,15 +262,19 @@ impl Runner {
         let text = if options.kind == JobKind::Heartbeat {
             let config = self.engine.settings().heartbeat;
             let now = self.clock.unix_now();
-            let message = heartbeat::message(&config);
-            match message {
-                Some(message) if config.active_at(now) => message,
-                Some(_) => {
+            match heartbeat::message(&config) {
+                Ok(Some(message)) if config.active_at(now) => message,
+                Ok(Some(_)) => {
                     let reason = "outside the heartbeat's active hours".to_owned();
                     self.end(&run.id, failed(RunStatus::Skipped, reason));
                     return;
                 }
-                None => {
+                // Visible in the ledger and notified: the user's checklist needs a look.
+                Err(reason) => {
+                    self.end(&run.id, failed(RunStatus::Failed, reason));
+                    return;
+                }
+                Ok(None) => {
                     let reason = format!(
                         "nothing to check: the checklist {} is missing or empty",
                         config.checklist.display()
@@ -407,8 +411,13 @@ impl Runner {
 /// notifications, the Tasks page).
 pub(crate) fn publish(engine: &Engine, run: &str) {
     let store = engine.store();
-    let Ok(Some(row)) = store.run(run) else {
-        return;
+    let row = match store.run(run) {
+        Ok(Some(row)) => row,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, run, "could not read a run to tell the surfaces");
+            return;
+        }
     };
     let (job_name, delivery) = match store.job(&row.job_id) {
         Ok(Some(job)) => {
