@@ -297,7 +297,10 @@ fn with_local_zone(spec: &str, now: i64) -> Result<String, String> {
         let secs = humantime::parse_duration(&after.replace(' ', ""))
             .map_err(|e| format!("{spec:?}: {e} (write e.g. `in 20m`, `in 2h`)"))?
             .as_secs();
-        let at = chrono::DateTime::<chrono::Utc>::from_timestamp(now + secs as i64, 0)
+        let at = i64::try_from(secs)
+            .ok()
+            .and_then(|secs| now.checked_add(secs))
+            .and_then(|at| chrono::DateTime::<chrono::Utc>::from_timestamp(at, 0))
             .ok_or_else(|| format!("{spec:?} is too far ahead"))?;
         return Ok(format!("at {}", at.format("%Y-%m-%dT%H:%M:%SZ")));
     }
@@ -369,6 +372,8 @@ mod tests {
             "at 2026-12-07T11:30:00Z"
         );
         assert!(with_local_zone("in soon", now).is_err());
+        let far = with_local_zone("in 500000000000000000s", now).unwrap_err();
+        assert!(far.contains("too far ahead"), "{far}");
         assert_eq!(with_local_zone("every 2h", now).unwrap(), "every 2h");
         let zoned = with_local_zone("cron \"0 9 * * MON\"", now).unwrap();
         assert!(zoned.starts_with("cron \"0 9 * * MON\" "), "{zoned}");
