@@ -29,7 +29,8 @@ pub async fn tasks(global: &Global, args: TasksArgs) -> anyhow::Result<ExitCode>
             }
             apply_options(&mut map, options)?;
             JobOp::Create {
-                name: name.unwrap_or_else(|| default_name(&prompt)),
+                // As the `schedule` tool names a job given none.
+                name: name.unwrap_or_else(|| pincer_core::text::first_line(&prompt, 40)),
                 prompt,
                 schedule,
                 options: Some(serde_json::Value::Object(map)),
@@ -147,16 +148,6 @@ fn missed_policy(text: &str) -> anyhow::Result<serde_json::Value> {
             _ => anyhow::bail!("--missed {other:?}: use skip, once or each:N (N ≥ 1)"),
         },
     })
-}
-
-/// The prompt's first words, for a job given no name.
-fn default_name(prompt: &str) -> String {
-    let flat = prompt.split_whitespace().collect::<Vec<_>>().join(" ");
-    let mut name: String = flat.chars().take(40).collect();
-    if flat.chars().count() > 40 {
-        name.push('…');
-    }
-    name
 }
 
 fn line(info: &JobInfo) -> String {
