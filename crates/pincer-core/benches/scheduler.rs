@@ -182,4 +182,11 @@ fn main() {
             store.background_spend(at - 86_400).unwrap();
         })
     );
+    // The Tasks page's history search: words in no run (the whole ledger is read).
+    println!(
+        "| history search, words found nowhere (`search_runs`, 50) | {} |",
+        time(&mut || {
+            store.search_runs(None, &[], "kettle", 50).unwrap();
+        })
+    );
 }
