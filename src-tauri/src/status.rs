@@ -256,15 +256,13 @@ impl Tracker {
     }
 
     /// True when `event` belongs to a background run's turn: it carries the submission id
-    /// the scheduler gives a run's turn (`sched-` and the run's id, which is also the
-    /// session's) — the only sign of a run found running when the app connected, since its
+    /// the scheduler gives a run's turn (`runner::is_run_turn`) — the only sign of a run found running when the app connected, since its
     /// first update came before its turn started — or the submission the run's updates
     /// carry. A turn the user starts in a run's session (a follow-up question) has a
     /// submission of its own: it is a conversation like any other.
     fn is_run(&self, event: &SessionEvent) -> bool {
         let session = &event.session;
-        (session.starts_with("run-")
-            && event.submission.strip_prefix("sched-") == Some(session.as_str()))
+        pincer_core::scheduler::runner::is_run_turn(session, &event.submission)
             || self
                 .run_turns
                 .contains(&(session.clone(), event.submission.clone()))

@@ -449,6 +449,14 @@ fn submission(run: &str) -> String {
     format!("sched-{run}")
 }
 
+/// Whether an event of `session` with `submission` belongs to a background run's own turn
+/// (or its updates): a run's session is named by the run, and the runner submits its turn
+/// as [`submission`] of it. A follow-up the user asks in a run's session is a turn of its
+/// own. For surfaces that meet a run already running, before any update named it.
+pub fn is_run_turn(session: &str, submission: &str) -> bool {
+    session.starts_with("run-") && submission == self::submission(session)
+}
+
 /// Follows `session`'s events until its turn ends; what the ledger says of it.
 async fn watch(
     mut events: broadcast::Receiver<SessionEvent>,
