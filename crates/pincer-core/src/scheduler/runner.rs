@@ -29,7 +29,7 @@ use super::{Delivery, Schedule};
 use crate::agent::{ApprovalMode, Engine};
 use crate::clock::WallClock;
 use crate::protocol::{Event, JobTurn, Op, SessionEvent, Submission};
-use crate::store::{Run, RunEnd, RunStatus, StoreError, Trigger};
+use crate::store::{Job, Run, RunEnd, RunStatus, StoreError, Trigger};
 use crate::sync::lock;
 
 /// The ledger is pruned this often, by `[scheduler] keep_runs_per_job` and
@@ -259,35 +259,8 @@ impl Runner {
             self.wake();
             return;
         }
-        let text = if options.kind == JobKind::Heartbeat {
-            let config = self.engine.settings().heartbeat;
-            let now = self.clock.unix_now();
-            match heartbeat::message(&config) {
-                Ok(Some(message)) if config.active_at(now) => message,
-                Ok(Some(_)) => {
-                    let reason = "outside the heartbeat's active hours".to_owned();
-                    self.end(&run.id, failed(RunStatus::Skipped, reason));
-                    return;
-                }
-                // Visible in the ledger and notified: the user's checklist needs a look.
-                Err(reason) => {
-                    self.end(&run.id, failed(RunStatus::Failed, reason));
-                    return;
-                }
-                Ok(None) => {
-                    let reason = format!(
-                        "nothing to check: the checklist {} is missing or empty",
-                        config.checklist.display()
-                    );
-                    self.end(&run.id, failed(RunStatus::Skipped, reason));
-                    return;
-                }
-            }
-        } else {
-            match &options.skill {
-                Some(skill) => format!("/{skill} {}", job.prompt),
-                None => job.prompt.clone(),
-            }
+        let Some(text) = self.message(&run.id, &job, &options) else {
+            return;
         };
         publish(&self.engine, &run.id);
         // Subscribed before the turn is submitted, so none of its events is missed.
@@ -382,6 +355,37 @@ impl Runner {
             lock(&runner.active).remove(&run.id);
             runner.wake();
         });
+    }
+
+    /// What a run's turn says: the job's prompt (after `/skill`), or a heartbeat's
+    /// instruction and checklist. `None` when the run ended here instead (a heartbeat
+    /// outside its hours, with nothing to check, or an unusable checklist).
+    fn message(&self, run: &str, job: &Job, options: &JobOptions) -> Option<String> {
+        if options.kind != JobKind::Heartbeat {
+            return Some(match &options.skill {
+                Some(skill) => format!("/{skill} {}", job.prompt),
+                None => job.prompt.clone(),
+            });
+        }
+        let config = self.engine.settings().heartbeat;
+        let (status, reason) = match heartbeat::message(&config) {
+            Ok(Some(message)) if config.active_at(self.clock.unix_now()) => return Some(message),
+            Ok(Some(_)) => (
+                RunStatus::Skipped,
+                "outside the heartbeat's active hours".to_owned(),
+            ),
+            Ok(None) => (
+                RunStatus::Skipped,
+                format!(
+                    "nothing to check: the checklist {} is missing or empty",
+                    config.checklist.display()
+                ),
+            ),
+            // Visible in the ledger and notified: the user's checklist needs a look.
+            Err(reason) => (RunStatus::Failed, reason),
+        };
+        self.end(run, failed(status, reason));
+        None
     }
 
     /// Records how `run` ended, with what its session's requests cost and used, and
